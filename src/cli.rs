@@ -1,0 +1,53 @@
+//! Command-line definitions (clap). Each command's arguments live beside its handler in
+//! `commands/`, so this file only assembles them.
+
+use crate::commands;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "engagement", version, about = "Inclusive-hiring research workbench on DSN data", long_about = None)]
+pub struct Cli {
+    /// No progress bars or tables on stderr (for scripts).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate data (or reuse the cached data), run every stage, write the report.
+    Run(commands::run::RunArgs),
+    /// Generate a synthetic DSN dataset from an experiment.
+    Generate(commands::generate::GenerateArgs),
+    /// Read DSN declaration files (NEODeS) into the workbench tables.
+    Ingest(commands::ingest::IngestArgs),
+    /// Compute indicators, scores, labels and explanations.
+    Score(commands::score::ScoreArgs),
+    /// Ranked list of engaged employers for counsellors.
+    List(commands::list::ListArgs),
+    /// Estimators on your own data.
+    #[command(subcommand)]
+    Estimate(commands::estimate::EstimateCommand),
+    /// Monte Carlo replications of the exposure simulation: bias, coverage, power.
+    Simulate(commands::simulate::SimulateArgs),
+    /// Re-render a run's report from its results.json.
+    Report(commands::report::ReportArgs),
+    /// Compare two runs (for example two weightings).
+    Compare(commands::compare::CompareArgs),
+    /// The one-page sheet an employer receives.
+    Feedback(commands::feedback::FeedbackArgs),
+    /// Benchmarks at scale tiers.
+    Bench(commands::bench::BenchArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

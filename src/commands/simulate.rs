@@ -1,0 +1,8 @@
+//! `engagement simulate`.
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {}
+
+pub fn execute(_args: SimulateArgs, _quiet: bool) -> anyhow::Result<()> {
+    anyhow::bail!("`engagement simulate` is not implemented yet")
+}

@@ -1,0 +1,277 @@
+//! Experiment files: a raw TOML document, validated into an [`Experiment`] plan.
+//!
+//! Parsing happens in two stages, as in ripgrep and linfa: serde reads a raw struct with
+//! `deny_unknown_fields` (so a typo is an error, never a silently ignored key), then
+//! `validate` checks every value against its allowed range and returns the plan that the
+//! stages run on. Every error names the key path (`generator.establishments`) and the
+//! allowed values. Each stage owns its section: `score`, `exposure`, `retention`.
+
+mod generator;
+pub use generator::{GeneratorParams, RawGenerator};
+
+use crate::reference::Reference;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// A configuration error: which key, what was wrong, what is allowed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read experiment file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid experiment file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value for `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+impl ConfigError {
+    pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Checks an integer range, naming the key and the allowed range in the error.
+pub fn check_int(key: &str, v: i64, lo: i64, hi: i64) -> Result<i64, ConfigError> {
+    if v < lo || v > hi {
+        return Err(ConfigError::invalid(
+            key,
+            format!("got {v}, allowed {lo}..={hi}"),
+        ));
+    }
+    Ok(v)
+}
+
+/// Checks a real range (inclusive), rejecting NaN.
+pub fn check_f64(key: &str, v: f64, lo: f64, hi: f64) -> Result<f64, ConfigError> {
+    if !(v >= lo && v <= hi) {
+        return Err(ConfigError::invalid(
+            key,
+            format!("got {v}, allowed {lo}..={hi}"),
+        ));
+    }
+    Ok(v)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: String,
+    pub seed: i64,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTerritory {
+    /// Département codes, e.g. ["35", "22"].
+    pub departements: Vec<String>,
+    /// Optional CSV `commune,zone` replacing the default zone (the département).
+    #[serde(default)]
+    pub zone_file: Option<PathBuf>,
+}
+
+/// The experiment file as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExperiment {
+    pub experiment: RawMeta,
+    pub territory: RawTerritory,
+    #[serde(default)]
+    pub generator: RawGenerator,
+    #[serde(default)]
+    pub score: crate::score::RawScoreParams,
+    #[serde(default)]
+    pub exposure: crate::exposure::RawExposureDesign,
+    #[serde(default)]
+    pub retention: crate::retention::RawRetentionDesign,
+    #[serde(default)]
+    pub report: RawReport,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    /// "fr" (default) or "en".
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// Report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl std::str::FromStr for Lang {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "fr" => Ok(Lang::Fr),
+            "en" => Ok(Lang::En),
+            _ => Err(ConfigError::invalid(
+                "report.lang",
+                format!("got {s:?}, allowed \"fr\" or \"en\""),
+            )),
+        }
+    }
+}
+
+/// The territory, resolved against the shipped reference data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Territory {
+    pub departements: Vec<String>,
+    /// commune → zone overrides (empty: the zone is the département).
+    pub zones: std::collections::BTreeMap<String, String>,
+}
+
+/// A validated experiment plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Experiment {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub territory: Territory,
+    pub generator: GeneratorParams,
+    pub score: crate::score::ScoreParams,
+    pub exposure: crate::exposure::ExposureDesign,
+    pub retention: crate::retention::RetentionDesign,
+    pub lang: Lang,
+    /// SHA-256 of the canonical (re-serialised raw) experiment.
+    pub hash: String,
+    /// The raw document, kept for the manifest and for reruns.
+    pub raw: RawExperiment,
+}
+
+impl Experiment {
+    /// Reads and validates an experiment file.
+    pub fn from_file(path: &Path, reference: &Reference) -> Result<Experiment, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path, reference)
+    }
+
+    /// Parses TOML text; `path` is only used in messages and to resolve relative files.
+    pub fn from_toml(
+        text: &str,
+        path: &Path,
+        reference: &Reference,
+    ) -> Result<Experiment, ConfigError> {
+        let raw: RawExperiment = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        raw.validate(path.parent().unwrap_or(Path::new(".")), reference)
+    }
+}
+
+impl RawExperiment {
+    pub fn validate(self, base: &Path, reference: &Reference) -> Result<Experiment, ConfigError> {
+        let name = self.experiment.name.trim().to_string();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::invalid(
+                "experiment.name",
+                format!("got {name:?}, allowed a non-empty name of letters, digits, '-' and '_'"),
+            ));
+        }
+        let seed = check_int("experiment.seed", self.experiment.seed, 0, i64::MAX)? as u64;
+        if self.territory.departements.is_empty() {
+            return Err(ConfigError::invalid(
+                "territory.departements",
+                "got an empty list, allowed one or more département codes such as \"35\"",
+            ));
+        }
+        let mut departements = Vec::new();
+        for (i, d) in self.territory.departements.iter().enumerate() {
+            if !reference.departements.contains_key(d.as_str()) {
+                return Err(ConfigError::invalid(
+                    format!("territory.departements[{i}]"),
+                    format!("unknown département code {d:?}; allowed codes are those of data/reference/departements.csv, e.g. \"01\", \"2A\", \"75\", \"971\""),
+                ));
+            }
+            if departements.contains(d) {
+                return Err(ConfigError::invalid(
+                    format!("territory.departements[{i}]"),
+                    format!("département {d:?} is listed twice"),
+                ));
+            }
+            departements.push(d.clone());
+        }
+        let zones = match &self.territory.zone_file {
+            None => Default::default(),
+            Some(p) => read_zone_file(&base.join(p))?,
+        };
+        let generator = self.generator.validate()?;
+        let score = self.score.validate()?;
+        let exposure = self.exposure.validate(&generator)?;
+        let retention = self.retention.validate()?;
+        let lang = match &self.report.lang {
+            None => Lang::Fr,
+            Some(s) => s.parse()?,
+        };
+        let canonical = serde_json::to_string(&self).expect("raw experiment serialises");
+        let hash = hex::encode(Sha256::digest(canonical.as_bytes()));
+        Ok(Experiment {
+            name,
+            description: self.experiment.description.clone(),
+            seed,
+            territory: Territory {
+                departements,
+                zones,
+            },
+            generator,
+            score,
+            exposure,
+            retention,
+            lang,
+            hash,
+            raw: self,
+        })
+    }
+}
+
+fn read_zone_file(path: &Path) -> Result<std::collections::BTreeMap<String, String>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut out = std::collections::BTreeMap::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut it = line.split(',');
+        match (it.next(), it.next(), it.next()) {
+            (Some(c), Some(z), None) if !c.trim().is_empty() && !z.trim().is_empty() => {
+                out.insert(c.trim().to_string(), z.trim().to_string());
+            }
+            _ => {
+                return Err(ConfigError::invalid(
+                    "territory.zone_file",
+                    format!(
+                        "{}:{}: expected `commune,zone`, got {line:?}",
+                        path.display(),
+                        i + 1
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,1 @@
+//! Per-establishment, per-period indicators of inclusive hiring (issue #4).

@@ -1,0 +1,1 @@
+//! Run manifest: experiment hash, seed, input fingerprints, crate version, timings.

@@ -1,0 +1,1 @@
+//! Reports: JSON, Markdown, self-contained HTML and SVG figures (issue #7).

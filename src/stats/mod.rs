@@ -1,0 +1,1 @@
+//! Shared numerics: small dense linear algebra, logistic regression, descriptive statistics.

@@ -1,0 +1,1 @@
+//! The calibrated synthetic DSN generator (issue #2).
