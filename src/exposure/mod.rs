@@ -91,18 +91,19 @@ fn parse_month(key: &str, s: &str) -> Result<Date, ConfigError> {
 
 impl RawExposureDesign {
     pub fn validate(&self, g: &GeneratorParams) -> Result<ExposureDesign, ConfigError> {
-        let design =
-            match self.design.as_deref().unwrap_or("randomised") {
-                "randomised" => Design::Randomised,
-                "staggered" => Design::Staggered,
-                "observational" => Design::Observational,
-                other => return Err(ConfigError::invalid(
+        let design = match self.design.as_deref().unwrap_or("randomised") {
+            "randomised" => Design::Randomised,
+            "staggered" => Design::Staggered,
+            "observational" => Design::Observational,
+            other => {
+                return Err(ConfigError::invalid(
                     "exposure.design",
                     format!(
                         "got {other:?}, allowed \"randomised\", \"staggered\" or \"observational\""
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let (w0, w1) = (g.window_start(), g.coverage_end());
         let default_start = w0.add_months(12 * (g.years as i32 / 2).max(1));
         let start = match &self.start {
