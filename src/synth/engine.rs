@@ -1250,6 +1250,9 @@ pub fn generate_with_shift(
     // B4: P(1 day) among short CDDs, and a geometric tail over 2..=31 days whose ratio puts
     // the median of all CDDs near 5 days.
     let p_one_day = (p.one_day_cdd_share / p.short_cdd_share).min(1.0);
+    let total_slots: f64 = estabs.iter().map(|e| e.slots as f64).sum();
+    let expected_contracts =
+        (total_slots * (1.0 + 1.15 * p.entry_rate * months as f64 / 12.0)) as usize + 1024;
     let mut sim = Sim {
         p,
         seed,
@@ -1258,8 +1261,10 @@ pub fn generate_with_shift(
         base,
         persons: Vec::new(),
         person_ids: Vec::new(),
-        contracts: Vec::new(),
-        stoppages: Vec::new(),
+        // Reserved from the expected volume (stock plus B8 entries, with margin) so the
+        // largest tables are not reallocated, which would double peak memory.
+        contracts: Vec::with_capacity(expected_contracts),
+        stoppages: Vec::with_capacity(expected_contracts / 3),
         pool: Pool {
             buckets: vec![VecDeque::new(); 24],
             iae: [VecDeque::new(), VecDeque::new(), VecDeque::new()],
