@@ -84,6 +84,11 @@ def event_study(df):
     return out, wald
 
 
+def fnum(x):
+    """A finite float, or None (JSON null) for an undefined value such as a base-period SE."""
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
 def cs(df, control="nevertreated", base="varying", xformla=None):
     d = df.copy()
     att = ATTgt(yname="y", tname="time", idname="unit", gname="cohort", data=d,
@@ -104,7 +109,7 @@ def cs(df, control="nevertreated", base="varying", xformla=None):
             att_e = list(np.asarray(a["att_egt"], dtype=float))
             se_e = list(np.asarray(a["se_egt"], dtype=float).ravel())
             key = {"group": "group", "dynamic": "event_time", "calendar": "time"}[typ]
-            entry["by"] = [{key: int(e), "att": float(x), "se": float(s)}
+            entry["by"] = [{key: int(e), "att": float(x), "se": fnum(s)}
                            for e, x, s in zip(egt, att_e, se_e)]
         out[typ] = entry
     return out
