@@ -95,3 +95,155 @@ fn event_study_and_wald_match_pyfixest() {
         assert_eq!(w.df2 as u64, rw["df2"].as_u64().unwrap());
     }
 }
+
+use engagement::estimate::cs::{callaway_santanna, BasePeriod, Control, CsOptions, CsResult};
+
+fn check_cs(case: &str, ours: &CsResult, re: &Value) {
+    let gt = re["group_time"].as_array().unwrap();
+    assert_eq!(ours.group_time.len(), gt.len(), "{case}: number of cells");
+    for (c, e) in ours.group_time.iter().zip(gt) {
+        assert_eq!(c.group, e["group"].as_i64().unwrap());
+        assert_eq!(c.time, e["time"].as_i64().unwrap());
+        let what = format!("{case} ATT({},{})", c.group, c.time);
+        close(&what, c.att, &e["att"]);
+        match (c.se, e["se"].as_f64()) {
+            (Some(a), Some(_)) => close(&format!("{what} se"), a, &e["se"]),
+            (None, None) => {}
+            (a, b) => panic!("{what} se: ours {a:?} vs reference {b:?}"),
+        }
+    }
+    close(
+        &format!("{case} simple"),
+        ours.simple.att,
+        &re["simple"]["att"],
+    );
+    close(
+        &format!("{case} simple se"),
+        ours.simple.se,
+        &re["simple"]["se"],
+    );
+    close(
+        &format!("{case} group"),
+        ours.group.att,
+        &re["group"]["att"],
+    );
+    close(
+        &format!("{case} group se"),
+        ours.group.se,
+        &re["group"]["se"],
+    );
+    for (b, e) in ours
+        .group
+        .by_group
+        .iter()
+        .zip(re["group"]["by"].as_array().unwrap())
+    {
+        assert_eq!(b.group, e["group"].as_i64().unwrap());
+        close(&format!("{case} θ(g={})", b.group), b.att, &e["att"]);
+        close(&format!("{case} θ(g={}) se", b.group), b.se, &e["se"]);
+    }
+    close(
+        &format!("{case} dynamic"),
+        ours.dynamic.att,
+        &re["dynamic"]["att"],
+    );
+    close(
+        &format!("{case} dynamic se"),
+        ours.dynamic.se,
+        &re["dynamic"]["se"],
+    );
+    let by_e = re["dynamic"]["by"].as_array().unwrap();
+    assert_eq!(ours.dynamic.by_event_time.len(), by_e.len());
+    for (b, e) in ours.dynamic.by_event_time.iter().zip(by_e) {
+        assert_eq!(b.event_time, e["event_time"].as_i64().unwrap());
+        close(&format!("{case} θ(e={})", b.event_time), b.att, &e["att"]);
+        match (b.se, e["se"].as_f64()) {
+            (Some(a), Some(_)) => close(&format!("{case} θ(e={}) se", b.event_time), a, &e["se"]),
+            (None, None) => {}
+            (a, r) => panic!(
+                "{case} θ(e={}) se: ours {a:?} vs reference {r:?}",
+                b.event_time
+            ),
+        }
+    }
+    close(
+        &format!("{case} calendar"),
+        ours.calendar.att,
+        &re["calendar"]["att"],
+    );
+    close(
+        &format!("{case} calendar se"),
+        ours.calendar.se,
+        &re["calendar"]["se"],
+    );
+    for (b, e) in ours
+        .calendar
+        .by_time
+        .iter()
+        .zip(re["calendar"]["by"].as_array().unwrap())
+    {
+        assert_eq!(b.time, e["time"].as_i64().unwrap());
+        close(&format!("{case} θ(t={})", b.time), b.att, &e["att"]);
+        close(&format!("{case} θ(t={}) se", b.time), b.se, &e["se"]);
+    }
+}
+
+#[test]
+fn callaway_santanna_matches_csdid() {
+    let r = reference();
+    let bal = fixture("balanced.csv");
+    let cases = [
+        (
+            "cs_never_varying",
+            Control::Never,
+            BasePeriod::Varying,
+            false,
+        ),
+        (
+            "cs_notyet_varying",
+            Control::NotYet,
+            BasePeriod::Varying,
+            false,
+        ),
+        (
+            "cs_never_universal",
+            Control::Never,
+            BasePeriod::Universal,
+            false,
+        ),
+        (
+            "cs_never_varying_dr_x1_x2",
+            Control::Never,
+            BasePeriod::Varying,
+            true,
+        ),
+        (
+            "cs_notyet_varying_dr_x1_x2",
+            Control::NotYet,
+            BasePeriod::Varying,
+            true,
+        ),
+    ];
+    for (case, control, base, cov) in cases {
+        let opts = CsOptions {
+            control,
+            base,
+            use_covariates: cov,
+            ..Default::default()
+        };
+        let ours = callaway_santanna(&bal, &opts).unwrap();
+        check_cs(case, &ours, &r["balanced"][case]);
+    }
+    let unb = fixture("unbalanced.csv");
+    let ours = callaway_santanna(&unb, &CsOptions::default()).unwrap();
+    assert_eq!(
+        ours.n_units as u64,
+        r["unbalanced"]["cs_balanced_units"].as_u64().unwrap()
+    );
+    assert!(ours.warnings.iter().any(|w| w.contains("unbalanced")));
+    check_cs(
+        "unbalanced cs_never_varying",
+        &ours,
+        &r["unbalanced"]["cs_never_varying"],
+    );
+}

@@ -5,6 +5,7 @@
 //! errors, never a silent NaN) and names the convention it follows, so that its numbers can be
 //! compared with fixest/pyfixest and R `did`/csdid (see `tests/reference/estimate/`).
 
+pub mod cs;
 pub mod event_study;
 pub mod panel;
 pub mod twfe;
