@@ -5,9 +5,14 @@
 //! errors, never a silent NaN) and names the convention it follows, so that its numbers can be
 //! compared with fixest/pyfixest and R `did`/csdid (see `tests/reference/estimate/`).
 
+pub mod bench;
 pub mod cs;
 pub mod event_study;
+pub mod montecarlo;
 pub mod panel;
+pub mod power;
+pub mod randomised;
+pub mod trajectories;
 pub mod twfe;
 
 pub use panel::Panel;
