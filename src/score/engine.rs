@@ -78,7 +78,12 @@ pub fn criterion_calculable(
 }
 
 /// The adjusted value of `c` for `row` against group statistics `st`.
-pub fn adjust(row: &IndicatorRow, c: Criterion, st: &CritStats, window_months: u32) -> Option<Adjusted> {
+pub fn adjust(
+    row: &IndicatorRow,
+    c: Criterion,
+    st: &CritStats,
+    window_months: u32,
+) -> Option<Adjusted> {
     let value = row.value(c, window_months)?;
     let (x, n) = row.counts(c, window_months);
     let kappa = st.kappa.unwrap_or(0.0);
@@ -276,7 +281,10 @@ fn crit_stats(
         match c.kind() {
             Kind::Share(_) => {
                 let mut obs = Vec::with_capacity(calc.len());
-                let st0 = CritStats { kappa: Some(0.0), ..st.clone() };
+                let st0 = CritStats {
+                    kappa: Some(0.0),
+                    ..st.clone()
+                };
                 for &i in &calc {
                     if let Some(a) = adjust(&rows[i], c, &st0, w) {
                         let (_, n) = rows[i].counts(c, w);
@@ -338,11 +346,19 @@ pub(crate) fn score_period(
 ) -> (Vec<PeerGroup>, Vec<ScoreRow>) {
     let rows = inp.rows;
     let n = inp.idx.len();
-    let bands: Vec<SizeBand> = inp.idx.iter().map(|&i| SizeBand::of(rows[i].headcount)).collect();
+    let bands: Vec<SizeBand> = inp
+        .idx
+        .iter()
+        .map(|&i| SizeBand::of(rows[i].headcount))
+        .collect();
     let eligible: Vec<bool> = inp
         .idx
         .iter()
-        .map(|&i| rows[i].headcount >= p.min_headcount && rows[i].headcount > 0.0 && rows[i].hires >= p.min_hires)
+        .map(|&i| {
+            rows[i].headcount >= p.min_headcount
+                && rows[i].headcount > 0.0
+                && rows[i].hires >= p.min_hires
+        })
         .collect();
     let keys = |j: usize, r: usize| pack(r, inp.ladder[r], &inp.ids[j], bands[j]);
     let mut counts: HashMap<u64, u32> = HashMap::new();

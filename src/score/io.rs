@@ -20,11 +20,10 @@ pub const FULL_OUTPUT: &str = "score_output.json.gz";
 /// File name of the summary.
 pub const SUMMARY: &str = "score_summary.json";
 
-fn col<T>(name: &str, v: T) -> Column
-where
-    Series: NamedFrom<T, [u8]>,
-{
-    Series::new(name.into(), v).into_column()
+macro_rules! col {
+    ($name:expr, $v:expr $(,)?) => {
+        Column::new(PlSmallStr::from($name as &str), $v)
+    };
 }
 
 fn period_labels(out: &ScoreOutput, it: impl Iterator<Item = u32>) -> Vec<String> {
@@ -37,20 +36,31 @@ pub fn indicators_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
     let rows = &out.indicators.rows;
     let w = out.indicators.window_months;
     let mut cols = vec![
-        col("siret", rows.iter().map(|r| siret_string(r.siret)).collect::<Vec<_>>()),
-        col("period", period_labels(out, rows.iter().map(|r| r.period))),
-        col("headcount", rows.iter().map(|r| r.headcount).collect::<Vec<_>>()),
-        col("fte", rows.iter().map(|r| r.fte).collect::<Vec<_>>()),
-        col("hires", rows.iter().map(|r| r.hires).collect::<Vec<_>>()),
-        col("part_time_hires", rows.iter().map(|r| r.part_time_hires).collect::<Vec<_>>()),
-        col("exits", rows.iter().map(|r| r.exits).collect::<Vec<_>>()),
+        col!(
+            "siret",
+            rows.iter()
+                .map(|r| siret_string(r.siret))
+                .collect::<Vec<_>>()
+        ),
+        col!("period", period_labels(out, rows.iter().map(|r| r.period))),
+        col!(
+            "headcount",
+            rows.iter().map(|r| r.headcount).collect::<Vec<_>>()
+        ),
+        col!("fte", rows.iter().map(|r| r.fte).collect::<Vec<_>>()),
+        col!("hires", rows.iter().map(|r| r.hires).collect::<Vec<_>>()),
+        col!(
+            "part_time_hires",
+            rows.iter().map(|r| r.part_time_hires).collect::<Vec<_>>()
+        ),
+        col!("exits", rows.iter().map(|r| r.exits).collect::<Vec<_>>()),
     ];
     for c in CRITERIA {
-        cols.push(col(
+        cols.push(col!(
             c.name(),
             rows.iter().map(|r| r.value(c, w)).collect::<Vec<_>>(),
         ));
-        cols.push(col(
+        cols.push(col!(
             &format!("{}_n", c.name()),
             rows.iter().map(|r| r.counts(c, w).1).collect::<Vec<_>>(),
         ));
@@ -63,30 +73,75 @@ pub fn scores_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
     let s = &out.scores;
     let pg = |i: u32| &out.peer_groups[i as usize];
     let mut cols = vec![
-        col("siret", s.iter().map(|r| siret_string(r.siret)).collect::<Vec<_>>()),
-        col("period", period_labels(out, s.iter().map(|r| r.period))),
-        col("size_band", s.iter().map(|r| r.size_band.as_str()).collect::<Vec<_>>()),
-        col("peer_group", s.iter().map(|r| pg(r.peer_group).key.clone()).collect::<Vec<_>>()),
-        col("peer_level", s.iter().map(|r| pg(r.peer_group).rung.name()).collect::<Vec<_>>()),
-        col("peers", s.iter().map(|r| pg(r.peer_group).members).collect::<Vec<_>>()),
-        col(
+        col!(
+            "siret",
+            s.iter().map(|r| siret_string(r.siret)).collect::<Vec<_>>()
+        ),
+        col!("period", period_labels(out, s.iter().map(|r| r.period))),
+        col!(
+            "size_band",
+            s.iter().map(|r| r.size_band.as_str()).collect::<Vec<_>>()
+        ),
+        col!(
+            "peer_group",
+            s.iter()
+                .map(|r| pg(r.peer_group).key.clone())
+                .collect::<Vec<_>>()
+        ),
+        col!(
+            "peer_level",
+            s.iter()
+                .map(|r| pg(r.peer_group).rung.name())
+                .collect::<Vec<_>>()
+        ),
+        col!(
+            "peers",
+            s.iter()
+                .map(|r| pg(r.peer_group).members)
+                .collect::<Vec<_>>()
+        ),
+        col!(
             "non_calculable",
             s.iter()
-                .map(|r| r.non_calculable.map(|n| serde_json::to_value(n).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()))
+                .map(|r| r.non_calculable.map(|n| serde_json::to_value(n)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()))
                 .collect::<Vec<_>>(),
         ),
-        col("composite", s.iter().map(|r| r.composite).collect::<Vec<_>>()),
-        col("lower", s.iter().map(|r| r.lower).collect::<Vec<_>>()),
-        col("upper", s.iter().map(|r| r.upper).collect::<Vec<_>>()),
-        col("peer_percentile", s.iter().map(|r| r.peer_percentile).collect::<Vec<_>>()),
-        col("label", s.iter().map(|r| r.label.map(u32::from)).collect::<Vec<_>>()),
-        col("label_name", s.iter().map(|r| label_name(r.label, Lang::Fr)).collect::<Vec<_>>()),
-        col("gated_by", s.iter().map(|r| r.gated_by.map(Criterion::name)).collect::<Vec<_>>()),
+        col!(
+            "composite",
+            s.iter().map(|r| r.composite).collect::<Vec<_>>()
+        ),
+        col!("lower", s.iter().map(|r| r.lower).collect::<Vec<_>>()),
+        col!("upper", s.iter().map(|r| r.upper).collect::<Vec<_>>()),
+        col!(
+            "peer_percentile",
+            s.iter().map(|r| r.peer_percentile).collect::<Vec<_>>()
+        ),
+        col!(
+            "label",
+            s.iter().map(|r| r.label.map(u32::from)).collect::<Vec<_>>()
+        ),
+        col!(
+            "label_name",
+            s.iter()
+                .map(|r| label_name(r.label, Lang::Fr))
+                .collect::<Vec<_>>()
+        ),
+        col!(
+            "gated_by",
+            s.iter()
+                .map(|r| r.gated_by.map(Criterion::name))
+                .collect::<Vec<_>>()
+        ),
     ];
     for c in CRITERIA {
-        cols.push(col(
+        cols.push(col!(
             &format!("sub_{}", c.name()),
-            s.iter().map(|r| r.subscores[c as usize].map(f64::from)).collect::<Vec<_>>(),
+            s.iter()
+                .map(|r| r.subscores[c as usize].map(f64::from))
+                .collect::<Vec<_>>(),
         ));
     }
     DataFrame::new_infer_height(cols)
@@ -96,17 +151,37 @@ pub fn scores_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
 pub fn explanations_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
     let e = out.explanations();
     DataFrame::new_infer_height(vec![
-        col("siret", e.iter().map(|r| siret_string(r.siret)).collect::<Vec<_>>()),
-        col("period", e.iter().map(|r| r.period.clone()).collect::<Vec<_>>()),
-        col("criterion", e.iter().map(|r| r.criterion.name()).collect::<Vec<_>>()),
-        col("weight", e.iter().map(|r| r.weight).collect::<Vec<_>>()),
-        col("value", e.iter().map(|r| r.value).collect::<Vec<_>>()),
-        col("expected", e.iter().map(|r| r.expected).collect::<Vec<_>>()),
-        col("adjusted", e.iter().map(|r| r.adjusted).collect::<Vec<_>>()),
-        col("peer_median", e.iter().map(|r| r.peer_median).collect::<Vec<_>>()),
-        col("subscore", e.iter().map(|r| r.subscore).collect::<Vec<_>>()),
-        col("contribution", e.iter().map(|r| r.contribution).collect::<Vec<_>>()),
-        col("position", e.iter().map(|r| r.position.label(Lang::Fr)).collect::<Vec<_>>()),
+        col!(
+            "siret",
+            e.iter().map(|r| siret_string(r.siret)).collect::<Vec<_>>()
+        ),
+        col!(
+            "period",
+            e.iter().map(|r| r.period.clone()).collect::<Vec<_>>()
+        ),
+        col!(
+            "criterion",
+            e.iter().map(|r| r.criterion.name()).collect::<Vec<_>>()
+        ),
+        col!("weight", e.iter().map(|r| r.weight).collect::<Vec<_>>()),
+        col!("value", e.iter().map(|r| r.value).collect::<Vec<_>>()),
+        col!("expected", e.iter().map(|r| r.expected).collect::<Vec<_>>()),
+        col!("adjusted", e.iter().map(|r| r.adjusted).collect::<Vec<_>>()),
+        col!(
+            "peer_median",
+            e.iter().map(|r| r.peer_median).collect::<Vec<_>>()
+        ),
+        col!("subscore", e.iter().map(|r| r.subscore).collect::<Vec<_>>()),
+        col!(
+            "contribution",
+            e.iter().map(|r| r.contribution).collect::<Vec<_>>()
+        ),
+        col!(
+            "position",
+            e.iter()
+                .map(|r| r.position.label(Lang::Fr))
+                .collect::<Vec<_>>()
+        ),
     ])
 }
 
@@ -114,11 +189,26 @@ pub fn explanations_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
 pub fn label_changes_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
     let l = &out.label_changes;
     DataFrame::new_infer_height(vec![
-        col("siret", l.iter().map(|r| siret_string(r.siret)).collect::<Vec<_>>()),
-        col("from_period", l.iter().map(|r| r.from_period.clone()).collect::<Vec<_>>()),
-        col("to_period", l.iter().map(|r| r.to_period.clone()).collect::<Vec<_>>()),
-        col("from_label", l.iter().map(|r| r.from.map(u32::from)).collect::<Vec<_>>()),
-        col("to_label", l.iter().map(|r| r.to.map(u32::from)).collect::<Vec<_>>()),
+        col!(
+            "siret",
+            l.iter().map(|r| siret_string(r.siret)).collect::<Vec<_>>()
+        ),
+        col!(
+            "from_period",
+            l.iter().map(|r| r.from_period.clone()).collect::<Vec<_>>()
+        ),
+        col!(
+            "to_period",
+            l.iter().map(|r| r.to_period.clone()).collect::<Vec<_>>()
+        ),
+        col!(
+            "from_label",
+            l.iter().map(|r| r.from.map(u32::from)).collect::<Vec<_>>()
+        ),
+        col!(
+            "to_label",
+            l.iter().map(|r| r.to.map(u32::from)).collect::<Vec<_>>()
+        ),
     ])
 }
 
@@ -126,20 +216,27 @@ pub fn label_changes_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
 pub fn peer_groups_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
     let g = &out.peer_groups;
     let mut cols = vec![
-        col("period", period_labels(out, g.iter().map(|r| r.period))),
-        col("key", g.iter().map(|r| r.key.clone()).collect::<Vec<_>>()),
-        col("level", g.iter().map(|r| r.rung.name()).collect::<Vec<_>>()),
-        col("members", g.iter().map(|r| r.members).collect::<Vec<_>>()),
-        col("scored_members", g.iter().map(|r| r.scored_members).collect::<Vec<_>>()),
+        col!("period", period_labels(out, g.iter().map(|r| r.period))),
+        col!("key", g.iter().map(|r| r.key.clone()).collect::<Vec<_>>()),
+        col!("level", g.iter().map(|r| r.rung.name()).collect::<Vec<_>>()),
+        col!("members", g.iter().map(|r| r.members).collect::<Vec<_>>()),
+        col!(
+            "scored_members",
+            g.iter().map(|r| r.scored_members).collect::<Vec<_>>()
+        ),
     ];
     for c in CRITERIA {
-        cols.push(col(
+        cols.push(col!(
             &format!("median_{}", c.name()),
-            g.iter().map(|r| r.criteria[c as usize].median_value).collect::<Vec<_>>(),
+            g.iter()
+                .map(|r| r.criteria[c as usize].median_value)
+                .collect::<Vec<_>>(),
         ));
-        cols.push(col(
+        cols.push(col!(
             &format!("kappa_{}", c.name()),
-            g.iter().map(|r| r.criteria[c as usize].kappa).collect::<Vec<_>>(),
+            g.iter()
+                .map(|r| r.criteria[c as usize].kappa)
+                .collect::<Vec<_>>(),
         ));
     }
     DataFrame::new_infer_height(cols)
@@ -177,10 +274,8 @@ pub fn write_outputs(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, Scor
     let tmp = fp.with_extension("tmp");
     {
         let f = std::fs::File::create(&tmp).map_err(|e| io_err(&fp, &e))?;
-        let mut gz = flate2::write::GzEncoder::new(
-            std::io::BufWriter::new(f),
-            flate2::Compression::fast(),
-        );
+        let mut gz =
+            flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::fast());
         serde_json::to_writer(&mut gz, out).map_err(|e| io_err(&fp, &e))?;
         gz.finish()
             .and_then(|mut w| w.flush())

@@ -161,7 +161,9 @@ pub fn build_list(
         let Some(e) = out.establishment(s.siret) else {
             continue;
         };
-        if q.zone.as_deref().is_some_and(|z| !zone_matches(z, e, reference))
+        if q.zone
+            .as_deref()
+            .is_some_and(|z| !zone_matches(z, e, reference))
             || q.sector.as_deref().is_some_and(|c| !sector_matches(c, e))
         {
             continue;
@@ -260,8 +262,28 @@ pub fn build_list(
 /// Renders the list as an aligned text table.
 pub fn render_table(rows: &[ListRow], lang: Lang) -> String {
     let head = match lang {
-        Lang::Fr => ["#", "Établissement", "Commune", "Secteur", "Taille", "Label", "Score", "Points forts", "Tendance"],
-        Lang::En => ["#", "Establishment", "Commune", "Sector", "Size", "Label", "Score", "Strengths", "Trend"],
+        Lang::Fr => [
+            "#",
+            "Établissement",
+            "Commune",
+            "Secteur",
+            "Taille",
+            "Label",
+            "Score",
+            "Points forts",
+            "Tendance",
+        ],
+        Lang::En => [
+            "#",
+            "Establishment",
+            "Commune",
+            "Sector",
+            "Size",
+            "Label",
+            "Score",
+            "Strengths",
+            "Trend",
+        ],
     };
     let cells: Vec<[String; 9]> = rows
         .iter()

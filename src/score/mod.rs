@@ -293,12 +293,18 @@ impl ScoreOutput {
         let ps = self.periods();
         match label {
             None => Ok(ps.len().saturating_sub(1) as u32),
-            Some(l) => ps.iter().position(|p| p.label == l).map(|i| i as u32).ok_or_else(|| {
-                ScoreError::UnknownPeriod {
+            Some(l) => ps
+                .iter()
+                .position(|p| p.label == l)
+                .map(|i| i as u32)
+                .ok_or_else(|| ScoreError::UnknownPeriod {
                     got: l.to_string(),
-                    available: ps.iter().map(|p| p.label.as_str()).collect::<Vec<_>>().join(", "),
-                }
-            }),
+                    available: ps
+                        .iter()
+                        .map(|p| p.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
         }
     }
 
@@ -367,7 +373,10 @@ impl ScoreOutput {
 }
 
 /// Establishment infos, sorted by SIRET.
-pub fn establishment_infos(ests: &[Establishment], reference: &Reference) -> Vec<EstablishmentInfo> {
+pub fn establishment_infos(
+    ests: &[Establishment],
+    reference: &Reference,
+) -> Vec<EstablishmentInfo> {
     let mut out: Vec<EstablishmentInfo> = ests
         .iter()
         .map(|e| EstablishmentInfo {
@@ -392,7 +401,11 @@ pub fn establishment_infos(ests: &[Establishment], reference: &Reference) -> Vec
 }
 
 /// Scores a dataset: indicators over every period, then [`score_indicators`].
-pub fn run(ds: &Dataset, params: &ScoreParams, reference: &Reference) -> Result<ScoreOutput, ScoreError> {
+pub fn run(
+    ds: &Dataset,
+    params: &ScoreParams,
+    reference: &Reference,
+) -> Result<ScoreOutput, ScoreError> {
     let periods = indicators::periods(
         &ds.coverage,
         params.window_months,
@@ -536,7 +549,11 @@ pub fn label_changes(scores: &[ScoreRow], periods: &[Period]) -> Vec<LabelChange
         if a.siret != b.siret {
             continue;
         }
-        let from = if b.period == a.period + 1 { a.label } else { None };
+        let from = if b.period == a.period + 1 {
+            a.label
+        } else {
+            None
+        };
         if from != b.label {
             out.push(LabelChange {
                 siret: b.siret,

@@ -222,7 +222,10 @@ impl RawScoreParams {
         if th.len() != 3 {
             return Err(ConfigError::invalid(
                 "score.label_thresholds",
-                format!("got {} values, allowed exactly 3 (levels 1, 2, 3)", th.len()),
+                format!(
+                    "got {} values, allowed exactly 3 (levels 1, 2, 3)",
+                    th.len()
+                ),
             ));
         }
         for (k, &t) in th.iter().enumerate() {

@@ -87,11 +87,25 @@ pub fn secondary_suppression(
         let mut changed = false;
         for r in 0..nr {
             let cells: Vec<usize> = (0..nc).collect();
-            changed |= fix_line(secret, weight, nonempty, &cells, |k| (r, k), &mut row_margin[r]);
+            changed |= fix_line(
+                secret,
+                weight,
+                nonempty,
+                &cells,
+                |k| (r, k),
+                &mut row_margin[r],
+            );
         }
         for c in 0..nc {
             let cells: Vec<usize> = (0..nr).collect();
-            changed |= fix_line(secret, weight, nonempty, &cells, |k| (k, c), &mut col_margin[c]);
+            changed |= fix_line(
+                secret,
+                weight,
+                nonempty,
+                &cells,
+                |k| (k, c),
+                &mut col_margin[c],
+            );
         }
         if !changed {
             break;
@@ -122,7 +136,11 @@ fn fix_line(
         .iter()
         .map(|&k| at(k))
         .filter(|&(r, c)| secret[r][c].is_none() && nonempty[r][c])
-        .min_by(|&(r1, c1), &(r2, c2)| weight[r1][c1].total_cmp(&weight[r2][c2]).then((r1, c1).cmp(&(r2, c2))));
+        .min_by(|&(r1, c1), &(r2, c2)| {
+            weight[r1][c1]
+                .total_cmp(&weight[r2][c2])
+                .then((r1, c1).cmp(&(r2, c2)))
+        });
     match partner {
         Some((r, c)) => {
             secret[r][c] = Some(SecretReason::Secondary);

@@ -145,8 +145,18 @@ pub fn summarise(
         a.sum += c;
         a.hires += hires;
     }
-    let sections: Vec<String> = cells.keys().map(|k| k.0.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let zones: Vec<String> = cells.keys().map(|k| k.1.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let sections: Vec<String> = cells
+        .keys()
+        .map(|k| k.0.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let zones: Vec<String> = cells
+        .keys()
+        .map(|k| k.1.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut secret = vec![vec![None; zones.len()]; sections.len()];
     let mut weight = vec![vec![0.0; zones.len()]; sections.len()];
     let mut nonempty = vec![vec![false; zones.len()]; sections.len()];
@@ -174,7 +184,11 @@ pub fn summarise(
                 scored: open.then_some(a.contrib.units),
                 by_level: open.then_some(a.by_level),
                 mean_score: open.then(|| a.sum / a.contrib.units as f64),
-                hires: if open { privacy::person_count(a.hires) } else { None },
+                hires: if open {
+                    privacy::person_count(a.hires)
+                } else {
+                    None
+                },
             });
         }
     }
