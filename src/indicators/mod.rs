@@ -11,19 +11,25 @@
 //!   (scheme 93), as in [`crate::history`]. Interim and CDI-intermittent count.
 //! - *Hire*: an employment contract whose start date is in the window. Immersions and
 //!   internships are not hires; they feed the "internships and immersions hosted" criterion.
+//! - *New hire*: a hire that is not a *rehire*, i.e. the person had no employment contract in
+//!   the same establishment running or ended within the 12 months before the start. 84% of
+//!   short CDDs go to former employees (calibration B5): counting them would make every share
+//!   below mostly measure the volume of short rehires, not the establishment's choices of whom
+//!   to hire. Hiring profiles, the CDI share and early ruptures are therefore shares among new
+//!   hires; turnover counts every hire (DARES definition).
 //! - *Headcount*: mean over the window's months of the month-end headcount, i.e. employment
 //!   contracts running on the month's last day (started on or before it, not ended before it).
 //!   *FTE*: the same with part-time contracts (40.014 = 20, 41, 42) counted as 0.5 — DSN
 //!   carries the contractual hours (40.013) but the tables do not, so 0.5 is the documented
 //!   approximation (the mean part-time quotity in France is about 0.6 according to Dares).
-//! - Hiring profiles are shares among hires (part-time included): women (person sex 2); no
+//! - Hiring profiles are shares among new hires (part-time included): women (person sex 2); no
 //!   experience (`no_prior_employment`, or the first employment contract of that person in that
 //!   PCS-ESE code — earlier contracts with the same start date do not count); long
 //!   unemployment (`months_since_prev` ≥ 12 or `prior_long_sick_leave`); under 26 and 50 or more
 //!   (completed years at the start date); BOETH (40.072 present on the contract); from IAE or
 //!   subsidised contracts (`prior_iae_or_subsidised`); on a subsidised (PEC/CUI, CDDI) or
 //!   work-study (apprenticeship, professionalisation) scheme.
-//! - Contract criteria exclude part-time contracts: CDI share among full-time hires; the
+//! - Contract criteria exclude part-time contracts: CDI share among full-time new hires; the
 //!   length (days, both ends counted) of full-time CDDs that ended in the window (completed
 //!   spells, so no censoring), mean and median; CDD→CDI conversions as a share of full-time CDD
 //!   outcomes in the window (a conversion dated in the window, or an end in the window);
@@ -31,8 +37,8 @@
 //!   per 100 employees per year.
 //! - Durability: turnover (DARES) = (hires + exits) / 2 / headcount, per year, where exits are
 //!   real ends ([`end_reason::is_real_exit`]) of employment contracts in the window; early
-//!   ruptures = share of hires with a trial-period end, dismissal or resignation within 6 months
-//!   of the start, among hires whose 6-month follow-up ends in the window (started between the
+//!   ruptures = share of new hires with a trial-period end, dismissal or resignation within 6
+//!   months of the start, among new hires whose 6-month follow-up ends in the window (started between the
 //!   window start minus 6 months and the window end minus 6 months), so the follow-up is always
 //!   complete at the window's end; AT/MP frequency = stoppages with reason 05 or 06 starting in
 //!   the window, per 1,000 employees per year.
@@ -112,8 +118,10 @@ pub const CRITERIA: [Criterion; Criterion::COUNT] = [
 /// Denominator of a share criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denom {
-    Hires = 0,
-    FullTimeHires = 1,
+    /// New hires (hires that are not rehires, see [`rehires`]).
+    NewHires = 0,
+    /// Full-time new hires.
+    FullTimeNewHires = 1,
     CddOutcomes = 2,
     EarlyHires = 3,
 }
@@ -202,8 +210,8 @@ impl Criterion {
         use Criterion::*;
         match self {
             WomenBalance | NoExperience | LongUnemployed | Under26 | Over50 | Boeth | FromIae
-            | SubsidisedContract => Kind::Share(Denom::Hires),
-            CdiShare => Kind::Share(Denom::FullTimeHires),
+            | SubsidisedContract => Kind::Share(Denom::NewHires),
+            CdiShare => Kind::Share(Denom::FullTimeNewHires),
             Conversions => Kind::Share(Denom::CddOutcomes),
             EarlyRuptures => Kind::Share(Denom::EarlyHires),
             CddMeanDays | CddMedianDays => Kind::Days,
@@ -338,6 +346,8 @@ pub struct IndicatorRow {
     pub fte: f64,
     /// Hires in the window (employment contracts starting in it).
     pub hires: u32,
+    /// New hires (not rehires) in the window.
+    pub new_hires: u32,
     /// Part-time hires (excluded from the contract criteria).
     pub part_time_hires: u32,
     /// Real exits of employment contracts in the window.
@@ -368,6 +378,7 @@ impl IndicatorRow {
             headcount: 0.0,
             fte: 0.0,
             hires: 0,
+            new_hires: 0,
             part_time_hires: 0,
             exits: 0,
             share_num: [[0; N_OCC]; Criterion::N_SHARE],
@@ -447,7 +458,7 @@ pub fn first_in_occupation(contracts: &[Contract]) -> Vec<bool> {
         .collect();
     order.par_sort_unstable_by_key(|&i| {
         let c = &contracts[i as usize];
-        (c.person_id, c.pcs, c.start)
+        (c.person_id, c.pcs.category(), c.start)
     });
     let mut out = vec![false; contracts.len()];
     let mut k = 0;
@@ -456,13 +467,70 @@ pub fn first_in_occupation(contracts: &[Contract]) -> Vec<bool> {
         let mut j = k;
         while j < order.len() {
             let c = &contracts[order[j] as usize];
-            if c.person_id != c0.person_id || c.pcs != c0.pcs {
+            if c.person_id != c0.person_id || c.pcs.category() != c0.pcs.category() {
                 break;
             }
             if c.start == c0.start {
                 out[order[j] as usize] = true;
             }
             j += 1;
+        }
+        k = j;
+    }
+    out
+}
+
+/// Months before a start within which an earlier contract in the same establishment makes a
+/// hire a rehire.
+pub const REHIRE_MONTHS: i32 = 12;
+
+/// For each contract, whether it is a rehire: the same person had an earlier-starting
+/// employment contract in the same establishment that was still running at this start or
+/// ended less than [`REHIRE_MONTHS`] months before it.
+pub fn rehires(contracts: &[Contract]) -> Vec<bool> {
+    let mut order: Vec<u32> = (0..contracts.len() as u32)
+        .filter(|&i| is_employment(&contracts[i as usize]))
+        .collect();
+    order.par_sort_unstable_by_key(|&i| {
+        let c = &contracts[i as usize];
+        (c.person_id, c.siret, c.start, c.contract_id)
+    });
+    let mut out = vec![false; contracts.len()];
+    let mut k = 0;
+    while k < order.len() {
+        let c0 = &contracts[order[k] as usize];
+        // Latest end so far among earlier starts (None = still running).
+        let mut latest: Option<Option<Date>> = None;
+        let mut j = k;
+        while j < order.len() {
+            let c = &contracts[order[j] as usize];
+            if c.person_id != c0.person_id || c.siret != c0.siret {
+                break;
+            }
+            // Contracts sharing a start date are not each other's history.
+            let mut e = j;
+            while e < order.len() {
+                let ce = &contracts[order[e] as usize];
+                if ce.person_id != c.person_id || ce.siret != c.siret || ce.start != c.start {
+                    break;
+                }
+                e += 1;
+            }
+            let is_rehire = match latest {
+                None => false,
+                Some(None) => true,
+                Some(Some(end)) => end >= c.start.add_months(-REHIRE_MONTHS),
+            };
+            for &i in &order[j..e] {
+                out[i as usize] = is_rehire;
+                let end = contracts[i as usize].actual_end;
+                latest = Some(match (latest, end) {
+                    (Some(None), _) | (_, None) => None,
+                    (Some(Some(a)), Some(b)) => Some(a.max(b)),
+                    (None, Some(b)) => Some(b),
+                });
+            }
+            j = e;
         }
         k = j;
     }
@@ -527,6 +595,7 @@ pub fn compute(ds: &Dataset, periods: Vec<Period>, window_months: u32) -> Indica
         n: periods.len() as i32,
     };
     let first_occ = first_in_occupation(&ds.contracts);
+    let rehire = rehires(&ds.contracts);
     let mut persons: Vec<(u64, PersonInfo)> = ds
         .persons
         .iter()
@@ -570,6 +639,7 @@ pub fn compute(ds: &Dataset, periods: Vec<Period>, window_months: u32) -> Indica
         ds,
         order: &order,
         first_occ: &first_occ,
+        rehire: &rehire,
         persons: &persons,
         stop: &stop,
         grid,
@@ -590,6 +660,7 @@ struct Ctx<'a> {
     ds: &'a Dataset,
     order: &'a [u32],
     first_occ: &'a [bool],
+    rehire: &'a [bool],
     persons: &'a [(u64, PersonInfo)],
     stop: &'a [(u64, i32)],
     grid: Grid,
@@ -639,6 +710,7 @@ impl Ctx<'_> {
                 fte[(l - m_lo + 1) as usize] -= w;
             }
             // Hire.
+            let new_hire = !self.rehire[ci as usize];
             let hire_range = self.grid.containing(sm);
             if !hire_range.is_empty() {
                 let person = self
@@ -661,14 +733,19 @@ impl Ctx<'_> {
                 for p in hire_range {
                     let r = &mut rows[p];
                     r.hires += 1;
-                    r.share_den[Denom::Hires as usize][occ] += 1;
+                    if part {
+                        r.part_time_hires += 1;
+                    }
+                    if !new_hire {
+                        continue;
+                    }
+                    r.new_hires += 1;
+                    r.share_den[Denom::NewHires as usize][occ] += 1;
                     for (slot, &f) in flags.iter().enumerate() {
                         r.share_num[slot][occ] += u32::from(f);
                     }
-                    if part {
-                        r.part_time_hires += 1;
-                    } else {
-                        r.share_den[Denom::FullTimeHires as usize][occ] += 1;
+                    if !part {
+                        r.share_den[Denom::FullTimeNewHires as usize][occ] += 1;
                         r.share_num[8][occ] += u32::from(cdi);
                     }
                 }
@@ -684,7 +761,12 @@ impl Ctx<'_> {
                 }
                 _ => false,
             };
-            for p in self.grid.containing(follow_end.month_index()) {
+            let follow = if new_hire {
+                self.grid.containing(follow_end.month_index())
+            } else {
+                0..0
+            };
+            for p in follow {
                 let r = &mut rows[p];
                 r.share_den[Denom::EarlyHires as usize][occ] += 1;
                 r.share_num[10][occ] += u32::from(rupture);

@@ -339,6 +339,7 @@ pub(crate) struct PeriodInput<'a> {
 
 /// Scores one period. Returns the peer groups used (with local indices) and one score row
 /// per input row (same order as `idx`); `key_name` renders a packed key for the output.
+#[allow(clippy::needless_range_loop)] // parallel arrays indexed by row
 pub(crate) fn score_period(
     inp: &PeriodInput<'_>,
     p: &ScoreParams,

@@ -184,7 +184,7 @@ impl Position {
             Some(s) if s >= 90.0 => Position::TopDecile,
             Some(s) if s >= 75.0 => Position::TopQuartile,
             Some(s) if s > 50.0 => Position::AboveMedian,
-            Some(s) if s == 50.0 => Position::AtMedian,
+            Some(s) if s >= 50.0 => Position::AtMedian,
             Some(s) if s >= 25.0 => Position::BelowMedian,
             Some(_) => Position::BottomQuartile,
         }

@@ -74,6 +74,7 @@ pub fn primary_secret(c: &CellContrib) -> Option<SecretReason> {
 /// while a row or column holds exactly one secret cell, the smallest other non-empty
 /// publishable cell of that line (by `weight`) is hidden too. Returns, per row and per
 /// column, whether the margin itself must be hidden (a single secret cell with no partner).
+#[allow(clippy::needless_range_loop)] // row/column indices address two arrays
 pub fn secondary_suppression(
     secret: &mut [Vec<Option<SecretReason>>],
     weight: &[Vec<f64>],
@@ -192,6 +193,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn secondary_hides_a_partner_in_rows_and_columns() {
         // 2×3 table; cell (0,0) is primary-secret.
         let mut s = vec![
