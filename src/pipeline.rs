@@ -91,13 +91,15 @@ pub struct DataSummary {
 }
 
 /// Everything a run computed (the content of `results.json`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunResults {
     pub experiment: String,
     pub experiment_hash: String,
     pub seed: u64,
     pub data: DataSummary,
     pub calibration: Calibration,
+    pub score_summary: crate::score::summary::ScoreSummary,
+    pub exposure: Option<crate::exposure::study::ExposureStudy>,
 }
 
 /// Where a run was written.
@@ -142,12 +144,20 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         window_start: exp.generator.window_start().to_string(),
         departements: exp.territory.departements.clone(),
     };
+    let scores = timer.stage("score", || {
+        crate::score::run(&synthetic.dataset, &exp.score, &reference)
+    })?;
+    let exposure = timer.stage("exposure", || {
+        crate::exposure::study::run(&exp, &reference, &synthetic, &scores)
+    })?;
     let results = RunResults {
         experiment: exp.name.clone(),
         experiment_hash: exp.hash.clone(),
         seed: exp.seed,
         data,
         calibration,
+        score_summary: scores.summary.clone(),
+        exposure: Some(exposure),
     };
     timer.stage("write", || -> anyhow::Result<()> {
         tables::write_text(
