@@ -15,6 +15,7 @@ use super::panel::Panel;
 use super::EstimateError;
 use crate::stats::describe;
 use crate::stats::linalg::{self, Matrix};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Convergence tolerance of the alternating projections (max absolute change of any value).
@@ -77,45 +78,56 @@ pub fn demean_two_way(panel: &Panel, cols: &mut [Vec<f64>]) -> Result<usize, Est
         cnt_u[panel.unit[r]] += 1.0;
         cnt_t[panel.period[r]] += 1.0;
     }
-    let mut max_iter = 0;
-    let mut su = vec![0.0; nu];
-    let mut st = vec![0.0; nt];
-    for col in cols.iter_mut() {
-        let scale = col.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-        let mut it = 0;
-        loop {
-            it += 1;
-            su.iter_mut().for_each(|v| *v = 0.0);
-            for (r, v) in col.iter().enumerate() {
-                su[panel.unit[r]] += v;
-            }
-            su.iter_mut().zip(&cnt_u).for_each(|(s, c)| *s /= c);
-            st.iter_mut().for_each(|v| *v = 0.0);
-            for (r, v) in col.iter_mut().enumerate() {
-                *v -= su[panel.unit[r]];
-                st[panel.period[r]] += *v;
-            }
-            st.iter_mut().zip(&cnt_t).for_each(|(s, c)| *s /= c);
-            for (r, v) in col.iter_mut().enumerate() {
-                *v -= st[panel.period[r]];
-            }
-            let change = su
-                .iter()
-                .chain(st.iter())
-                .fold(0.0f64, |m, v| m.max(v.abs()));
-            // The first sweep removes the levels themselves; later sweeps must vanish.
-            if it > 1 && change <= DEMEAN_TOL * scale {
-                break;
-            }
-            if it >= DEMEAN_MAX_ITER {
-                return Err(EstimateError::Numerical(format!(
-                    "two-way demeaning did not converge in {it} sweeps (last change {change:e})"
-                )));
-            }
+    // Columns are independent: demean them in parallel.
+    let iters: Vec<Result<usize, EstimateError>> = cols
+        .par_iter_mut()
+        .map(|col| demean_column(panel, col, &cnt_u, &cnt_t))
+        .collect();
+    iters
+        .into_iter()
+        .try_fold(0, |m, it| it.map(|it| m.max(it)))
+}
+
+fn demean_column(
+    panel: &Panel,
+    col: &mut [f64],
+    cnt_u: &[f64],
+    cnt_t: &[f64],
+) -> Result<usize, EstimateError> {
+    let mut su = vec![0.0; cnt_u.len()];
+    let mut st = vec![0.0; cnt_t.len()];
+    let scale = col.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let mut it = 0;
+    loop {
+        it += 1;
+        su.iter_mut().for_each(|v| *v = 0.0);
+        for (r, v) in col.iter().enumerate() {
+            su[panel.unit[r]] += v;
         }
-        max_iter = max_iter.max(it);
+        su.iter_mut().zip(cnt_u).for_each(|(s, c)| *s /= c);
+        st.iter_mut().for_each(|v| *v = 0.0);
+        for (r, v) in col.iter_mut().enumerate() {
+            *v -= su[panel.unit[r]];
+            st[panel.period[r]] += *v;
+        }
+        st.iter_mut().zip(cnt_t).for_each(|(s, c)| *s /= c);
+        for (r, v) in col.iter_mut().enumerate() {
+            *v -= st[panel.period[r]];
+        }
+        let change = su
+            .iter()
+            .chain(st.iter())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        // The first sweep removes the levels themselves; later sweeps must vanish.
+        if it > 1 && change <= DEMEAN_TOL * scale {
+            return Ok(it);
+        }
+        if it >= DEMEAN_MAX_ITER {
+            return Err(EstimateError::Numerical(format!(
+                "two-way demeaning did not converge in {it} sweeps (last change {change:e})"
+            )));
+        }
     }
-    Ok(max_iter)
 }
 
 /// Fits `y ~ X | unit + time` with CRV1 by unit. `x` holds one column per slope.
@@ -137,9 +149,16 @@ pub fn fe_regression(
     cols.push(panel.y.clone());
     let iters = demean_two_way(panel, &mut cols)?;
     let yt = cols.pop().unwrap_or_default();
-    let xcols: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-    let xm = Matrix::from_columns(&xcols)?;
-    let xtx = xm.crossprod(None);
+    // Work column-wise: no second n × p copy of the demeaned design.
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut xtx = Matrix::zeros(p, p);
+    for i in 0..p {
+        for j in i..p {
+            let v = dot(&cols[i], &cols[j]);
+            xtx[(i, j)] = v;
+            xtx[(j, i)] = v;
+        }
+    }
     linalg::check_full_rank(&xtx, &names).map_err(|e| match e {
         linalg::LinalgError::Collinear { columns } => EstimateError::Collinear(format!(
             "{} (collinear with the unit and time fixed effects or with each other)",
@@ -148,16 +167,19 @@ pub fn fe_regression(
         other => other.into(),
     })?;
     let bread = linalg::inv_spd(&xtx)?;
-    let coef = bread.matvec(&xm.t_vec(&yt, None))?;
-    let fitted = xm.matvec(&coef)?;
+    let xty: Vec<f64> = cols.iter().map(|c| dot(c, &yt)).collect();
+    let coef = bread.matvec(&xty)?;
+    let mut resid = yt;
+    for (c, b) in cols.iter().zip(&coef) {
+        for (r, x) in resid.iter_mut().zip(c) {
+            *r -= b * x;
+        }
+    }
     // Scores by cluster.
     let mut s = vec![0.0; g * p];
-    for r in 0..n {
-        let u = yt[r] - fitted[r];
-        let row = xm.row(r);
-        let dst = &mut s[panel.unit[r] * p..(panel.unit[r] + 1) * p];
-        for (d, xv) in dst.iter_mut().zip(row) {
-            *d += xv * u;
+    for (j, c) in cols.iter().enumerate() {
+        for r in 0..n {
+            s[panel.unit[r] * p + j] += c[r] * resid[r];
         }
     }
     let meat = Matrix::from_vec(g, p, s)?.crossprod(None);
