@@ -234,6 +234,39 @@ fn callaway_santanna_matches_csdid() {
         let ours = callaway_santanna(&bal, &opts).unwrap();
         check_cs(case, &ours, &r["balanced"][case]);
     }
+    // No never-treated unit, not-yet-treated controls: the last cohort is only a control.
+    let treated_only = {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/estimate/balanced.csv"),
+        )
+        .unwrap();
+        let (mut u, mut t, mut y, mut g) = (vec![], vec![], vec![], vec![]);
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let c: i64 = f[3].parse().unwrap();
+            if c == 0 {
+                continue;
+            }
+            u.push(f[0].to_string());
+            t.push(f[1].parse::<i64>().unwrap());
+            y.push(f[2].parse::<f64>().unwrap());
+            g.push(Some(c));
+        }
+        Panel::new(&u, &t, &y, &g, vec![]).unwrap()
+    };
+    let opts = CsOptions {
+        control: Control::NotYet,
+        ..Default::default()
+    };
+    let ours = callaway_santanna(&treated_only, &opts).unwrap();
+    assert!(ours.warnings.iter().any(|w| w.contains("no never-treated")));
+    check_cs(
+        "cs_notyet_no_never",
+        &ours,
+        &r["balanced"]["cs_notyet_no_never"],
+    );
+    assert!(callaway_santanna(&treated_only, &CsOptions::default()).is_err());
+
     let unb = fixture("unbalanced.csv");
     let ours = callaway_santanna(&unb, &CsOptions::default()).unwrap();
     assert_eq!(

@@ -291,6 +291,32 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<CsResult, Es
             "{n} usable unit(s): at least 2 units (clusters) are needed"
         )));
     }
+    // Not-yet-treated controls without a never-treated group (R `did`): the last cohort only
+    // serves as a control, and periods from its treatment on are dropped.
+    let mut glist = glist;
+    let mut tlist: Vec<i64> = tlist.clone();
+    let mut nt = nt;
+    if n_never == 0 {
+        let latest = *glist.last().unwrap_or(&first);
+        let keep_t = tlist.iter().filter(|t| **t < latest).count();
+        glist.retain(|g| *g < latest);
+        if keep_t < 2 || glist.is_empty() {
+            return Err(EstimateError::Input(format!(
+                "no never-treated units and no comparison left: every unit is treated by period {latest}"
+            )));
+        }
+        let mut y2 = Vec::with_capacity(n * keep_t);
+        for i in 0..n {
+            y2.extend_from_slice(&y[i * nt..i * nt + keep_t]);
+        }
+        y = y2;
+        tlist.truncate(keep_t);
+        nt = keep_t;
+        warnings.push(format!(
+            "no never-treated units: cohort {latest} serves only as a not-yet-treated control and periods from {latest} on are dropped (R did)"
+        ));
+    }
+    let tlist = &tlist;
     // Unit-level design: intercept + covariates.
     let x = if opts.use_covariates && !panel.covariate_names.is_empty() {
         let uc = panel.unit_covariates()?;

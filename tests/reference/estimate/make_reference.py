@@ -132,6 +132,7 @@ ref["balanced"]["cs_notyet_varying"] = cs(bal, control="notyettreated")
 ref["balanced"]["cs_never_universal"] = cs(bal, base="universal")
 ref["balanced"]["cs_never_varying_dr_x1_x2"] = cs(bal, xformla="~ x1 + x2")
 ref["balanced"]["cs_notyet_varying_dr_x1_x2"] = cs(bal, control="notyettreated", xformla="~ x1 + x2")
+ref["balanced"]["cs_notyet_no_never"] = cs(bal[bal.cohort > 0], control="notyettreated")
 ref["unbalanced"]["cs_never_varying"] = cs(balance(unb))
 ref["unbalanced"]["cs_balanced_units"] = int(balance(unb).unit.nunique())
 
