@@ -69,6 +69,42 @@ fn twfe_matches_pyfixest() {
 }
 
 #[test]
+fn binned_event_study_matches_pyfixest() {
+    let r = reference();
+    let p = fixture("balanced.csv");
+    let es = event_study(
+        &p,
+        &EventStudyOptions {
+            bin: Some((-3, 3)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let re = r["balanced"]["event_study_binned_m3_p3"]
+        .as_array()
+        .unwrap();
+    assert_eq!(es.coefs.len(), re.len());
+    assert_eq!(es.coefs.first().unwrap().rel_time, -3);
+    for (c, e) in es.coefs.iter().zip(re) {
+        assert_eq!(c.rel_time, e["rel_time"].as_i64().unwrap());
+        close(
+            &format!("binned es {}", c.rel_time),
+            c.estimate,
+            &e["estimate"],
+        );
+        close(&format!("binned es se {}", c.rel_time), c.se, &e["se"]);
+    }
+    assert!(event_study(
+        &p,
+        &EventStudyOptions {
+            bin: Some((-1, 3)),
+            ..Default::default()
+        }
+    )
+    .is_err());
+}
+
+#[test]
 fn event_study_and_wald_match_pyfixest() {
     let r = reference();
     for name in ["balanced", "unbalanced"] {

@@ -51,9 +51,11 @@ def twfe(df):
     }
 
 
-def event_study(df):
+def event_study(df, bin=None):
     d = df.copy()
     d["rel"] = np.where(d.cohort > 0, d.time - d.cohort, -1).astype(int)
+    if bin is not None:
+        d["rel"] = np.where(d.cohort > 0, d.rel.clip(bin[0], bin[1]), -1)
     fit = pf.feols("y ~ i(rel, ref=-1) | unit + time", data=d, vcov={"CRV1": "unit"})
     coefs = fit.coef()
     ses = fit.se()
@@ -127,6 +129,7 @@ unb = pd.read_csv(FIX / "unbalanced.csv")
 for name, df in [("balanced", bal), ("unbalanced", unb)]:
     es, wald = event_study(df)
     ref[name] = {"twfe": twfe(df), "event_study": es, "pretrend_wald": wald}
+ref["balanced"]["event_study_binned_m3_p3"] = event_study(bal, bin=(-3, 3))[0]
 ref["balanced"]["cs_never_varying"] = cs(bal)
 ref["balanced"]["cs_notyet_varying"] = cs(bal, control="notyettreated")
 ref["balanced"]["cs_never_universal"] = cs(bal, base="universal")
