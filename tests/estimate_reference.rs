@@ -62,9 +62,19 @@ fn twfe_matches_pyfixest() {
         close(&format!("{name} p"), ours.p_value, &re["p_value"]);
         assert_eq!(ours.n_obs as u64, re["n_obs"].as_u64().unwrap());
         assert_eq!(ours.n_clusters as u64, re["n_clusters"].as_u64().unwrap());
-        // linearmodels counts every unit effect: a strictly larger SE.
+        // linearmodels counts every unit effect: a larger SE, matching PanelOLS.
         let lm = twfe(&p, DofConvention::Linearmodels).unwrap();
         assert!(lm.se > ours.se * 1.01);
+        close(
+            &format!("{name} linearmodels att"),
+            lm.att,
+            &r[name]["twfe_linearmodels"]["att"],
+        );
+        close(
+            &format!("{name} linearmodels se"),
+            lm.se,
+            &r[name]["twfe_linearmodels"]["se"],
+        );
     }
 }
 
@@ -132,7 +142,9 @@ fn event_study_and_wald_match_pyfixest() {
     }
 }
 
-use engagement::estimate::cs::{callaway_santanna, BasePeriod, Control, CsOptions, CsResult};
+use engagement::estimate::cs::{
+    callaway_santanna, BasePeriod, Control, CsOptions, CsResult, Method,
+};
 
 fn check_cs(case: &str, ours: &CsResult, re: &Value) {
     let gt = re["group_time"].as_array().unwrap();

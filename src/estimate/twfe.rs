@@ -7,9 +7,13 @@
 //!
 //! CRV1: `V = c · (X̃'X̃)⁻¹ (Σ_g s_g s_g') (X̃'X̃)⁻¹`, `s_g = Σ_{i∈g} x̃_i û_i`, with
 //! `c = G/(G−1) · (N−1)/(N−k)`. fixest's default counts the unit effects, nested in the cluster,
-//! as one parameter: `k = slopes + (T − 1) + 1` ([`DofConvention::Fixest`]). linearmodels counts
-//! every effect: `k = slopes + (units − 1) + (T − 1) + 1` ([`DofConvention::Linearmodels`]).
-//! Inference uses Student t with `G − 1` degrees of freedom.
+//! as one parameter: `k = slopes + (T − 1) + 1` ([`DofConvention::Fixest`]).
+//! linearmodels (7.1, `PanelOLS(entity_effects, time_effects).fit(cov_type="clustered",
+//! cluster_entity=True)`, defaults incl. `debiased=True`) counts every absorbed effect and
+//! applies no cluster factor: `c = N / (N − k)`, `k = slopes + (units − 1) + (T − 1) + 1`
+//! ([`DofConvention::Linearmodels`]),
+//! so its standard error is several percent larger on short panels.
+//! Inference uses Student t with `G − 1` degrees of freedom in both conventions.
 
 use super::panel::Panel;
 use super::EstimateError;
@@ -30,7 +34,7 @@ pub enum DofConvention {
     /// fixest/pyfixest default: `k = slopes + (T − 1) + 1` (unit effects nested in clusters).
     #[default]
     Fixest,
-    /// linearmodels: every fixed effect counted, `k = slopes + (units − 1) + (T − 1) + 1`.
+    /// linearmodels PanelOLS default: `c = N/(N − k)`, `k = slopes + (units − 1) + (T − 1) + 1`.
     Linearmodels,
 }
 
@@ -41,7 +45,7 @@ impl DofConvention {
                 "CRV1 by unit, fixest small-sample correction G/(G-1)*(N-1)/(N-k), k = slopes + (T-1) + 1; t(G-1)"
             }
             DofConvention::Linearmodels => {
-                "CRV1 by unit, linearmodels small-sample correction G/(G-1)*(N-1)/(N-k), k = slopes + (units-1) + (T-1) + 1; t(G-1)"
+                "clustered by unit, linearmodels PanelOLS default correction N/(N-k), k = slopes + (units-1) + (T-1) + 1; t(G-1)"
             }
         }
     }
@@ -192,7 +196,10 @@ pub fn fe_regression(
             "{n} observations for {k} parameters: no residual degrees of freedom"
         )));
     }
-    let c = g as f64 / (g as f64 - 1.0) * (n as f64 - 1.0) / (n - k) as f64;
+    let c = match dof {
+        DofConvention::Fixest => g as f64 / (g as f64 - 1.0) * (n as f64 - 1.0) / (n - k) as f64,
+        DofConvention::Linearmodels => n as f64 / (n - k) as f64,
+    };
     let mut vcov = bread.matmul(&meat)?.matmul(&bread)?;
     for v in 0..p * p {
         let (i, j) = (v / p, v % p);
