@@ -133,6 +133,7 @@ pub(crate) struct Stats {
     pub unknown: HashMap<RubricId, u64>,
     pub unknown_codes: HashMap<RubricId, u64>,
     pub versions: BTreeMap<String, u64>,
+    pub warnings: BTreeMap<String, u64>,
     pub declarations_read: u64,
 }
 
@@ -385,12 +386,16 @@ const VERSION: RubricId = RubricId {
 /// Checks a value against its datatype. `Err((reason, detail, is_enum))`.
 fn check_value(rid: RubricId, f: &FieldDef, v: &[u8]) -> Result<(), (Reason, String)> {
     if rid == NIR {
-        return if nir_ok(v) {
+        // Only what the reader relies on is enforced (13 characters, sex digit); the finer
+        // layout is a warning, see `nir_ok`.
+        let ok =
+            v.len() == 13 && matches!(v[0], b'1' | b'2') && v.iter().all(u8::is_ascii_alphanumeric);
+        return if ok {
             Ok(())
         } else {
             Err((
                 Reason::InvalidFormat,
-                "not a valid NIR (value redacted)".into(),
+                "not a NIR: 13 characters starting with 1 or 2 expected (value redacted)".into(),
             ))
         };
     }
@@ -736,6 +741,12 @@ impl<'a> Parser<'a> {
                 .is_none_or(|ver| ver == NORM_VERSION);
             if reason == Reason::NotInEnumeration && !p24 {
                 *self.out.stats.unknown_codes.entry(rid).or_default() += 1;
+                *self
+                    .out
+                    .stats
+                    .warnings
+                    .entry("unknown_code".into())
+                    .or_default() += 1;
             } else {
                 let p = self.make(reason, Some(rid), self.line_no, detail);
                 self.problem(p)?;
@@ -825,6 +836,14 @@ impl<'a> Parser<'a> {
                 };
                 match rid.r {
                     1 => {
+                        if !nir_ok(v) {
+                            *self
+                                .out
+                                .stats
+                                .warnings
+                                .entry("nir_layout".into())
+                                .or_default() += 1;
+                        }
                         p.id = Some(self.opts.key.person_id(v));
                         p.sex_nir = v.first().map(|b| b.wrapping_sub(b'0'));
                         p.line = line;

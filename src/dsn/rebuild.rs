@@ -87,6 +87,9 @@ pub(crate) fn assemble(outcomes: Vec<FileOutcome>, files: u64, key: &PseudoKey) 
         for (k, v) in s.unknown_codes {
             *unknown_codes.entry(k).or_insert(0u64) += v;
         }
+        for (k, v) in s.warnings {
+            *report.warnings.entry(k).or_default() += v;
+        }
         for (k, v) in s.versions {
             *report.norm_versions.entry(k).or_default() += v;
         }

@@ -20,6 +20,9 @@ pub struct IngestReport {
     pub unknown_rubrics: BTreeMap<String, u64>,
     /// Warnings: codes outside the P24V01 enumerations in files of later norms, by rubric.
     pub unknown_codes: BTreeMap<String, u64>,
+    /// Warnings by kind: `unknown_code` (see above), `nir_layout` (a NIR whose month,
+    /// département, commune or order digits break the norm's layout; still pseudonymised).
+    pub warnings: BTreeMap<String, u64>,
     /// Envois by norm version (S10.G00.00.006).
     pub norm_versions: BTreeMap<String, u64>,
     /// Declarations (S20.G00.05 blocks) read.
