@@ -938,16 +938,6 @@ impl<'a> Parser<'a> {
         if self.decl.is_none() {
             return Ok(());
         }
-        // Close the declaration's block instances (mandatory rubrics, lower bounds).
-        let keep = usize::from(
-            self.structure
-                .stack
-                .first()
-                .is_some_and(|f| f.block == blocks::DECLARATION),
-        );
-        self.structure.close_to(keep, self.norm);
-        self.structure.close_to(0, self.norm);
-        self.drain_issues()?;
         if truncated {
             let p = self.make(
                 Reason::Truncated,
@@ -957,6 +947,9 @@ impl<'a> Parser<'a> {
             );
             self.problem(p)?;
         }
+        // Close the declaration's block instances (mandatory rubrics, lower bounds).
+        self.structure.close_to(0, self.norm);
+        self.drain_issues()?;
         self.check_decl()?;
         let Some(d) = self.decl.take() else {
             return Ok(());
