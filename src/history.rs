@@ -57,6 +57,7 @@ pub fn derive_history(ds: &mut Dataset) {
             (s.start.days_until(end) >= LONG_SICK_LEAVE_DAYS).then_some((s.person_id, end))
         })
         .collect();
+    // Sorted by person, then end date: the scan below walks each person's ends in order.
     sick.sort_unstable();
 
     let mut i = 0;
@@ -70,7 +71,12 @@ pub fn derive_history(ds: &mut Dataset) {
         let hi = sick.partition_point(|&(p, _)| p <= pid);
         let sick_ends = &sick[lo..hi];
         // Earlier contracts of this person, by start date; contracts sharing a start date
-        // do not count as each other's history.
+        // do not count as each other's history. Running aggregates keep this linear.
+        let mut any_emp = false;
+        let mut prior_iae = false;
+        // Latest end among earlier employment contracts (`None` inside: still running).
+        let mut latest: Option<Option<Date>> = None;
+        let mut sick_i = 0;
         let mut k = i;
         while k < j {
             let start = ds.contracts[order[k]].start;
@@ -78,31 +84,15 @@ pub fn derive_history(ds: &mut Dataset) {
             while k_end < j && ds.contracts[order[k_end]].start == start {
                 k_end += 1;
             }
-            let mut any_emp = false;
-            let mut running = false;
-            let mut last_end: Option<Date> = None;
-            let mut prior_iae = false;
-            for &p in &order[i..k] {
-                let c = &ds.contracts[p];
-                if c.iae.is_some_and(iae::is_iae) || scheme::is_subsidised(c.scheme) {
-                    prior_iae = true;
-                }
-                if !is_employment(c.nature, c.scheme) {
-                    continue;
-                }
-                any_emp = true;
-                match c.actual_end {
-                    Some(e) if e < start => last_end = Some(last_end.map_or(e, |l| l.max(e))),
-                    _ => running = true,
-                }
+            while sick_i < sick_ends.len() && sick_ends[sick_i].1 < start {
+                sick_i += 1;
             }
-            let long_sick = sick_ends.iter().any(|&(_, e)| e < start);
-            let months = if !any_emp {
-                None
-            } else if running {
-                Some(0)
-            } else {
-                last_end.map(|e| completed_months(e, start))
+            let long_sick = sick_i > 0;
+            let months = match latest {
+                None => None,
+                Some(None) => Some(0),
+                Some(Some(e)) if e >= start => Some(0),
+                Some(Some(e)) => Some(completed_months(e, start)),
             };
             for &p in &order[k..k_end] {
                 let c = &mut ds.contracts[p];
@@ -110,6 +100,20 @@ pub fn derive_history(ds: &mut Dataset) {
                 c.months_since_prev = months;
                 c.prior_long_sick_leave = long_sick;
                 c.prior_iae_or_subsidised = prior_iae;
+            }
+            for &p in &order[k..k_end] {
+                let c = &ds.contracts[p];
+                if c.iae.is_some_and(iae::is_iae) || scheme::is_subsidised(c.scheme) {
+                    prior_iae = true;
+                }
+                if is_employment(c.nature, c.scheme) {
+                    any_emp = true;
+                    latest = Some(match (latest, c.actual_end) {
+                        (Some(None), _) | (_, None) => None,
+                        (Some(Some(a)), Some(b)) => Some(a.max(b)),
+                        (None, Some(b)) => Some(b),
+                    });
+                }
             }
             k = k_end;
         }

@@ -222,28 +222,76 @@ pub fn write_df(df: &mut DataFrame, path: &Path, format: Format) -> Result<(), T
     std::fs::rename(&tmp, path).map_err(io)
 }
 
+/// Rows per batch when writing large tables: bounds the memory of the columnar copy.
+const BATCH_ROWS: usize = 1 << 20;
+
+/// Writes `rows` through `build` in batches, atomically, so that a table of tens of
+/// millions of rows never exists twice in memory.
+pub fn write_rows<T>(
+    rows: &[T],
+    build: impl Fn(&[T]) -> PolarsResult<DataFrame>,
+    path: &Path,
+    format: Format,
+) -> Result<(), TableError> {
+    let tmp = path.with_extension(format!("{}.tmp", format.extension()));
+    let io = |source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let pl = |source| TableError::Polars {
+        path: path.to_path_buf(),
+        source,
+    };
+    let first = build(&rows[..rows.len().min(BATCH_ROWS)]).map_err(pl)?;
+    let schema = first.schema().clone();
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let mut w = std::io::BufWriter::new(file);
+    {
+        let rest = rows.chunks(BATCH_ROWS).skip(1);
+        match format {
+            Format::Parquet => {
+                let mut bw = ParquetWriter::new(&mut w)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .batched(&schema)
+                    .map_err(pl)?;
+                bw.write_batch(&first).map_err(pl)?;
+                for chunk in rest {
+                    bw.write_batch(&build(chunk).map_err(pl)?).map_err(pl)?;
+                }
+                bw.finish().map_err(pl)?;
+            }
+            Format::Csv => {
+                let mut bw = CsvWriter::new(&mut w).batched(&schema).map_err(pl)?;
+                bw.write_batch(&first).map_err(pl)?;
+                for chunk in rest {
+                    bw.write_batch(&build(chunk).map_err(pl)?).map_err(pl)?;
+                }
+                bw.finish().map_err(pl)?;
+            }
+        }
+    }
+    use std::io::Write;
+    w.flush().map_err(io)?;
+    drop(w);
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
 /// Writes the four tables and `coverage.json` into `dir` (which must exist).
 pub fn write_dataset(ds: &Dataset, dir: &Path, format: Format) -> Result<Vec<PathBuf>, TableError> {
     let mut out = Vec::new();
-    let pl = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| TableError::Polars { path: p, source }
-    };
-    type Build = fn(&Dataset) -> PolarsResult<DataFrame>;
-    let tables: [(&str, Build); 4] = [
-        (files::ESTABLISHMENTS, |d| {
-            establishments_df(&d.establishments)
-        }),
-        (files::PERSONS, |d| persons_df(&d.persons)),
-        (files::CONTRACTS, |d| contracts_df(&d.contracts)),
-        (files::STOPPAGES, |d| stoppages_df(&d.stoppages)),
-    ];
-    for (stem, build) in tables {
-        let path = dir.join(format!("{stem}.{}", format.extension()));
-        let mut df = build(ds).map_err(pl(&path))?;
-        write_df(&mut df, &path, format)?;
-        out.push(path);
-    }
+    let path = |stem: &str| dir.join(format!("{stem}.{}", format.extension()));
+    let p = path(files::ESTABLISHMENTS);
+    write_rows(&ds.establishments, establishments_df, &p, format)?;
+    out.push(p);
+    let p = path(files::PERSONS);
+    write_rows(&ds.persons, persons_df, &p, format)?;
+    out.push(p);
+    let p = path(files::CONTRACTS);
+    write_rows(&ds.contracts, contracts_df, &p, format)?;
+    out.push(p);
+    let p = path(files::STOPPAGES);
+    write_rows(&ds.stoppages, stoppages_df, &p, format)?;
+    out.push(p);
     let cov = dir.join(files::COVERAGE);
     let text = serde_json::to_string_pretty(&ds.coverage).expect("coverage serialises");
     write_text(&cov, &text)?;
