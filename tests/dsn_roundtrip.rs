@@ -210,3 +210,35 @@ fn toy_corpus_round_trips() {
     b.sort_unstable();
     assert_eq!(a, b);
 }
+
+/// The calibrated generator's output (baseline experiment, scaled down) survives the trip.
+#[test]
+fn generator_output_round_trips() {
+    use engagement::config::Experiment;
+    use engagement::reference::Reference;
+    let r = Reference::load();
+    let mut e =
+        Experiment::from_file(std::path::Path::new("experiments/baseline.toml"), &r).unwrap();
+    e.generator.establishments = 120;
+    e.generator.years = 2;
+    e.generator.burn_in_months = 6;
+    let ds = engagement::synth::generate(&e, &r, false).unwrap().dataset;
+    let (got, report) = round_trip(&ds, &WriterOptions::default());
+    assert!(report.reconciles() && report.declarations_rejected == 0);
+    let want = dsn::map_ids(&ds, &key());
+    assert_eq!(got.coverage, want.coverage);
+    assert_eq!(got.establishments, want.establishments);
+    assert_eq!(got.persons.len(), want.persons.len());
+    assert_eq!(got.persons, want.persons);
+    assert_eq!(got.contracts.len(), want.contracts.len());
+    for (g, w) in got.contracts.iter().zip(&want.contracts) {
+        assert_eq!(g, w);
+    }
+    assert_eq!(got.stoppages, want.stoppages);
+    assert_eq!(got, want);
+    // Scores computed downstream are identical (they are per establishment, so ids drop out).
+    let a = engagement::score::run(&ds, &e.score, &r).unwrap();
+    let b = engagement::score::run(&got, &e.score, &r).unwrap();
+    assert!(!a.scores.is_empty());
+    assert_eq!(a, b);
+}
