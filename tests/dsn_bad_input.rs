@@ -20,7 +20,8 @@ fn opts(strict: bool) -> ReadOptions {
 }
 
 /// (file, reason, line, rubric, declarations rejected, declarations ingested)
-const EXPECTED: &[(&str, Reason, u64, Option<&str>, u64, u64)] = &[
+type Case = (&'static str, Reason, u64, Option<&'static str>, u64, u64);
+const EXPECTED: &[Case] = &[
     (
         "no_comma.dsn",
         Reason::MalformedLine,

@@ -36,8 +36,8 @@ fn contract(id: u64, person: u64, siret: u64, start: Date) -> Contract {
 
 /// A small hand-made dataset exercising every field the writer carries.
 fn hand_dataset() -> Dataset {
-    let e1 = 123_456_789_00012;
-    let e2 = 987_654_321_00034;
+    let e1 = 123_456_789 * 100_000 + 12;
+    let e2 = 987_654_321 * 100_000 + 34;
     let est = |siret, name: &str, commune: &str, dep: &str, reg: &str| Establishment {
         siret,
         name: name.into(),
@@ -120,7 +120,13 @@ fn hand_dataset() -> Dataset {
         establishments: vec![
             est(e1, "Boulangerie Éclair", "75056", "75", "11"),
             est(e2, "Régie de quartier", "69123", "69", "84"),
-            est(555_555_555_00011, "Sans salariés", "13055", "13", "93"),
+            est(
+                555_555_555 * 100_000 + 11,
+                "Sans salariés",
+                "13055",
+                "13",
+                "93",
+            ),
         ],
         persons: vec![
             person(1, 1, d(1990, 4, 12)),

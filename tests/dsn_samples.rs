@@ -112,7 +112,7 @@ fn hand_written_sample() {
     assert_eq!(ds.coverage.end, d(2024, 1, 31));
     assert_eq!(ds.establishments.len(), 1);
     let e = &ds.establishments[0];
-    assert_eq!(e.siret, 111_222_333_00015);
+    assert_eq!(e.siret, 111_222_333 * 100_000 + 15);
     assert_eq!(
         e.name, "Boulangerie Élan",
         "émetteur = establishment, Latin-1 decoded"

@@ -89,7 +89,7 @@ pub fn toy_dataset(n_est: u64, months: u32, per_est: u64) -> Dataset {
     };
     let span = start.days_until(end).max(1);
     for e in 0..n_est {
-        let siret = 100_000_000_000_00 + e * 100_000 + 17;
+        let siret = 10_000_000_000_000 + e * 100_000 + 17;
         ds.establishments.push(Establishment {
             siret,
             name: format!("Etablissement {e}"),

@@ -161,7 +161,9 @@ pub(crate) fn assemble(outcomes: Vec<FileOutcome>, files: u64, key: &PseudoKey) 
     let mut ests: BTreeMap<u64, EstAcc> = BTreeMap::new();
     let mut persons: HashMap<u64, Person> = HashMap::new();
     let mut contracts: HashMap<(u64, u64, String, Date), ContractAcc> = HashMap::new();
-    let mut stops: HashMap<(u64, Date, u8), (u64, u64, Option<Date>, bool)> = HashMap::new();
+    // (contract, first day off, reason) → (person, siret, end, end is a return date).
+    type StopAcc = (u64, u64, Option<Date>, bool);
+    let mut stops: HashMap<(u64, Date, u8), StopAcc> = HashMap::new();
     let (mut first, mut last) = (None::<Date>, None::<Date>);
     let any_monthly = applied.iter().any(|d| d.nature == 1);
     for d in &applied {
