@@ -220,7 +220,11 @@ pub fn logistic(x: &[&[f64]], y: &[bool]) -> Result<Vec<f64>, CompareError> {
             let eta: f64 = xi.iter().zip(&beta).map(|(a, b)| a * b).sum();
             let pr = 1.0 / (1.0 + (-eta).exp());
             let yi = if y[i] { 1.0 } else { 0.0 };
-            ll += if y[i] { -(-eta).exp().ln_1p() } else { -eta.exp().ln_1p() };
+            ll += if y[i] {
+                -(-eta).exp().ln_1p()
+            } else {
+                -eta.exp().ln_1p()
+            };
             let wv = pr * (1.0 - pr);
             for a in 0..p {
                 g[a] += (yi - pr) * xi[a];
@@ -253,7 +257,9 @@ pub fn logistic(x: &[&[f64]], y: &[bool]) -> Result<Vec<f64>, CompareError> {
         }
         last = ll;
     }
-    Err(CompareError::Logit("Newton did not converge in 100 iterations".into()))
+    Err(CompareError::Logit(
+        "Newton did not converge in 100 iterations".into(),
+    ))
 }
 
 fn ipw_point(
@@ -273,7 +279,10 @@ fn ipw_point(
     let beta = logistic(&refs, &y)?;
     let mut w = Vec::with_capacity(rows.len());
     for (k, &i) in rows.iter().enumerate() {
-        let eta = beta[0] + (0..refs.len()).map(|a| beta[a + 1] * refs[a][k]).sum::<f64>();
+        let eta = beta[0]
+            + (0..refs.len())
+                .map(|a| beta[a + 1] * refs[a][k])
+                .sum::<f64>();
         let p = (1.0 / (1.0 + (-eta).exp())).clamp(trim, 1.0 - trim);
         w.push(table.weight(i) * if y[k] { 1.0 / p } else { 1.0 / (1.0 - p) });
     }
@@ -365,7 +374,9 @@ pub fn ipw_difference(
         horizons: horizons_out,
         weight_range: w
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v))),
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            }),
         effective_n: (kish(true), kish(false)),
         bootstrap: opts.bootstrap,
         seed: opts.seed,
@@ -397,7 +408,11 @@ pub fn encouragement(
     conf_z: f64,
 ) -> Result<EncouragementEstimate, CompareError> {
     let n = y.len();
-    for (what, len) in [("take-up", d.len()), ("assignment", z.len()), ("cluster", cluster.len())] {
+    for (what, len) in [
+        ("take-up", d.len()),
+        ("assignment", z.len()),
+        ("cluster", cluster.len()),
+    ] {
         if len != n {
             return Err(CompareError::Length {
                 what: format!("encouragement ({what})"),

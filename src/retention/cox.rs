@@ -260,7 +260,11 @@ pub fn fit_cox(
         let mut step = 1.0;
         let (mut nb, mut nll, mut ng, mut nh);
         loop {
-            nb = beta.iter().zip(&delta).map(|(b, s)| b + step * s).collect::<Vec<_>>();
+            nb = beta
+                .iter()
+                .zip(&delta)
+                .map(|(b, s)| b + step * s)
+                .collect::<Vec<_>>();
             (nll, ng, nh) = d.eval(&nb, opts.ties);
             if nll.is_finite() && nll >= ll - 1e-12 * (1.0 + ll.abs()) {
                 break;

@@ -235,8 +235,10 @@ impl KaplanMeier {
     pub fn median(&self, z: f64) -> Median {
         Median {
             estimate: self.quantile(0.5),
-            ci_lower: self.first_time_at_or_below(0.5, |st| loglog_interval(st.survival, st.greenwood, z).0),
-            ci_upper: self.first_time_at_or_below(0.5, |st| loglog_interval(st.survival, st.greenwood, z).1),
+            ci_lower: self
+                .first_time_at_or_below(0.5, |st| loglog_interval(st.survival, st.greenwood, z).0),
+            ci_upper: self
+                .first_time_at_or_below(0.5, |st| loglog_interval(st.survival, st.greenwood, z).1),
         }
     }
 }

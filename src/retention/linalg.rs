@@ -7,7 +7,10 @@
 /// Returns the index of the first pivot that is not positive relative to `tol · max diag`.
 pub(crate) fn cholesky(a: &[f64], p: usize, tol: f64) -> Result<Vec<f64>, usize> {
     let mut l = vec![0.0; p * p];
-    let scale = (0..p).map(|i| a[i * p + i].abs()).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let scale = (0..p)
+        .map(|i| a[i * p + i].abs())
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
     for j in 0..p {
         let mut s = a[j * p + j];
         for k in 0..j {

@@ -109,8 +109,8 @@ pub fn logrank(
         return Err(LogRankError::NoEvents);
     }
     let diff: Vec<f64> = (0..m).map(|j| obs[j] - exp[j]).collect();
-    let l = linalg::cholesky(&v, m, 1e-12)
-        .map_err(|j| LogRankError::Singular(labels[j].clone()))?;
+    let l =
+        linalg::cholesky(&v, m, 1e-12).map_err(|j| LogRankError::Singular(labels[j].clone()))?;
     let x = linalg::chol_solve(&l, m, &diff);
     let statistic: f64 = diff.iter().zip(&x).map(|(a, b)| a * b).sum();
     let p_value = ChiSquared::new(m as f64)

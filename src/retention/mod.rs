@@ -46,12 +46,18 @@ pub enum RetentionError {
     #[error("row {row}: `{column}` is missing")]
     Missing { column: String, row: usize },
     #[error("row {row}: covariate `{name}` = {value} is not finite")]
-    BadCovariate { name: String, row: usize, value: f64 },
+    BadCovariate {
+        name: String,
+        row: usize,
+        value: f64,
+    },
     #[error("covariate `{0}` is given twice")]
     DuplicateCovariate(String),
     #[error("row {row}: weight {value} is invalid (weights must be finite and > 0)")]
     BadWeight { row: usize, value: f64 },
-    #[error("all {0} observations are censored: no retention curve, test or model can be estimated")]
+    #[error(
+        "all {0} observations are censored: no retention curve, test or model can be estimated"
+    )]
     AllCensored(usize),
     #[error("horizon {0} is invalid (horizons must be finite and > 0)")]
     BadHorizon(f64),
@@ -221,7 +227,8 @@ pub fn estimate_retention(
         if table.weights().is_some() {
             warnings.push("log-rank test ignores case weights".into());
         }
-        let code: BTreeMap<&String, usize> = levels.iter().enumerate().map(|(i, g)| (g, i)).collect();
+        let code: BTreeMap<&String, usize> =
+            levels.iter().enumerate().map(|(i, g)| (g, i)).collect();
         let gi: Vec<usize> = table.group().iter().map(|g| code[g]).collect();
         match logrank::logrank(table.duration(), table.event(), &gi, &levels) {
             Ok(r) => Some(r),
@@ -249,7 +256,12 @@ pub fn estimate_retention(
     } else {
         for g in &dummy_groups {
             names.push(format!("group={g}"));
-            cols.push(cox_rows.iter().map(|&i| f64::from(u8::from(&table.group()[i] == *g))).collect());
+            cols.push(
+                cox_rows
+                    .iter()
+                    .map(|&i| f64::from(u8::from(&table.group()[i] == *g)))
+                    .collect(),
+            );
         }
         for c in table.covariates() {
             names.push(c.name.clone());
@@ -261,7 +273,9 @@ pub fn estimate_retention(
         } else {
             let d: Vec<f64> = cox_rows.iter().map(|&i| table.duration()[i]).collect();
             let e: Vec<bool> = cox_rows.iter().map(|&i| table.event()[i]).collect();
-            let w: Option<Vec<f64>> = table.weights().map(|w| cox_rows.iter().map(|&i| w[i]).collect());
+            let w: Option<Vec<f64>> = table
+                .weights()
+                .map(|w| cox_rows.iter().map(|&i| w[i]).collect());
             let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
             let o = cox::CoxOptions {
                 ties: opts.ties,
@@ -282,7 +296,11 @@ pub fn estimate_retention(
         }
     }
     let adjusted = if levels.len() == 2 && !table.covariates().is_empty() {
-        let treated = levels.iter().find(|g| **g != reference).cloned().unwrap_or_default();
+        let treated = levels
+            .iter()
+            .find(|g| **g != reference)
+            .cloned()
+            .unwrap_or_default();
         match compare::ipw_difference(table, &treated, &reference, &horizons, &opts.ipw, z) {
             Ok(a) => Some(a),
             Err(e) => {

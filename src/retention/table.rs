@@ -77,7 +77,12 @@ impl PersonTable {
         for (row, v) in duration.iter().enumerate() {
             match v {
                 Some(x) => d.push(*x),
-                None => return Err(RetentionError::Missing { column: "duration".into(), row }),
+                None => {
+                    return Err(RetentionError::Missing {
+                        column: "duration".into(),
+                        row,
+                    })
+                }
             }
         }
         let mut e = Vec::with_capacity(event.len());
@@ -86,14 +91,24 @@ impl PersonTable {
                 Some(x) if *x == 0.0 => e.push(false),
                 Some(x) if *x == 1.0 => e.push(true),
                 Some(x) => return Err(RetentionError::BadEvent { row, value: *x }),
-                None => return Err(RetentionError::Missing { column: "event".into(), row }),
+                None => {
+                    return Err(RetentionError::Missing {
+                        column: "event".into(),
+                        row,
+                    })
+                }
             }
         }
         let mut g = Vec::with_capacity(group.len());
         for (row, v) in group.iter().enumerate() {
             match v {
                 Some(x) => g.push(x.clone()),
-                None => return Err(RetentionError::Missing { column: "group".into(), row }),
+                None => {
+                    return Err(RetentionError::Missing {
+                        column: "group".into(),
+                        row,
+                    })
+                }
             }
         }
         PersonTable::new(d, e, g)
