@@ -6,7 +6,7 @@
 //!   the groups are independent samples).
 //! - Ratio `S_g(h)/S_ref(h)`, interval on the log scale with `Var log S = Σ d/(n(n−d))`.
 //! - IPW (Xie & Liu 2005; Cole & Hernán 2004): propensity `P(group = treated | x)` by
-//!   logistic regression (Newton, tolerance 1e-10), ATE weights `1/p` and `1/(1 − p)`,
+//!   logistic regression (`stats::logit`, Newton), ATE weights `1/p` and `1/(1 − p)`,
 //!   weighted Kaplan–Meier per group. Greenwood's formula is not valid with estimated weights
 //!   (lifelines warns likewise), so the standard error is a seeded nonparametric bootstrap
 //!   that refits the propensity model in every replicate.
@@ -16,7 +16,6 @@
 //! - Proportions with Wilson (1927) score intervals.
 
 use super::km::KaplanMeier;
-use super::linalg;
 use super::table::PersonTable;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -195,71 +194,16 @@ pub struct AdjustedComparison {
     pub seed: u64,
 }
 
-/// Logistic regression by Newton–Raphson: returns (intercept, coefficients…).
-///
-/// Kept local so the retention stage has no ordering dependency on `stats`; the formula is
-/// the textbook IRLS step `β ← β + (XᵀWX)⁻¹ Xᵀ(y − p)`.
+/// Logistic regression of `y` on `x` with intercept, by `crate::stats::logit::fit`
+/// (Newton–Raphson, statsmodels-checked): returns (intercept, coefficients…).
 pub fn logistic(x: &[&[f64]], y: &[bool]) -> Result<Vec<f64>, CompareError> {
-    let n = y.len();
-    let p = x.len() + 1;
-    let row = |i: usize, out: &mut [f64]| {
-        out[0] = 1.0;
-        for (a, c) in x.iter().enumerate() {
-            out[a + 1] = c[i];
-        }
-    };
-    let mut beta = vec![0.0; p];
-    let mut xi = vec![0.0; p];
-    let mut last = f64::NEG_INFINITY;
-    for _ in 0..100 {
-        let mut g = vec![0.0; p];
-        let mut h = vec![0.0; p * p];
-        let mut ll = 0.0;
-        for i in 0..n {
-            row(i, &mut xi);
-            let eta: f64 = xi.iter().zip(&beta).map(|(a, b)| a * b).sum();
-            let pr = 1.0 / (1.0 + (-eta).exp());
-            let yi = if y[i] { 1.0 } else { 0.0 };
-            ll += if y[i] {
-                -(-eta).exp().ln_1p()
-            } else {
-                -eta.exp().ln_1p()
-            };
-            let wv = pr * (1.0 - pr);
-            for a in 0..p {
-                g[a] += (yi - pr) * xi[a];
-                for b in 0..=a {
-                    h[a * p + b] += wv * xi[a] * xi[b];
-                }
-            }
-        }
-        for a in 0..p {
-            for b in 0..a {
-                h[b * p + a] = h[a * p + b];
-            }
-        }
-        let l = linalg::cholesky(&h, p, 1e-13).map_err(|j| {
-            CompareError::Logit(format!(
-                "information matrix singular at term {j} (constant, collinear or perfectly separating covariate)"
-            ))
-        })?;
-        let step = linalg::chol_solve(&l, p, &g);
-        for a in 0..p {
-            beta[a] += step[a];
-        }
-        if (ll - last).abs() < 1e-10 * (1.0 + ll.abs()) && step.iter().all(|s| s.abs() < 1e-8) {
-            return Ok(beta);
-        }
-        if beta.iter().any(|b| b.abs() > 40.0) {
-            return Err(CompareError::Logit(
-                "coefficients diverge (perfect separation of the groups by the covariates)".into(),
-            ));
-        }
-        last = ll;
-    }
-    Err(CompareError::Logit(
-        "Newton did not converge in 100 iterations".into(),
-    ))
+    use crate::stats::logit;
+    let m =
+        crate::stats::Matrix::from_columns(x).map_err(|e| CompareError::Logit(e.to_string()))?;
+    let yf: Vec<f64> = y.iter().map(|&b| f64::from(u8::from(b))).collect();
+    logit::fit(&m, &yf, None, &logit::LogitOptions::default())
+        .map(|f| f.coef)
+        .map_err(|e| CompareError::Logit(e.to_string()))
 }
 
 fn ipw_point(
