@@ -21,7 +21,7 @@ pub mod logrank;
 pub mod sim;
 mod table;
 
-pub use design::{RawRetentionDesign, RetentionDesign};
+pub use design::{Policy, RawRetentionDesign, RetentionDesign};
 pub use table::{Covariate, PersonTable};
 
 use serde::{Deserialize, Serialize};
