@@ -5,7 +5,7 @@ pub enum EstimateCommand {
     /// TWFE, event study and Callaway–Sant'Anna on a panel.
     Did(DidArgs),
     /// Kaplan–Meier, log-rank, Cox and risk differences on a person table.
-    Retention(RetentionArgs),
+    Retention(Box<RetentionArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,6 +186,6 @@ pub fn execute(cmd: EstimateCommand, _quiet: bool) -> anyhow::Result<()> {
         EstimateCommand::Did(_) => {
             anyhow::bail!("`engagement estimate did` is not implemented yet")
         }
-        EstimateCommand::Retention(args) => args.execute(),
+        EstimateCommand::Retention(args) => (*args).execute(),
     }
 }

@@ -206,13 +206,16 @@ pub fn logistic(x: &[&[f64]], y: &[bool]) -> Result<Vec<f64>, CompareError> {
         .map_err(|e| CompareError::Logit(e.to_string()))
 }
 
+/// Propensity coefficients, (treated, reference) retention per horizon, weights.
+type IpwPoint = (Vec<f64>, Vec<(f64, f64)>, Vec<f64>);
+
 fn ipw_point(
     table: &PersonTable,
     rows: &[usize],
     treated: &str,
     horizons: &[f64],
     trim: f64,
-) -> Result<(Vec<f64>, Vec<(f64, f64)>, Vec<f64>), CompareError> {
+) -> Result<IpwPoint, CompareError> {
     let cols: Vec<Vec<f64>> = table
         .covariates()
         .iter()
@@ -369,7 +372,7 @@ pub fn encouragement(
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let (zb, yb, db) = (mean(&zf), mean(y), mean(d));
     let szz: f64 = zf.iter().map(|v| (v - zb).powi(2)).sum();
-    if !(szz > 0.0) {
+    if szz.is_nan() || szz <= 0.0 {
         return Err(CompareError::NoVariation {
             what: "encouragement".into(),
             column: "assignment".into(),

@@ -153,6 +153,7 @@ struct Design {
     p: usize,
 }
 
+#[allow(clippy::needless_range_loop)] // index loops mirror the formulas
 /// Fits a Cox model of `duration`/`event` on the named columns `x` (each of length n).
 pub fn fit_cox(
     duration: &[f64],
@@ -197,7 +198,8 @@ pub fn fit_cox(
         }
     }
     for a in 0..p {
-        if !(xtx[a * p + a] > 1e-12 * wsum * (1.0 + means[a] * means[a])) {
+        let floor = 1e-12 * wsum * (1.0 + means[a] * means[a]);
+        if xtx[a * p + a].is_nan() || xtx[a * p + a] <= floor {
             return Err(CoxError::Constant(names[a].clone()));
         }
         for b in 0..a {
@@ -328,6 +330,7 @@ pub fn fit_cox(
     })
 }
 
+#[allow(clippy::needless_range_loop)] // index loops mirror the formulas
 impl Design {
     /// Log partial likelihood, gradient and Hessian at β (one backward sweep, O(n p²)).
     fn eval(&self, beta: &[f64], ties: Ties) -> (f64, Vec<f64>, Vec<f64>) {

@@ -16,7 +16,7 @@ pub(crate) fn cholesky(a: &[f64], p: usize, tol: f64) -> Result<Vec<f64>, usize>
         for k in 0..j {
             s -= l[j * p + k] * l[j * p + k];
         }
-        if !(s > tol * scale) {
+        if s.is_nan() || s <= tol * scale {
             return Err(j);
         }
         let d = s.sqrt();

@@ -735,6 +735,9 @@ pub struct ReturnToEmployment {
     pub proportion: Proportion,
 }
 
+/// Selects the persons of one arm.
+type ArmFilter = Box<dyn Fn(&SimPerson) -> bool>;
+
 /// What the estimators find on a simulated cohort, next to the truth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetentionStudy {
@@ -822,15 +825,14 @@ impl RetentionStudy {
         let z = super::critical_value(0.95);
         let mut encouragement = Vec::new();
         let mut return_to_employment = Vec::new();
-        let arms: Vec<(&str, Box<dyn Fn(&SimPerson) -> bool>)> =
-            if sim.policy == Policy::Encouragement {
-                vec![
-                    ("encouraged", Box::new(|p: &SimPerson| p.encouraged)),
-                    ("not_encouraged", Box::new(|p: &SimPerson| !p.encouraged)),
-                ]
-            } else {
-                vec![("all", Box::new(|_: &SimPerson| true))]
-            };
+        let arms: Vec<(&str, ArmFilter)> = if sim.policy == Policy::Encouragement {
+            vec![
+                ("encouraged", Box::new(|p: &SimPerson| p.encouraged)),
+                ("not_encouraged", Box::new(|p: &SimPerson| !p.encouraged)),
+            ]
+        } else {
+            vec![("all", Box::new(|_: &SimPerson| true))]
+        };
         for &h in &res.horizons {
             for (arm, keep) in &arms {
                 let eligible: Vec<&SimPerson> = sim
