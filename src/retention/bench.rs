@@ -92,13 +92,8 @@ pub fn run(n_persons: usize, seed: u64) -> Result<BenchFigures, BenchError> {
     let d = data(n_persons, seed);
     let z = super::critical_value(0.95);
     let t0 = Instant::now();
-    let rows: [Vec<usize>; 2] = [
-        (0..n_persons).filter(|&i| d.group[i] == 0).collect(),
-        (0..n_persons).filter(|&i| d.group[i] == 1).collect(),
-    ];
     let mut nrows = 0;
-    for r in &rows {
-        let km = KaplanMeier::fit(&d.duration, &d.event, None, Some(r));
+    for km in KaplanMeier::fit_by_group(&d.duration, &d.event, None, &d.group, 2) {
         nrows += km.rows(&[182.0, 365.0], z).len();
     }
     let km_seconds = t0.elapsed().as_secs_f64();

@@ -213,8 +213,8 @@ pub fn fit_cox(
         .collect();
     linalg::cholesky(&corr, p, 1e-10).map_err(|j| CoxError::Collinear(names[j].clone()))?;
 
-    let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by(|&a, &b| duration[a].total_cmp(&duration[b]));
+    let all: Vec<usize> = (0..n).collect();
+    let idx = super::table::order_by_duration(duration, &all);
     let mut xs = Vec::with_capacity(n * p);
     for &i in &idx {
         for a in 0..p {

@@ -85,6 +85,9 @@ impl KaplanMeier {
         weights: Option<&[f64]>,
         rows: Option<&[usize]>,
     ) -> KaplanMeier {
+        if let Some(max) = super::table::integer_span(duration, rows) {
+            return Self::fit_buckets(duration, event, weights, rows, max);
+        }
         let all: Vec<usize>;
         let rows = match rows {
             Some(r) => r,
@@ -139,6 +142,112 @@ impl KaplanMeier {
             steps,
             n: total,
             n_events,
+        }
+    }
+
+    /// Same curve as the sorting path, for integer durations in `0..=max`: events and
+    /// removals are summed per day in one pass over the rows, O(n + max).
+    fn fit_buckets(
+        duration: &[f64],
+        event: &[bool],
+        weights: Option<&[f64]>,
+        rows: Option<&[usize]>,
+        max: usize,
+    ) -> KaplanMeier {
+        let mut dead = vec![0.0f64; max + 1];
+        let mut gone = vec![0.0f64; max + 1];
+        let mut add = |i: usize| {
+            let t = duration[i] as usize;
+            let w = weights.map_or(1.0, |w| w[i]);
+            gone[t] += w;
+            if event[i] {
+                dead[t] += w;
+            }
+        };
+        match rows {
+            Some(r) => r.iter().for_each(|&i| add(i)),
+            None => (0..duration.len()).for_each(&mut add),
+        }
+        Self::from_day_counts(&dead, &gone)
+    }
+
+    /// Curve from per-day event and removal totals (`dead[t]`, `gone[t]` for day t).
+    fn from_day_counts(dead: &[f64], gone: &[f64]) -> KaplanMeier {
+        let total: f64 = gone.iter().sum();
+        let mut steps = Vec::new();
+        let (mut removed, mut log_s, mut s, mut gw, mut n_events) = (0.0, 0.0, 1.0, 0.0, 0.0);
+        for (t, (&d, &g)) in dead.iter().zip(gone).enumerate() {
+            if g == 0.0 {
+                continue;
+            }
+            let n = total - removed;
+            if d > 0.0 {
+                if d >= n {
+                    s = 0.0;
+                } else {
+                    log_s += (1.0 - d / n).ln();
+                    s = log_s.exp();
+                    gw += d / (n * (n - d));
+                }
+            }
+            n_events += d;
+            removed += g;
+            steps.push(Step {
+                t: t as f64,
+                at_risk: n,
+                events: d,
+                censored: g - d,
+                survival: s,
+                greenwood: gw,
+            });
+        }
+        KaplanMeier {
+            steps,
+            n: total,
+            n_events,
+        }
+    }
+
+    /// One curve per group code `0..k`, in a single pass over the rows when durations are
+    /// integer days (else one sort per group). Same results as [`KaplanMeier::fit`] per group.
+    pub fn fit_by_group(
+        duration: &[f64],
+        event: &[bool],
+        weights: Option<&[f64]>,
+        group: &[usize],
+        k: usize,
+    ) -> Vec<KaplanMeier> {
+        match super::table::integer_span(duration, None).filter(|t| (t + 1) * k <= 20_000_000) {
+            Some(max) => {
+                let span = max + 1;
+                let mut dead = vec![0.0f64; span * k];
+                let mut gone = vec![0.0f64; span * k];
+                for i in 0..duration.len() {
+                    let c = group[i] * span + duration[i] as usize;
+                    let w = weights.map_or(1.0, |w| w[i]);
+                    gone[c] += w;
+                    if event[i] {
+                        dead[c] += w;
+                    }
+                }
+                (0..k)
+                    .map(|g| {
+                        Self::from_day_counts(
+                            &dead[g * span..(g + 1) * span],
+                            &gone[g * span..(g + 1) * span],
+                        )
+                    })
+                    .collect()
+            }
+            None => {
+                let mut rows = vec![Vec::new(); k];
+                for (i, &g) in group.iter().enumerate() {
+                    rows[g].push(i);
+                }
+                rows.iter()
+                    .map(|r| Self::fit(duration, event, weights, Some(r)))
+                    .collect()
+            }
         }
     }
 
@@ -313,6 +422,44 @@ mod tests {
         assert_eq!(t, vec![0.0, 10.0, 182.0, 365.0, 400.0]);
         assert_eq!(rows[2].survival, 0.5);
         assert_eq!(rows[2].at_risk, 1.0);
+    }
+
+    #[test]
+    fn bucket_and_sort_paths_agree() {
+        let d = [5.0, 1.0, 3.0, 3.0, 8.0, 1.0, 2.0];
+        let e = [true, false, true, false, true, true, false];
+        let a = KaplanMeier::fit(&d, &e, None, None);
+        let shifted: Vec<f64> = d.iter().map(|v| v + 0.5).collect();
+        let b = KaplanMeier::fit(&shifted, &e, None, None);
+        for (x, y) in a.steps.iter().zip(&b.steps) {
+            assert_eq!(x.t + 0.5, y.t);
+            assert!(
+                (x.survival - y.survival).abs() < 1e-15
+                    && (x.greenwood - y.greenwood).abs() < 1e-15
+            );
+            assert_eq!(
+                (x.at_risk, x.events, x.censored),
+                (y.at_risk, y.events, y.censored)
+            );
+        }
+    }
+
+    #[test]
+    fn fit_by_group_equals_fit_per_group() {
+        let d = [5.0, 1.0, 3.0, 3.0, 8.0, 1.0, 2.0, 4.0];
+        let e = [true, false, true, false, true, true, false, true];
+        let g = [0, 1, 0, 1, 0, 1, 1, 0];
+        for dd in [d.to_vec(), d.iter().map(|v| v * 1.5).collect()] {
+            let by = KaplanMeier::fit_by_group(&dd, &e, None, &g, 2);
+            for (k, c) in by.iter().enumerate() {
+                let rows: Vec<usize> = (0..8).filter(|&i| g[i] == k).collect();
+                let single = KaplanMeier::fit(&dd, &e, None, Some(&rows));
+                assert_eq!(c.steps.len(), single.steps.len());
+                for (a, b) in c.steps.iter().zip(&single.steps) {
+                    assert!((a.survival - b.survival).abs() < 1e-15 && a.t == b.t);
+                }
+            }
+        }
     }
 
     #[test]

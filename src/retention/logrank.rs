@@ -40,6 +40,7 @@ pub enum LogRankError {
 }
 
 /// Log-rank test on durations, events and group codes `0..k` (with their labels).
+#[allow(clippy::needless_range_loop)] // index loops mirror the formulas
 pub fn logrank(
     duration: &[f64],
     event: &[bool],
@@ -51,8 +52,6 @@ pub fn logrank(
         return Err(LogRankError::TooFewGroups(k));
     }
     let n_all = duration.len();
-    let mut idx: Vec<usize> = (0..n_all).collect();
-    idx.sort_unstable_by(|&a, &b| duration[a].total_cmp(&duration[b]));
     // at risk per group, decreasing as we sweep forward in time
     let mut n_j = vec![0.0f64; k];
     for &g in group {
@@ -63,26 +62,10 @@ pub fn logrank(
     let mut exp = vec![0.0; k];
     let m = k - 1;
     let mut v = vec![0.0; m * m];
-    let mut d_j = vec![0.0f64; k];
-    let mut r_j = vec![0.0f64; k];
-    let mut p = 0;
     let mut any = false;
-    while p < n_all {
-        let t = duration[idx[p]];
-        d_j.iter_mut().for_each(|x| *x = 0.0);
-        r_j.iter_mut().for_each(|x| *x = 0.0);
-        let mut d = 0.0;
-        let mut removed = 0.0;
-        while p < n_all && duration[idx[p]] == t {
-            let g = group[idx[p]];
-            if event[idx[p]] {
-                d_j[g] += 1.0;
-                d += 1.0;
-            }
-            r_j[g] += 1.0;
-            removed += 1.0;
-            p += 1;
-        }
+    // one distinct time: events d_j and removals r_j per group
+    let mut step = |d_j: &[f64], r_j: &[f64]| {
+        let d: f64 = d_j.iter().sum();
         if d > 0.0 {
             any = true;
             for j in 0..k {
@@ -92,18 +75,58 @@ pub fn logrank(
             if n_t > 1.0 {
                 let f = d * (n_t - d) / (n_t - 1.0) / n_t;
                 for j in 0..m {
-                    let pj = n_j[j];
                     for l in 0..m {
                         let delta = if j == l { 1.0 } else { 0.0 };
-                        v[j * m + l] += f * pj * (delta - n_j[l] / n_t);
+                        v[j * m + l] += f * n_j[j] * (delta - n_j[l] / n_t);
                     }
                 }
             }
         }
         for j in 0..k {
             n_j[j] -= r_j[j];
+            n_t -= r_j[j];
         }
-        n_t -= removed;
+    };
+    match super::table::integer_span(duration, None).filter(|t| (t + 1) * k <= 20_000_000) {
+        Some(max) => {
+            // integer days: per-day, per-group counts in one pass, O(n + k·T)
+            let mut dead = vec![0.0f64; (max + 1) * k];
+            let mut gone = vec![0.0f64; (max + 1) * k];
+            for i in 0..n_all {
+                let c = duration[i] as usize * k + group[i];
+                gone[c] += 1.0;
+                if event[i] {
+                    dead[c] += 1.0;
+                }
+            }
+            for t in 0..=max {
+                let r = &gone[t * k..(t + 1) * k];
+                if r.iter().any(|&x| x > 0.0) {
+                    step(&dead[t * k..(t + 1) * k], r);
+                }
+            }
+        }
+        None => {
+            let mut idx: Vec<usize> = (0..n_all).collect();
+            idx.sort_unstable_by(|&a, &b| duration[a].total_cmp(&duration[b]));
+            let mut d_j = vec![0.0f64; k];
+            let mut r_j = vec![0.0f64; k];
+            let mut p = 0;
+            while p < n_all {
+                let t = duration[idx[p]];
+                d_j.iter_mut().for_each(|x| *x = 0.0);
+                r_j.iter_mut().for_each(|x| *x = 0.0);
+                while p < n_all && duration[idx[p]] == t {
+                    let g = group[idx[p]];
+                    if event[idx[p]] {
+                        d_j[g] += 1.0;
+                    }
+                    r_j[g] += 1.0;
+                    p += 1;
+                }
+                step(&d_j, &r_j);
+            }
+        }
     }
     if !any {
         return Err(LogRankError::NoEvents);
@@ -144,6 +167,19 @@ mod tests {
         let x2 = (2.0 - e0) * (2.0 - e0) / v;
         assert!((r.statistic - x2).abs() < 1e-12);
         assert_eq!(r.df, 1);
+    }
+
+    #[test]
+    fn integer_and_fractional_times_give_the_same_statistic() {
+        let d = [1.0, 3.0, 2.0, 4.0, 2.0, 6.0, 3.0];
+        let e = [true, false, true, true, true, false, true];
+        let g = [0, 0, 1, 1, 2, 2, 0];
+        let l: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let a = logrank(&d, &e, &g, &l).unwrap();
+        let f: Vec<f64> = d.iter().map(|v| v + 0.25).collect();
+        let b = logrank(&f, &e, &g, &l).unwrap();
+        assert!((a.statistic - b.statistic).abs() < 1e-12);
+        assert_eq!(a.df, 2);
     }
 
     #[test]
