@@ -15,6 +15,7 @@ pub mod bench;
 pub mod compare;
 pub mod cox;
 mod design;
+pub mod hires;
 pub mod km;
 mod linalg;
 pub mod logrank;
