@@ -269,7 +269,9 @@ pub fn estimate_retention(
             cols.push(cox_rows.iter().map(|&i| c.values[i]).collect());
         }
         if names.is_empty() {
-            warnings.push("Cox model not fitted: a single group and no covariates".into());
+            warnings.push(
+                "Cox model not fitted: no group indicator (single group, or only groups without events) and no covariates".into(),
+            );
             None
         } else {
             let d: Vec<f64> = cox_rows.iter().map(|&i| table.duration()[i]).collect();
@@ -303,7 +305,15 @@ pub fn estimate_retention(
             .cloned()
             .unwrap_or_default();
         match compare::ipw_difference(table, &treated, &reference, &horizons, &opts.ipw, z) {
-            Ok(a) => Some(a),
+            Ok(a) => {
+                if opts.ipw.bootstrap < 2 {
+                    warnings.push(format!(
+                        "IPW-adjusted difference: {} bootstrap replicates, so its se and interval are null (undefined)",
+                        opts.ipw.bootstrap
+                    ));
+                }
+                Some(a)
+            }
             Err(e) => {
                 warnings.push(format!("IPW-adjusted comparison not computed: {e}"));
                 None
