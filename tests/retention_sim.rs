@@ -185,3 +185,96 @@ fn bench_dump() {
     let fig = engagement::retention::bench::run(n, 2026).unwrap();
     eprintln!("{}", serde_json::to_string_pretty(&fig).unwrap());
 }
+
+#[test]
+fn person_table_dataframe_has_one_row_per_person() {
+    let d = design(Policy::StatusQuo, 0);
+    let sim = simulate(&employers(5, 0.5), &d, 46).unwrap();
+    let df = engagement::retention::sim::persons_df(&sim.persons).unwrap();
+    assert_eq!(df.height(), 10_000);
+    let hired = sim.persons.iter().filter(|p| p.hired).count();
+    assert_eq!(df.column("duration").unwrap().null_count(), 10_000 - hired);
+}
+
+#[test]
+fn bad_employers_are_rejected() {
+    let d = design(Policy::StatusQuo, 0);
+    assert!(simulate(&[], &d, 1).is_err());
+    let mut e = employers(6, 0.0);
+    e[3].vacancies = 0.0;
+    let err = simulate(&e, &d, 1).unwrap_err().to_string();
+    assert!(
+        err.contains("vacancies") && err.contains(&e[3].siret.to_string()),
+        "{err}"
+    );
+}
+
+/// Coverage of the 95% intervals over replications: KM log(−log) interval of S(182), the
+/// log-rank size under the null, and the IPW-adjusted difference against the simulated truth.
+/// Run: `cargo test --test retention_sim coverage -- --ignored --nocapture`
+#[test]
+#[ignore = "slow: 500 KM/log-rank replications and 100 simulated cohorts with bootstrap"]
+fn coverage_and_size() {
+    use engagement::retention::{estimate_retention, PersonTable, RetentionOptions};
+    let reps = 500;
+    let (mut cover, mut reject) = (0, 0);
+    let truth = (-182.0f64 / 300.0).exp();
+    for rep in 0..reps {
+        let mut r = ChaCha8Rng::seed_from_u64(rep);
+        let n = 300;
+        let (mut d, mut e, mut g) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..n {
+            let t: f64 = -300.0 * (1.0 - r.random::<f64>()).ln();
+            let c: f64 = r.random_range(50.0..700.0);
+            d.push(t.min(c).ceil());
+            e.push(t <= c);
+            g.push(if i % 2 == 0 { "a" } else { "b" }.to_string());
+        }
+        // truth on the day grid: S(182) = P(ceil(T) > 182) = P(T > 182)
+        let tab = PersonTable::new(d, e, g).unwrap();
+        let res = estimate_retention(&tab, &RetentionOptions::default()).unwrap();
+        let row = &res.groups["a"].horizons[0];
+        if row.ci_lower <= truth && truth <= row.ci_upper {
+            cover += 1;
+        }
+        if res.logrank.unwrap().p_value < 0.05 {
+            reject += 1;
+        }
+    }
+    let (cov, size) = (cover as f64 / reps as f64, reject as f64 / reps as f64);
+    eprintln!(
+        "KM S(182) log(-log) coverage {cov:.3}, log-rank size {size:.3} over {reps} replications"
+    );
+    assert!((0.93..=0.97).contains(&cov));
+    assert!((0.03..=0.07).contains(&size));
+
+    let d = design(Policy::StatusQuo, 100);
+    let emp = employers(7, 0.8);
+    let sims = 100;
+    let (mut cov_adj, mut bias_adj, mut bias_naive) = (vec![0; 2], vec![0.0; 2], vec![0.0; 2]);
+    for s in 0..sims {
+        let sim = simulate(&emp, &d, 1000 + s).unwrap();
+        let study = RetentionStudy::run(&sim, &d, s).unwrap();
+        for (k, c) in study.labelled_effect.iter().enumerate() {
+            let a = c.adjusted.unwrap();
+            if a.ci_lower <= c.truth && c.truth <= a.ci_upper {
+                cov_adj[k] += 1;
+            }
+            bias_adj[k] += c.adjusted_bias.unwrap() / sims as f64;
+            bias_naive[k] += c.naive_bias / sims as f64;
+        }
+    }
+    eprintln!(
+        "IPW over {sims} cohorts: coverage {:?}, mean bias adjusted {:?}, naive {:?}",
+        cov_adj
+            .iter()
+            .map(|c| *c as f64 / sims as f64)
+            .collect::<Vec<_>>(),
+        bias_adj,
+        bias_naive
+    );
+    for k in 0..2 {
+        assert!(cov_adj[k] as f64 / sims as f64 >= 0.88);
+        assert!(bias_adj[k].abs() < 0.3 * bias_naive[k].abs());
+    }
+}

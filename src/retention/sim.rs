@@ -905,3 +905,41 @@ impl RetentionStudy {
         })
     }
 }
+
+/// The observed person table as a polars `DataFrame` (one row per person; job columns are
+/// null for persons not hired), for writing next to the other tables.
+pub fn persons_df(rows: &[SimPerson]) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let cohort = |c: Cohort| match c {
+        Cohort::IaeExit => "iae_exit",
+        Cohort::LongTermUnemployed => "long_term_unemployed",
+        Cohort::YoungUnqualified => "young_unqualified",
+    };
+    let contract = |c: ContractKind| match c {
+        ContractKind::Cdi => "cdi",
+        ContractKind::Cdd6 => "cdd_6m",
+        ContractKind::Cdd12 => "cdd_12m",
+    };
+    let entry: Int32Chunked = rows.iter().map(|p| Some(p.entry.0)).collect();
+    df!(
+        "person_id" => rows.iter().map(|p| p.person_id).collect::<Vec<_>>(),
+        "cohort" => rows.iter().map(|p| cohort(p.cohort)).collect::<Vec<_>>(),
+        "age" => rows.iter().map(|p| p.age).collect::<Vec<_>>(),
+        "female" => rows.iter().map(|p| p.female).collect::<Vec<_>>(),
+        "boeth" => rows.iter().map(|p| p.boeth).collect::<Vec<_>>(),
+        "unemployment_months" => rows.iter().map(|p| p.unemployment_months).collect::<Vec<_>>(),
+        "iae_history" => rows.iter().map(|p| p.iae_history).collect::<Vec<_>>(),
+        "zone" => rows.iter().map(|p| p.zone.as_str()).collect::<Vec<_>>(),
+        "sector" => rows.iter().map(|p| p.sector.as_str()).collect::<Vec<_>>(),
+        "counsellor" => rows.iter().map(|p| p.counsellor).collect::<Vec<_>>(),
+        "encouraged" => rows.iter().map(|p| p.encouraged).collect::<Vec<_>>(),
+        "entry" => entry.into_date().into_series(),
+        "oriented_labelled" => rows.iter().map(|p| p.oriented_labelled).collect::<Vec<_>>(),
+        "siret" => rows.iter().map(|p| crate::model::siret_string(p.siret)).collect::<Vec<_>>(),
+        "hired" => rows.iter().map(|p| p.hired).collect::<Vec<_>>(),
+        "hire_delay" => rows.iter().map(|p| p.hire_delay).collect::<Vec<_>>(),
+        "contract" => rows.iter().map(|p| p.contract.map(contract)).collect::<Vec<_>>(),
+        "duration" => rows.iter().map(|p| p.duration).collect::<Vec<_>>(),
+        "event" => rows.iter().map(|p| p.event.map(i32::from)).collect::<Vec<_>>(),
+    )
+}
