@@ -111,6 +111,14 @@ fn check_km(csv: &Csv, refkm: &Value, weights: Option<&str>) {
                 row["at_risk"].as_f64().unwrap(),
                 &format!("{what} at risk"),
             );
+            if let Some(v) = row.get("ci_log_lower").and_then(Value::as_f64) {
+                close(o.ci_log_lower, v, &format!("{what} log lower"));
+                close(
+                    o.ci_log_upper,
+                    row["ci_log_upper"].as_f64().unwrap(),
+                    &format!("{what} log upper"),
+                );
+            }
         }
         let m = km.median(z);
         opt_close(m.estimate, &r["median"], &format!("group {label} median"));

@@ -85,9 +85,14 @@ def km_reference(df, weights=None):
         ci = kmf.confidence_interval_
         tab = kmf.event_table
         rows = []
+        # R survfit's "log" interval from lifelines' own Greenwood sum (upper clipped at 1 as R)
+        gw = kmf._cumulative_sq_
+        z = 1.959963984540054
         for t in sf.index:
-            rows.append(dict(t=float(t), survival=float(sf.loc[t]), ci_lower=float(ci.iloc[:, 0].loc[t]),
-                             ci_upper=float(ci.iloc[:, 1].loc[t]), at_risk=float(tab["at_risk"].loc[t])))
+            s, e = float(sf.loc[t]), float(np.exp(z * np.sqrt(gw.loc[t])))
+            rows.append(dict(t=float(t), survival=s, ci_lower=float(ci.iloc[:, 0].loc[t]),
+                             ci_upper=float(ci.iloc[:, 1].loc[t]), at_risk=float(tab["at_risk"].loc[t]),
+                             ci_log_lower=s / e, ci_log_upper=min(1.0, s * e)))
         hz = []
         for h in HORIZONS:
             s = float(kmf.survival_function_at_times(h).iloc[0])
