@@ -367,8 +367,9 @@ pub fn counsellor_page(rows: &[CounsellorRow], lang: Lang) -> String {
         o.push_str("<div class=\"body\">\n");
         if !r.stands_out.is_empty() {
             o.push_str(&format!(
-                "<p class=\"stand\"><strong>{}</strong> : {}</p>\n",
+                "<p class=\"stand\"><strong>{}</strong>{}{}</p>\n",
                 escape_html(t(Msg::StandsOut)),
+                if lang == Lang::Fr { " : " } else { ": " },
                 escape_html(&r.stands_out.join(", "))
             ));
         }
@@ -380,7 +381,7 @@ pub fn counsellor_page(rows: &[CounsellorRow], lang: Lang) -> String {
         o.push_str(&format!(
             "<table><thead><tr><th>{}</th><th>{}</th><th></th></tr></thead><tbody>\n",
             escape_html(t(Msg::ColCriterion)),
-            escape_html(t(Msg::ColStatus))
+            escape_html(t(Msg::ColPosition))
         ));
         for c in &r.criteria {
             o.push_str(&format!(

@@ -207,7 +207,7 @@ pub fn feedback_sheet(d: &FeedbackData, lang: Lang) -> String {
     o.push_str(&format!(
         "<table><thead><tr><th>{}</th><th>{}</th><th></th><th class=\"r\">{}</th></tr></thead><tbody>\n",
         t(Msg::ColCriterion),
-        t(Msg::ColStatus),
+        t(Msg::ColPosition),
         t(Msg::ColWeight)
     ));
     for c in &d.criteria {

@@ -438,7 +438,7 @@ pub fn stacked_share_bars(
             .margin_right(30)
             .x_label_area_size(60)
             .y_label_area_size(90)
-            .build_cartesian_2d(0.0..100.0, (0..n as i32).into_segmented())?;
+            .build_cartesian_2d(0.0..100.0, (0..n as i32 - 1).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -553,14 +553,14 @@ pub fn sparkline(points: &[(String, f64)], lang: Lang) -> Result<String, FigureE
     let n = points.len();
     let mut buf = String::new();
     let r = (|| -> Result<(), DynErr> {
-        let root = SVGBackend::with_string(&mut buf, (520, 150)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut buf, (560, 170)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
             .margin_left(20)
             .margin_right(30)
-            .x_label_area_size(30)
-            .y_label_area_size(40)
+            .x_label_area_size(34)
+            .y_label_area_size(46)
             .build_cartesian_2d(-0.3..(n as f64 - 0.7), 0.0..100.0)?;
         chart
             .configure_mesh()
@@ -581,7 +581,7 @@ pub fn sparkline(points: &[(String, f64)], lang: Lang) -> Result<String, FigureE
                 }
             })
             .y_label_formatter(&|y| i18n::num(*y, 0, lang))
-            .label_style((FONT, 15))
+            .label_style((FONT, 20))
             .draw()?;
         let c = colour(0);
         chart.draw_series(LineSeries::new(
@@ -595,7 +595,7 @@ pub fn sparkline(points: &[(String, f64)], lang: Lang) -> Result<String, FigureE
                 .map(|(i, p)| Circle::new((i as f64, p.1), 4, c.filled())),
         )?;
         let last = &points[n - 1];
-        let style = TextStyle::from((FONT, 16).into_font())
+        let style = TextStyle::from((FONT, 22).into_font())
             .color(&BLACK)
             .pos(Pos::new(HPos::Center, VPos::Bottom));
         chart.draw_series(std::iter::once(Text::new(

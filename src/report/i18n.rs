@@ -81,6 +81,7 @@ messages! {
     ColUnit => "Unité", "Unit";
     ColTolerance => "Tolérance", "Tolerance";
     ColStatus => "Statut", "Status";
+    ColPosition => "Position par rapport aux pairs", "Position against peers";
     ColVariable => "Variable", "Variable";
     ColExposed => "Exposés", "Exposed";
     ColComparison => "Témoins", "Comparison";
