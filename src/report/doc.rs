@@ -491,6 +491,10 @@ pub fn table_md(t: &Table) -> String {
 /// Renders the document to Markdown; figure `x` is referenced as `figures/x.svg`.
 pub fn to_markdown(doc: &Document) -> String {
     let mut out = format!("# {}\n\n", doc.title);
+    let colon = match doc.lang {
+        Lang::Fr => " :",
+        Lang::En => ":",
+    };
     if let Some(s) = &doc.subtitle {
         out.push_str(&format!("{s}\n\n"));
     }
@@ -509,10 +513,11 @@ pub fn to_markdown(doc: &Document) -> String {
                 Block::KeyFigures(kf) => {
                     for k in kf {
                         match &k.detail {
-                            Some(d) => {
-                                out.push_str(&format!("- **{}**: {} ({d})\n", k.label, k.value))
+                            Some(d) => out
+                                .push_str(&format!("- **{}**{colon} {} ({d})\n", k.label, k.value)),
+                            None => {
+                                out.push_str(&format!("- **{}**{colon} {}\n", k.label, k.value))
                             }
-                            None => out.push_str(&format!("- **{}**: {}\n", k.label, k.value)),
                         }
                     }
                     out.push('\n');

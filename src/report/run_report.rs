@@ -68,6 +68,23 @@ impl Ctx {
     }
 }
 
+/// Quotes a name: « x » in French, “x” in English.
+fn quoted(s: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => format!("«\u{a0}{s}\u{a0}»"),
+        Lang::En => format!("“{s}”"),
+    }
+}
+
+/// First letter in upper case (for list words used as row labels).
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 fn table(columns: Vec<(String, Align)>, rows: Vec<Vec<String>>) -> Table {
     Table {
         caption: None,
@@ -245,9 +262,9 @@ fn summary(c: &Ctx, r: &RunResults) -> Vec<Block> {
             c.t(Msg::SumSynthetic)
         };
         b.push(Block::Paragraph(vec![
-            Inline::Strong(c.kv(&c.t(Msg::SumWhat), "")),
+            Inline::Strong(c.kv(&c.t(Msg::SumWhat), "").trim_end().to_string()),
             Inline::Text(format!(
-                "{src} — {} {}, {} {}, {} {} ({} {} – {}).",
+                " {src} — {} {}, {} {}, {} {} ({} {} – {}).",
                 c.int(d.n_establishments),
                 c.t(Msg::Establishments),
                 c.int(d.n_persons),
@@ -342,10 +359,13 @@ fn data(c: &Ctx, d: &DataSection) -> Vec<Block> {
                 format!("{} – {}", d.period_start, d.period_end),
             ],
             vec![c.t(Msg::Departements), d.departements.join(", ")],
-            vec![c.t(Msg::Establishments), c.int(d.n_establishments)],
-            vec![c.t(Msg::Persons), c.int(d.n_persons)],
-            vec![c.t(Msg::Contracts), c.int(d.n_contracts)],
-            vec![c.t(Msg::Stoppages), c.int(d.n_stoppages)],
+            vec![
+                capitalised(&c.t(Msg::Establishments)),
+                c.int(d.n_establishments),
+            ],
+            vec![capitalised(&c.t(Msg::Persons)), c.int(d.n_persons)],
+            vec![capitalised(&c.t(Msg::Contracts)), c.int(d.n_contracts)],
+            vec![capitalised(&c.t(Msg::Stoppages)), c.int(d.n_stoppages)],
         ],
     )));
     if !d.calibration.is_empty() {
