@@ -286,9 +286,9 @@ fn summary(c: &Ctx, r: &RunResults) -> Vec<Block> {
         for (lvl, n) in s.labels_by_level.iter().enumerate().skip(1) {
             kf.push(KeyFigure {
                 label: format!(
-                    "{} « {} »",
+                    "{} {}",
                     c.t(Msg::LabelledEstablishments),
-                    level_name(lvl as u8, c.lang)
+                    quoted(level_name(lvl as u8, c.lang), c.lang)
                 ),
                 value: c.int(*n),
                 detail: Some(format!(
