@@ -74,10 +74,10 @@ pub mod end_reason {
     pub const DEMISSION: u16 = 59;
     pub const FIN_APPRENTISSAGE: u16 = 81;
     pub const CDD_EARLY_MUTUAL: u16 = 84;
-    /// Licenciement pour motif personnel (one of the dismissal codes).
-    pub const DISMISSAL_PERSONAL: u16 = 20;
-    pub const DISMISSAL_ECONOMIC: u16 = 12;
-    pub const FAUTE_GRAVE: u16 = 14;
+    /// Licenciement pour autre motif (personal grounds).
+    pub const DISMISSAL_OTHER: u16 = 20;
+    /// Licenciement pour motif économique.
+    pub const DISMISSAL_ECONOMIC: u16 = 14;
     pub const ANNULATION: u16 = 99;
     pub const MUTATION: u16 = 100;
     pub const TRANSFER: u16 = 998;

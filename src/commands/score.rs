@@ -1,8 +1,132 @@
-//! `engagement score`.
+//! `engagement score`: indicators, scores, labels and explanations of a dataset, with an
+//! optional sensitivity analysis (other weights, or a previous run).
+
+use crate::config::Experiment;
+use crate::reference::Reference;
+use crate::score::{self, io, sensitivity};
+use crate::tables;
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
-pub struct ScoreArgs {}
+pub struct ScoreArgs {
+    /// Dataset directory (the workbench tables, Parquet or CSV).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Experiment file; its `[score]` section sets the parameters.
+    #[arg(long, short, default_value = "experiments/baseline.toml")]
+    pub experiment: PathBuf,
+    /// Output directory (created if needed; existing score files are replaced).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Alternative weights: a TOML file with a `[weights]` (or `[score.weights]`) table.
+    /// Writes `sensitivity_weights.json` (Kendall τ and label flips).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// A previous `score` output directory to compare with (`sensitivity_compare.json`).
+    #[arg(long)]
+    pub compare_with: Option<PathBuf>,
+}
 
-pub fn execute(_args: ScoreArgs, _quiet: bool) -> anyhow::Result<()> {
-    anyhow::bail!("`engagement score` is not implemented yet")
+/// Reads the weight table of a weights file.
+pub fn read_weights(path: &Path) -> anyhow::Result<BTreeMap<String, f64>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read weights file {}", path.display()))?;
+    let v: toml::Value =
+        toml::from_str(&text).with_context(|| format!("invalid TOML in {}", path.display()))?;
+    let table = v
+        .get("weights")
+        .or_else(|| v.get("score").and_then(|s| s.get("weights")))
+        .with_context(|| format!("{}: no [weights] or [score.weights] table", path.display()))?;
+    let map: BTreeMap<String, f64> = table
+        .clone()
+        .try_into()
+        .with_context(|| format!("{}: weights must be numbers", path.display()))?;
+    Ok(map)
+}
+
+fn print_sensitivity(s: &sensitivity::Sensitivity) {
+    eprintln!(
+        "{} vs {} ({}): {} establishments, Kendall τ-b = {}, label flips = {} (up {}, down {})",
+        s.baseline,
+        s.alternative,
+        s.period,
+        s.common,
+        s.kendall_tau.map_or("n/a".into(), |t| format!("{t:.3}")),
+        s.label_flips,
+        s.up,
+        s.down
+    );
+    for (sec, f) in &s.by_sector {
+        eprintln!("  section {sec}: {} flips / {}", f.flips, f.establishments);
+    }
+}
+
+pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
+    let reference = Reference::load();
+    let exp = Experiment::from_file(&args.experiment, &reference)
+        .with_context(|| format!("experiment {}", args.experiment.display()))?;
+    let alt_weights = match &args.weights {
+        Some(p) => Some(
+            exp.score
+                .with_weights(&read_weights(p)?)
+                .with_context(|| format!("weights file {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let ds = tables::read_dataset(&args.data)
+        .with_context(|| format!("dataset {}", args.data.display()))?;
+    let t0 = std::time::Instant::now();
+    let out = score::run(&ds, &exp.score, &reference).with_context(|| {
+        format!(
+            "scoring {} with experiment {}",
+            args.data.display(),
+            exp.name
+        )
+    })?;
+    io::write_outputs(&out, &args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    if !quiet {
+        let s = &out.summary;
+        eprintln!(
+            "scored {} periods in {:.1}s; {}: {} establishments, {} calculable, labels {:?}",
+            out.periods().len(),
+            t0.elapsed().as_secs_f64(),
+            s.period,
+            s.establishments,
+            s.calculable,
+            s.labels
+        );
+    }
+    if let Some(alt) = alt_weights {
+        let alt_out =
+            score::score_indicators(out.indicators.clone(), out.establishments.clone(), &alt);
+        let name = args
+            .weights
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let s = sensitivity::compare(&out, &alt_out, &exp.name, &name)?;
+        tables::write_text(
+            &args.out.join("sensitivity_weights.json"),
+            &serde_json::to_string_pretty(&s)?,
+        )?;
+        if !quiet {
+            print_sensitivity(&s);
+        }
+    }
+    if let Some(dir) = &args.compare_with {
+        let prev =
+            io::read_outputs(dir).with_context(|| format!("previous scores {}", dir.display()))?;
+        let s = sensitivity::compare(&prev, &out, &dir.display().to_string(), &exp.name)?;
+        tables::write_text(
+            &args.out.join("sensitivity_compare.json"),
+            &serde_json::to_string_pretty(&s)?,
+        )?;
+        if !quiet {
+            print_sensitivity(&s);
+        }
+    }
+    Ok(())
 }

@@ -171,7 +171,7 @@ impl Experiment {
     ) -> Result<Experiment, ConfigError> {
         let raw: RawExperiment = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: describe_toml_error(text, &e),
         })?;
         raw.validate(path.parent().unwrap_or(Path::new(".")), reference)
     }
@@ -274,4 +274,34 @@ fn read_zone_file(path: &Path) -> Result<std::collections::BTreeMap<String, Stri
         }
     }
     Ok(out)
+}
+
+/// Names the key path (`section.key`) and line of a TOML error, in plain words.
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e
+        .message()
+        .replace("expected i64", "expected an integer")
+        .replace("expected f64", "expected a number");
+    let Some(span) = e.span() else {
+        return msg;
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line_no = before.matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
+    let section = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').to_string());
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    match (section, key) {
+        (Some(s), Some(k)) => format!("line {line_no}, key `{s}.{k}`: {msg}"),
+        (None, Some(k)) => format!("line {line_no}, key `{k}`: {msg}"),
+        (Some(s), None) => format!("line {line_no}, in [{s}]: {msg}"),
+        (None, None) => format!("line {line_no}: {msg}"),
+    }
 }

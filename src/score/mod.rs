@@ -1,4 +1,568 @@
 //! Peer-normalised engagement score, graduated label and explanations (issue #4).
+//!
+//! [`run`] turns a [`Dataset`] into a [`ScoreOutput`]: indicators per establishment and
+//! period ([`crate::indicators`]), then for each period and establishment:
+//! 1. a peer group (sector × size band × employment zone, with the fallback ladder of
+//!    [`peers`]);
+//! 2. per criterion, a value standardised by occupation and shrunk toward the peers
+//!    (empirical Bayes, [`engine`]), ranked against the peers into a 0–100 sub-score
+//!    (direction + for hiring and contract criteria, − for turnover, early ruptures and
+//!    accidents);
+//! 3. a composite 0–100 = Σ w_c s_c / Σ w_c over calculable criteria, with an interval;
+//! 4. calculability as Egapro does it: below `min_hires` hires or `min_headcount` employees,
+//!    or when calculable criteria carry less than `min_weight_share` of the weight, the score
+//!    is "non calculable" (`None` with a reason, never 0);
+//! 5. a label from the composite's percentile within the peer group and the gates;
+//! 6. label changes between consecutive periods, and on demand an explanation per criterion
+//!    ([`ScoreOutput::explain`]).
+//!
+//! Outputs are written by [`io::write_outputs`]; the counsellors' list is [`list`]; the
+//! published aggregates follow [`privacy`].
 
+pub mod bench;
+pub mod engine;
+pub mod io;
+pub mod list;
 mod params;
-pub use params::{RawScoreParams, ScoreParams};
+pub mod peers;
+pub mod privacy;
+pub mod sensitivity;
+pub mod summary;
+
+pub use params::{
+    validate_weights, Gate, RawGate, RawScoreParams, ScoreParams, SectorLevel, SubscoreMethod,
+    DEFAULT_WEIGHTS,
+};
+
+use crate::config::Lang;
+use crate::indicators::{self, Criterion, IndicatorError, Indicators, Period, CRITERIA, N_OCC};
+use crate::model::{Dataset, Establishment};
+use crate::reference::Reference;
+use engine::PlacementIds;
+use peers::{Rung, SectorRung, SizeBand};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Errors of the scoring stage.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(transparent)]
+    Indicators(#[from] IndicatorError),
+    #[error(transparent)]
+    Table(#[from] crate::tables::TableError),
+    #[error("{path}: {message}")]
+    Output {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    #[error("unknown period {got:?}; available periods: {available}")]
+    UnknownPeriod { got: String, available: String },
+    #[error("the two score outputs share no period: {a} vs {b}")]
+    NoCommonPeriod { a: String, b: String },
+}
+
+/// What a list or report shows about an establishment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstablishmentInfo {
+    /// SIRET.
+    pub siret: u64,
+    /// Display name.
+    pub name: String,
+    /// APET code (NAF sub-class, no dot).
+    pub naf: String,
+    /// NAF section letter, `?` when the code is unknown.
+    pub section: String,
+    /// Commune INSEE code.
+    pub commune: String,
+    /// Commune name from the reference data (the code when unknown).
+    pub commune_name: String,
+    /// Employment zone.
+    pub zone: String,
+    /// Département code.
+    pub departement: String,
+    /// Région code.
+    pub region: String,
+}
+
+/// Why a score is not calculable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NonCalculable {
+    /// Average headcount below `min_headcount`.
+    SmallHeadcount,
+    /// Fewer than `min_hires` hires in the window.
+    FewHires,
+    /// Calculable criteria carry less than `min_weight_share` of the weight.
+    FewCriteria,
+}
+
+/// Statistics of one criterion in one peer group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CritStats {
+    /// Members for which the criterion is calculable.
+    pub n_calculable: u32,
+    /// Pooled rate (shares: Σ numerators / Σ denominators; rates: events per employee-year).
+    pub rate: Option<f64>,
+    /// Pooled share by occupation group (shares only).
+    pub occ_rate: [Option<f64>; N_OCC],
+    /// Prior strength κ used for shrinkage.
+    pub kappa: Option<f64>,
+    /// Median raw value among calculable members (natural units).
+    pub median_value: Option<f64>,
+    /// Median direction-adjusted position value.
+    pub median_dv: Option<f64>,
+    /// Robust scale (1.4826 MAD, or 1.2533 × mean absolute deviation when MAD is 0).
+    pub scale_dv: Option<f64>,
+}
+
+/// A peer group in one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerGroup {
+    /// Index in [`ScoreOutput::peer_groups`].
+    pub index: u32,
+    /// Period index.
+    pub period: u32,
+    /// Key, e.g. `division×zone:56|35|10-49`.
+    pub key: String,
+    /// Ladder rung.
+    pub rung: Rung,
+    /// Establishments meeting the hires and headcount minimums in the group.
+    pub members: u32,
+    /// Members with a calculable composite.
+    pub scored_members: u32,
+    /// Per-criterion statistics, in [`CRITERIA`] order.
+    pub criteria: Vec<CritStats>,
+}
+
+/// The score of one establishment in one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreRow {
+    /// SIRET.
+    pub siret: u64,
+    /// Period index.
+    pub period: u32,
+    /// Size band on the average headcount.
+    pub size_band: SizeBand,
+    /// Index of the establishment's peer group in [`ScoreOutput::peer_groups`].
+    pub peer_group: u32,
+    /// `Some(reason)` when the score is not calculable.
+    pub non_calculable: Option<NonCalculable>,
+    /// Composite 0–100 (`None` when not calculable).
+    pub composite: Option<f64>,
+    /// Lower bound of the interval.
+    pub lower: Option<f64>,
+    /// Upper bound of the interval.
+    pub upper: Option<f64>,
+    /// Percentile of the composite among the peer group's scored members (0–1).
+    pub peer_percentile: Option<f64>,
+    /// Label level 0–3 (`None` when not calculable).
+    pub label: Option<u8>,
+    /// The gate that capped the label, if any.
+    pub gated_by: Option<Criterion>,
+    /// Sub-scores 0–100 in [`CRITERIA`] order (`None` when not calculable).
+    pub subscores: [Option<f32>; Criterion::COUNT],
+}
+
+/// Position of a sub-score, shown instead of raw counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    NonCalculable,
+    BottomQuartile,
+    BelowMedian,
+    AtMedian,
+    AboveMedian,
+    TopQuartile,
+    TopDecile,
+}
+
+impl Position {
+    pub fn of(sub: Option<f64>) -> Position {
+        match sub {
+            None => Position::NonCalculable,
+            Some(s) if s >= 90.0 => Position::TopDecile,
+            Some(s) if s >= 75.0 => Position::TopQuartile,
+            Some(s) if s > 50.0 => Position::AboveMedian,
+            Some(s) if s >= 50.0 => Position::AtMedian,
+            Some(s) if s >= 25.0 => Position::BelowMedian,
+            Some(_) => Position::BottomQuartile,
+        }
+    }
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Position::NonCalculable, Lang::Fr) => "non calculable",
+            (Position::NonCalculable, Lang::En) => "not calculable",
+            (Position::BottomQuartile, Lang::Fr) => "dans le quart inférieur",
+            (Position::BottomQuartile, Lang::En) => "in the bottom quarter",
+            (Position::BelowMedian, Lang::Fr) => "en dessous de la médiane",
+            (Position::BelowMedian, Lang::En) => "below the median",
+            (Position::AtMedian, Lang::Fr) => "à la médiane",
+            (Position::AtMedian, Lang::En) => "at the median",
+            (Position::AboveMedian, Lang::Fr) => "au-dessus de la médiane",
+            (Position::AboveMedian, Lang::En) => "above the median",
+            (Position::TopQuartile, Lang::Fr) => "dans le quart supérieur",
+            (Position::TopQuartile, Lang::En) => "in the top quarter",
+            (Position::TopDecile, Lang::Fr) => "parmi les 10 % meilleurs",
+            (Position::TopDecile, Lang::En) => "among the best 10%",
+        }
+    }
+}
+
+/// Label name of a level (`None` = non calculable).
+pub fn label_name(level: Option<u8>, lang: Lang) -> &'static str {
+    match (level, lang) {
+        (None, Lang::Fr) => "non calculable",
+        (None, Lang::En) => "not calculable",
+        (Some(0), Lang::Fr) => "sans label",
+        (Some(0), Lang::En) => "no label",
+        (Some(1), _) => "engagée",
+        (Some(2), _) => "très engagée",
+        (Some(_), _) => "exemplaire",
+    }
+}
+
+/// One criterion of one establishment's score, for the explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// SIRET.
+    pub siret: u64,
+    /// Period label.
+    pub period: String,
+    /// Criterion.
+    pub criterion: Criterion,
+    /// Weight out of 100.
+    pub weight: f64,
+    /// Raw value (share 0–1, days, or rate per 100/1/1,000 employee-years).
+    pub value: Option<f64>,
+    /// Expected value given the occupation mix and the peers' rates.
+    pub expected: Option<f64>,
+    /// Value after shrinkage toward the expectation.
+    pub adjusted: Option<f64>,
+    /// Median raw value among the calculable peers.
+    pub peer_median: Option<f64>,
+    /// Sub-score 0–100.
+    pub subscore: Option<f64>,
+    /// Points contributed to the composite: w_c s_c / Σ w (calculable).
+    pub contribution: Option<f64>,
+    /// Position against the peers.
+    pub position: Position,
+}
+
+/// A change of label between two consecutive periods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelChange {
+    /// SIRET.
+    pub siret: u64,
+    /// Previous period label.
+    pub from_period: String,
+    /// New period label.
+    pub to_period: String,
+    /// Previous level (`None`: not calculable or not present).
+    pub from: Option<u8>,
+    /// New level (`None`: not calculable).
+    pub to: Option<u8>,
+}
+
+/// Everything the scoring stage produces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreOutput {
+    /// Parameters used.
+    pub params: ScoreParams,
+    /// Establishments, sorted by SIRET.
+    pub establishments: Vec<EstablishmentInfo>,
+    /// Indicators (periods and rows).
+    pub indicators: Indicators,
+    /// Peer groups of every period.
+    pub peer_groups: Vec<PeerGroup>,
+    /// Scores, one per indicator row (same order: SIRET, then period).
+    pub scores: Vec<ScoreRow>,
+    /// Label changes between consecutive periods, by SIRET then period.
+    pub label_changes: Vec<LabelChange>,
+    /// Published summary (statistical secrecy applied).
+    pub summary: summary::ScoreSummary,
+}
+
+impl ScoreOutput {
+    pub fn periods(&self) -> &[Period] {
+        &self.indicators.periods
+    }
+
+    /// Index of a period by label; the latest when `None`.
+    pub fn period_index(&self, label: Option<&str>) -> Result<u32, ScoreError> {
+        let ps = self.periods();
+        match label {
+            None => Ok(ps.len().saturating_sub(1) as u32),
+            Some(l) => ps
+                .iter()
+                .position(|p| p.label == l)
+                .map(|i| i as u32)
+                .ok_or_else(|| ScoreError::UnknownPeriod {
+                    got: l.to_string(),
+                    available: ps
+                        .iter()
+                        .map(|p| p.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+        }
+    }
+
+    /// The establishment info of a SIRET.
+    pub fn establishment(&self, siret: u64) -> Option<&EstablishmentInfo> {
+        self.establishments
+            .binary_search_by_key(&siret, |e| e.siret)
+            .ok()
+            .map(|i| &self.establishments[i])
+    }
+
+    /// Index of the score row of (SIRET, period).
+    pub fn row_index(&self, siret: u64, period: u32) -> Option<usize> {
+        self.scores
+            .binary_search_by_key(&(siret, period), |s| (s.siret, s.period))
+            .ok()
+    }
+
+    /// The explanation of score row `i`: each criterion's value, peer median, sub-score and
+    /// contribution. Contributions sum to the composite.
+    pub fn explain(&self, i: usize) -> Vec<Explanation> {
+        let s = &self.scores[i];
+        let row = &self.indicators.rows[i];
+        let g = &self.peer_groups[s.peer_group as usize];
+        let w = self.indicators.window_months;
+        let wsum: f64 = CRITERIA
+            .iter()
+            .filter(|c| s.subscores[**c as usize].is_some())
+            .map(|&c| self.params.weight(c))
+            .sum();
+        let period = self.indicators.periods[s.period as usize].label.clone();
+        CRITERIA
+            .iter()
+            .map(|&c| {
+                let ci = c as usize;
+                let sub = s.subscores[ci].map(f64::from);
+                let a = sub.and_then(|_| engine::adjust(row, c, &g.criteria[ci], w));
+                let weight = self.params.weight(c);
+                Explanation {
+                    siret: s.siret,
+                    period: period.clone(),
+                    criterion: c,
+                    weight,
+                    value: sub.and(row.value(c, w)),
+                    expected: a.and_then(|a| a.expected),
+                    adjusted: a.map(|a| a.adjusted),
+                    peer_median: g.criteria[ci].median_value,
+                    subscore: sub,
+                    contribution: match (sub, s.composite) {
+                        (Some(v), Some(_)) if wsum > 0.0 => Some(weight * v / wsum),
+                        _ => None,
+                    },
+                    position: Position::of(sub),
+                }
+            })
+            .collect()
+    }
+
+    /// Explanations of every calculable score row.
+    pub fn explanations(&self) -> Vec<Explanation> {
+        (0..self.scores.len())
+            .filter(|&i| self.scores[i].composite.is_some())
+            .flat_map(|i| self.explain(i))
+            .collect()
+    }
+}
+
+/// Establishment infos, sorted by SIRET.
+pub fn establishment_infos(
+    ests: &[Establishment],
+    reference: &Reference,
+) -> Vec<EstablishmentInfo> {
+    let mut out: Vec<EstablishmentInfo> = ests
+        .iter()
+        .map(|e| EstablishmentInfo {
+            siret: e.siret,
+            name: e.name.clone(),
+            naf: e.naf.clone(),
+            section: reference.naf_section(&e.naf).unwrap_or("?").to_string(),
+            commune: e.commune.clone(),
+            commune_name: reference
+                .communes
+                .get(&e.commune)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| e.commune.clone()),
+            zone: e.zone.clone(),
+            departement: e.departement.clone(),
+            region: e.region.clone(),
+        })
+        .collect();
+    out.sort_by_key(|e| e.siret);
+    out.dedup_by_key(|e| e.siret);
+    out
+}
+
+/// Scores a dataset: indicators over every period, then [`score_indicators`].
+pub fn run(
+    ds: &Dataset,
+    params: &ScoreParams,
+    reference: &Reference,
+) -> Result<ScoreOutput, ScoreError> {
+    let periods = indicators::periods(
+        &ds.coverage,
+        params.window_months,
+        params.step_months,
+        params.min_history_months,
+    )?;
+    let ind = indicators::compute(ds, periods, params.window_months);
+    Ok(score_indicators(
+        ind,
+        establishment_infos(&ds.establishments, reference),
+        params,
+    ))
+}
+
+#[derive(Default)]
+struct Interner {
+    map: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.map.get(s) {
+            return i;
+        }
+        self.names.push(s.to_string());
+        let i = self.names.len() as u32; // 0 is reserved for "all"
+        self.map.insert(s.to_string(), i);
+        i
+    }
+    fn name(&self, i: u32) -> &str {
+        if i == 0 {
+            "*"
+        } else {
+            &self.names[i as usize - 1]
+        }
+    }
+}
+
+/// Scores precomputed indicators (used directly by the sensitivity analysis, which only
+/// changes weights).
+pub fn score_indicators(
+    ind: Indicators,
+    establishments: Vec<EstablishmentInfo>,
+    params: &ScoreParams,
+) -> ScoreOutput {
+    let ladder = peers::ladder(params.sector_level);
+    let mut sect: [Interner; 3] = Default::default();
+    let mut geo: [Interner; 2] = Default::default();
+    let unknown = PlacementIds {
+        sector: [0; 4],
+        geo: [0; 3],
+    };
+    let est_ids: Vec<PlacementIds> = establishments
+        .iter()
+        .map(|e| PlacementIds {
+            sector: [
+                sect[0].id(e.naf.get(..3).unwrap_or(&e.naf)),
+                sect[1].id(e.naf.get(..2).unwrap_or(&e.naf)),
+                sect[2].id(&e.section),
+                0,
+            ],
+            geo: [geo[0].id(&e.zone), geo[1].id(&e.region), 0],
+        })
+        .collect();
+    let np = ind.periods.len();
+    let mut by_period: Vec<Vec<usize>> = vec![Vec::new(); np];
+    for (i, r) in ind.rows.iter().enumerate() {
+        by_period[r.period as usize].push(i);
+    }
+    let key_name = |r: Rung, ids: &PlacementIds, band: SizeBand| {
+        let s = match r.sector {
+            SectorRung::Group => sect[0].name(ids.sector[0]),
+            SectorRung::Division => sect[1].name(ids.sector[1]),
+            SectorRung::Section => sect[2].name(ids.sector[2]),
+            SectorRung::All => "*",
+        };
+        let g = match r.geo {
+            peers::GeoRung::Zone => geo[0].name(ids.geo[0]),
+            peers::GeoRung::Region => geo[1].name(ids.geo[1]),
+            peers::GeoRung::National => "*",
+        };
+        format!("{}:{s}|{g}|{}", r.name(), band.as_str())
+    };
+    let results: Vec<(Vec<PeerGroup>, Vec<ScoreRow>)> = by_period
+        .par_iter()
+        .enumerate()
+        .map(|(p, idx)| {
+            let ids = idx
+                .iter()
+                .map(|&i| {
+                    establishments
+                        .binary_search_by_key(&ind.rows[i].siret, |e| e.siret)
+                        .map(|k| est_ids[k])
+                        .unwrap_or(unknown)
+                })
+                .collect();
+            let inp = engine::PeriodInput {
+                period: p as u32,
+                rows: &ind.rows,
+                idx,
+                ids,
+                ladder: &ladder,
+                window: ind.window_months,
+            };
+            engine::score_period(&inp, params, &key_name)
+        })
+        .collect();
+    let mut peer_groups = Vec::new();
+    let mut slots: Vec<Option<ScoreRow>> = vec![None; ind.rows.len()];
+    for (p, (groups, rows)) in results.into_iter().enumerate() {
+        let offset = peer_groups.len() as u32;
+        for mut g in groups {
+            g.index = peer_groups.len() as u32;
+            peer_groups.push(g);
+        }
+        for (k, mut r) in rows.into_iter().enumerate() {
+            r.peer_group += offset;
+            slots[by_period[p][k]] = Some(r);
+        }
+    }
+    let scores: Vec<ScoreRow> = slots.into_iter().flatten().collect();
+    let label_changes = label_changes(&scores, &ind.periods);
+    let summary = summary::summarise(&scores, &ind, &establishments);
+    ScoreOutput {
+        params: params.clone(),
+        establishments,
+        indicators: ind,
+        peer_groups,
+        scores,
+        label_changes,
+        summary,
+    }
+}
+
+/// Label changes between consecutive periods (a missing period counts as "not present").
+pub fn label_changes(scores: &[ScoreRow], periods: &[Period]) -> Vec<LabelChange> {
+    let mut out = Vec::new();
+    for w in scores.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        if a.siret != b.siret {
+            continue;
+        }
+        let from = if b.period == a.period + 1 {
+            a.label
+        } else {
+            None
+        };
+        if from != b.label {
+            out.push(LabelChange {
+                siret: b.siret,
+                from_period: periods[b.period as usize - 1].label.clone(),
+                to_period: periods[b.period as usize].label.clone(),
+                from,
+                to: b.label,
+            });
+        }
+    }
+    out
+}

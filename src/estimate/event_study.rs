@@ -1,0 +1,169 @@
+//! Dynamic TWFE event study: `y ~ i(rel_time, ref = −1) | unit + time`, CRV1 by unit, as
+//! fixest/pyfixest, with a joint Wald test of the leads (pre-trends).
+//!
+//! Relative time is `t − cohort` for ever-treated units; never-treated units are coded at the
+//! reference (all dummies zero). Optional binning folds event times below/above a window into
+//! its end points.
+//!
+//! Caveat (Sun & Abraham 2021): with effects that differ by cohort, the leads and lags of this
+//! regression are contaminated by other periods' effects. Reports should say so and show the
+//! Callaway–Sant'Anna event-time aggregation next to it.
+//!
+//! Pre-trend test: `W = b' V⁻¹ b` over the leads `rel_time ≤ −2`, reported as
+//! `F = W / q` with p-value from `F(q, G − 1)` — fixest `wald()` / pyfixest
+//! `wald_test(distribution = "F")` with a clustered vcov. The `χ²(q)` p-value of `W` is given
+//! too.
+
+use super::panel::Panel;
+use super::twfe::{fe_regression, t_inference, DofConvention};
+use super::EstimateError;
+use crate::stats::describe;
+use crate::stats::linalg::{self, Matrix};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Reference event time.
+pub const REFERENCE: i64 = -1;
+
+/// One event-study coefficient.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventCoef {
+    /// Event time `t − cohort` (−1 is the omitted reference).
+    pub rel_time: i64,
+    /// Coefficient.
+    pub estimate: f64,
+    /// CRV1 standard error.
+    pub se: f64,
+    /// 95% interval with t(G − 1).
+    pub ci95: [f64; 2],
+}
+
+/// Joint Wald test that all leads are zero.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WaldTest {
+    /// `F = W / q`.
+    pub statistic: f64,
+    /// Numerator degrees of freedom `q` (number of leads).
+    pub df: usize,
+    /// Denominator degrees of freedom `G − 1`.
+    pub df2: usize,
+    /// p-value from `F(q, G − 1)`.
+    pub p_value: f64,
+    /// `W = b' V⁻¹ b`.
+    pub chi2: f64,
+    /// p-value of `W` from `χ²(q)`.
+    pub p_value_chi2: f64,
+    /// Distribution of the reported p-value (`"F"`).
+    pub distribution: String,
+}
+
+/// Event-study output.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventStudy {
+    /// Coefficients sorted by event time (the reference is not listed).
+    pub coefs: Vec<EventCoef>,
+    /// Pre-trend test, `None` when there is no lead to test.
+    pub pretrend: Option<WaldTest>,
+    /// Observations used.
+    pub n_obs: usize,
+    /// Clusters (units).
+    pub n_clusters: usize,
+}
+
+/// Event-study options.
+#[derive(Debug, Clone, Default)]
+pub struct EventStudyOptions {
+    /// Bin event times outside `[lo, hi]` into `lo` and `hi` (`None`: no binning).
+    pub bin: Option<(i64, i64)>,
+    /// Small-sample convention.
+    pub dof: DofConvention,
+}
+
+/// Fits the event study.
+pub fn event_study(panel: &Panel, opts: &EventStudyOptions) -> Result<EventStudy, EstimateError> {
+    if let Some((lo, hi)) = opts.bin {
+        if !(lo < REFERENCE && hi > REFERENCE) {
+            return Err(EstimateError::Input(format!(
+                "event-time bin [{lo}, {hi}] must contain the reference {REFERENCE} strictly inside"
+            )));
+        }
+    }
+    let rel: Vec<Option<i64>> = (0..panel.n_rows())
+        .map(|r| {
+            panel.cohort[panel.unit[r]].map(|g| {
+                let e = panel.periods[panel.period[r]] - g;
+                match opts.bin {
+                    Some((lo, hi)) => e.clamp(lo, hi),
+                    None => e,
+                }
+            })
+        })
+        .collect();
+    let levels: Vec<i64> = rel
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|e| *e != REFERENCE)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if levels.is_empty() {
+        return Err(EstimateError::Input(
+            "no treated unit: the event study needs at least one ever-treated unit".into(),
+        ));
+    }
+    let x: Vec<Vec<f64>> = levels
+        .iter()
+        .map(|lv| {
+            rel.iter()
+                .map(|e| f64::from(u8::from(*e == Some(*lv))))
+                .collect()
+        })
+        .collect();
+    let names = levels.iter().map(|e| format!("rel_time::{e}")).collect();
+    let fit = fe_regression(panel, x, names, opts.dof)?;
+    let df = fit.n_clusters - 1;
+    let mut coefs = Vec::with_capacity(levels.len());
+    for (j, e) in levels.iter().enumerate() {
+        let (est, se) = (fit.coef[j], fit.se(j));
+        let (ci95, _) = t_inference(est, se, df)?;
+        coefs.push(EventCoef {
+            rel_time: *e,
+            estimate: est,
+            se,
+            ci95,
+        });
+    }
+    let leads: Vec<usize> = (0..levels.len()).filter(|&j| levels[j] <= -2).collect();
+    let pretrend = if leads.is_empty() {
+        None
+    } else {
+        let b: Vec<f64> = leads.iter().map(|&j| fit.coef[j]).collect();
+        let q = leads.len();
+        let mut v = Matrix::zeros(q, q);
+        for (a, &i) in leads.iter().enumerate() {
+            for (c, &j) in leads.iter().enumerate() {
+                v[(a, c)] = fit.vcov[(i, j)];
+            }
+        }
+        let sol = linalg::solve_spd(&v, &b)?;
+        let w: f64 = b.iter().zip(&sol).map(|(x, y)| x * y).sum();
+        let f = w / q as f64;
+        let bad = || EstimateError::Numerical(format!("Wald p-value undefined (W = {w})"));
+        Some(WaldTest {
+            statistic: f,
+            df: q,
+            df2: df,
+            p_value: describe::f_sf(f, q as f64, df as f64).ok_or_else(bad)?,
+            chi2: w,
+            p_value_chi2: describe::chi2_sf(w, q as f64).ok_or_else(bad)?,
+            distribution: "F".into(),
+        })
+    };
+    Ok(EventStudy {
+        coefs,
+        pretrend,
+        n_obs: fit.n_obs,
+        n_clusters: fit.n_clusters,
+    })
+}

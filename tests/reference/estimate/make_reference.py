@@ -1,0 +1,140 @@
+"""Reference values for the estimators in src/estimate/, on the fixture panels.
+
+Versions: Python 3.11.7, pyfixest 0.60.0, csdid 0.4.3 (port of R `did` 2.5.x, checked to follow
+R's conventions: DRDID panel DR with logit pscore trimmed at 0.995, analytic IF SEs
+sqrt(mean(IF^2)/n) with bstrap=False, aggregations with the weight-estimation IF term),
+statsmodels 0.15.0, numpy 2.4.6, pandas 2.3.3, scipy 1.17.1.
+
+Rerun from the repository root:
+    pip install pyfixest==0.60.0 csdid==0.4.3
+    python3 tests/reference/estimate/make_reference.py
+It writes tests/reference/estimate/reference.json, read by tests/estimate_reference.rs.
+
+Conventions:
+* TWFE: feols("y ~ d | unit + time", vcov={"CRV1": "unit"}), fixest default ssc; the CI uses
+  t(G-1) (pyfixest confint()).
+* Event study: feols("y ~ i(rel, ref=-1) | unit + time"), never-treated coded rel = -1.
+* Pre-trend Wald: W = b' V^-1 b over the leads (rel <= -2), F = W/q with p from F(q, G-1)
+  (fixest `wald()` / pyfixest `wald_test(distribution="F")` with clustered vcov); the chi2(q)
+  p-value is stored too.
+* CS: csdid ATTgt(..., control_group, base_period, est_method="dr").fit(bstrap=False), aggte
+  types simple/group/dynamic/calendar. Unbalanced input is balanced first (R `did` default
+  allow_unbalanced_panel=FALSE drops units not observed in every period).
+"""
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+from scipy import stats
+from csdid.att_gt import ATTgt
+
+warnings.filterwarnings("ignore")
+ROOT = Path(__file__).resolve().parents[3]
+FIX = ROOT / "tests" / "fixtures" / "estimate"
+
+
+def twfe(df):
+    d = df.copy()
+    d["d"] = ((d.cohort > 0) & (d.time >= d.cohort)).astype(float)
+    fit = pf.feols("y ~ d | unit + time", data=d, vcov={"CRV1": "unit"})
+    ci = fit.confint().loc["d"].to_list()
+    return {
+        "att": float(fit.coef()["d"]),
+        "se": float(fit.se()["d"]),
+        "ci95": [float(ci[0]), float(ci[1])],
+        "p_value": float(fit.pvalue()["d"]),
+        "n_obs": int(fit._N),
+        "n_clusters": int(d.unit.nunique()),
+    }
+
+
+def event_study(df):
+    d = df.copy()
+    d["rel"] = np.where(d.cohort > 0, d.time - d.cohort, -1).astype(int)
+    fit = pf.feols("y ~ i(rel, ref=-1) | unit + time", data=d, vcov={"CRV1": "unit"})
+    coefs = fit.coef()
+    ses = fit.se()
+    out = []
+    names = list(coefs.index)
+    rels = []
+    for name in names:
+        # names look like "C(rel, contr.treatment(base=-1))[T.-7]" or "rel::-7"
+        r = int(name.split("::")[-1]) if "::" in name else int(name.split("T.")[-1].rstrip("]"))
+        rels.append(r)
+        out.append({"rel_time": r, "estimate": float(coefs[name]), "se": float(ses[name])})
+    out.sort(key=lambda e: e["rel_time"])
+    lead_idx = [i for i, r in enumerate(rels) if r <= -2]
+    b = coefs.values[lead_idx]
+    V = fit._vcov[np.ix_(lead_idx, lead_idx)]
+    W = float(b @ np.linalg.solve(V, b))
+    q = len(lead_idx)
+    G = d.unit.nunique()
+    F = W / q
+    wald = {
+        "statistic": F,
+        "df": q,
+        "df2": G - 1,
+        "p_value": float(stats.f.sf(F, q, G - 1)),
+        "chi2": W,
+        "p_value_chi2": float(stats.chi2.sf(W, q)),
+    }
+    return out, wald
+
+
+def fnum(x):
+    """A finite float, or None (JSON null) for an undefined value such as a base-period SE."""
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def cs(df, control="nevertreated", base="varying", xformla=None):
+    d = df.copy()
+    att = ATTgt(yname="y", tname="time", idname="unit", gname="cohort", data=d,
+                control_group=control, xformla=xformla)
+    res = att.fit(est_method="dr", base_period=base, bstrap=False)
+    r = res.results
+    gt = []
+    for g, t, a, s in zip(r["group"], r["year"], r["att"], r["se"]):
+        gt.append({"group": int(g), "time": int(t), "att": float(a),
+                   "se": None if s is None or not np.isfinite(s) else float(s)})
+    out = {"group_time": gt}
+    for typ in ["simple", "group", "dynamic", "calendar"]:
+        agg = res.aggte(typec=typ, bstrap=False, cband=False)
+        a = agg.atte
+        entry = {"att": float(a["overall_att"]), "se": float(a["overall_se"])}
+        if typ != "simple":
+            egt = list(a["egt"])
+            att_e = list(np.asarray(a["att_egt"], dtype=float))
+            se_e = list(np.asarray(a["se_egt"], dtype=float).ravel())
+            key = {"group": "group", "dynamic": "event_time", "calendar": "time"}[typ]
+            entry["by"] = [{key: int(e), "att": float(x), "se": fnum(s)}
+                           for e, x, s in zip(egt, att_e, se_e)]
+        out[typ] = entry
+    return out
+
+
+def balance(df):
+    periods = df.time.nunique()
+    counts = df.groupby("unit").time.count()
+    return df[df.unit.isin(counts[counts == periods].index)].copy()
+
+
+ref = {}
+bal = pd.read_csv(FIX / "balanced.csv")
+unb = pd.read_csv(FIX / "unbalanced.csv")
+for name, df in [("balanced", bal), ("unbalanced", unb)]:
+    es, wald = event_study(df)
+    ref[name] = {"twfe": twfe(df), "event_study": es, "pretrend_wald": wald}
+ref["balanced"]["cs_never_varying"] = cs(bal)
+ref["balanced"]["cs_notyet_varying"] = cs(bal, control="notyettreated")
+ref["balanced"]["cs_never_universal"] = cs(bal, base="universal")
+ref["balanced"]["cs_never_varying_dr_x1_x2"] = cs(bal, xformla="~ x1 + x2")
+ref["balanced"]["cs_notyet_varying_dr_x1_x2"] = cs(bal, control="notyettreated", xformla="~ x1 + x2")
+ref["unbalanced"]["cs_never_varying"] = cs(balance(unb))
+ref["unbalanced"]["cs_balanced_units"] = int(balance(unb).unit.nunique())
+
+out = Path(__file__).resolve().parent / "reference.json"
+out.write_text(json.dumps(ref, indent=1, sort_keys=True) + "\n")
+print("wrote", out)
