@@ -1,10 +1,10 @@
 //! `engagement feedback --scores DIR --siret SIRET [--period P] [--out FILE]`: the one-page
 //! sheet an employer receives (self-contained HTML, A4).
 //!
-//! Integration note: the sheet is rendered from [`crate::report::FeedbackData`]. Until
-//! `crate::score` exposes its outputs reader (`score::read_outputs`, branch h/score), the
-//! command reads `DIR/feedback.json`: a JSON array of `FeedbackData` (one per establishment
-//! and period) that the orchestrator can write from the score outputs.
+//! The sheet is built from the score outputs in DIR (`score_output.json.gz`, read with
+//! [`crate::score::io::read_outputs`]) by [`crate::report::from_score::feedback_data`]. A
+//! folder without score outputs may instead hold `feedback.json`, a JSON array of
+//! [`crate::report::FeedbackData`] (one per establishment and period), e.g. prepared sheets.
 
 use crate::config::Lang;
 use crate::report::FeedbackData;
@@ -55,16 +55,27 @@ pub fn execute(args: FeedbackArgs, quiet: bool) -> anyhow::Result<()> {
     if args.siret.len() != 14 || !args.siret.bytes().all(|b| b.is_ascii_digit()) {
         anyhow::bail!("--siret must be 14 digits, got {:?}", args.siret);
     }
-    let path = args.scores.join("feedback.json");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "reading {} (the per-establishment sheet data written with the score outputs)",
-            path.display()
-        )
-    })?;
-    let all: Vec<FeedbackData> =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let d = select(&all, &args.siret, args.period.as_deref())?;
+    let prepared = args.scores.join("feedback.json");
+    let d: FeedbackData =
+        if args.scores.join(crate::score::io::FULL_OUTPUT).exists() || !prepared.exists() {
+            let out = crate::score::io::read_outputs(&args.scores)
+                .with_context(|| format!("reading score outputs in {}", args.scores.display()))?;
+            let siret: u64 = args.siret.parse()?;
+            crate::report::from_score::feedback_data(
+                &out,
+                &crate::reference::Reference::load(),
+                siret,
+                args.period.as_deref(),
+                lang,
+            )?
+        } else {
+            let text = std::fs::read_to_string(&prepared)
+                .with_context(|| format!("reading {}", prepared.display()))?;
+            let all: Vec<FeedbackData> = serde_json::from_str(&text)
+                .with_context(|| format!("parsing {}", prepared.display()))?;
+            select(&all, &args.siret, args.period.as_deref())?.clone()
+        };
+    let d = &d;
     let html = crate::report::feedback_sheet(d, lang);
     let out = args
         .out

@@ -92,93 +92,11 @@ pub struct Comparison {
     pub estimates: Vec<ValueChange>,
 }
 
-/// Kendall's τ-b between two paired samples, in O(n log n) (Knight 1966): sort by (x, y),
-/// count joint and x ties, count discordant pairs as merge-sort swaps on y, count y ties.
-/// `τ_b = (n0 − n1 − n2 + n3 − 2·swaps) / √((n0 − n1)(n0 − n2))` with n0 = n(n−1)/2, n1 and
-/// n2 the pairs tied on x and y, n3 those tied on both. `None` for fewer than two pairs, a
-/// constant variable, or mismatched lengths. Non-finite values must be filtered beforehand.
+/// Kendall's τ-b of the paired scores: the workbench's shared O(n log n) implementation
+/// ([`crate::stats::describe::kendall_tau_b`], Knight 1966); `None` for fewer than two pairs
+/// or a constant variable.
 pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
-    let n = x.len();
-    if n != y.len() || n < 2 {
-        return None;
-    }
-    let mut p: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
-    p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let pairs = |k: u64| k * k.saturating_sub(1) / 2;
-    let n0 = pairs(n as u64);
-    let (mut n1, mut n3) = (0u64, 0u64);
-    let (mut tx, mut txy) = (1u64, 1u64);
-    for i in 1..n {
-        if p[i].0 == p[i - 1].0 {
-            tx += 1;
-            if p[i].1 == p[i - 1].1 {
-                txy += 1;
-            } else {
-                n3 += pairs(txy);
-                txy = 1;
-            }
-        } else {
-            n1 += pairs(tx);
-            n3 += pairs(txy);
-            tx = 1;
-            txy = 1;
-        }
-    }
-    n1 += pairs(tx);
-    n3 += pairs(txy);
-    let mut ys: Vec<f64> = p.iter().map(|q| q.1).collect();
-    let mut buf = vec![0.0; n];
-    let swaps = merge_count(&mut ys, &mut buf);
-    let mut n2 = 0u64;
-    let mut ty = 1u64;
-    for i in 1..n {
-        if ys[i] == ys[i - 1] {
-            ty += 1;
-        } else {
-            n2 += pairs(ty);
-            ty = 1;
-        }
-    }
-    n2 += pairs(ty);
-    let denom = ((n0 - n1) as f64 * (n0 - n2) as f64).sqrt();
-    if denom == 0.0 {
-        return None;
-    }
-    let num = n0 as f64 - n1 as f64 - n2 as f64 + n3 as f64 - 2.0 * swaps as f64;
-    Some(num / denom)
-}
-
-/// Bottom-up merge sort of `v` counting inversions (strictly greater before smaller).
-fn merge_count(v: &mut [f64], buf: &mut [f64]) -> u64 {
-    let n = v.len();
-    let mut swaps = 0u64;
-    let mut width = 1;
-    while width < n {
-        let mut lo = 0;
-        while lo < n {
-            let mid = (lo + width).min(n);
-            let hi = (lo + 2 * width).min(n);
-            let (mut i, mut j, mut k) = (lo, mid, lo);
-            while i < mid && j < hi {
-                if v[j] < v[i] {
-                    buf[k] = v[j];
-                    swaps += (mid - i) as u64;
-                    j += 1;
-                } else {
-                    buf[k] = v[i];
-                    i += 1;
-                }
-                k += 1;
-            }
-            buf[k..k + mid - i].copy_from_slice(&v[i..mid]);
-            k += mid - i;
-            buf[k..k + hi - j].copy_from_slice(&v[j..hi]);
-            v[lo..hi].copy_from_slice(&buf[lo..hi]);
-            lo = hi;
-        }
-        width *= 2;
-    }
-    swaps
+    crate::stats::describe::kendall_tau_b(x, y)
 }
 
 fn run_id(label: &str, r: &RunResults) -> RunId {

@@ -29,6 +29,8 @@ pub enum Position {
     WellBelow,
     /// Criterion not calculable (too few hires or employees): never a silent zero.
     NotCalculable,
+    /// Calculable but not shown: a sensitive criterion on too few persons (privacy).
+    Withheld,
 }
 
 impl Position {
@@ -62,6 +64,19 @@ impl Position {
             Position::Below => Msg::PosBelow.text(lang),
             Position::WellBelow => Msg::PosWellBelow.text(lang),
             Position::NotCalculable => Msg::PosNc.text(lang),
+            Position::Withheld => Msg::PosWithheld.text(lang),
+        }
+    }
+
+    /// The position in short words, for tables whose header already says "against peers".
+    pub fn short_words(self, lang: Lang) -> &'static str {
+        match self {
+            Position::WellAbove => Msg::PosShortWellAbove.text(lang),
+            Position::Above => Msg::PosShortAbove.text(lang),
+            Position::Near => Msg::PosShortNear.text(lang),
+            Position::Below => Msg::PosShortBelow.text(lang),
+            Position::WellBelow => Msg::PosShortWellBelow.text(lang),
+            other => other.words(lang),
         }
     }
 
@@ -73,7 +88,7 @@ impl Position {
             Position::Near => 3,
             Position::Below => 2,
             Position::WellBelow => 1,
-            Position::NotCalculable => 0,
+            Position::NotCalculable | Position::Withheld => 0,
         }
     }
 }
@@ -387,7 +402,7 @@ pub fn counsellor_page(rows: &[CounsellorRow], lang: Lang) -> String {
             o.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                 escape_html(&c.label),
-                escape_html(c.position.words(lang)),
+                escape_html(c.position.short_words(lang)),
                 gauge(c.position)
             ));
         }

@@ -89,15 +89,18 @@ main { max-width: 50rem; }
 .level { font-size: 1.6rem; font-weight: 700; }
 .badge { display: inline-block; padding: 0.15rem 0.7rem; border-radius: 999px; color: #fff; font-weight: 700; }
 .lv0 { background: #6b7280; } .lv1 { background: #3A8FC7; } .lv2 { background: #0072B2; } .lv3 { background: #00785A; }
-.cols { display: grid; grid-template-columns: 1fr 1fr; gap: 0.8rem; }
+.cols { display: grid; grid-template-columns: 1fr 1fr 1.4fr; gap: 0.8rem; align-items: stretch; }
 .box { border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem 0.8rem; }
 .box .v { font-size: 1.5rem; font-weight: 700; }
 .gauge { letter-spacing: 0.1rem; color: var(--accent); white-space: nowrap; }
 .gauge .off { color: #c8ced6; }
 ol.prio li { margin: 0.3rem 0; }
-.spark svg { width: 100%; max-width: 26rem; height: auto; }
+.spark { border: 1px solid var(--line); border-radius: 6px; padding: 0.3rem; }
+.spark svg { width: 100%; height: auto; display: block; }
+table { width: 100%; }
+td, th { padding: 0.18rem 0.5rem; }
 h2 { font-size: 1.15rem; margin: 1rem 0 0.4rem; }
-@media print { html { font-size: 9.5pt; } h2 { margin-top: 0.6rem; } .sheet { break-inside: avoid; } }
+@media print { html { font-size: 9pt; } h1 { font-size: 1.5rem; } h2 { margin-top: 0.5rem; } p { margin: 0.3rem 0; } td, th { padding: 0.1rem 0.4rem; } }
 "#;
 
 /// The criteria where progress would most raise the score: positive `gain_points`, largest
@@ -182,7 +185,6 @@ pub fn feedback_sheet(d: &FeedbackData, lang: Lang) -> String {
         "<div class=\"box\"><div>{}</div><div class=\"v\">{score} / 100</div><div>{interval}</div></div>\n",
         t(Msg::YourScore)
     ));
-    o.push_str("</div>\n");
     let hist: Vec<(String, f64)> = d
         .history
         .iter()
@@ -197,6 +199,7 @@ pub fn feedback_sheet(d: &FeedbackData, lang: Lang) -> String {
             ));
         }
     }
+    o.push_str("</div>\n");
     o.push_str(&format!(
         "<p>{}{}</p>\n",
         escape_html(&kv(lang, Msg::PeerGroup.text(lang))),
@@ -214,7 +217,7 @@ pub fn feedback_sheet(d: &FeedbackData, lang: Lang) -> String {
         o.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"r\">{}</td></tr>\n",
             escape_html(&c.label),
-            escape_html(c.position.words(lang)),
+            escape_html(c.position.short_words(lang)),
             gauge(c.position),
             escape_html(&i18n::pct(c.weight, 0, lang))
         ));
@@ -227,7 +230,7 @@ pub fn feedback_sheet(d: &FeedbackData, lang: Lang) -> String {
         o.push_str(&format!("<p>{}</p>\n", t(Msg::NoPriorities)));
     } else {
         o.push_str(&format!(
-            "<p>{} <strong>{}</strong>.</p>\n<p>{}</p>\n<ol class=\"prio\">\n",
+            "<p>{}<strong>{}</strong>.</p>\n<p>{}</p>\n<ol class=\"prio\">\n",
             escape_html(&kv(lang, Msg::NextLevel.text(lang))),
             escape_html(level_name(d.level + 1, lang)),
             t(Msg::PrioritiesIntro)

@@ -210,6 +210,12 @@ messages! {
     PosBelow => "en dessous de la médiane des pairs", "below the peer median";
     PosWellBelow => "nettement en dessous de la médiane des pairs", "well below the peer median";
     PosNc => "non calculable", "not calculable";
+    PosShortWellAbove => "nettement au-dessus de la médiane", "well above the median";
+    PosShortAbove => "au-dessus de la médiane", "above the median";
+    PosShortNear => "proche de la médiane", "close to the median";
+    PosShortBelow => "en dessous de la médiane", "below the median";
+    PosShortWellBelow => "nettement en dessous de la médiane", "well below the median";
+    PosWithheld => "non communiqué (trop peu de personnes)", "not shown (too few persons)";
     TrendUp => "en hausse", "rising";
     TrendDown => "en baisse", "falling";
     TrendStable => "stable", "stable";

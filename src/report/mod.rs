@@ -11,7 +11,9 @@
 //! - [`render_run`] / [`render_run_files`]: the run report;
 //! - [`counsellor_page`]: the counsellors' HTML list (`engagement list --format html`);
 //! - [`feedback_sheet`]: the one-page sheet an employer receives;
-//! - [`compare_runs`] and [`render_comparison_files`]: `engagement compare`.
+//! - [`compare_runs`] and [`render_comparison_files`]: `engagement compare`;
+//! - [`from_score::counsellor_rows`] and [`from_score::feedback_data`]: rows and sheets from
+//!   the score stage's outputs.
 
 pub mod check;
 pub mod compare;
@@ -19,6 +21,7 @@ pub mod counsellor;
 pub mod doc;
 pub mod feedback;
 pub mod figures;
+pub mod from_score;
 pub mod i18n;
 pub mod results;
 mod run_report;
