@@ -13,7 +13,7 @@
 
 use super::{assign, Assignment, Candidate, Design, ExposureDesign, Response};
 use crate::config::Experiment;
-use crate::estimate::{self, randomised, trajectories, DidOptions, DidResult, Panel};
+use crate::estimate::{self, matching, randomised, trajectories, DidOptions, DidResult, Panel};
 use crate::reference::Reference;
 use crate::score::{self, ScoreOutput};
 use crate::synth::{self, Synthetic};
@@ -56,6 +56,8 @@ pub struct Balance {
     pub mean_comparison: f64,
     /// (mean_e − mean_c) / sqrt((var_e + var_c) / 2).
     pub smd: f64,
+    /// The same after nearest-neighbour matching on the propensity score.
+    pub smd_after_matching: Option<f64>,
 }
 
 /// True effect of exposure on one establishment's score in one period.
@@ -95,6 +97,8 @@ pub struct ExposureStudy {
     pub trajectories: Vec<trajectories::TrajectoryPoint>,
     /// Balance of pre-exposure covariates, exposed vs comparison.
     pub balance: Vec<Balance>,
+    /// Estimators that could not run, and why.
+    pub warnings: Vec<String>,
     /// Per establishment and period true effects.
     #[serde(skip)]
     pub truth_rows: Vec<TruthRow>,
@@ -335,6 +339,7 @@ pub fn run_with(
         }
     }
     let mut estimates = Vec::new();
+    let mut warnings = Vec::new();
     let naive = mean(&post_e) - mean(&post_c);
     let naive_se = (var(&post_e) / post_e.len() as f64 + var(&post_c) / post_c.len() as f64).sqrt();
     let (ci, cov) = covers(naive, Some(naive_se), true_att);
@@ -403,38 +408,57 @@ pub fn run_with(
         .filter(|r| r.period == p0)
         .map(|r| (r.siret, r))
         .collect();
+    // Matched DiD: nearest-neighbour matching on the propensity of exposure given
+    // pre-exposure covariates, outcome = change in mean score (post − pre); its balance
+    // table (standardised mean differences before and after matching) is the report's.
+    let cov_names = ["baseline_score", "log_headcount", "hires", "exit_rate"];
+    let (mut my, mut mt, mut mx) = (Vec::new(), Vec::new(), Vec::new());
+    for u in &units {
+        let (Some(r), Some(s0), Some(p), Some(b)) =
+            (ind_p0.get(u), y0.get(&(*u, p0)), post.get(u), pre.get(u))
+        else {
+            continue;
+        };
+        my.push(mean(p) - mean(b));
+        mt.push(by_siret[u].exposed_from.is_some());
+        mx.push(vec![
+            *s0,
+            r.headcount.max(0.5).ln(),
+            r.hires as f64,
+            r.exits as f64 / r.headcount.max(0.5),
+        ]);
+    }
     let mut balance = Vec::new();
-    type Cov = fn(&crate::indicators::IndicatorRow, f64) -> f64;
-    let covs: [(&str, Cov); 4] = [
-        ("baseline_score", |_, s| s),
-        ("log_headcount", |r, _| (r.headcount.max(0.5)).ln()),
-        ("hires", |r, _| r.hires as f64),
-        ("exit_rate", |r, _| r.exits as f64 / r.headcount.max(0.5)),
-    ];
-    for (name, f) in covs {
-        let (mut e, mut c) = (Vec::new(), Vec::new());
-        for u in &units {
-            let (Some(r), Some(s)) = (ind_p0.get(u), y0.get(&(*u, p0))) else {
-                continue;
-            };
-            let v = f(r, *s);
-            if by_siret[u].exposed_from.is_some() {
-                e.push(v)
-            } else {
-                c.push(v)
-            }
-        }
-        let sd = ((var(&e) + var(&c)) / 2.0).sqrt();
-        balance.push(Balance {
-            covariate: name.into(),
-            mean_exposed: mean(&e),
-            mean_comparison: mean(&c),
-            smd: if sd > 0.0 {
-                (mean(&e) - mean(&c)) / sd
-            } else {
-                0.0
-            },
+    let matched = crate::stats::linalg::Matrix::from_rows(&mx)
+        .map_err(estimate::EstimateError::from)
+        .and_then(|x| {
+            matching::match_att(
+                &matching::MatchData {
+                    y: my,
+                    treated: mt,
+                    x,
+                    names: cov_names.iter().map(|s| s.to_string()).collect(),
+                    strata: None,
+                },
+                &matching::MatchOptions::default(),
+            )
         });
+    match matched {
+        Ok(m) => {
+            push(&mut estimates, "matched_did", m.att, m.se);
+            balance = m
+                .balance
+                .iter()
+                .map(|b| Balance {
+                    covariate: b.covariate.clone(),
+                    mean_exposed: b.mean_treated,
+                    mean_comparison: b.mean_control_before,
+                    smd: b.smd_before,
+                    smd_after_matching: Some(b.smd_after),
+                })
+                .collect();
+        }
+        Err(e) => warnings.push(format!("matched DiD not computed: {e}")),
     }
 
     Ok(ExposureStudy {
@@ -455,6 +479,7 @@ pub fn run_with(
         true_effect_comparison,
         trajectories: traj,
         balance,
+        warnings,
         truth_rows,
         assignments,
         panel: Some(panel),
