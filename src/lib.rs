@@ -25,4 +25,3 @@ pub mod score;
 pub mod stats;
 pub mod synth;
 pub mod tables;
-

@@ -524,3 +524,29 @@ fn pool_small_strata(treated: &[bool], strata: &[usize]) -> Vec<usize> {
         })
         .collect()
 }
+
+/// The per establishment and period true effects as a table (`tables/exposure_truth.*`).
+pub fn truth_df(s: &ExposureStudy) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let rows = &s.truth_rows;
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "siret".into(),
+            rows.iter()
+                .map(|r| crate::model::siret_string(r.siret))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "period".into(),
+            rows.iter().map(|r| r.period.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "exposed".into(),
+            rows.iter().map(|r| r.exposed).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "true_effect".into(),
+            rows.iter().map(|r| r.effect).collect::<Vec<_>>(),
+        ),
+    ])
+}
