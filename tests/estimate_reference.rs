@@ -282,6 +282,17 @@ fn callaway_santanna_matches_csdid() {
         let ours = callaway_santanna(&bal, &opts).unwrap();
         check_cs(case, &ours, &r["balanced"][case]);
     }
+    let opts = CsOptions {
+        method: Method::Ipw,
+        use_covariates: true,
+        ..Default::default()
+    };
+    let ours = callaway_santanna(&bal, &opts).unwrap();
+    check_cs(
+        "cs_never_varying_ipw_x1_x2",
+        &ours,
+        &r["balanced"]["cs_never_varying_ipw_x1_x2"],
+    );
     // No never-treated unit, not-yet-treated controls: the last cohort is only a control.
     let treated_only = {
         let text = std::fs::read_to_string(
