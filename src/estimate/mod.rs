@@ -134,6 +134,12 @@ pub fn did_report(panel: &Panel, opts: &DidOptions) -> Result<DidResult, Estimat
         },
     )?;
     let mut warnings = panel.warnings.clone();
+    if !es.dropped.is_empty() {
+        warnings.push(format!(
+            "event study: dummies for event time(s) {:?} are collinear with the unit and time effects and were removed (as fixest does)",
+            es.dropped
+        ));
+    }
     warnings.extend(cs.warnings.iter().cloned());
     let distinct_cohorts = cs.group.by_group.len();
     if distinct_cohorts > 1 {
