@@ -171,8 +171,6 @@ pub fn fe_regression(
         }
     }
     let mut names = names;
-    let mut cols = cols;
-    let mut xtx = xtx;
     let mut dropped = Vec::new();
     if drop_collinear {
         let bad = linalg::collinear_columns(&xtx)?;
