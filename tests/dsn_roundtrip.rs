@@ -250,11 +250,16 @@ fn generator_output_round_trips() {
 }
 
 /// Quick throughput figure in the dev profile (the orchestrator measures release builds
-/// through `engagement bench`). Run: `cargo test --test dsn_roundtrip bench -- --ignored --nocapture`.
+/// through `engagement bench`). Run: `cargo test --test dsn_roundtrip bench -- --ignored --nocapture`
+/// (`DSN_BENCH_ESTABLISHMENTS=N` to change the corpus size, default 1000).
 #[test]
 #[ignore = "slow: benchmark, writes ~100 MB"]
 fn bench_quick() {
-    let ds = dsn::bench::toy_dataset(1000, 12, 10);
+    let n = std::env::var("DSN_BENCH_ESTABLISHMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let ds = dsn::bench::toy_dataset(n, 12, 10);
     let dir = tempfile::tempdir().unwrap();
     let r = dsn::bench::run(&ds, dir.path(), &WriterOptions::default()).unwrap();
     println!("{}", serde_json::to_string_pretty(&r).unwrap());

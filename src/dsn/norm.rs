@@ -325,7 +325,11 @@ mod tests {
         assert_eq!(f.nature, FieldNature::Enumeration);
         assert!(f.has_code(b"031") && f.has_code(b"998") && !f.has_code(b"999x"));
         for (rid, f) in &n.fields {
-            assert_eq!(n.field(*rid).map(|g| &g.datatype), Some(&f.datatype), "{rid}");
+            assert_eq!(
+                n.field(*rid).map(|g| &g.datatype),
+                Some(&f.datatype),
+                "{rid}"
+            );
         }
         assert!(n.field(BlockId::new(21, 0, 6).rubric(903)).is_none());
         assert!(n.block(BlockId::new(10, 0, 95)).is_none());
