@@ -1004,9 +1004,11 @@ impl<'a> Parser<'a> {
             });
             return Ok(());
         }
-        let siret = d.siren.unwrap_or(0) * 100_000 + d.nic.unwrap_or(0);
+        // Checked: header values are extracted even from a rejected envoi header.
+        let siret_of = |s: u64, n: u64| s.checked_mul(100_000).and_then(|x| x.checked_add(n));
+        let siret = siret_of(d.siren.unwrap_or(0), d.nic.unwrap_or(0)).unwrap_or(0);
         let emitter_name = match (envoi.emitter_siren, envoi.emitter_nic) {
-            (Some(s), Some(n)) if s * 100_000 + n == siret => envoi.emitter_name.clone(),
+            (Some(s), Some(n)) if siret_of(s, n) == Some(siret) => envoi.emitter_name.clone(),
             _ => None,
         };
         let month = d
