@@ -62,8 +62,28 @@ fn col_date<I: IntoIterator<Item = Option<Date>>>(name: &str, it: I) -> Column {
     ca.with_name(name.into()).into_date().into_column()
 }
 
-fn code<const W: usize>(v: u16) -> String {
-    format!("{v:0W$}")
+/// Zero-padded DSN code strings, formatted once: tables of tens of millions of rows would
+/// otherwise allocate a string per code.
+fn code<const W: usize>(v: u16) -> &'static str {
+    static TWO: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    static THREE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let table = if W == 2 { &TWO } else { &THREE };
+    let t = table.get_or_init(|| (0..1000u16).map(|i| format!("{i:0W$}")).collect());
+    t.get(v as usize).map_or("?", String::as_str)
+}
+
+/// SIRET strings of consecutive rows, formatted once per run of equal SIRETs.
+fn siret_col<T>(name: &str, rows: &[T], f: impl Fn(&T) -> u64) -> Column {
+    let mut b = StringChunkedBuilder::new(name.into(), rows.len());
+    let mut last = (u64::MAX, String::new());
+    for r in rows {
+        let s = f(r);
+        if s != last.0 {
+            last = (s, siret_string(s));
+        }
+        b.append_value(last.1.as_str());
+    }
+    b.finish().into_column()
 }
 
 pub fn establishments_df(rows: &[Establishment]) -> PolarsResult<DataFrame> {
@@ -119,7 +139,7 @@ pub fn contracts_df(rows: &[Contract]) -> PolarsResult<DataFrame> {
             cc::PERSON_ID.into(),
             rows.iter().map(|c| c.person_id).collect::<Vec<_>>(),
         ),
-        col_str(cc::SIRET, rows.iter().map(|c| Some(siret_string(c.siret)))),
+        siret_col(cc::SIRET, rows, |c| c.siret),
         col_date(cc::START, rows.iter().map(|c| Some(c.start))),
         col_date(cc::PLANNED_END, rows.iter().map(|c| c.planned_end)),
         col_date(cc::ACTUAL_END, rows.iter().map(|c| c.actual_end)),
@@ -180,7 +200,7 @@ pub fn stoppages_df(rows: &[Stoppage]) -> PolarsResult<DataFrame> {
             sc::PERSON_ID.into(),
             rows.iter().map(|s| s.person_id).collect::<Vec<_>>(),
         ),
-        col_str(sc::SIRET, rows.iter().map(|s| Some(siret_string(s.siret)))),
+        siret_col(sc::SIRET, rows, |s| s.siret),
         Column::new(
             sc::CONTRACT_ID.into(),
             rows.iter().map(|s| s.contract_id).collect::<Vec<_>>(),

@@ -62,10 +62,56 @@ fn twfe_matches_pyfixest() {
         close(&format!("{name} p"), ours.p_value, &re["p_value"]);
         assert_eq!(ours.n_obs as u64, re["n_obs"].as_u64().unwrap());
         assert_eq!(ours.n_clusters as u64, re["n_clusters"].as_u64().unwrap());
-        // linearmodels counts every unit effect: a strictly larger SE.
+        // linearmodels counts every unit effect: a larger SE, matching PanelOLS.
         let lm = twfe(&p, DofConvention::Linearmodels).unwrap();
         assert!(lm.se > ours.se * 1.01);
+        close(
+            &format!("{name} linearmodels att"),
+            lm.att,
+            &r[name]["twfe_linearmodels"]["att"],
+        );
+        close(
+            &format!("{name} linearmodels se"),
+            lm.se,
+            &r[name]["twfe_linearmodels"]["se"],
+        );
     }
+}
+
+#[test]
+fn binned_event_study_matches_pyfixest() {
+    let r = reference();
+    let p = fixture("balanced.csv");
+    let es = event_study(
+        &p,
+        &EventStudyOptions {
+            bin: Some((-3, 3)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let re = r["balanced"]["event_study_binned_m3_p3"]
+        .as_array()
+        .unwrap();
+    assert_eq!(es.coefs.len(), re.len());
+    assert_eq!(es.coefs.first().unwrap().rel_time, -3);
+    for (c, e) in es.coefs.iter().zip(re) {
+        assert_eq!(c.rel_time, e["rel_time"].as_i64().unwrap());
+        close(
+            &format!("binned es {}", c.rel_time),
+            c.estimate,
+            &e["estimate"],
+        );
+        close(&format!("binned es se {}", c.rel_time), c.se, &e["se"]);
+    }
+    assert!(event_study(
+        &p,
+        &EventStudyOptions {
+            bin: Some((-1, 3)),
+            ..Default::default()
+        }
+    )
+    .is_err());
 }
 
 #[test]
@@ -96,7 +142,9 @@ fn event_study_and_wald_match_pyfixest() {
     }
 }
 
-use engagement::estimate::cs::{callaway_santanna, BasePeriod, Control, CsOptions, CsResult};
+use engagement::estimate::cs::{
+    callaway_santanna, BasePeriod, Control, CsOptions, CsResult, Method,
+};
 
 fn check_cs(case: &str, ours: &CsResult, re: &Value) {
     let gt = re["group_time"].as_array().unwrap();
@@ -234,6 +282,39 @@ fn callaway_santanna_matches_csdid() {
         let ours = callaway_santanna(&bal, &opts).unwrap();
         check_cs(case, &ours, &r["balanced"][case]);
     }
+    // No never-treated unit, not-yet-treated controls: the last cohort is only a control.
+    let treated_only = {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/estimate/balanced.csv"),
+        )
+        .unwrap();
+        let (mut u, mut t, mut y, mut g) = (vec![], vec![], vec![], vec![]);
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let c: i64 = f[3].parse().unwrap();
+            if c == 0 {
+                continue;
+            }
+            u.push(f[0].to_string());
+            t.push(f[1].parse::<i64>().unwrap());
+            y.push(f[2].parse::<f64>().unwrap());
+            g.push(Some(c));
+        }
+        Panel::new(&u, &t, &y, &g, vec![]).unwrap()
+    };
+    let opts = CsOptions {
+        control: Control::NotYet,
+        ..Default::default()
+    };
+    let ours = callaway_santanna(&treated_only, &opts).unwrap();
+    assert!(ours.warnings.iter().any(|w| w.contains("no never-treated")));
+    check_cs(
+        "cs_notyet_no_never",
+        &ours,
+        &r["balanced"]["cs_notyet_no_never"],
+    );
+    assert!(callaway_santanna(&treated_only, &CsOptions::default()).is_err());
+
     let unb = fixture("unbalanced.csv");
     let ours = callaway_santanna(&unb, &CsOptions::default()).unwrap();
     assert_eq!(

@@ -90,6 +90,17 @@ mod tests {
         assert!(f.cs_cells > 0);
     }
 
+    /// The benchmark size, printed:
+    /// `cargo test --lib bench_100k -- --ignored --nocapture` (release figures come from
+    /// `engagement bench`).
+    #[test]
+    #[ignore = "slow: 100k units × 20 periods"]
+    fn bench_100k_units() {
+        let f = run(100_000, 20, 1).unwrap();
+        println!("{}", serde_json::to_string_pretty(&f).unwrap());
+        assert!((f.twfe_att - 0.5).abs() < 0.02, "{f:?}");
+    }
+
     /// Writes the benchmark panel as CSV for timing pyfixest on the same data:
     /// `BENCH_CSV=/tmp/bench.csv BENCH_UNITS=100000 cargo test --lib write_bench_panel -- --ignored`.
     #[test]

@@ -129,7 +129,9 @@ pub struct Aggregate {
 pub struct GroupAggregate {
     /// Cohort-size weighted mean of θ(g).
     pub att: f64,
+    /// Analytic SE including the weight-estimation term.
     pub se: f64,
+    /// Pointwise normal 95% interval.
     pub ci95: [f64; 2],
     /// θ(g): mean of the post-treatment ATT(g,t) of each cohort.
     pub by_group: Vec<ByGroup>,
@@ -137,8 +139,11 @@ pub struct GroupAggregate {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ByGroup {
+    /// Cohort.
     pub group: i64,
+    /// θ(g).
     pub att: f64,
+    /// Analytic SE.
     pub se: f64,
 }
 
@@ -147,7 +152,9 @@ pub struct ByGroup {
 pub struct DynamicAggregate {
     /// Plain mean of θ(e) over e ≥ 0.
     pub att: f64,
+    /// Analytic SE (IF of the θ(e), weight terms included).
     pub se: f64,
+    /// Pointwise normal 95% interval.
     pub ci95: [f64; 2],
     /// θ(e) for every event time, pre-periods included.
     pub by_event_time: Vec<ByEventTime>,
@@ -170,22 +177,30 @@ pub struct ByEventTime {
 pub struct CalendarAggregate {
     /// Plain mean of θ(t) over periods with a treated cohort.
     pub att: f64,
+    /// Analytic SE.
     pub se: f64,
+    /// Pointwise normal 95% interval.
     pub ci95: [f64; 2],
+    /// θ(t) by period.
     pub by_time: Vec<ByTime>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ByTime {
+    /// Period.
     pub time: i64,
+    /// Cohort-size weighted mean of the post-treatment ATT(g, t) at this period.
     pub att: f64,
+    /// Analytic SE including the weight-estimation term.
     pub se: f64,
 }
 
 /// Multiplier bootstrap summary.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BootstrapSummary {
+    /// Bootstrap draws.
     pub iterations: usize,
+    /// ChaCha8 seed (the event-time band uses an independent stream derived from it).
     pub seed: u64,
     /// Uniform 95% critical value over the ATT(g,t) cells.
     pub crit_group_time: Option<f64>,
@@ -200,11 +215,15 @@ pub struct CsResult {
     pub group_time: Vec<GroupTime>,
     /// Cohort-size weighted mean of post-treatment ATT(g,t).
     pub simple: Aggregate,
+    /// Cohort aggregation.
     pub group: GroupAggregate,
+    /// Event-time aggregation.
     pub dynamic: DynamicAggregate,
+    /// Calendar-time aggregation.
     pub calendar: CalendarAggregate,
     /// Units used (after balancing and dropping always-treated units).
     pub n_units: usize,
+    /// Multiplier bootstrap settings and uniform critical values (`null` when not run).
     pub bootstrap: Option<BootstrapSummary>,
     /// Units dropped, recodings.
     pub warnings: Vec<String>,
@@ -291,6 +310,32 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<CsResult, Es
             "{n} usable unit(s): at least 2 units (clusters) are needed"
         )));
     }
+    // Not-yet-treated controls without a never-treated group (R `did`): the last cohort only
+    // serves as a control, and periods from its treatment on are dropped.
+    let mut glist = glist;
+    let mut tlist: Vec<i64> = tlist.clone();
+    let mut nt = nt;
+    if n_never == 0 {
+        let latest = *glist.last().unwrap_or(&first);
+        let keep_t = tlist.iter().filter(|t| **t < latest).count();
+        glist.retain(|g| *g < latest);
+        if keep_t < 2 || glist.is_empty() {
+            return Err(EstimateError::Input(format!(
+                "no never-treated units and no comparison left: every unit is treated by period {latest}"
+            )));
+        }
+        let mut y2 = Vec::with_capacity(n * keep_t);
+        for i in 0..n {
+            y2.extend_from_slice(&y[i * nt..i * nt + keep_t]);
+        }
+        y = y2;
+        tlist.truncate(keep_t);
+        nt = keep_t;
+        warnings.push(format!(
+            "no never-treated units: cohort {latest} serves only as a not-yet-treated control and periods from {latest} on are dropped (R did)"
+        ));
+    }
+    let tlist = &tlist;
     // Unit-level design: intercept + covariates.
     let x = if opts.use_covariates && !panel.covariate_names.is_empty() {
         let uc = panel.unit_covariates()?;

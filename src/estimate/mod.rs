@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod cs;
 pub mod event_study;
+pub mod matching;
 pub mod montecarlo;
 pub mod panel;
 pub mod power;

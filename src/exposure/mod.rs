@@ -26,6 +26,9 @@
 //! | `observational_trait_coef` | 1.0 | observational rule: log-odds per sd of latent inclusiveness ("asked for their result") | -5..=5 |
 //! | `min_units` | 20 | minimum number of eligible establishments to run the design | 2..=1,000,000 |
 
+pub mod montecarlo;
+pub mod study;
+
 use crate::config::{check_f64, check_int, ConfigError, GeneratorParams};
 use crate::date::Date;
 use crate::synth::{rng, TraitShift};

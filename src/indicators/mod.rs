@@ -867,7 +867,11 @@ mod tests {
         };
         assert_eq!(periods(&cov2, 12, 3, 12).unwrap().len(), 4);
         let m = periods(&cov, 6, 1, 0).unwrap();
-        assert_eq!(m[0].label, "2020M06");
+        assert_eq!(
+            m[0].label, "2020T2",
+            "a quarter-end month is labelled as a quarter"
+        );
+        assert_eq!(m[1].label, "2020M07");
         assert!(periods(&cov, 36, 3, 12).is_err());
     }
 

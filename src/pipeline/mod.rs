@@ -10,10 +10,12 @@ use crate::config::Experiment;
 use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
+pub mod sections;
+
+use crate::report::RunResults;
 use crate::synth::{self, calibration::Calibration, Synthetic};
 use crate::tables;
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -76,30 +78,6 @@ pub fn load_or_generate(
     Ok((s, calibration, false, dir))
 }
 
-/// What was simulated.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DataSummary {
-    pub source: String,
-    pub establishments: usize,
-    pub persons: usize,
-    pub contracts: usize,
-    pub stoppages: usize,
-    pub coverage_start: String,
-    pub coverage_end: String,
-    pub window_start: String,
-    pub departements: Vec<String>,
-}
-
-/// Everything a run computed (the content of `results.json`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct RunResults {
-    pub experiment: String,
-    pub experiment_hash: String,
-    pub seed: u64,
-    pub data: DataSummary,
-    pub calibration: Calibration,
-}
-
 /// Where a run was written.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
@@ -113,6 +91,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let t0 = std::time::Instant::now();
     let reference = Reference::load();
     let exp = crate::commands::generate::load_experiment(&opts.experiment_path, &reference)?;
+    let lang = opts.lang.unwrap_or(exp.lang);
     let run_id = opts
         .run_id
         .clone()
@@ -130,30 +109,25 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             opts.progress,
         )
     })?;
-    let ds = &synthetic.dataset;
-    let data = DataSummary {
-        source: "synthetic".into(),
-        establishments: ds.establishments.len(),
-        persons: ds.persons.len(),
-        contracts: ds.contracts.len(),
-        stoppages: ds.stoppages.len(),
-        coverage_start: ds.coverage.start.to_string(),
-        coverage_end: ds.coverage.end.to_string(),
-        window_start: exp.generator.window_start().to_string(),
-        departements: exp.territory.departements.clone(),
-    };
-    let results = RunResults {
-        experiment: exp.name.clone(),
-        experiment_hash: exp.hash.clone(),
-        seed: exp.seed,
-        data,
-        calibration,
-    };
-    timer.stage("write", || -> anyhow::Result<()> {
-        tables::write_text(
-            &out.path().join("results.json"),
-            &serde_json::to_string_pretty(&results)?,
-        )?;
+    let scores = timer.stage("score", || {
+        crate::score::run(&synthetic.dataset, &exp.score, &reference)
+    })?;
+    let exposure = timer.stage("exposure", || {
+        crate::exposure::study::run(&exp, &reference, &synthetic, &scores)
+    })?;
+
+    timer.stage("tables", || -> anyhow::Result<()> {
+        let tables = out.path().join("tables");
+        crate::score::io::write_outputs(&scores, &tables)?;
+        let truth = crate::exposure::study::truth_df(&exposure)?;
+        let mut t = truth;
+        for f in [tables::Format::Csv, tables::Format::Parquet] {
+            tables::write_df(
+                &mut t,
+                &tables.join(format!("exposure_truth.{}", f.extension())),
+                f,
+            )?;
+        }
         Ok(())
     })?;
 
@@ -172,7 +146,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         f.path = data_dir.join(&f.path).display().to_string();
         f
     }));
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: provenance::git_commit(),
         command: opts.command.clone(),
@@ -188,9 +162,36 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         data_cached: cached,
         inputs,
         demo: false,
-        stages: timer.into_stages(),
-        total_seconds: t0.elapsed().as_secs_f64(),
+        stages: Vec::new(),
+        total_seconds: 0.0,
     };
+
+    let results = RunResults {
+        schema_version: crate::report::RESULTS_SCHEMA_VERSION,
+        manifest: Some(sections::manifest_section(&manifest, &run_id)),
+        data: Some(sections::data_section(
+            &synthetic.dataset,
+            &exp,
+            &calibration,
+            lang,
+        )),
+        score: None,
+        exposure: Some(sections::exposure_section(&exposure, None, lang)),
+        retention: None,
+        methods: Some(sections::methods_section(Some(&exposure), lang)),
+    };
+    timer.stage("report", || -> anyhow::Result<()> {
+        for (path, bytes) in crate::report::render_run_files(&results, lang)? {
+            let p = out.path().join(&path);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&p, bytes)?;
+        }
+        Ok(())
+    })?;
+    manifest.stages = timer.into_stages();
+    manifest.total_seconds = t0.elapsed().as_secs_f64();
     tables::write_text(
         &out.path().join("manifest.json"),
         &serde_json::to_string_pretty(&manifest)?,
