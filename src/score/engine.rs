@@ -471,8 +471,11 @@ pub(crate) fn score_period(
         });
         sorted.push(srt);
     }
-    let mut out = Vec::with_capacity(n);
-    for j in 0..n {
+    // Rows are visited group by group so that each group's sorted values stay in cache.
+    let mut visit: Vec<usize> = (0..n).collect();
+    visit.sort_by_key(|&j| (row_group[j], j));
+    let mut slots: Vec<Option<ScoreRow>> = vec![None; n];
+    for &j in &visit {
         let row = &rows[inp.idx[j]];
         let g = row_group[j];
         let mut subs = [None; Criterion::COUNT];
@@ -527,7 +530,7 @@ pub(crate) fn score_period(
         } else {
             (None, None, None)
         };
-        out.push(ScoreRow {
+        slots[j] = Some(ScoreRow {
             siret: row.siret,
             period: inp.period,
             size_band: bands[j],
@@ -542,6 +545,7 @@ pub(crate) fn score_period(
             subscores: subs,
         });
     }
+    let mut out: Vec<ScoreRow> = slots.into_iter().flatten().collect();
     // Labels: composite percentile among the group's members, then gates.
     let mut comps: Vec<Vec<f64>> = Vec::with_capacity(groups.len());
     for (g, group) in groups.iter_mut().enumerate() {
