@@ -1,8 +1,59 @@
-//! `engagement compare`.
+//! `engagement compare RUN_A RUN_B [--out DIR] [--lang fr|en]`: label flips, Kendall τ-b of
+//! the scores and changes in estimates between two runs, as HTML, Markdown and JSON.
+
+use crate::config::Lang;
+use anyhow::Context;
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
-pub struct CompareArgs {}
+pub struct CompareArgs {
+    /// First run folder (A), containing results.json.
+    pub run_a: PathBuf,
+    /// Second run folder (B), containing results.json.
+    pub run_b: PathBuf,
+    /// Output folder (default: RUN_B/compare-<name of RUN_A>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Report language: fr (default) or en.
+    #[arg(long, default_value = "fr")]
+    pub lang: String,
+}
 
-pub fn execute(_args: CompareArgs, _quiet: bool) -> anyhow::Result<()> {
-    anyhow::bail!("`engagement compare` is not implemented yet")
+fn label(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+pub fn execute(args: CompareArgs, quiet: bool) -> anyhow::Result<()> {
+    let lang: Lang = args.lang.parse()?;
+    let a = crate::report::read_results(&args.run_a).context("reading run A")?;
+    let b = crate::report::read_results(&args.run_b).context("reading run B")?;
+    let cmp = crate::report::compare_runs(
+        &args.run_a.display().to_string(),
+        &a,
+        &args.run_b.display().to_string(),
+        &b,
+    );
+    let out = args
+        .out
+        .unwrap_or_else(|| args.run_b.join(format!("compare-{}", label(&args.run_a))));
+    let files = crate::report::render_comparison_files(&cmp, lang)?;
+    let stage = crate::report::AtomicDir::begin(&out, &[])?;
+    stage.write_all(&files)?;
+    stage
+        .commit()
+        .with_context(|| format!("writing the comparison in {}", out.display()))?;
+    if !quiet {
+        eprintln!(
+            "{} establishments in both runs, {} label flips, Kendall tau-b {}; written to {}",
+            cmp.n_common,
+            cmp.n_flips,
+            cmp.kendall_tau_b
+                .map(|t| format!("{t:.3}"))
+                .unwrap_or_else(|| "n/a".into()),
+            out.join("index.html").display()
+        );
+    }
+    Ok(())
 }

@@ -1,0 +1,121 @@
+//! Counsellors' rows and employer sheets built from real score outputs (a small generated
+//! experiment scored by `engagement score`), and the `feedback` command on them.
+
+use engagement::config::Lang;
+use engagement::report::counsellor::Position;
+use engagement::report::{check, counsellor_page, feedback_sheet, from_score};
+use engagement::score::list::{build_list, ListQuery};
+use engagement::score::ScoreOutput;
+use std::path::Path;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_engagement"))
+}
+
+fn scored(dir: &Path) -> ScoreOutput {
+    let exp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/score/small.toml");
+    for args in [vec!["-q", "generate", "-e"], vec!["-q", "score", "--data"]] {
+        let mut c = bin();
+        c.args(&args);
+        if args[1] == "generate" {
+            c.arg(&exp).arg("-o").arg(dir.join("data"));
+        } else {
+            c.arg(dir.join("data"))
+                .arg("-e")
+                .arg(&exp)
+                .arg("-o")
+                .arg(dir.join("scores"));
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    engagement::score::io::read_outputs(&dir.join("scores")).unwrap()
+}
+
+#[test]
+fn rows_and_sheets_from_score_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = scored(tmp.path());
+    let reference = engagement::reference::Reference::load();
+    let q = ListQuery {
+        include_unlabelled: true,
+        ..Default::default()
+    };
+    let list = build_list(&out, &reference, &q).unwrap();
+    let rows = from_score::counsellor_rows(&out, &reference, &list, None, Lang::Fr).unwrap();
+    assert_eq!(rows.len(), list.len());
+    assert!(rows.len() > 50);
+    for (r, l) in rows.iter().zip(&list) {
+        assert_eq!(r.siret, l.siret);
+        assert_eq!(r.level, l.label);
+        assert!(!r.criteria.is_empty());
+    }
+    // Sensitive criteria on few persons are withheld somewhere in a real territory.
+    assert!(rows
+        .iter()
+        .flat_map(|r| &r.criteria)
+        .any(|c| c.position == Position::Withheld));
+    let html = counsellor_page(&rows, Lang::Fr);
+    check::well_formed(&html).unwrap();
+    assert!(check::external_references(&html).is_empty());
+
+    // Sheets for every unlabelled scored establishment of the last period.
+    let p = out.period_index(None).unwrap();
+    let mut n_with_priorities = 0;
+    for s in out
+        .scores
+        .iter()
+        .filter(|s| s.period == p && s.label == Some(0))
+    {
+        let d = from_score::feedback_data(&out, &reference, s.siret, None, Lang::Fr).unwrap();
+        assert_eq!(d.level, 0);
+        assert_eq!(d.score, s.composite);
+        let wsum: f64 = d.criteria.iter().map(|c| c.weight).sum();
+        assert!((wsum - 1.0).abs() < 1e-9, "weights sum to 1: {wsum}");
+        for c in &d.criteria {
+            assert!(c.gain_points.is_none_or(|g| g >= 0.0));
+            if c.position == Position::Withheld || c.position == Position::NotCalculable {
+                assert!(c.gain_points.is_none());
+            }
+        }
+        // Gains cannot exceed the distance to the top score.
+        let total: f64 = d.criteria.iter().filter_map(|c| c.gain_points).sum();
+        assert!(total <= 100.0 - s.composite.unwrap() + 1e-9);
+        if !engagement::report::feedback::priorities(&d).is_empty() {
+            n_with_priorities += 1;
+        }
+        let html = feedback_sheet(&d, Lang::Fr);
+        check::well_formed(&html).unwrap();
+    }
+    assert!(n_with_priorities > 0);
+    // An unknown SIRET is an error, not a panic.
+    assert!(from_score::feedback_data(&out, &reference, 1, None, Lang::Fr).is_err());
+    assert!(from_score::feedback_data(
+        &out,
+        &reference,
+        out.scores[0].siret,
+        Some("1999T1"),
+        Lang::Fr
+    )
+    .is_err());
+
+    // The command reads the same outputs.
+    let siret = out
+        .scores
+        .iter()
+        .find(|s| s.period == p && s.label == Some(0))
+        .unwrap()
+        .siret;
+    let file = tmp.path().join("sheet.html");
+    let o = bin()
+        .args(["-q", "feedback", "--scores"])
+        .arg(tmp.path().join("scores"))
+        .args(["--siret", &engagement::model::siret_string(siret), "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.contains("Votre position, critère par critère"));
+}
