@@ -665,7 +665,10 @@ mod tests {
         .unwrap();
         // Two filled rectangles (one per part) plus the two legend swatches.
         assert!(svg.matches("<rect").count() > 4, "{svg}");
-        assert!(svg.contains("text-anchor=\"end\"") && svg.contains("\n35\n"), "{svg}");
+        assert!(
+            svg.contains("text-anchor=\"end\"") && svg.contains("\n35\n"),
+            "{svg}"
+        );
     }
 
     #[test]
