@@ -42,11 +42,10 @@ fn is_employment(n: u8, s: u8) -> bool {
 
 /// Recomputes the history fields of every contract and the persons' BOETH flag.
 pub fn derive_history(ds: &mut Dataset) {
-    let mut order: Vec<usize> = (0..ds.contracts.len()).collect();
-    order.sort_by_key(|&i| {
-        let c = &ds.contracts[i];
-        (c.person_id, c.start, c.contract_id)
-    });
+    // Sorting the contracts themselves by person (in place, no index array) makes the scan
+    // below sequential; callers re-sort into the canonical order with `Dataset::sort`.
+    ds.contracts
+        .sort_unstable_by_key(|c| (c.person_id, c.start, c.contract_id));
     // Long sickness ends per person, sorted by person then end date.
     let mut sick: Vec<(u64, Date)> = ds
         .stoppages
@@ -59,57 +58,59 @@ pub fn derive_history(ds: &mut Dataset) {
         .collect();
     sick.sort_unstable();
 
+    let contracts = &mut ds.contracts;
     let mut i = 0;
-    while i < order.len() {
-        let pid = ds.contracts[order[i]].person_id;
+    while i < contracts.len() {
+        let pid = contracts[i].person_id;
         let mut j = i;
-        while j < order.len() && ds.contracts[order[j]].person_id == pid {
+        while j < contracts.len() && contracts[j].person_id == pid {
             j += 1;
         }
         let lo = sick.partition_point(|&(p, _)| p < pid);
         let hi = sick.partition_point(|&(p, _)| p <= pid);
         let sick_ends = &sick[lo..hi];
-        // Earlier contracts of this person, by start date; contracts sharing a start date
-        // do not count as each other's history.
+        // Contracts sharing a start date do not count as each other's history. Running
+        // aggregates keep this linear in the person's contracts.
+        let mut any_emp = false;
+        let mut prior_iae = false;
+        // Latest end among earlier employment contracts (`None` inside: still running).
+        let mut latest: Option<Option<Date>> = None;
+        let mut sick_i = 0;
         let mut k = i;
         while k < j {
-            let start = ds.contracts[order[k]].start;
+            let start = contracts[k].start;
             let mut k_end = k;
-            while k_end < j && ds.contracts[order[k_end]].start == start {
+            while k_end < j && contracts[k_end].start == start {
                 k_end += 1;
             }
-            let mut any_emp = false;
-            let mut running = false;
-            let mut last_end: Option<Date> = None;
-            let mut prior_iae = false;
-            for &p in &order[i..k] {
-                let c = &ds.contracts[p];
-                if c.iae.is_some_and(iae::is_iae) || scheme::is_subsidised(c.scheme) {
-                    prior_iae = true;
-                }
-                if !is_employment(c.nature, c.scheme) {
-                    continue;
-                }
-                any_emp = true;
-                match c.actual_end {
-                    Some(e) if e < start => last_end = Some(last_end.map_or(e, |l| l.max(e))),
-                    _ => running = true,
-                }
+            while sick_i < sick_ends.len() && sick_ends[sick_i].1 < start {
+                sick_i += 1;
             }
-            let long_sick = sick_ends.iter().any(|&(_, e)| e < start);
-            let months = if !any_emp {
-                None
-            } else if running {
-                Some(0)
-            } else {
-                last_end.map(|e| completed_months(e, start))
+            let long_sick = sick_i > 0;
+            let months = match latest {
+                None => None,
+                Some(None) => Some(0),
+                Some(Some(e)) if e >= start => Some(0),
+                Some(Some(e)) => Some(completed_months(e, start)),
             };
-            for &p in &order[k..k_end] {
-                let c = &mut ds.contracts[p];
+            for c in &mut contracts[k..k_end] {
                 c.no_prior_employment = !any_emp;
                 c.months_since_prev = months;
                 c.prior_long_sick_leave = long_sick;
                 c.prior_iae_or_subsidised = prior_iae;
+            }
+            for c in &contracts[k..k_end] {
+                if c.iae.is_some_and(iae::is_iae) || scheme::is_subsidised(c.scheme) {
+                    prior_iae = true;
+                }
+                if is_employment(c.nature, c.scheme) {
+                    any_emp = true;
+                    latest = Some(match (latest, c.actual_end) {
+                        (Some(None), _) | (_, None) => None,
+                        (Some(Some(a)), Some(b)) => Some(a.max(b)),
+                        (None, Some(b)) => Some(b),
+                    });
+                }
             }
             k = k_end;
         }

@@ -16,6 +16,7 @@ pub mod history;
 pub mod indicators;
 pub mod model;
 pub mod output;
+pub mod pipeline;
 pub mod provenance;
 pub mod reference;
 pub mod report;
@@ -24,8 +25,3 @@ pub mod score;
 pub mod stats;
 pub mod synth;
 pub mod tables;
-
-/// Writes a dataset as DSN files (wired to `dsn::write_dataset` once the DSN writer lands).
-pub fn dsn_writer_hook(_ds: &model::Dataset, _dir: &std::path::Path) -> anyhow::Result<()> {
-    anyhow::bail!("DSN output is not available yet")
-}

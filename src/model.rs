@@ -309,11 +309,21 @@ pub struct Dataset {
 impl Dataset {
     /// Puts every table in its canonical order so that outputs are byte-stable.
     pub fn sort(&mut self) {
-        self.establishments.sort_by_key(|e| e.siret);
-        self.persons.sort_by_key(|p| p.person_id);
+        // Unstable sorts work in place (no extra buffer for tens of millions of rows); the
+        // keys end with unique ids, so the order is still fully determined.
+        self.establishments.sort_unstable_by_key(|e| e.siret);
+        self.persons.sort_unstable_by_key(|p| p.person_id);
         self.contracts
-            .sort_by_key(|c| (c.siret, c.start, c.person_id, c.contract_id));
-        self.stoppages
-            .sort_by_key(|s| (s.siret, s.start, s.person_id, s.contract_id, s.reason));
+            .sort_unstable_by_key(|c| (c.siret, c.start, c.person_id, c.contract_id));
+        self.stoppages.sort_unstable_by_key(|s| {
+            (
+                s.siret,
+                s.start,
+                s.person_id,
+                s.contract_id,
+                s.reason,
+                s.end,
+            )
+        });
     }
 }

@@ -62,8 +62,28 @@ fn col_date<I: IntoIterator<Item = Option<Date>>>(name: &str, it: I) -> Column {
     ca.with_name(name.into()).into_date().into_column()
 }
 
-fn code<const W: usize>(v: u16) -> String {
-    format!("{v:0W$}")
+/// Zero-padded DSN code strings, formatted once: tables of tens of millions of rows would
+/// otherwise allocate a string per code.
+fn code<const W: usize>(v: u16) -> &'static str {
+    static TWO: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    static THREE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let table = if W == 2 { &TWO } else { &THREE };
+    let t = table.get_or_init(|| (0..1000u16).map(|i| format!("{i:0W$}")).collect());
+    t.get(v as usize).map_or("?", String::as_str)
+}
+
+/// SIRET strings of consecutive rows, formatted once per run of equal SIRETs.
+fn siret_col<T>(name: &str, rows: &[T], f: impl Fn(&T) -> u64) -> Column {
+    let mut b = StringChunkedBuilder::new(name.into(), rows.len());
+    let mut last = (u64::MAX, String::new());
+    for r in rows {
+        let s = f(r);
+        if s != last.0 {
+            last = (s, siret_string(s));
+        }
+        b.append_value(last.1.as_str());
+    }
+    b.finish().into_column()
 }
 
 pub fn establishments_df(rows: &[Establishment]) -> PolarsResult<DataFrame> {
@@ -119,7 +139,7 @@ pub fn contracts_df(rows: &[Contract]) -> PolarsResult<DataFrame> {
             cc::PERSON_ID.into(),
             rows.iter().map(|c| c.person_id).collect::<Vec<_>>(),
         ),
-        col_str(cc::SIRET, rows.iter().map(|c| Some(siret_string(c.siret)))),
+        siret_col(cc::SIRET, rows, |c| c.siret),
         col_date(cc::START, rows.iter().map(|c| Some(c.start))),
         col_date(cc::PLANNED_END, rows.iter().map(|c| c.planned_end)),
         col_date(cc::ACTUAL_END, rows.iter().map(|c| c.actual_end)),
@@ -180,7 +200,7 @@ pub fn stoppages_df(rows: &[Stoppage]) -> PolarsResult<DataFrame> {
             sc::PERSON_ID.into(),
             rows.iter().map(|s| s.person_id).collect::<Vec<_>>(),
         ),
-        col_str(sc::SIRET, rows.iter().map(|s| Some(siret_string(s.siret)))),
+        siret_col(sc::SIRET, rows, |s| s.siret),
         Column::new(
             sc::CONTRACT_ID.into(),
             rows.iter().map(|s| s.contract_id).collect::<Vec<_>>(),
@@ -222,28 +242,76 @@ pub fn write_df(df: &mut DataFrame, path: &Path, format: Format) -> Result<(), T
     std::fs::rename(&tmp, path).map_err(io)
 }
 
+/// Rows per batch when writing large tables: bounds the memory of the columnar copy.
+const BATCH_ROWS: usize = 1 << 20;
+
+/// Writes `rows` through `build` in batches, atomically, so that a table of tens of
+/// millions of rows never exists twice in memory.
+pub fn write_rows<T>(
+    rows: &[T],
+    build: impl Fn(&[T]) -> PolarsResult<DataFrame>,
+    path: &Path,
+    format: Format,
+) -> Result<(), TableError> {
+    let tmp = path.with_extension(format!("{}.tmp", format.extension()));
+    let io = |source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let pl = |source| TableError::Polars {
+        path: path.to_path_buf(),
+        source,
+    };
+    let first = build(&rows[..rows.len().min(BATCH_ROWS)]).map_err(pl)?;
+    let schema = first.schema().clone();
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let mut w = std::io::BufWriter::new(file);
+    {
+        let rest = rows.chunks(BATCH_ROWS).skip(1);
+        match format {
+            Format::Parquet => {
+                let mut bw = ParquetWriter::new(&mut w)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .batched(&schema)
+                    .map_err(pl)?;
+                bw.write_batch(&first).map_err(pl)?;
+                for chunk in rest {
+                    bw.write_batch(&build(chunk).map_err(pl)?).map_err(pl)?;
+                }
+                bw.finish().map_err(pl)?;
+            }
+            Format::Csv => {
+                let mut bw = CsvWriter::new(&mut w).batched(&schema).map_err(pl)?;
+                bw.write_batch(&first).map_err(pl)?;
+                for chunk in rest {
+                    bw.write_batch(&build(chunk).map_err(pl)?).map_err(pl)?;
+                }
+                bw.finish().map_err(pl)?;
+            }
+        }
+    }
+    use std::io::Write;
+    w.flush().map_err(io)?;
+    drop(w);
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
 /// Writes the four tables and `coverage.json` into `dir` (which must exist).
 pub fn write_dataset(ds: &Dataset, dir: &Path, format: Format) -> Result<Vec<PathBuf>, TableError> {
     let mut out = Vec::new();
-    let pl = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| TableError::Polars { path: p, source }
-    };
-    type Build = fn(&Dataset) -> PolarsResult<DataFrame>;
-    let tables: [(&str, Build); 4] = [
-        (files::ESTABLISHMENTS, |d| {
-            establishments_df(&d.establishments)
-        }),
-        (files::PERSONS, |d| persons_df(&d.persons)),
-        (files::CONTRACTS, |d| contracts_df(&d.contracts)),
-        (files::STOPPAGES, |d| stoppages_df(&d.stoppages)),
-    ];
-    for (stem, build) in tables {
-        let path = dir.join(format!("{stem}.{}", format.extension()));
-        let mut df = build(ds).map_err(pl(&path))?;
-        write_df(&mut df, &path, format)?;
-        out.push(path);
-    }
+    let path = |stem: &str| dir.join(format!("{stem}.{}", format.extension()));
+    let p = path(files::ESTABLISHMENTS);
+    write_rows(&ds.establishments, establishments_df, &p, format)?;
+    out.push(p);
+    let p = path(files::PERSONS);
+    write_rows(&ds.persons, persons_df, &p, format)?;
+    out.push(p);
+    let p = path(files::CONTRACTS);
+    write_rows(&ds.contracts, contracts_df, &p, format)?;
+    out.push(p);
+    let p = path(files::STOPPAGES);
+    write_rows(&ds.stoppages, stoppages_df, &p, format)?;
+    out.push(p);
     let cov = dir.join(files::COVERAGE);
     let text = serde_json::to_string_pretty(&ds.coverage).expect("coverage serialises");
     write_text(&cov, &text)?;

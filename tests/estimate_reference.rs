@@ -62,10 +62,56 @@ fn twfe_matches_pyfixest() {
         close(&format!("{name} p"), ours.p_value, &re["p_value"]);
         assert_eq!(ours.n_obs as u64, re["n_obs"].as_u64().unwrap());
         assert_eq!(ours.n_clusters as u64, re["n_clusters"].as_u64().unwrap());
-        // linearmodels counts every unit effect: a strictly larger SE.
+        // linearmodels counts every unit effect: a larger SE, matching PanelOLS.
         let lm = twfe(&p, DofConvention::Linearmodels).unwrap();
         assert!(lm.se > ours.se * 1.01);
+        close(
+            &format!("{name} linearmodels att"),
+            lm.att,
+            &r[name]["twfe_linearmodels"]["att"],
+        );
+        close(
+            &format!("{name} linearmodels se"),
+            lm.se,
+            &r[name]["twfe_linearmodels"]["se"],
+        );
     }
+}
+
+#[test]
+fn binned_event_study_matches_pyfixest() {
+    let r = reference();
+    let p = fixture("balanced.csv");
+    let es = event_study(
+        &p,
+        &EventStudyOptions {
+            bin: Some((-3, 3)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let re = r["balanced"]["event_study_binned_m3_p3"]
+        .as_array()
+        .unwrap();
+    assert_eq!(es.coefs.len(), re.len());
+    assert_eq!(es.coefs.first().unwrap().rel_time, -3);
+    for (c, e) in es.coefs.iter().zip(re) {
+        assert_eq!(c.rel_time, e["rel_time"].as_i64().unwrap());
+        close(
+            &format!("binned es {}", c.rel_time),
+            c.estimate,
+            &e["estimate"],
+        );
+        close(&format!("binned es se {}", c.rel_time), c.se, &e["se"]);
+    }
+    assert!(event_study(
+        &p,
+        &EventStudyOptions {
+            bin: Some((-1, 3)),
+            ..Default::default()
+        }
+    )
+    .is_err());
 }
 
 #[test]
@@ -94,4 +140,191 @@ fn event_study_and_wald_match_pyfixest() {
         assert_eq!(w.df as u64, rw["df"].as_u64().unwrap());
         assert_eq!(w.df2 as u64, rw["df2"].as_u64().unwrap());
     }
+}
+
+use engagement::estimate::cs::{
+    callaway_santanna, BasePeriod, Control, CsOptions, CsResult, Method,
+};
+
+fn check_cs(case: &str, ours: &CsResult, re: &Value) {
+    let gt = re["group_time"].as_array().unwrap();
+    assert_eq!(ours.group_time.len(), gt.len(), "{case}: number of cells");
+    for (c, e) in ours.group_time.iter().zip(gt) {
+        assert_eq!(c.group, e["group"].as_i64().unwrap());
+        assert_eq!(c.time, e["time"].as_i64().unwrap());
+        let what = format!("{case} ATT({},{})", c.group, c.time);
+        close(&what, c.att, &e["att"]);
+        match (c.se, e["se"].as_f64()) {
+            (Some(a), Some(_)) => close(&format!("{what} se"), a, &e["se"]),
+            (None, None) => {}
+            (a, b) => panic!("{what} se: ours {a:?} vs reference {b:?}"),
+        }
+    }
+    close(
+        &format!("{case} simple"),
+        ours.simple.att,
+        &re["simple"]["att"],
+    );
+    close(
+        &format!("{case} simple se"),
+        ours.simple.se,
+        &re["simple"]["se"],
+    );
+    close(
+        &format!("{case} group"),
+        ours.group.att,
+        &re["group"]["att"],
+    );
+    close(
+        &format!("{case} group se"),
+        ours.group.se,
+        &re["group"]["se"],
+    );
+    for (b, e) in ours
+        .group
+        .by_group
+        .iter()
+        .zip(re["group"]["by"].as_array().unwrap())
+    {
+        assert_eq!(b.group, e["group"].as_i64().unwrap());
+        close(&format!("{case} θ(g={})", b.group), b.att, &e["att"]);
+        close(&format!("{case} θ(g={}) se", b.group), b.se, &e["se"]);
+    }
+    close(
+        &format!("{case} dynamic"),
+        ours.dynamic.att,
+        &re["dynamic"]["att"],
+    );
+    close(
+        &format!("{case} dynamic se"),
+        ours.dynamic.se,
+        &re["dynamic"]["se"],
+    );
+    let by_e = re["dynamic"]["by"].as_array().unwrap();
+    assert_eq!(ours.dynamic.by_event_time.len(), by_e.len());
+    for (b, e) in ours.dynamic.by_event_time.iter().zip(by_e) {
+        assert_eq!(b.event_time, e["event_time"].as_i64().unwrap());
+        close(&format!("{case} θ(e={})", b.event_time), b.att, &e["att"]);
+        match (b.se, e["se"].as_f64()) {
+            (Some(a), Some(_)) => close(&format!("{case} θ(e={}) se", b.event_time), a, &e["se"]),
+            (None, None) => {}
+            (a, r) => panic!(
+                "{case} θ(e={}) se: ours {a:?} vs reference {r:?}",
+                b.event_time
+            ),
+        }
+    }
+    close(
+        &format!("{case} calendar"),
+        ours.calendar.att,
+        &re["calendar"]["att"],
+    );
+    close(
+        &format!("{case} calendar se"),
+        ours.calendar.se,
+        &re["calendar"]["se"],
+    );
+    for (b, e) in ours
+        .calendar
+        .by_time
+        .iter()
+        .zip(re["calendar"]["by"].as_array().unwrap())
+    {
+        assert_eq!(b.time, e["time"].as_i64().unwrap());
+        close(&format!("{case} θ(t={})", b.time), b.att, &e["att"]);
+        close(&format!("{case} θ(t={}) se", b.time), b.se, &e["se"]);
+    }
+}
+
+#[test]
+fn callaway_santanna_matches_csdid() {
+    let r = reference();
+    let bal = fixture("balanced.csv");
+    let cases = [
+        (
+            "cs_never_varying",
+            Control::Never,
+            BasePeriod::Varying,
+            false,
+        ),
+        (
+            "cs_notyet_varying",
+            Control::NotYet,
+            BasePeriod::Varying,
+            false,
+        ),
+        (
+            "cs_never_universal",
+            Control::Never,
+            BasePeriod::Universal,
+            false,
+        ),
+        (
+            "cs_never_varying_dr_x1_x2",
+            Control::Never,
+            BasePeriod::Varying,
+            true,
+        ),
+        (
+            "cs_notyet_varying_dr_x1_x2",
+            Control::NotYet,
+            BasePeriod::Varying,
+            true,
+        ),
+    ];
+    for (case, control, base, cov) in cases {
+        let opts = CsOptions {
+            control,
+            base,
+            use_covariates: cov,
+            ..Default::default()
+        };
+        let ours = callaway_santanna(&bal, &opts).unwrap();
+        check_cs(case, &ours, &r["balanced"][case]);
+    }
+    // No never-treated unit, not-yet-treated controls: the last cohort is only a control.
+    let treated_only = {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/estimate/balanced.csv"),
+        )
+        .unwrap();
+        let (mut u, mut t, mut y, mut g) = (vec![], vec![], vec![], vec![]);
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let c: i64 = f[3].parse().unwrap();
+            if c == 0 {
+                continue;
+            }
+            u.push(f[0].to_string());
+            t.push(f[1].parse::<i64>().unwrap());
+            y.push(f[2].parse::<f64>().unwrap());
+            g.push(Some(c));
+        }
+        Panel::new(&u, &t, &y, &g, vec![]).unwrap()
+    };
+    let opts = CsOptions {
+        control: Control::NotYet,
+        ..Default::default()
+    };
+    let ours = callaway_santanna(&treated_only, &opts).unwrap();
+    assert!(ours.warnings.iter().any(|w| w.contains("no never-treated")));
+    check_cs(
+        "cs_notyet_no_never",
+        &ours,
+        &r["balanced"]["cs_notyet_no_never"],
+    );
+    assert!(callaway_santanna(&treated_only, &CsOptions::default()).is_err());
+
+    let unb = fixture("unbalanced.csv");
+    let ours = callaway_santanna(&unb, &CsOptions::default()).unwrap();
+    assert_eq!(
+        ours.n_units as u64,
+        r["unbalanced"]["cs_balanced_units"].as_u64().unwrap()
+    );
+    assert!(ours.warnings.iter().any(|w| w.contains("unbalanced")));
+    check_cs(
+        "unbalanced cs_never_varying",
+        &ours,
+        &r["unbalanced"]["cs_never_varying"],
+    );
 }

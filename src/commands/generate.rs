@@ -61,7 +61,9 @@ pub fn write_synthetic(
                 f,
             )?;
         }
-        GenerateFormat::Dsn => crate::dsn_writer_hook(&s.dataset, dir)?,
+        GenerateFormat::Dsn => {
+            crate::dsn::write_dataset(&s.dataset, dir, &crate::dsn::WriterOptions::default())?;
+        }
     }
     tables::write_text(
         &dir.join("calibration.json"),

@@ -1,1 +1,146 @@
 //! NEODeS (DSN) reader and writer, driven by the P24V01 norm tables (issue #3).
+//!
+//! - [`read`] turns DSN files (plain or gzip, files or directories) into the workbench
+//!   [`Dataset`](crate::model::Dataset) plus an [`IngestReport`] and the rejected
+//!   declarations. It streams: one declaration is held in memory at a time, and files are
+//!   parsed in parallel (rayon) and merged in sorted-path order, so results are deterministic.
+//! - [`write_dataset`] writes a dataset as monthly DSN files, one declaration per
+//!   establishment and month, valid against the norm; re-reading them gives the same tables
+//!   with ids mapped by [`map_ids`] (the round trip).
+//!
+//! Parsing rules follow `data/reference/dsn/` (blocks, fields, codes): a new block instance
+//! starts when a rubric number does not increase; unknown rubrics (transport wrappers S05,
+//! S06, S95, S96, `.9xx` extensions, S10.G00.95) are skipped and counted. Files of later
+//! norms (P25, P26) are read with the P24 tables; codes those tables do not know are counted
+//! as warnings instead of rejecting the declaration.
+//!
+//! Workbench extensions: the writer adds two non-norm rubrics to the établissement block,
+//! `S21.G00.11.901` (INSEE commune code) and `S21.G00.11.902` (creation date), because the
+//! norm does not carry them. Like any `.9xx` rubric they are counted as unknown; the reader
+//! uses them when present and otherwise falls back to the département of the postal code
+//! and the first declared month.
+
+pub mod bench;
+pub mod norm;
+pub mod pseudo;
+mod read;
+mod rebuild;
+mod report;
+mod write;
+
+pub use pseudo::{contract_id, PseudoKey};
+pub use read::{list_files, read, read_bytes, Ingest, ReadOptions, Reject};
+pub use report::IngestReport;
+pub use write::{map_ids, synthetic_nir, write_dataset, WriteSummary, WriterOptions};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+
+/// Why a declaration (or a whole file) was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// No `code,'value'` shape: missing comma or quotes, or a malformed rubric code.
+    MalformedLine,
+    /// A byte that is not a printable Latin-1 character (control or C1 range).
+    InvalidEncoding,
+    /// A line longer than the norm's 256 characters.
+    LineTooLong,
+    /// An impossible or malformed date (e.g. `31022024`).
+    InvalidDate,
+    /// A value shorter or longer than its datatype allows.
+    InvalidLength,
+    /// A value with characters its datatype forbids (numbers, NIR layout, PCS code).
+    InvalidFormat,
+    /// A code absent from its enumeration (P24 files; a warning for later norms).
+    NotInEnumeration,
+    /// A child block without its parent block.
+    OrphanBlock,
+    /// A block cardinality violated (too many instances, or a mandatory child missing).
+    Cardinality,
+    /// A mandatory rubric is missing.
+    MissingRubric,
+    /// The same NIR (or NTT) twice in one declaration.
+    DuplicatePerson,
+    /// The file ends before the envoi total S90.G00.90.
+    Truncated,
+    /// A file without any declaration.
+    EmptyFile,
+    /// The envoi totals S90.G00.90.001/002 disagree with the rubrics and declarations read.
+    FooterMismatch,
+    /// The file could not be read (I/O or gzip error).
+    Unreadable,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::MalformedLine => "malformed_line",
+            Reason::InvalidEncoding => "invalid_encoding",
+            Reason::LineTooLong => "line_too_long",
+            Reason::InvalidDate => "invalid_date",
+            Reason::InvalidLength => "invalid_length",
+            Reason::InvalidFormat => "invalid_format",
+            Reason::NotInEnumeration => "not_in_enumeration",
+            Reason::OrphanBlock => "orphan_block",
+            Reason::Cardinality => "cardinality",
+            Reason::MissingRubric => "missing_rubric",
+            Reason::DuplicatePerson => "duplicate_person",
+            Reason::Truncated => "truncated",
+            Reason::EmptyFile => "empty_file",
+            Reason::FooterMismatch => "footer_mismatch",
+            Reason::Unreadable => "unreadable",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem in the input, located by file, line and rubric. Never holds a NIR or NTT.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The file, as found (path given or found under a given directory).
+    pub file: String,
+    /// 1-based line number (0 when the problem concerns the whole file).
+    pub line: u64,
+    /// The rubric code, when the problem concerns one.
+    pub rubric: Option<String>,
+    /// Machine-readable reason.
+    pub reason: Reason,
+    /// Human-readable detail, with the offending value unless it identifies a person.
+    pub detail: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.file, self.line)?;
+        if let Some(r) = &self.rubric {
+            write!(f, "{r}: ")?;
+        }
+        write!(f, "{}: {}", self.reason, self.detail)
+    }
+}
+
+/// Errors of the DSN reader and writer.
+#[derive(Debug, thiserror::Error)]
+pub enum DsnError {
+    /// Strict mode: the first problem met.
+    #[error("{0}")]
+    Invalid(Box<Problem>),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no DSN file found in {0}")]
+    NoFiles(String),
+    #[error("pseudonymisation key: {0}")]
+    Key(String),
+    #[error("cannot write dataset as DSN: {0}")]
+    Write(String),
+}

@@ -7,14 +7,19 @@
 //!
 //! CRV1: `V = c · (X̃'X̃)⁻¹ (Σ_g s_g s_g') (X̃'X̃)⁻¹`, `s_g = Σ_{i∈g} x̃_i û_i`, with
 //! `c = G/(G−1) · (N−1)/(N−k)`. fixest's default counts the unit effects, nested in the cluster,
-//! as one parameter: `k = slopes + (T − 1) + 1` ([`DofConvention::Fixest`]). linearmodels counts
-//! every effect: `k = slopes + (units − 1) + (T − 1) + 1` ([`DofConvention::Linearmodels`]).
-//! Inference uses Student t with `G − 1` degrees of freedom.
+//! as one parameter: `k = slopes + (T − 1) + 1` ([`DofConvention::Fixest`]).
+//! linearmodels (7.1, `PanelOLS(entity_effects, time_effects).fit(cov_type="clustered",
+//! cluster_entity=True)`, defaults incl. `debiased=True`) counts every absorbed effect and
+//! applies no cluster factor: `c = N / (N − k)`, `k = slopes + (units − 1) + (T − 1) + 1`
+//! ([`DofConvention::Linearmodels`]),
+//! so its standard error is several percent larger on short panels.
+//! Inference uses Student t with `G − 1` degrees of freedom in both conventions.
 
 use super::panel::Panel;
 use super::EstimateError;
 use crate::stats::describe;
 use crate::stats::linalg::{self, Matrix};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Convergence tolerance of the alternating projections (max absolute change of any value).
@@ -29,7 +34,7 @@ pub enum DofConvention {
     /// fixest/pyfixest default: `k = slopes + (T − 1) + 1` (unit effects nested in clusters).
     #[default]
     Fixest,
-    /// linearmodels: every fixed effect counted, `k = slopes + (units − 1) + (T − 1) + 1`.
+    /// linearmodels PanelOLS default: `c = N/(N − k)`, `k = slopes + (units − 1) + (T − 1) + 1`.
     Linearmodels,
 }
 
@@ -40,7 +45,7 @@ impl DofConvention {
                 "CRV1 by unit, fixest small-sample correction G/(G-1)*(N-1)/(N-k), k = slopes + (T-1) + 1; t(G-1)"
             }
             DofConvention::Linearmodels => {
-                "CRV1 by unit, linearmodels small-sample correction G/(G-1)*(N-1)/(N-k), k = slopes + (units-1) + (T-1) + 1; t(G-1)"
+                "clustered by unit, linearmodels PanelOLS default correction N/(N-k), k = slopes + (units-1) + (T-1) + 1; t(G-1)"
             }
         }
     }
@@ -77,45 +82,56 @@ pub fn demean_two_way(panel: &Panel, cols: &mut [Vec<f64>]) -> Result<usize, Est
         cnt_u[panel.unit[r]] += 1.0;
         cnt_t[panel.period[r]] += 1.0;
     }
-    let mut max_iter = 0;
-    let mut su = vec![0.0; nu];
-    let mut st = vec![0.0; nt];
-    for col in cols.iter_mut() {
-        let scale = col.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-        let mut it = 0;
-        loop {
-            it += 1;
-            su.iter_mut().for_each(|v| *v = 0.0);
-            for (r, v) in col.iter().enumerate() {
-                su[panel.unit[r]] += v;
-            }
-            su.iter_mut().zip(&cnt_u).for_each(|(s, c)| *s /= c);
-            st.iter_mut().for_each(|v| *v = 0.0);
-            for (r, v) in col.iter_mut().enumerate() {
-                *v -= su[panel.unit[r]];
-                st[panel.period[r]] += *v;
-            }
-            st.iter_mut().zip(&cnt_t).for_each(|(s, c)| *s /= c);
-            for (r, v) in col.iter_mut().enumerate() {
-                *v -= st[panel.period[r]];
-            }
-            let change = su
-                .iter()
-                .chain(st.iter())
-                .fold(0.0f64, |m, v| m.max(v.abs()));
-            // The first sweep removes the levels themselves; later sweeps must vanish.
-            if it > 1 && change <= DEMEAN_TOL * scale {
-                break;
-            }
-            if it >= DEMEAN_MAX_ITER {
-                return Err(EstimateError::Numerical(format!(
-                    "two-way demeaning did not converge in {it} sweeps (last change {change:e})"
-                )));
-            }
+    // Columns are independent: demean them in parallel.
+    let iters: Vec<Result<usize, EstimateError>> = cols
+        .par_iter_mut()
+        .map(|col| demean_column(panel, col, &cnt_u, &cnt_t))
+        .collect();
+    iters
+        .into_iter()
+        .try_fold(0, |m, it| it.map(|it| m.max(it)))
+}
+
+fn demean_column(
+    panel: &Panel,
+    col: &mut [f64],
+    cnt_u: &[f64],
+    cnt_t: &[f64],
+) -> Result<usize, EstimateError> {
+    let mut su = vec![0.0; cnt_u.len()];
+    let mut st = vec![0.0; cnt_t.len()];
+    let scale = col.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let mut it = 0;
+    loop {
+        it += 1;
+        su.iter_mut().for_each(|v| *v = 0.0);
+        for (r, v) in col.iter().enumerate() {
+            su[panel.unit[r]] += v;
         }
-        max_iter = max_iter.max(it);
+        su.iter_mut().zip(cnt_u).for_each(|(s, c)| *s /= c);
+        st.iter_mut().for_each(|v| *v = 0.0);
+        for (r, v) in col.iter_mut().enumerate() {
+            *v -= su[panel.unit[r]];
+            st[panel.period[r]] += *v;
+        }
+        st.iter_mut().zip(cnt_t).for_each(|(s, c)| *s /= c);
+        for (r, v) in col.iter_mut().enumerate() {
+            *v -= st[panel.period[r]];
+        }
+        let change = su
+            .iter()
+            .chain(st.iter())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        // The first sweep removes the levels themselves; later sweeps must vanish.
+        if it > 1 && change <= DEMEAN_TOL * scale {
+            return Ok(it);
+        }
+        if it >= DEMEAN_MAX_ITER {
+            return Err(EstimateError::Numerical(format!(
+                "two-way demeaning did not converge in {it} sweeps (last change {change:e})"
+            )));
+        }
     }
-    Ok(max_iter)
 }
 
 /// Fits `y ~ X | unit + time` with CRV1 by unit. `x` holds one column per slope.
@@ -137,9 +153,16 @@ pub fn fe_regression(
     cols.push(panel.y.clone());
     let iters = demean_two_way(panel, &mut cols)?;
     let yt = cols.pop().unwrap_or_default();
-    let xcols: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-    let xm = Matrix::from_columns(&xcols)?;
-    let xtx = xm.crossprod(None);
+    // Work column-wise: no second n × p copy of the demeaned design.
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut xtx = Matrix::zeros(p, p);
+    for i in 0..p {
+        for j in i..p {
+            let v = dot(&cols[i], &cols[j]);
+            xtx[(i, j)] = v;
+            xtx[(j, i)] = v;
+        }
+    }
     linalg::check_full_rank(&xtx, &names).map_err(|e| match e {
         linalg::LinalgError::Collinear { columns } => EstimateError::Collinear(format!(
             "{} (collinear with the unit and time fixed effects or with each other)",
@@ -148,16 +171,19 @@ pub fn fe_regression(
         other => other.into(),
     })?;
     let bread = linalg::inv_spd(&xtx)?;
-    let coef = bread.matvec(&xm.t_vec(&yt, None))?;
-    let fitted = xm.matvec(&coef)?;
+    let xty: Vec<f64> = cols.iter().map(|c| dot(c, &yt)).collect();
+    let coef = bread.matvec(&xty)?;
+    let mut resid = yt;
+    for (c, b) in cols.iter().zip(&coef) {
+        for (r, x) in resid.iter_mut().zip(c) {
+            *r -= b * x;
+        }
+    }
     // Scores by cluster.
     let mut s = vec![0.0; g * p];
-    for r in 0..n {
-        let u = yt[r] - fitted[r];
-        let row = xm.row(r);
-        let dst = &mut s[panel.unit[r] * p..(panel.unit[r] + 1) * p];
-        for (d, xv) in dst.iter_mut().zip(row) {
-            *d += xv * u;
+    for (j, c) in cols.iter().enumerate() {
+        for r in 0..n {
+            s[panel.unit[r] * p + j] += c[r] * resid[r];
         }
     }
     let meat = Matrix::from_vec(g, p, s)?.crossprod(None);
@@ -170,7 +196,10 @@ pub fn fe_regression(
             "{n} observations for {k} parameters: no residual degrees of freedom"
         )));
     }
-    let c = g as f64 / (g as f64 - 1.0) * (n as f64 - 1.0) / (n - k) as f64;
+    let c = match dof {
+        DofConvention::Fixest => g as f64 / (g as f64 - 1.0) * (n as f64 - 1.0) / (n - k) as f64,
+        DofConvention::Linearmodels => n as f64 / (n - k) as f64,
+    };
     let mut vcov = bread.matmul(&meat)?.matmul(&bread)?;
     for v in 0..p * p {
         let (i, j) = (v / p, v % p);

@@ -12,7 +12,8 @@
 //! job join the shared job-seeker pool the following month, so the run is sequential and
 //! byte-reproducible.
 
-use super::rng::{self, stream};
+use super::rng::CellRng;
+use super::rng::{self, cell, stream};
 use super::sectors::{self, Family, Sector, SECTORS};
 use super::{EstablishmentTruth, SynthError, Synthetic, TraitShift};
 use crate::config::{Experiment, GeneratorParams};
@@ -20,7 +21,7 @@ use crate::date::Date;
 use crate::model::*;
 use crate::reference::Reference;
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
+use rand_chacha::ChaCha8Rng as EstabRng;
 use rand_distr::{Distribution, LogNormal, Normal, Poisson};
 use std::collections::VecDeque;
 
@@ -32,19 +33,19 @@ fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
+fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u32 {
     if lambda <= 0.0 {
         return 0;
     }
     Poisson::new(lambda).map_or(0, |d| d.sample(rng) as u32)
 }
 
-fn lognormal_mean(rng: &mut ChaCha8Rng, mean: f64, sigma: f64) -> f64 {
+fn lognormal_mean<R: Rng + ?Sized>(rng: &mut R, mean: f64, sigma: f64) -> f64 {
     let mu = mean.ln() - sigma * sigma / 2.0;
     LogNormal::new(mu, sigma).map_or(mean, |d| d.sample(rng))
 }
 
-fn pick_weighted<'a, T>(rng: &mut ChaCha8Rng, items: &'a [(T, f64)]) -> &'a T {
+fn pick_weighted<'a, T, R: Rng + ?Sized>(rng: &mut R, items: &'a [(T, f64)]) -> &'a T {
     let total: f64 = items.iter().map(|(_, w)| w).sum();
     let mut u = rng.random::<f64>() * total;
     for (x, w) in items {
@@ -185,7 +186,7 @@ fn luhn_complete(digits: u64, len: u32) -> u64 {
 }
 
 /// A SIRET whose SIREN and SIRET both pass the Luhn check, as real ones do.
-fn make_siret(rng: &mut ChaCha8Rng) -> u64 {
+fn make_siret<R: Rng + ?Sized>(rng: &mut R) -> u64 {
     let body: u64 = rng.random_range(10_000_000..100_000_000);
     let siren = body * 10 + luhn_complete(body, 8);
     let nic_body: u64 = rng.random_range(1..2000);
@@ -200,7 +201,7 @@ const SURNAMES: &[&str] = &[
     "Le Gall", "Le Goff", "Guillou", "Tanguy", "Kerbrat", "Morvan", "Hamon", "Jaouen",
 ];
 
-fn name_for(f: Family, rng: &mut ChaCha8Rng, commune: &str) -> String {
+fn name_for<R: Rng + ?Sized>(f: Family, rng: &mut R, commune: &str) -> String {
     let prefix = match f {
         Family::Industry => "Ateliers",
         Family::Construction => "Bâtiment",
@@ -224,7 +225,7 @@ impl<'a> Sim<'a> {
 
     fn new_person(
         &mut self,
-        rng: &mut ChaCha8Rng,
+        rng: &mut CellRng,
         band: usize,
         sex: u8,
         boeth: bool,
@@ -248,7 +249,7 @@ impl<'a> Sim<'a> {
     /// Finds or creates the person for a hire with the drawn profile.
     fn take_person(
         &mut self,
-        rng: &mut ChaCha8Rng,
+        rng: &mut CellRng,
         source: HireSource,
         band: usize,
         sex: u8,
@@ -288,7 +289,7 @@ impl<'a> Sim<'a> {
     }
 
     /// Draws the profile of a hire from the establishment's traits (shifted by exposure).
-    fn draw_hire(&mut self, e: &Estab, shift: f64, rng: &mut ChaCha8Rng, at: Date) -> u32 {
+    fn draw_hire(&mut self, e: &Estab, shift: f64, rng: &mut CellRng, at: Date) -> u32 {
         let t = &e.traits;
         let l = self.p.inclusiveness_loading;
         let (iae_p, noexp_p, ltu_p) = if e.iae.is_some() {
@@ -334,7 +335,7 @@ impl<'a> Sim<'a> {
         self.take_person(rng, source, band, sex, boeth, at)
     }
 
-    fn part_time(&self, e: &Estab, person: u32, rng: &mut ChaCha8Rng) -> u8 {
+    fn part_time(&self, e: &Estab, person: u32, rng: &mut CellRng) -> u8 {
         let base = if self.persons[person as usize].sex == sex::FEMALE {
             self.p.part_time_women
         } else {
@@ -348,7 +349,7 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn pcs(e: &Estab, rng: &mut ChaCha8Rng) -> Pcs {
+    fn pcs(e: &Estab, rng: &mut CellRng) -> Pcs {
         let code: &&str = pick_weighted(rng, sectors::occupations(e.sector.family));
         Pcs::new(code).unwrap_or_default()
     }
@@ -363,7 +364,7 @@ impl<'a> Sim<'a> {
         pcs: Pcs,
         start: Date,
         sep: f64,
-        rng: &mut ChaCha8Rng,
+        rng: &mut CellRng,
         first_year: bool,
     ) -> (i32, u16) {
         let pr = self.persons[person as usize];
@@ -380,7 +381,7 @@ impl<'a> Sim<'a> {
         // 0.74 undoes the average of the age and occupation factors, so that the overall
         // rate stays at B6.
         p1 = (0.74 * p1 * sep).min(0.9);
-        let late_reason = |rng: &mut ChaCha8Rng| {
+        let late_reason = |rng: &mut CellRng| {
             *pick_weighted(
                 rng,
                 &[
@@ -496,7 +497,7 @@ impl<'a> Sim<'a> {
 
     /// Draws stoppages over a contract's span (C1–C4 and sickness assumptions).
     /// Returns whether a long sickness (≥ 182 days) occurred.
-    fn stoppages_for(&mut self, e: &Estab, ci: usize, person: u32, rng: &mut ChaCha8Rng) -> bool {
+    fn stoppages_for(&mut self, e: &Estab, ci: usize, person: u32, rng: &mut CellRng) -> bool {
         let c = self.contracts[ci];
         if c.nature == nature::STAGE {
             return false;
@@ -633,7 +634,7 @@ impl<'a> Sim<'a> {
             (nature::CDD, scheme::NONE, None, Some(r), Kind::Cdd)
         };
         // Course of the contract.
-        let cdd_len = |rx: &mut ChaCha8Rng, mean: f64, lo: i32, hi: i32| {
+        let cdd_len = |rx: &mut CellRng, mean: f64, lo: i32, hi: i32| {
             (lognormal_mean(rx, mean, 0.6) as i32).clamp(lo, hi)
         };
         let (planned, end, converted) = match kind {
@@ -806,7 +807,7 @@ impl<'a> Sim<'a> {
         ms: Date,
         me: Date,
         shift: f64,
-        ri: &mut ChaCha8Rng,
+        ri: &mut CellRng,
     ) {
         if ms < e.creation {
             return;
@@ -868,7 +869,7 @@ impl<'a> Sim<'a> {
     }
 
     /// Contracts already running at the coverage start (the declared stock).
-    fn stock(&mut self, ei: usize, e: &mut Estab, rs: &mut ChaCha8Rng) {
+    fn stock(&mut self, ei: usize, e: &mut Estab, rs: &mut CellRng) {
         if e.creation >= self.start {
             for slot in 0..e.slots as usize {
                 e.next_free[slot] = Some(e.creation.add_days(rs.random_range(0..60)));
@@ -1000,10 +1001,10 @@ impl<'a> Sim<'a> {
 
 /// The random streams of one establishment in one month, one per purpose.
 struct Streams {
-    hires: ChaCha8Rng,
-    exits: ChaCha8Rng,
-    accidents: ChaCha8Rng,
-    short: ChaCha8Rng,
+    hires: CellRng,
+    exits: CellRng,
+    accidents: CellRng,
+    short: CellRng,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1016,8 +1017,8 @@ enum Kind {
     Cddi,
 }
 
-fn size_for_band(band: u8, rng: &mut ChaCha8Rng) -> u32 {
-    let log_uniform = |rng: &mut ChaCha8Rng, lo: f64, hi: f64| {
+fn size_for_band<R: Rng + ?Sized>(band: u8, rng: &mut R) -> u32 {
+    let log_uniform = |rng: &mut R, lo: f64, hi: f64| {
         (lo.ln() + rng.random::<f64>() * (hi.ln() - lo.ln()))
             .exp()
             .round() as u32
@@ -1096,7 +1097,7 @@ pub fn generate_with_shift(
         .find(|s| s.naf == sectors::IAE_NAF)
         .unwrap_or(&SECTORS[0]);
     for i in 0..p.establishments as usize {
-        let mut r = stream(seed, rng::ESTABLISHMENTS, i as u64, 0);
+        let mut r: EstabRng = stream(seed, rng::ESTABLISHMENTS, i as u64, 0);
         let is_iae = r.random::<f64>() < p.iae_structure_share;
         let mut band = if is_iae {
             1
@@ -1147,7 +1148,7 @@ pub fn generate_with_shift(
         });
 
         // Latent traits: one inclusiveness factor plus noise per trait.
-        let mut rt = stream(seed, rng::TRAITS, i as u64, 0);
+        let mut rt: EstabRng = stream(seed, rng::TRAITS, i as u64, 0);
         let normal = Normal::new(0.0, 1.0).expect("unit normal");
         let theta: f64 = normal.sample(&mut rt) + if is_iae { 1.0 } else { 0.0 };
         let sd = p.trait_noise_sd;
@@ -1250,6 +1251,9 @@ pub fn generate_with_shift(
     // B4: P(1 day) among short CDDs, and a geometric tail over 2..=31 days whose ratio puts
     // the median of all CDDs near 5 days.
     let p_one_day = (p.one_day_cdd_share / p.short_cdd_share).min(1.0);
+    let total_slots: f64 = estabs.iter().map(|e| e.slots as f64).sum();
+    let expected_contracts =
+        (total_slots * (1.0 + 1.15 * p.entry_rate * months as f64 / 12.0)) as usize + 1024;
     let mut sim = Sim {
         p,
         seed,
@@ -1258,8 +1262,10 @@ pub fn generate_with_shift(
         base,
         persons: Vec::new(),
         person_ids: Vec::new(),
-        contracts: Vec::new(),
-        stoppages: Vec::new(),
+        // Reserved from the expected volume (stock plus B8 entries, with margin) so the
+        // largest tables are not reallocated, which would double peak memory.
+        contracts: Vec::with_capacity(expected_contracts),
+        stoppages: Vec::with_capacity(expected_contracts / 3),
         pool: Pool {
             buckets: vec![VecDeque::new(); 24],
             iae: [VecDeque::new(), VecDeque::new(), VecDeque::new()],
@@ -1286,7 +1292,7 @@ pub fn generate_with_shift(
     };
 
     for (i, e) in estabs.iter_mut().enumerate() {
-        let mut rs = stream(seed, rng::STOCK, i as u64, 0);
+        let mut rs = cell(seed, rng::STOCK, i as u64, 0);
         sim.stock(i, e, &mut rs);
     }
     for m in 0..months {
@@ -1296,10 +1302,10 @@ pub fn generate_with_shift(
         for (i, e) in estabs.iter_mut().enumerate() {
             let s = shift.shift(i, m);
             let mut r = Streams {
-                hires: stream(seed, rng::HIRES, i as u64, m as u64),
-                exits: stream(seed, rng::EXITS, i as u64, m as u64),
-                accidents: stream(seed, rng::ACCIDENTS, i as u64, m as u64),
-                short: stream(seed, rng::SHORT_CDD, i as u64, m as u64),
+                hires: cell(seed, rng::HIRES, i as u64, m as u64),
+                exits: cell(seed, rng::EXITS, i as u64, m as u64),
+                accidents: cell(seed, rng::ACCIDENTS, i as u64, m as u64),
+                short: cell(seed, rng::SHORT_CDD, i as u64, m as u64),
             };
             for slot in 0..e.slots as usize {
                 while let Some(t) = e.next_free[slot] {
@@ -1311,7 +1317,7 @@ pub fn generate_with_shift(
                 }
             }
             sim.short_cdds(i, e, ms, me, s, &mut r);
-            let mut ri = stream(seed, rng::INTERNSHIPS, i as u64, m as u64);
+            let mut ri = cell(seed, rng::INTERNSHIPS, i as u64, m as u64);
             sim.internships(i, e, ms, me, s, &mut ri);
         }
         bar.inc(1);

@@ -148,3 +148,90 @@ pub fn truth_df(
         f("short_cdd_multiplier", |t| t.short_cdd_multiplier),
     ])
 }
+
+/// Reads a truth table written by [`truth_df`] (Parquet or CSV).
+pub fn read_truth(
+    dir: &std::path::Path,
+) -> Result<Vec<EstablishmentTruth>, crate::tables::TableError> {
+    use polars::prelude::*;
+    let (df, path) = crate::tables::read_table(dir, "establishments_truth")?;
+    let pl = |source| crate::tables::TableError::Polars {
+        path: path.clone(),
+        source,
+    };
+    let f64col = |name: &str| -> Result<Vec<f64>, crate::tables::TableError> {
+        let s = df
+            .column(name)
+            .map_err(pl)?
+            .as_materialized_series()
+            .cast(&DataType::Float64)
+            .map_err(pl)?;
+        Ok(s.f64()
+            .map_err(pl)?
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
+    };
+    let sirets: Vec<u64> = df
+        .column("siret")
+        .map_err(pl)?
+        .as_materialized_series()
+        .cast(&DataType::String)
+        .map_err(pl)?
+        .str()
+        .map_err(pl)?
+        .iter()
+        .map(|s| s.and_then(|s| s.parse().ok()).unwrap_or(0))
+        .collect();
+    let iae: Vec<bool> = f64col("iae_structure")?.iter().map(|v| *v != 0.0).collect();
+    let cols = [
+        "index",
+        "inclusiveness",
+        "slots",
+        "size_band",
+        "women_shift",
+        "no_experience_shift",
+        "long_unemployed_shift",
+        "young_shift",
+        "senior_shift",
+        "boeth_shift",
+        "iae_shift",
+        "work_study_shift",
+        "cdi_shift",
+        "conversion_shift",
+        "separation_multiplier",
+        "accident_multiplier",
+        "internship_multiplier",
+        "cdd_length_multiplier",
+        "short_cdd_multiplier",
+    ];
+    let mut v = Vec::with_capacity(cols.len());
+    for c in cols {
+        v.push(f64col(c)?);
+    }
+    Ok((0..df.height())
+        .map(|i| EstablishmentTruth {
+            siret: sirets[i],
+            index: v[0][i] as u32,
+            inclusiveness: v[1][i],
+            slots: v[2][i] as u32,
+            size_band: v[3][i] as u8,
+            iae_structure: iae[i],
+            women_shift: v[4][i],
+            no_experience_shift: v[5][i],
+            long_unemployed_shift: v[6][i],
+            young_shift: v[7][i],
+            senior_shift: v[8][i],
+            boeth_shift: v[9][i],
+            iae_shift: v[10][i],
+            work_study_shift: v[11][i],
+            cdi_shift: v[12][i],
+            conversion_shift: v[13][i],
+            separation_multiplier: v[14][i],
+            accident_multiplier: v[15][i],
+            internship_multiplier: v[16][i],
+            cdd_length_multiplier: v[17][i],
+            short_cdd_multiplier: v[18][i],
+        })
+        .collect())
+}

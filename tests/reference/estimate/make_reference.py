@@ -3,7 +3,7 @@
 Versions: Python 3.11.7, pyfixest 0.60.0, csdid 0.4.3 (port of R `did` 2.5.x, checked to follow
 R's conventions: DRDID panel DR with logit pscore trimmed at 0.995, analytic IF SEs
 sqrt(mean(IF^2)/n) with bstrap=False, aggregations with the weight-estimation IF term),
-statsmodels 0.15.0, numpy 2.4.6, pandas 2.3.3, scipy 1.17.1.
+statsmodels 0.15.0, linearmodels 7.1, numpy 2.4.6, pandas 2.3.3, scipy 1.17.1.
 
 Rerun from the repository root:
     pip install pyfixest==0.60.0 csdid==0.4.3
@@ -13,6 +13,8 @@ It writes tests/reference/estimate/reference.json, read by tests/estimate_refere
 Conventions:
 * TWFE: feols("y ~ d | unit + time", vcov={"CRV1": "unit"}), fixest default ssc; the CI uses
   t(G-1) (pyfixest confint()).
+* TWFE, linearmodels convention: PanelOLS(entity_effects, time_effects).fit(cov_type="clustered",
+  cluster_entity=True), defaults (debiased=True).
 * Event study: feols("y ~ i(rel, ref=-1) | unit + time"), never-treated coded rel = -1.
 * Pre-trend Wald: W = b' V^-1 b over the leads (rel <= -2), F = W/q with p from F(q, G-1)
   (fixest `wald()` / pyfixest `wald_test(distribution="F")` with clustered vcov); the chi2(q)
@@ -51,9 +53,22 @@ def twfe(df):
     }
 
 
-def event_study(df):
+def twfe_linearmodels(df):
+    """linearmodels PanelOLS two-way effects, clustered by entity, default options."""
+    from linearmodels.panel import PanelOLS
+    d = df.copy()
+    d["d"] = ((d.cohort > 0) & (d.time >= d.cohort)).astype(float)
+    d = d.set_index(["unit", "time"])
+    r = PanelOLS(d.y, d[["d"]], entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", cluster_entity=True)
+    return {"att": float(r.params["d"]), "se": float(r.std_errors["d"])}
+
+
+def event_study(df, bin=None):
     d = df.copy()
     d["rel"] = np.where(d.cohort > 0, d.time - d.cohort, -1).astype(int)
+    if bin is not None:
+        d["rel"] = np.where(d.cohort > 0, d.rel.clip(bin[0], bin[1]), -1)
     fit = pf.feols("y ~ i(rel, ref=-1) | unit + time", data=d, vcov={"CRV1": "unit"})
     coefs = fit.coef()
     ses = fit.se()
@@ -89,11 +104,11 @@ def fnum(x):
     return float(x) if x is not None and np.isfinite(x) else None
 
 
-def cs(df, control="nevertreated", base="varying", xformla=None):
+def cs(df, control="nevertreated", base="varying", xformla=None, est_method="dr"):
     d = df.copy()
     att = ATTgt(yname="y", tname="time", idname="unit", gname="cohort", data=d,
                 control_group=control, xformla=xformla)
-    res = att.fit(est_method="dr", base_period=base, bstrap=False)
+    res = att.fit(est_method=est_method, base_period=base, bstrap=False)
     r = res.results
     gt = []
     for g, t, a, s in zip(r["group"], r["year"], r["att"], r["se"]):
@@ -126,12 +141,16 @@ bal = pd.read_csv(FIX / "balanced.csv")
 unb = pd.read_csv(FIX / "unbalanced.csv")
 for name, df in [("balanced", bal), ("unbalanced", unb)]:
     es, wald = event_study(df)
-    ref[name] = {"twfe": twfe(df), "event_study": es, "pretrend_wald": wald}
+    ref[name] = {"twfe": twfe(df), "event_study": es, "pretrend_wald": wald,
+                 "twfe_linearmodels": twfe_linearmodels(df)}
+ref["balanced"]["event_study_binned_m3_p3"] = event_study(bal, bin=(-3, 3))[0]
 ref["balanced"]["cs_never_varying"] = cs(bal)
 ref["balanced"]["cs_notyet_varying"] = cs(bal, control="notyettreated")
 ref["balanced"]["cs_never_universal"] = cs(bal, base="universal")
 ref["balanced"]["cs_never_varying_dr_x1_x2"] = cs(bal, xformla="~ x1 + x2")
 ref["balanced"]["cs_notyet_varying_dr_x1_x2"] = cs(bal, control="notyettreated", xformla="~ x1 + x2")
+ref["balanced"]["cs_never_varying_ipw_x1_x2"] = cs(bal, xformla="~ x1 + x2", est_method="ipw")
+ref["balanced"]["cs_notyet_no_never"] = cs(bal[bal.cohort > 0], control="notyettreated")
 ref["unbalanced"]["cs_never_varying"] = cs(balance(unb))
 ref["unbalanced"]["cs_balanced_units"] = int(balance(unb).unit.nunique())
 

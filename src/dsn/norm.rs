@@ -1,0 +1,290 @@
+//! The DSN norm tables (P24V01) that drive parsing, validation and writing.
+//!
+//! `data/reference/dsn/{blocks,fields}.csv` are trimmed from the official datatypes workbook
+//! by `data/reference/dsn/build.py` and embedded in the binary. Blocks give the hierarchy and
+//! cardinalities; fields give each rubric's datatype nature, length bounds and enumerated
+//! codes. The workbook's regular expressions are not applied (that would need the `regex`
+//! crate); dates, numbers, lengths, enumerations and the NIR layout are checked instead.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+const BLOCKS_CSV: &str = include_str!("../../data/reference/dsn/blocks.csv");
+const FIELDS_CSV: &str = include_str!("../../data/reference/dsn/fields.csv");
+
+/// The norm version whose tables are shipped.
+pub const NORM_VERSION: &str = "P24V01";
+
+/// A block code `Sss.Ggg.bb`, packed as `ss << 16 | gg << 8 | bb`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct BlockId(pub u32);
+
+impl BlockId {
+    pub const fn new(s: u32, g: u32, b: u32) -> BlockId {
+        BlockId(s << 16 | g << 8 | b)
+    }
+    /// The structure number (`10`, `20`, `21`, `90`; `05`, `06`, `95`, `96` for wrappers).
+    pub fn structure(self) -> u32 {
+        self.0 >> 16
+    }
+    pub fn rubric(self, r: u16) -> RubricId {
+        RubricId { block: self, r }
+    }
+}
+
+impl fmt::Display for BlockId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0 >> 16;
+        let g = (self.0 >> 8) & 0xff;
+        let b = self.0 & 0xff;
+        write!(f, "S{s:02}.G{g:02}.{b:02}")
+    }
+}
+
+/// A rubric code `Sss.Ggg.bb.rrr`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct RubricId {
+    pub block: BlockId,
+    pub r: u16,
+}
+
+impl RubricId {
+    /// Parses the 14-byte code `S21.G00.40.007`; `None` unless it has exactly that shape.
+    pub fn parse(code: &[u8]) -> Option<RubricId> {
+        if code.len() != 14
+            || code[0] != b'S'
+            || code[3] != b'.'
+            || code[4] != b'G'
+            || code[7] != b'.'
+            || code[10] != b'.'
+        {
+            return None;
+        }
+        let d = |i: usize| -> Option<u32> {
+            let c = code[i];
+            c.is_ascii_digit().then(|| u32::from(c - b'0'))
+        };
+        let s = d(1)? * 10 + d(2)?;
+        let g = d(5)? * 10 + d(6)?;
+        let b = d(8)? * 10 + d(9)?;
+        let r = d(11)? * 100 + d(12)? * 10 + d(13)?;
+        Some(BlockId::new(s, g, b).rubric(r as u16))
+    }
+}
+
+impl fmt::Display for RubricId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:03}", self.block, self.r)
+    }
+}
+
+/// A block's place in the hierarchy: its parent and how many instances a parent may hold.
+#[derive(Clone, Debug)]
+pub struct BlockDef {
+    pub id: BlockId,
+    /// `None` for the roots: envoi S10.G00.00, declaration S20.G00.05, total S90.G00.90.
+    pub parent: Option<BlockId>,
+    pub min: u32,
+    /// `None` = unbounded (`*`).
+    pub max: Option<u32>,
+}
+
+/// The datatype nature of a rubric (workbook column `Nature`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FieldNature {
+    Alphanumeric,
+    Numeric,
+    Date,
+    Enumeration,
+    /// External referential (NAF, PCS-ESE, postal codes...): length only.
+    External,
+}
+
+/// A rubric's datatype.
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    pub datatype: String,
+    pub nature: FieldNature,
+    pub min_len: usize,
+    pub max_len: usize,
+    /// Enumerated codes, sorted (empty unless `nature` is `Enumeration`).
+    pub codes: Vec<String>,
+}
+
+impl FieldDef {
+    pub fn has_code(&self, v: &[u8]) -> bool {
+        self.codes.binary_search_by(|c| c.as_bytes().cmp(v)).is_ok()
+    }
+}
+
+/// The loaded norm tables.
+#[derive(Debug)]
+pub struct Norm {
+    blocks: HashMap<BlockId, BlockDef>,
+    children: HashMap<BlockId, Vec<BlockId>>,
+    fields: HashMap<RubricId, FieldDef>,
+}
+
+fn parse_block(s: &str) -> Option<BlockId> {
+    let mut code = s.as_bytes().to_vec();
+    code.extend_from_slice(b".001");
+    RubricId::parse(&code).map(|r| r.block)
+}
+
+impl Norm {
+    /// The embedded P24V01 tables, parsed once.
+    pub fn get() -> &'static Norm {
+        static NORM: OnceLock<Norm> = OnceLock::new();
+        NORM.get_or_init(Norm::load)
+    }
+
+    fn load() -> Norm {
+        let mut blocks = HashMap::new();
+        let mut children: HashMap<BlockId, Vec<BlockId>> = HashMap::new();
+        for line in BLOCKS_CSV.lines().skip(1) {
+            let cols: Vec<&str> = line.split(',').collect();
+            let (Some(id), [_, parent, min, max]) = (parse_block(cols[0]), cols.as_slice()) else {
+                panic!("embedded blocks.csv: bad line {line:?}");
+            };
+            let parent = parse_block(parent);
+            if let Some(p) = parent {
+                children.entry(p).or_default().push(id);
+            }
+            let def = BlockDef {
+                id,
+                parent,
+                min: min.parse().unwrap_or(0),
+                max: max.parse().ok(),
+            };
+            blocks.insert(id, def);
+        }
+        let mut fields = HashMap::new();
+        for line in FIELDS_CSV.lines().skip(1) {
+            let cols: Vec<&str> = line.split(',').collect();
+            let [rubric, datatype, nature, min, max, codes] = cols.as_slice() else {
+                panic!("embedded fields.csv: bad line {line:?}");
+            };
+            let id = RubricId::parse(rubric.as_bytes()).expect("embedded rubric code");
+            let nature = match *nature {
+                "Numeric" => FieldNature::Numeric,
+                "Date" => FieldNature::Date,
+                "Enumeration" => FieldNature::Enumeration,
+                "ExternalReferential" => FieldNature::External,
+                _ => FieldNature::Alphanumeric,
+            };
+            let mut codes: Vec<String> = codes
+                .split('|')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect();
+            codes.sort();
+            fields.insert(
+                id,
+                FieldDef {
+                    datatype: datatype.to_string(),
+                    nature,
+                    min_len: min.parse().unwrap_or(0),
+                    max_len: max.parse().unwrap_or(usize::MAX),
+                    codes,
+                },
+            );
+        }
+        Norm {
+            blocks,
+            children,
+            fields,
+        }
+    }
+
+    pub fn block(&self, id: BlockId) -> Option<&BlockDef> {
+        self.blocks.get(&id)
+    }
+
+    /// Child blocks of `id`, in code order.
+    pub fn children(&self, id: BlockId) -> &[BlockId] {
+        self.children.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn field(&self, id: RubricId) -> Option<&FieldDef> {
+        self.fields.get(&id)
+    }
+
+    pub fn n_fields(&self) -> usize {
+        self.fields.len()
+    }
+}
+
+/// Well-known block codes.
+pub mod blocks {
+    use super::BlockId;
+    pub const ENVOI: BlockId = BlockId::new(10, 0, 0);
+    pub const EMETTEUR: BlockId = BlockId::new(10, 0, 1);
+    pub const CONTACT: BlockId = BlockId::new(10, 0, 2);
+    pub const DECLARATION: BlockId = BlockId::new(20, 0, 5);
+    pub const ENTREPRISE: BlockId = BlockId::new(21, 0, 6);
+    pub const ETABLISSEMENT: BlockId = BlockId::new(21, 0, 11);
+    pub const INDIVIDU: BlockId = BlockId::new(21, 0, 30);
+    pub const CONTRAT: BlockId = BlockId::new(21, 0, 40);
+    pub const CHANGEMENT: BlockId = BlockId::new(21, 0, 41);
+    pub const VERSEMENT: BlockId = BlockId::new(21, 0, 50);
+    pub const REMUNERATION: BlockId = BlockId::new(21, 0, 51);
+    pub const ARRET: BlockId = BlockId::new(21, 0, 60);
+    pub const FIN: BlockId = BlockId::new(21, 0, 62);
+    pub const PREAVIS: BlockId = BlockId::new(21, 0, 63);
+    pub const RETRAITE: BlockId = BlockId::new(21, 0, 71);
+    pub const TOTAL: BlockId = BlockId::new(90, 0, 90);
+}
+
+/// Rubrics every block instance must carry, from the cahier technique's usage column (the
+/// workbook export does not carry it). `Full` is what the writer guarantees and what
+/// `ReadOptions::full_mandatory` checks; the reader's default only requires what the
+/// reconstruction needs, so that real files with optional gaps are not rejected.
+pub fn mandatory(block: BlockId, full: bool) -> &'static [u16] {
+    use blocks::*;
+    match (block, full) {
+        (DECLARATION, _) => &[1, 2],
+        (ENTREPRISE, _) => &[1],
+        (ETABLISSEMENT, _) => &[1],
+        (CONTRAT, false) => &[1, 7, 9],
+        (ARRET, _) => &[1, 2],
+        (FIN, _) => &[1, 2],
+        (CHANGEMENT, _) => &[1],
+        (TOTAL, _) => &[1, 2],
+        (ENVOI, true) => &[1, 2, 3, 5, 6, 7, 8],
+        (EMETTEUR, true) => &[1, 2, 3, 4, 5, 6],
+        (CONTACT, true) => &[2, 4, 5],
+        (INDIVIDU, true) => &[2, 4, 6],
+        (CONTRAT, true) => &[
+            1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 16, 18, 19, 20, 24, 26, 36, 37,
+        ],
+        (VERSEMENT, true) => &[1, 2, 3, 4],
+        (REMUNERATION, true) => &[1, 2, 10, 11, 13],
+        (PREAVIS, true) => &[1],
+        (RETRAITE, true) => &[2],
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_load_and_link() {
+        let n = Norm::get();
+        assert!(n.n_fields() > 500);
+        let c = n.block(blocks::CONTRAT).unwrap();
+        assert_eq!(c.parent, Some(blocks::INDIVIDU));
+        assert_eq!((c.min, c.max), (1, None));
+        assert_eq!(n.block(blocks::FIN).unwrap().max, Some(1));
+        assert!(n.children(blocks::CONTRAT).contains(&blocks::ARRET));
+        let f = n.field(blocks::FIN.rubric(2)).unwrap();
+        assert_eq!(f.nature, FieldNature::Enumeration);
+        assert!(f.has_code(b"031") && f.has_code(b"998") && !f.has_code(b"999x"));
+        let r = RubricId::parse(b"S21.G00.40.007").unwrap();
+        assert_eq!(r.to_string(), "S21.G00.40.007");
+        assert_eq!(RubricId::parse(b"S21.G00.40.07"), None);
+        assert_eq!(RubricId::parse(b"S21.G0A.40.007"), None);
+    }
+}

@@ -1,0 +1,205 @@
+//! The `run` orchestrator: data → calibration → score → exposure → retention → report.
+//!
+//! It is the only place (with `commands`) that reads and writes files. Data are generated
+//! from the experiment, or reused from `data/cache/` when a dataset with the same
+//! fingerprint (crate version, generator parameters, territory, seed) exists. Every run
+//! writes `reports/<experiment>/<run-id>/` atomically: `results.json` (every number, no
+//! timings, byte-identical for the same config and seed) and `manifest.json`.
+
+use crate::config::Experiment;
+use crate::output::AtomicDir;
+use crate::provenance::{self, Manifest, Timer};
+use crate::reference::Reference;
+pub mod sections;
+
+use crate::report::RunResults;
+use crate::synth::{self, calibration::Calibration, Synthetic};
+use crate::tables;
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub experiment_path: PathBuf,
+    pub reports_root: PathBuf,
+    pub cache_root: PathBuf,
+    pub run_id: Option<String>,
+    pub lang: Option<crate::config::Lang>,
+    pub use_cache: bool,
+    pub progress: bool,
+    pub command: Vec<String>,
+}
+
+/// Identity of the generated data: everything that changes the generator's output.
+pub fn data_fingerprint(exp: &Experiment) -> String {
+    let key = serde_json::json!({
+        "crate_version": env!("CARGO_PKG_VERSION"),
+        "seed": exp.seed,
+        "territory": exp.territory,
+        "generator": exp.generator,
+    });
+    hex::encode(Sha256::digest(key.to_string().as_bytes()))
+}
+
+/// Generates the experiment's data, or loads it from the cache.
+pub fn load_or_generate(
+    exp: &Experiment,
+    reference: &Reference,
+    cache_root: &Path,
+    use_cache: bool,
+    progress: bool,
+) -> anyhow::Result<(Synthetic, Calibration, bool, PathBuf)> {
+    let fp = data_fingerprint(exp);
+    let dir = cache_root.join(format!("{}-{}", exp.name, &fp[..12]));
+    let stamp = dir.join("fingerprint.txt");
+    if use_cache && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fp) {
+        let dataset =
+            tables::read_dataset(&dir).with_context(|| format!("cached data {}", dir.display()))?;
+        let truth = synth::read_truth(&dir.join("truth"))?;
+        let calibration: Calibration =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("calibration.json"))?)?;
+        return Ok((Synthetic { dataset, truth }, calibration, true, dir));
+    }
+    let s = synth::generate(exp, reference, progress)?;
+    let calibration = synth::calibration::check(&s.dataset, &exp.generator, reference);
+    if use_cache {
+        let out = AtomicDir::create(&dir, true)?;
+        crate::commands::generate::write_synthetic(
+            &s,
+            &calibration,
+            out.path(),
+            crate::commands::generate::GenerateFormat::Parquet,
+        )?;
+        tables::write_text(&out.path().join("fingerprint.txt"), &fp)?;
+        out.commit()?;
+    }
+    Ok((s, calibration, false, dir))
+}
+
+/// Where a run was written.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub results: RunResults,
+    pub manifest: Manifest,
+}
+
+/// Runs every stage of an experiment and writes its report folder.
+pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
+    let t0 = std::time::Instant::now();
+    let reference = Reference::load();
+    let exp = crate::commands::generate::load_experiment(&opts.experiment_path, &reference)?;
+    let lang = opts.lang.unwrap_or(exp.lang);
+    let run_id = opts
+        .run_id
+        .clone()
+        .unwrap_or_else(|| exp.hash[..12].to_string());
+    let out_dir = opts.reports_root.join(&exp.name).join(&run_id);
+    let out = AtomicDir::create(&out_dir, true)?;
+    let mut timer = Timer::default();
+
+    let (synthetic, calibration, cached, data_dir) = timer.stage("data", || {
+        load_or_generate(
+            &exp,
+            &reference,
+            &opts.cache_root,
+            opts.use_cache,
+            opts.progress,
+        )
+    })?;
+    let scores = timer.stage("score", || {
+        crate::score::run(&synthetic.dataset, &exp.score, &reference)
+    })?;
+    let exposure = timer.stage("exposure", || {
+        crate::exposure::study::run(&exp, &reference, &synthetic, &scores)
+    })?;
+
+    timer.stage("tables", || -> anyhow::Result<()> {
+        let tables = out.path().join("tables");
+        crate::score::io::write_outputs(&scores, &tables)?;
+        let truth = crate::exposure::study::truth_df(&exposure)?;
+        let mut t = truth;
+        for f in [tables::Format::Csv, tables::Format::Parquet] {
+            tables::write_df(
+                &mut t,
+                &tables.join(format!("exposure_truth.{}", f.extension())),
+                f,
+            )?;
+        }
+        Ok(())
+    })?;
+
+    let mut inputs = vec![provenance::fingerprint_file(&opts.experiment_path)?];
+    let data_fps = if opts.use_cache {
+        provenance::fingerprint_dir(&data_dir)?
+    } else {
+        Vec::new()
+    };
+    let data_fingerprint = if data_fps.is_empty() {
+        data_fingerprint(&exp)
+    } else {
+        provenance::combine(&data_fps)
+    };
+    inputs.extend(data_fps.into_iter().map(|mut f| {
+        f.path = data_dir.join(&f.path).display().to_string();
+        f
+    }));
+    let mut manifest = Manifest {
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: provenance::git_commit(),
+        command: opts.command.clone(),
+        rerun: format!(
+            "cargo run --release -- run {}",
+            opts.experiment_path.display()
+        ),
+        experiment_name: exp.name.clone(),
+        experiment_path: opts.experiment_path.display().to_string(),
+        experiment_hash: exp.hash.clone(),
+        seed: exp.seed,
+        data_fingerprint,
+        data_cached: cached,
+        inputs,
+        demo: false,
+        stages: Vec::new(),
+        total_seconds: 0.0,
+    };
+
+    let results = RunResults {
+        schema_version: crate::report::RESULTS_SCHEMA_VERSION,
+        manifest: Some(sections::manifest_section(&manifest, &run_id)),
+        data: Some(sections::data_section(
+            &synthetic.dataset,
+            &exp,
+            &calibration,
+            lang,
+        )),
+        score: None,
+        exposure: Some(sections::exposure_section(&exposure, None, lang)),
+        retention: None,
+        methods: Some(sections::methods_section(Some(&exposure), lang)),
+    };
+    timer.stage("report", || -> anyhow::Result<()> {
+        for (path, bytes) in crate::report::render_run_files(&results, lang)? {
+            let p = out.path().join(&path);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&p, bytes)?;
+        }
+        Ok(())
+    })?;
+    manifest.stages = timer.into_stages();
+    manifest.total_seconds = t0.elapsed().as_secs_f64();
+    tables::write_text(
+        &out.path().join("manifest.json"),
+        &serde_json::to_string_pretty(&manifest)?,
+    )?;
+    let dir = out.commit()?;
+    Ok(RunOutcome {
+        dir,
+        results,
+        manifest,
+    })
+}

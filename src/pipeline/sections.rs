@@ -1,0 +1,314 @@
+//! Conversions from the stages' outputs into the report's `results.json` sections.
+//!
+//! The report renders [`crate::report::RunResults`] only; these functions are the single
+//! place where live stage outputs become those plain rows.
+
+use crate::config::{Experiment, Lang};
+use crate::exposure::montecarlo::ExposureMonteCarlo;
+use crate::exposure::study::ExposureStudy;
+use crate::exposure::Design;
+use crate::model::Dataset;
+use crate::provenance::Manifest;
+use crate::report::results as r;
+use crate::synth::calibration::Calibration;
+use std::collections::BTreeMap;
+
+const Z95: f64 = 1.959_963_984_540_054;
+
+fn month(d: crate::date::Date) -> String {
+    d.to_string()[..7].to_string()
+}
+
+/// Units of the calibration rows, for display.
+fn calibration_unit(key: &str) -> &'static str {
+    if key.ends_with("_days") {
+        "days"
+    } else if key.starts_with("accidents") {
+        "per 1,000 employees"
+    } else if key.ends_with("rate") {
+        "per employee-year"
+    } else {
+        "share"
+    }
+}
+
+/// What was simulated, with calibration targets against realised values.
+pub fn data_section(
+    ds: &Dataset,
+    exp: &Experiment,
+    calibration: &Calibration,
+    lang: Lang,
+) -> r::DataSection {
+    let description = match lang {
+        Lang::Fr => format!(
+            "Données DSN synthétiques calibrées : {} établissements des départements {}, {} années observées après {} mois de rodage, graine {}.",
+            ds.establishments.len(),
+            exp.territory.departements.join(", "),
+            exp.generator.years,
+            exp.generator.burn_in_months,
+            exp.seed
+        ),
+        Lang::En => format!(
+            "Calibrated synthetic DSN data: {} establishments in départements {}, {} observed years after a {}-month burn-in, seed {}.",
+            ds.establishments.len(),
+            exp.territory.departements.join(", "),
+            exp.generator.years,
+            exp.generator.burn_in_months,
+            exp.seed
+        ),
+    };
+    r::DataSection {
+        source: "synthetic".into(),
+        description,
+        period_start: month(calibration.window_start),
+        period_end: month(ds.coverage.end),
+        departements: exp.territory.departements.clone(),
+        n_establishments: ds.establishments.len() as u64,
+        n_persons: ds.persons.len() as u64,
+        n_contracts: ds.contracts.len() as u64,
+        n_stoppages: ds.stoppages.len() as u64,
+        calibration: calibration
+            .rows
+            .iter()
+            .map(|c| r::CalibrationRow {
+                id: c.source.clone(),
+                name: c.label.clone(),
+                unit: calibration_unit(&c.key).into(),
+                target: c.target,
+                realised: c.realised,
+                tolerance: Some(c.tolerance),
+            })
+            .collect(),
+    }
+}
+
+fn estimator_name(key: &str, lang: Lang) -> String {
+    let (fr, en) = match key {
+        "naive_post_difference" => (
+            "Comparaison naïve après exposition",
+            "Naive post-exposure difference",
+        ),
+        "twfe" => (
+            "Doubles différences à effets fixes (TWFE)",
+            "Two-way fixed effects DiD (TWFE)",
+        ),
+        "cs_simple" => (
+            "Callaway–Sant'Anna, agrégation simple",
+            "Callaway–Sant'Anna, simple aggregation",
+        ),
+        "difference_in_means_change" => (
+            "Différence de moyennes des évolutions (aléatoire)",
+            "Difference in means of changes (randomised)",
+        ),
+        "matched_did" => (
+            "Doubles différences appariées (score de propension)",
+            "Matched DiD (propensity score)",
+        ),
+        other => (other, other),
+    };
+    match lang {
+        Lang::Fr => fr.into(),
+        Lang::En => en.into(),
+    }
+}
+
+/// The exposure evaluation: design, balance, trajectories, estimates, dynamics, Monte Carlo.
+pub fn exposure_section(
+    s: &ExposureStudy,
+    mc: Option<&ExposureMonteCarlo>,
+    lang: Lang,
+) -> r::ExposureSection {
+    let kind = match s.design.design {
+        Design::Randomised => "randomised",
+        Design::Staggered => "staggered",
+        Design::Observational => "observational",
+    };
+    let description = match lang {
+        Lang::Fr => format!(
+            "Parmi les {} établissements notés et non labellisés en {}, {} ont reçu leur résultat ({} y ont réagi). Effet visé : +{:.1} % sur les parts d'embauches inclusives, après {} mois de délai et {} mois de montée en charge. L'effet vrai sur le score est connu grâce au contrefactuel simulé avec les mêmes nombres aléatoires.",
+            s.eligible, s.baseline_period, s.exposed, s.responders, 100.0 * s.design.effect_size, s.design.lag_months, s.design.ramp_months
+        ),
+        Lang::En => format!(
+            "Of the {} establishments scored and not labelled in {}, {} were shown their result ({} responded). Targeted effect: +{:.1}% on inclusive hiring shares, after a {}-month lag and a {}-month ramp. The true effect on the score is known from the counterfactual simulated with the same random numbers.",
+            s.eligible, s.baseline_period, s.exposed, s.responders, 100.0 * s.design.effect_size, s.design.lag_months, s.design.ramp_months
+        ),
+    };
+    let period_label = |t: i64| {
+        s.periods
+            .get((t - 1).max(0) as usize)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut groups: BTreeMap<&str, Vec<r::TrajectoryPoint>> = BTreeMap::new();
+    for p in &s.trajectories {
+        let (lo, hi) = p.ci95.map_or((p.mean, p.mean), |c| (c[0], c[1]));
+        groups
+            .entry(p.group.as_str())
+            .or_default()
+            .push(r::TrajectoryPoint {
+                period: period_label(p.period),
+                t: p.period as f64,
+                mean: p.mean,
+                ci_lower: lo,
+                ci_upper: hi,
+            });
+    }
+    let twfe = &s.did.twfe;
+    let estimates = s
+        .estimates
+        .iter()
+        .map(|e| {
+            let (lo, hi) = e.ci95.map_or((f64::NAN, f64::NAN), |c| (c[0], c[1]));
+            let is_twfe = e.estimator == "twfe";
+            r::NamedEstimate {
+                key: e.estimator.clone(),
+                name: estimator_name(&e.estimator, lang),
+                estimate: e.estimate,
+                se: e.se.unwrap_or(f64::NAN),
+                ci_lower: if is_twfe { twfe.ci95[0] } else { lo },
+                ci_upper: if is_twfe { twfe.ci95[1] } else { hi },
+                p_value: is_twfe.then_some(twfe.p_value),
+                n_obs: is_twfe.then_some(twfe.n_obs as u64),
+                n_clusters: is_twfe.then_some(twfe.n_clusters as u64),
+            }
+        })
+        .collect();
+    r::ExposureSection {
+        design: r::ExposureDesignInfo {
+            kind: kind.into(),
+            description,
+            waves: s.design.waves.iter().map(|w| month(*w)).collect(),
+            n_exposed: s.exposed as u64,
+            n_comparison: (s.eligible - s.exposed) as u64,
+            true_effect: Some(s.true_effect),
+        },
+        balance: s
+            .balance
+            .iter()
+            .map(|b| r::BalanceRow {
+                variable: b.covariate.clone(),
+                mean_exposed: b.mean_exposed,
+                mean_comparison: b.mean_comparison,
+                smd_before: b.smd,
+                smd_after: b.smd_after_matching,
+            })
+            .collect(),
+        trajectories: groups
+            .into_iter()
+            .map(|(g, points)| r::Trajectory {
+                group: g.to_string(),
+                points,
+            })
+            .collect(),
+        estimates,
+        event_study: s
+            .did
+            .event_study
+            .iter()
+            .map(|c| r::DynamicPoint {
+                rel_time: c.rel_time as i32,
+                estimate: c.estimate,
+                se: c.se,
+                ci_lower: c.ci95[0],
+                ci_upper: c.ci95[1],
+            })
+            .collect(),
+        pretrend: s.did.pretrend_wald.as_ref().map(|w| r::TestResult {
+            statistic: w.statistic,
+            df: w.df as f64,
+            p_value: w.p_value,
+        }),
+        cs_dynamic: s
+            .did
+            .cs
+            .dynamic
+            .by_event_time
+            .iter()
+            .filter_map(|e| {
+                let se = e.se?;
+                Some(r::DynamicPoint {
+                    rel_time: e.event_time as i32,
+                    estimate: e.att,
+                    se,
+                    ci_lower: e.att - Z95 * se,
+                    ci_upper: e.att + Z95 * se,
+                })
+            })
+            .collect(),
+        monte_carlo: mc
+            .map(|m| {
+                m.summary
+                    .estimators
+                    .iter()
+                    .map(|e| r::MonteCarloRow {
+                        estimator: e.estimator.clone(),
+                        true_effect: m.summary.mean_true_att,
+                        bias: e.bias,
+                        rmse: e.rmse,
+                        coverage: e.coverage,
+                        rejection_rate: e.rejection_rate,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        monte_carlo_replications: mc.map_or(0, |m| m.summary.replications as u64),
+        example_sheets: Vec::new(),
+    }
+}
+
+/// Named conventions of every estimator, and this run's caveats.
+pub fn methods_section(exposure: Option<&ExposureStudy>, lang: Lang) -> r::MethodsSection {
+    let mut conventions = BTreeMap::new();
+    if let Some(s) = exposure {
+        for (k, v) in &s.did.convention {
+            conventions.insert(format!("did.{k}"), v.clone());
+        }
+    }
+    conventions.insert(
+        "score.peer_normalisation".into(),
+        "median and MAD of the peer group (NAF division × size band × zone, with fallbacks), beta-binomial shrinkage of small-count shares".into(),
+    );
+    conventions.insert(
+        "exposure.truth".into(),
+        "counterfactual world generated with the same random numbers; truth = exposed minus comparison change".into(),
+    );
+    let mut notes = vec![match lang {
+        Lang::Fr => "Les scores sont relatifs aux pairs : quand les établissements exposés progressent, la position de leurs pairs non exposés recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet (négatif) sur les comparables ; c'est cette différence qui sert de vérité.".to_string(),
+        Lang::En => "Scores are relative to peers: when exposed establishments improve, their non-exposed peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the (negative) effect on comparison units; that difference is the truth used.".to_string(),
+    }];
+    notes.push(match lang {
+        Lang::Fr => "Avec des effets hétérogènes selon la cohorte, les coefficients avancés d'une étude d'événement TWFE sont contaminés (Sun et Abraham, 2021) : l'agrégation dynamique de Callaway et Sant'Anna est présentée à côté.".to_string(),
+        Lang::En => "With effects that differ by cohort, dynamic TWFE leads are contaminated (Sun and Abraham, 2021): the Callaway–Sant'Anna dynamic aggregation is shown alongside.".to_string(),
+    });
+    if let Some(s) = exposure {
+        notes.extend(s.warnings.iter().cloned());
+        notes.extend(s.did.warnings.iter().cloned());
+    }
+    r::MethodsSection { conventions, notes }
+}
+
+/// The manifest as shown in the report. Timings stay in `manifest.json` only, so that
+/// `results.json` and the rendered report are byte-identical for the same config and seed.
+pub fn manifest_section(m: &Manifest, run_id: &str) -> r::Manifest {
+    r::Manifest {
+        run_id: run_id.to_string(),
+        experiment: m.experiment_name.clone(),
+        experiment_file: m.experiment_path.clone(),
+        experiment_sha256: m.experiment_hash.clone(),
+        seed: m.seed,
+        crate_version: m.crate_version.clone(),
+        git_commit: m.git_commit.clone(),
+        created_at: String::new(),
+        command: m.rerun.clone(),
+        inputs: m
+            .inputs
+            .iter()
+            .map(|f| r::InputFile {
+                path: f.path.clone(),
+                sha256: f.sha256.clone(),
+                bytes: f.bytes,
+            })
+            .collect(),
+        timings: Vec::new(),
+    }
+}

@@ -1,0 +1,170 @@
+//! `engagement estimate did` end to end: the JSON of issue #5 on a fixture, and a clear error
+//! (non-zero exit, message naming the problem) for each bad input of the issue.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/estimate")
+        .join(name)
+}
+
+fn run(input: &Path, extra: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_engagement"))
+        .args(["estimate", "did", "--input"])
+        .arg(input)
+        .args([
+            "--unit",
+            "unit",
+            "--time",
+            "time",
+            "--outcome",
+            "y",
+            "--cohort",
+            "cohort",
+        ])
+        .args(["--bootstrap-iterations", "49"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn did_writes_the_documented_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("result.json");
+    let (ok, _, err) = run(
+        &fixture("balanced.csv"),
+        &[
+            "--control",
+            "notyet",
+            "--covariates",
+            "x1,x2",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    for key in ["att", "se", "ci95", "n_obs", "n_clusters"] {
+        assert!(!v["twfe"][key].is_null(), "twfe.{key}");
+    }
+    for key in ["rel_time", "estimate", "se"] {
+        assert!(!v["event_study"][0][key].is_null(), "event_study.{key}");
+    }
+    for key in ["statistic", "df", "p_value"] {
+        assert!(!v["pretrend_wald"][key].is_null(), "pretrend_wald.{key}");
+    }
+    for key in ["group", "time", "att", "se"] {
+        assert!(
+            !v["cs"]["group_time"][0][key].is_null(),
+            "cs.group_time.{key}"
+        );
+    }
+    for agg in ["simple", "group", "dynamic", "calendar"] {
+        assert!(
+            v["cs"][agg]["att"].is_f64() && v["cs"][agg]["se"].is_f64(),
+            "cs.{agg}"
+        );
+    }
+    assert!(v["cs"]["dynamic"]["by_event_time"][0]["event_time"].is_i64());
+    assert!(v["convention"]["cs_control"]
+        .as_str()
+        .unwrap()
+        .contains("not yet"));
+    assert!(v["convention"]["cs_estimator"]
+        .as_str()
+        .unwrap()
+        .contains("doubly robust"));
+    assert!(!std::fs::read_to_string(&out).unwrap().contains("NaN"));
+}
+
+#[test]
+fn bad_inputs_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let header = "unit,time,y,cohort,x1,x2\n";
+    let good_rows = |extra: &str| -> String {
+        let mut s = String::from(header);
+        for u in 1..=6 {
+            for t in 1..=4 {
+                let g = if u <= 3 { 3 } else { 0 };
+                let x1 = u as f64 * 0.7 - 2.0;
+                s.push_str(&format!(
+                    "{u},{t},{},{g},{x1},{}\n",
+                    (u * t) as f64 * 0.3 + (t % 2) as f64,
+                    u % 2
+                ));
+            }
+        }
+        s.push_str(extra);
+        s
+    };
+    let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
+        (
+            "missing_col.csv",
+            good_rows("").replacen("unit,time,y,", "unit,time,score,", 1),
+            vec![],
+            "missing column `y`",
+        ),
+        (
+            "text_outcome.csv",
+            good_rows("7,1,abc,0,0.1,1\n"),
+            vec![],
+            "is not a finite number",
+        ),
+        (
+            "dup.csv",
+            good_rows("1,2,0.5,3,-1.3,1\n"),
+            vec![],
+            "duplicate row for unit `1` at time 2",
+        ),
+        (
+            "cohort_varies.csv",
+            good_rows("1,5,0.5,4,-1.3,1\n"),
+            vec![],
+            "cohort varies within unit `1`",
+        ),
+        (
+            "no_never.csv",
+            good_rows("").replace(",0,", ",4,"),
+            vec![],
+            "no never-treated unit",
+        ),
+        (
+            "one_cluster.csv",
+            format!("{header}1,1,0.1,2,0,0\n1,2,0.4,2,0,0\n1,3,0.2,2,0,0\n"),
+            vec![],
+            "at least 2 units",
+        ),
+        (
+            "collinear.csv",
+            good_rows(""),
+            vec!["--covariates", "x1,x1"],
+            "collinear",
+        ),
+    ];
+    for (name, text, extra, expect) in cases {
+        let p = write(d, name, &text);
+        let (ok, out, err) = run(&p, &extra);
+        assert!(!ok, "{name}: should fail, got {out}");
+        assert!(
+            err.contains(expect),
+            "{name}: expected `{expect}` in:\n{err}"
+        );
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+}
