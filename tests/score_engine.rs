@@ -433,6 +433,18 @@ fn cli_score_and_list() {
     );
     let rows: Vec<list::ListRow> = serde_json::from_slice(&ls.stdout).unwrap();
     assert!(!rows.is_empty() && rows.len() <= 5);
+    let rot = std::process::Command::new(bin)
+        .args(["list", "--scores"])
+        .arg(&out)
+        .args(["--rotate", "--seed", "20261128", "--format", "csv", "--all"])
+        .output()
+        .unwrap();
+    assert!(
+        rot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rot.stderr)
+    );
+    assert!(String::from_utf8_lossy(&rot.stdout).starts_with("rank,siret,"));
     let bad = std::process::Command::new(bin)
         .args(["list", "--scores"])
         .arg(&out)

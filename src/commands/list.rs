@@ -36,9 +36,12 @@ pub struct ListArgs {
     /// Language: fr (default) or en.
     #[arg(long, default_value = "fr")]
     pub lang: String,
-    /// Fair rotation among equal labels with this seed (for example today's date, 20261128).
+    /// Fair, score-weighted rotation among equal labels (La Bonne Boîte style).
     #[arg(long)]
-    pub rotate: Option<u64>,
+    pub rotate: bool,
+    /// Seed of the rotation (default: `score.rotation_seed`; change it daily, e.g. 20261128).
+    #[arg(long, requires = "rotate")]
+    pub seed: Option<u64>,
     /// Include calculable establishments without a label.
     #[arg(long)]
     pub all: bool,
@@ -55,7 +58,9 @@ pub fn execute(args: ListArgs, _quiet: bool) -> anyhow::Result<()> {
         period: args.period,
         top: args.top,
         include_unlabelled: args.all,
-        rotate: args.rotate,
+        rotate: args
+            .rotate
+            .then(|| args.seed.unwrap_or(out.params.rotation_seed)),
         lang,
     };
     let rows = list::build_list(&out, &reference, &q)?;

@@ -450,91 +450,89 @@ pub struct Indicators {
     pub rows: Vec<IndicatorRow>,
 }
 
-/// For each contract, whether it is the person's first employment contract in its PCS-ESE
-/// code (ties on the start date all count as first).
-pub fn first_in_occupation(contracts: &[Contract]) -> Vec<bool> {
-    let mut order: Vec<u32> = (0..contracts.len() as u32)
-        .filter(|&i| is_employment(&contracts[i as usize]))
-        .collect();
-    order.par_sort_unstable_by_key(|&i| {
-        let c = &contracts[i as usize];
-        (c.person_id, c.pcs.category(), c.start)
-    });
-    let mut out = vec![false; contracts.len()];
-    let mut k = 0;
-    while k < order.len() {
-        let c0 = &contracts[order[k] as usize];
-        let mut j = k;
-        while j < order.len() {
-            let c = &contracts[order[j] as usize];
-            if c.person_id != c0.person_id || c.pcs.category() != c0.pcs.category() {
-                break;
-            }
-            if c.start == c0.start {
-                out[order[j] as usize] = true;
-            }
-            j += 1;
-        }
-        k = j;
-    }
-    out
-}
-
 /// Months before a start within which an earlier contract in the same establishment makes a
 /// hire a rehire.
 pub const REHIRE_MONTHS: i32 = 12;
 
-/// For each contract, whether it is a rehire: the same person had an earlier-starting
-/// employment contract in the same establishment that was still running at this start or
-/// ended less than [`REHIRE_MONTHS`] months before it.
-pub fn rehires(contracts: &[Contract]) -> Vec<bool> {
-    let mut order: Vec<u32> = (0..contracts.len() as u32)
-        .filter(|&i| is_employment(&contracts[i as usize]))
+/// Per-contract flags derived from each person's earlier contracts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonFlags {
+    /// First employment contract of the person in its PCS-ESE category (first digit: managers,
+    /// intermediate, employees, workers...); contracts sharing the earliest start all count.
+    pub first_in_occupation: Vec<bool>,
+    /// Rehire: the person had an earlier-starting employment contract in the same
+    /// establishment still running at this start or ended less than [`REHIRE_MONTHS`] months
+    /// before it.
+    pub rehire: Vec<bool>,
+}
+
+/// Computes [`PersonFlags`] with one sort of compact keys (person, start, index) — no
+/// indirect key lookups while sorting, which matters at 30 million contracts — then one
+/// chronological pass per person. Contracts sharing a start date are not each other's history.
+pub fn person_flags(contracts: &[Contract]) -> PersonFlags {
+    let mut keys: Vec<(u64, i32, u32)> = contracts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| is_employment(c))
+        .map(|(i, c)| (c.person_id, c.start.0, i as u32))
         .collect();
-    order.par_sort_unstable_by_key(|&i| {
-        let c = &contracts[i as usize];
-        (c.person_id, c.siret, c.start, c.contract_id)
-    });
-    let mut out = vec![false; contracts.len()];
+    keys.par_sort_unstable();
+    let mut first = vec![false; contracts.len()];
+    let mut rehire = vec![false; contracts.len()];
+    // Per person: categories seen (bit mask) and, per establishment, the latest end so far
+    // (`None` = still running).
+    let mut seen_sirets: Vec<(u64, Option<Date>)> = Vec::new();
     let mut k = 0;
-    while k < order.len() {
-        let c0 = &contracts[order[k] as usize];
-        // Latest end so far among earlier starts (None = still running).
-        let mut latest: Option<Option<Date>> = None;
-        let mut j = k;
-        while j < order.len() {
-            let c = &contracts[order[j] as usize];
-            if c.person_id != c0.person_id || c.siret != c0.siret {
-                break;
-            }
-            // Contracts sharing a start date are not each other's history.
-            let mut e = j;
-            while e < order.len() {
-                let ce = &contracts[order[e] as usize];
-                if ce.person_id != c.person_id || ce.siret != c.siret || ce.start != c.start {
-                    break;
-                }
+    while k < keys.len() {
+        let person = keys[k].0;
+        let mut seen_cat: u32 = 0;
+        seen_sirets.clear();
+        while k < keys.len() && keys[k].0 == person {
+            let start = keys[k].1;
+            let mut e = k;
+            while e < keys.len() && keys[e].0 == person && keys[e].1 == start {
                 e += 1;
             }
-            let is_rehire = match latest {
-                None => false,
-                Some(None) => true,
-                Some(Some(end)) => end >= c.start.add_months(-REHIRE_MONTHS),
-            };
-            for &i in &order[j..e] {
-                out[i as usize] = is_rehire;
-                let end = contracts[i as usize].actual_end;
-                latest = Some(match (latest, end) {
-                    (Some(None), _) | (_, None) => None,
-                    (Some(Some(a)), Some(b)) => Some(a.max(b)),
-                    (None, Some(b)) => Some(b),
-                });
+            let start_date = Date(start);
+            let limit = start_date.add_months(-REHIRE_MONTHS);
+            for &(_, _, i) in &keys[k..e] {
+                let c = &contracts[i as usize];
+                first[i as usize] = seen_cat & (1 << c.pcs.category().min(31)) == 0;
+                rehire[i as usize] = seen_sirets
+                    .iter()
+                    .any(|&(s, end)| s == c.siret && end.is_none_or(|d| d >= limit));
             }
-            j = e;
+            for &(_, _, i) in &keys[k..e] {
+                let c = &contracts[i as usize];
+                seen_cat |= 1 << c.pcs.category().min(31);
+                match seen_sirets.iter_mut().find(|(s, _)| *s == c.siret) {
+                    Some((_, end)) => {
+                        *end = match (*end, c.actual_end) {
+                            (None, _) | (_, None) => None,
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                        }
+                    }
+                    None => seen_sirets.push((c.siret, c.actual_end)),
+                }
+            }
+            k = e;
         }
-        k = j;
     }
-    out
+    PersonFlags {
+        first_in_occupation: first,
+        rehire,
+    }
+}
+
+/// For each contract, whether it is the person's first employment contract in its PCS-ESE
+/// category (see [`person_flags`]).
+pub fn first_in_occupation(contracts: &[Contract]) -> Vec<bool> {
+    person_flags(contracts).first_in_occupation
+}
+
+/// For each contract, whether it is a rehire (see [`person_flags`]).
+pub fn rehires(contracts: &[Contract]) -> Vec<bool> {
+    person_flags(contracts).rehire
 }
 
 fn is_employment(c: &Contract) -> bool {
@@ -574,6 +572,39 @@ struct PersonInfo {
     birth: Date,
 }
 
+/// Person lookup: direct indexing when identifiers are consecutive (generated data), binary
+/// search otherwise (pseudonymised identifiers of ingested data).
+struct PersonIndex {
+    /// Identifier of the first person when identifiers are consecutive.
+    dense_first: Option<u64>,
+    /// Sorted by identifier.
+    rows: Vec<(u64, PersonInfo)>,
+}
+
+impl PersonIndex {
+    fn new(rows: Vec<(u64, PersonInfo)>) -> Self {
+        let dense_first = rows.first().map(|r| r.0).filter(|&f| {
+            rows.iter()
+                .enumerate()
+                .all(|(i, r)| r.0 == f.wrapping_add(i as u64))
+        });
+        PersonIndex { dense_first, rows }
+    }
+    fn get(&self, id: u64) -> Option<PersonInfo> {
+        match self.dense_first {
+            Some(f) => {
+                let k = id.checked_sub(f)? as usize;
+                self.rows.get(k).map(|r| r.1)
+            }
+            None => self
+                .rows
+                .binary_search_by_key(&id, |r| r.0)
+                .ok()
+                .map(|i| self.rows[i].1),
+        }
+    }
+}
+
 /// Computes every indicator row of a dataset.
 pub fn compute(ds: &Dataset, periods: Vec<Period>, window_months: u32) -> Indicators {
     if periods.is_empty() {
@@ -594,8 +625,8 @@ pub fn compute(ds: &Dataset, periods: Vec<Period>, window_months: u32) -> Indica
         window: window_months as i32,
         n: periods.len() as i32,
     };
-    let first_occ = first_in_occupation(&ds.contracts);
-    let rehire = rehires(&ds.contracts);
+    let flags = person_flags(&ds.contracts);
+    let (first_occ, rehire) = (flags.first_in_occupation, flags.rehire);
     let mut persons: Vec<(u64, PersonInfo)> = ds
         .persons
         .iter()
@@ -612,6 +643,7 @@ pub fn compute(ds: &Dataset, periods: Vec<Period>, window_months: u32) -> Indica
     if !persons.is_sorted_by_key(|p| p.0) {
         persons.par_sort_unstable_by_key(|p| p.0);
     }
+    let persons = PersonIndex::new(persons);
     let mut order: Vec<u32> = (0..ds.contracts.len() as u32).collect();
     if !ds.contracts.is_sorted_by_key(|c| c.siret) {
         order.par_sort_by_key(|&i| ds.contracts[i as usize].siret);
@@ -661,7 +693,7 @@ struct Ctx<'a> {
     order: &'a [u32],
     first_occ: &'a [bool],
     rehire: &'a [bool],
-    persons: &'a [(u64, PersonInfo)],
+    persons: &'a PersonIndex,
     stop: &'a [(u64, i32)],
     grid: Grid,
     periods: &'a [Period],
@@ -713,11 +745,7 @@ impl Ctx<'_> {
             let new_hire = !self.rehire[ci as usize];
             let hire_range = self.grid.containing(sm);
             if !hire_range.is_empty() {
-                let person = self
-                    .persons
-                    .binary_search_by_key(&c.person_id, |p| p.0)
-                    .ok()
-                    .map(|i| self.persons[i].1);
+                let person = self.persons.get(c.person_id);
                 let age = person.map(|p| p.birth.age_at(c.start));
                 let flags = [
                     person.is_some_and(|p| p.sex == sex::FEMALE),

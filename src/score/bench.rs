@@ -1,12 +1,14 @@
 //! Scoring benchmark at scale: a lean random corpus of `n` establishments over `years`
-//! scored years (plus the 12-month history the default window needs), then [`super::run`].
+//! scored years (plus the 12-month history the default window needs), then the same steps as
+//! [`super::run`], timed separately.
 //!
 //! The corpus is not calibrated (the generator in `synth` is); it only has the volume and
 //! shape that matter for cost: about 13 employees per establishment on average (Insee size
 //! bands, calibration A4), 1.31 hires per employee-year (B8), 83% CDD, AT/MP stoppages at 30
-//! per 1,000 employee-years (C1). The orchestrator runs it in release for 50k and 200k.
+//! per 1,000 employee-years (C1), about 3.5 contracts per person. The orchestrator runs it in
+//! release for 50k and 200k: `cargo test --release --test score_bench -- --ignored --nocapture`.
 
-use super::{run, ScoreParams};
+use super::ScoreParams;
 use crate::date::Date;
 use crate::model::*;
 use crate::reference::Reference;
@@ -32,15 +34,19 @@ pub struct BenchResult {
     pub seconds_generate: f64,
     /// Seconds for indicators, scores and labels (`score::run`).
     pub seconds_score: f64,
+    /// Of which the indicator stage.
+    pub seconds_indicators: f64,
     /// Contracts per second through `score::run`.
     pub contracts_per_second: f64,
-    /// Peak resident memory of the process (MiB), from /proc/self/status (`None` elsewhere).
+    /// Resident memory once the corpus is built, before scoring (MiB, Linux only).
+    pub rss_before_score_mib: Option<f64>,
+    /// Peak resident memory of the process (MiB), from /proc/self/status (Linux only).
     pub peak_rss_mib: Option<f64>,
 }
 
-fn peak_rss_mib() -> Option<f64> {
+fn status_mib(field: &str) -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
@@ -111,13 +117,19 @@ pub fn corpus(n: u64, years: u32, seed: u64) -> Dataset {
             let stop = s.add_days(len);
             let actual_end = (stop <= end).then_some(stop);
             cid += 1;
-            let person_id = cid;
-            ds.persons.push(Person {
-                person_id,
-                sex: if rng.random::<bool>() { 1 } else { 2 },
-                birth_date: Date::from_ymd(rng.random_range(1960..2005), 6, 15).expect("valid"),
-                boeth: rng.random::<f64>() < 0.05,
-            });
+            // About 3.5 contracts per person, as in the calibrated generator.
+            let person_id = if ds.persons.is_empty() || rng.random::<f64>() < 0.29 {
+                let id = ds.persons.len() as u64 + 1;
+                ds.persons.push(Person {
+                    person_id: id,
+                    sex: if rng.random::<bool>() { 1 } else { 2 },
+                    birth_date: Date::from_ymd(rng.random_range(1960..2005), 6, 15).expect("valid"),
+                    boeth: rng.random::<f64>() < 0.05,
+                });
+                id
+            } else {
+                rng.random_range(1..=ds.persons.len() as u64)
+            };
             ds.contracts.push(Contract {
                 contract_id: cid,
                 person_id,
@@ -172,8 +184,18 @@ pub fn run_bench(n: u64, years: u32, seed: u64) -> Result<BenchResult, super::Sc
     let seconds_generate = t0.elapsed().as_secs_f64();
     let reference = Reference::load();
     let params = ScoreParams::default();
+    let rss_before_score_mib = status_mib("VmRSS:");
     let t1 = Instant::now();
-    let out = run(&ds, &params, &reference)?;
+    let periods = crate::indicators::periods(
+        &ds.coverage,
+        params.window_months,
+        params.step_months,
+        params.min_history_months,
+    )?;
+    let ind = crate::indicators::compute(&ds, periods, params.window_months);
+    let seconds_indicators = t1.elapsed().as_secs_f64();
+    let infos = super::establishment_infos(&ds.establishments, &reference);
+    let out = super::score_indicators(ind, infos, &params);
     let seconds_score = t1.elapsed().as_secs_f64();
     Ok(BenchResult {
         establishments: n,
@@ -183,8 +205,10 @@ pub fn run_bench(n: u64, years: u32, seed: u64) -> Result<BenchResult, super::Sc
         rows: out.scores.len() as u64,
         seconds_generate,
         seconds_score,
+        seconds_indicators,
         contracts_per_second: ds.contracts.len() as f64 / seconds_score.max(1e-9),
-        peak_rss_mib: peak_rss_mib(),
+        rss_before_score_mib,
+        peak_rss_mib: status_mib("VmHWM:"),
     })
 }
 

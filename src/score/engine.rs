@@ -167,6 +167,50 @@ pub fn subscore(dv: f64, sorted: &[f64], st: &CritStats, method: SubscoreMethod)
     }
 }
 
+/// Mid-rank percentiles (0–100) of `lo` and `hi` in `sorted`, found by galloping outward
+/// from the position of their midpoint: the bounds of an interval are usually close to it,
+/// so this touches a few cache lines instead of two full binary searches.
+pub fn percentile_bounds(sorted: &[f64], lo: f64, hi: f64) -> (f64, f64) {
+    let n = sorted.len();
+    if n == 0 {
+        return (50.0, 50.0);
+    }
+    let mid = sorted.partition_point(|&x| x < (lo + hi) / 2.0);
+    let pct = |x: f64| {
+        let less = gallop(sorted, mid, |v| v < x);
+        let le = less + gallop(&sorted[less..], 0, |v| v <= x);
+        100.0 * (less as f64 + 0.5 * (le - less) as f64) / n as f64
+    };
+    (pct(lo), pct(hi))
+}
+
+/// Partition point of a predicate true on a prefix of `s`, searching outward from `from`.
+fn gallop(s: &[f64], from: usize, pred: impl Fn(f64) -> bool) -> usize {
+    let n = s.len();
+    let from = from.min(n);
+    if from < n && pred(s[from]) {
+        // Boundary is to the right of `from`.
+        let mut step = 1;
+        let mut lo = from + 1;
+        while lo + step <= n && pred(s[lo + step - 1]) {
+            lo += step;
+            step *= 2;
+        }
+        let hi = (lo + step).min(n);
+        lo + s[lo..hi].partition_point(|&v| pred(v))
+    } else {
+        // Boundary is at or to the left of `from`.
+        let mut step = 1;
+        let mut hi = from;
+        while hi >= step && !pred(s[hi - step]) {
+            hi -= step;
+            step *= 2;
+        }
+        let lo = hi.saturating_sub(step);
+        lo + s[lo..hi].partition_point(|&v| pred(v))
+    }
+}
+
 /// Standard normal CDF.
 pub fn normal_cdf(z: f64) -> f64 {
     use statrs::distribution::{ContinuousCDF, Normal};
@@ -427,8 +471,11 @@ pub(crate) fn score_period(
         });
         sorted.push(srt);
     }
-    let mut out = Vec::with_capacity(n);
-    for j in 0..n {
+    // Rows are visited group by group so that each group's sorted values stay in cache.
+    let mut visit: Vec<usize> = (0..n).collect();
+    visit.sort_by_key(|&j| (row_group[j], j));
+    let mut slots: Vec<Option<ScoreRow>> = vec![None; n];
+    for &j in &visit {
         let row = &rows[inp.idx[j]];
         let g = row_group[j];
         let mut subs = [None; Criterion::COUNT];
@@ -447,8 +494,15 @@ pub(crate) fn score_period(
                 subs[ci] = Some(s as f32);
                 let w = p.weights[ci];
                 if w > 0.0 {
-                    let hi = subscore(a.dv + z * a.se, srt, st, p.subscore);
-                    let lo = subscore(a.dv - z * a.se, srt, st, p.subscore);
+                    let (lo, hi) = match p.subscore {
+                        SubscoreMethod::Percentile => {
+                            percentile_bounds(srt, a.dv - z * a.se, a.dv + z * a.se)
+                        }
+                        SubscoreMethod::RobustZ => (
+                            subscore(a.dv - z * a.se, srt, st, p.subscore),
+                            subscore(a.dv + z * a.se, srt, st, p.subscore),
+                        ),
+                    };
                     let sd = (hi - lo) / (2.0 * z);
                     wsum += w;
                     acc += w * s;
@@ -476,7 +530,7 @@ pub(crate) fn score_period(
         } else {
             (None, None, None)
         };
-        out.push(ScoreRow {
+        slots[j] = Some(ScoreRow {
             siret: row.siret,
             period: inp.period,
             size_band: bands[j],
@@ -491,6 +545,7 @@ pub(crate) fn score_period(
             subscores: subs,
         });
     }
+    let mut out: Vec<ScoreRow> = slots.into_iter().flatten().collect();
     // Labels: composite percentile among the group's members, then gates.
     let mut comps: Vec<Vec<f64>> = Vec::with_capacity(groups.len());
     for (g, group) in groups.iter_mut().enumerate() {
@@ -546,6 +601,23 @@ mod tests {
         let k = kappa_share(&obs);
         assert!(k < 0.1, "{k}");
         assert_eq!(kappa_rate(&[(1.0, 10.0), (1.0, 10.0)], 0.1), KAPPA_MAX);
+    }
+
+    #[test]
+    fn galloping_matches_binary_search() {
+        let st = CritStats::default();
+        let s: Vec<f64> = [0.0, 1.0, 1.0, 1.0, 2.0, 3.0, 3.0, 5.0, 8.0, 8.0, 9.0]
+            .into_iter()
+            .collect();
+        for lo10 in -20..100 {
+            for w10 in 0..40 {
+                let (lo, hi) = (lo10 as f64 / 10.0, (lo10 + w10) as f64 / 10.0);
+                let (a, b) = percentile_bounds(&s, lo, hi);
+                assert_eq!(a, subscore(lo, &s, &st, SubscoreMethod::Percentile), "{lo}");
+                assert_eq!(b, subscore(hi, &s, &st, SubscoreMethod::Percentile), "{hi}");
+            }
+        }
+        assert_eq!(percentile_bounds(&[], 0.0, 1.0), (50.0, 50.0));
     }
 
     #[test]
