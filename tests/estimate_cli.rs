@@ -168,3 +168,28 @@ fn bad_inputs_give_clear_errors() {
         assert!(!err.contains("panicked"), "{name}: {err}");
     }
 }
+
+/// The same panel as Parquet (typed columns) gives the same estimates as the CSV.
+#[test]
+fn parquet_input_matches_csv() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = fixture("balanced.csv");
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(csv.clone()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let pq = dir.path().join("balanced.parquet");
+    ParquetWriter::new(std::fs::File::create(&pq).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let (ok_a, out_a, err_a) = run(&csv, &[]);
+    let (ok_b, out_b, err_b) = run(&pq, &[]);
+    assert!(ok_a && ok_b, "{err_a}\n{err_b}");
+    let a: serde_json::Value = serde_json::from_str(&out_a).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&out_b).unwrap();
+    assert_eq!(a["twfe"], b["twfe"]);
+    assert_eq!(a["cs"]["simple"], b["cs"]["simple"]);
+}

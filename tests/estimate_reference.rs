@@ -282,26 +282,19 @@ fn callaway_santanna_matches_csdid() {
         let ours = callaway_santanna(&bal, &opts).unwrap();
         check_cs(case, &ours, &r["balanced"][case]);
     }
-    // No never-treated unit, not-yet-treated controls: the last cohort is only a control.
-    let treated_only = {
-        let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/estimate/balanced.csv"),
-        )
-        .unwrap();
-        let (mut u, mut t, mut y, mut g) = (vec![], vec![], vec![], vec![]);
-        for line in text.lines().skip(1) {
-            let f: Vec<&str> = line.split(',').collect();
-            let c: i64 = f[3].parse().unwrap();
-            if c == 0 {
-                continue;
-            }
-            u.push(f[0].to_string());
-            t.push(f[1].parse::<i64>().unwrap());
-            y.push(f[2].parse::<f64>().unwrap());
-            g.push(Some(c));
-        }
-        Panel::new(&u, &t, &y, &g, vec![]).unwrap()
+    let opts = CsOptions {
+        method: Method::Ipw,
+        use_covariates: true,
+        ..Default::default()
     };
+    let ours = callaway_santanna(&bal, &opts).unwrap();
+    check_cs(
+        "cs_never_varying_ipw_x1_x2",
+        &ours,
+        &r["balanced"]["cs_never_varying_ipw_x1_x2"],
+    );
+    // No never-treated unit, not-yet-treated controls: the last cohort is only a control.
+    let treated_only = treated_only_panel();
     let opts = CsOptions {
         control: Control::NotYet,
         ..Default::default()
@@ -327,4 +320,43 @@ fn callaway_santanna_matches_csdid() {
         &ours,
         &r["unbalanced"]["cs_never_varying"],
     );
+}
+
+/// The balanced fixture without its never-treated units.
+fn treated_only_panel() -> Panel {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/estimate/balanced.csv"),
+    )
+    .unwrap();
+    let (mut u, mut t, mut y, mut g) = (vec![], vec![], vec![], vec![]);
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let c: i64 = f[3].parse().unwrap();
+        if c == 0 {
+            continue;
+        }
+        u.push(f[0].to_string());
+        t.push(f[1].parse::<i64>().unwrap());
+        y.push(f[2].parse::<f64>().unwrap());
+        g.push(Some(c));
+    }
+    Panel::new(&u, &t, &y, &g, vec![]).unwrap()
+}
+
+#[test]
+fn event_study_without_never_treated_drops_collinear_lags_like_pyfixest() {
+    let r = reference();
+    let es = event_study(&treated_only_panel(), &EventStudyOptions::default()).unwrap();
+    let re = r["balanced"]["event_study_no_never"].as_array().unwrap();
+    assert_eq!(es.dropped, vec![3, 4]);
+    assert_eq!(es.coefs.len(), re.len());
+    for (c, e) in es.coefs.iter().zip(re) {
+        assert_eq!(c.rel_time, e["rel_time"].as_i64().unwrap());
+        close(
+            &format!("no-never es {}", c.rel_time),
+            c.estimate,
+            &e["estimate"],
+        );
+        close(&format!("no-never es se {}", c.rel_time), c.se, &e["se"]);
+    }
 }

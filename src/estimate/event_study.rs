@@ -62,6 +62,9 @@ pub struct WaldTest {
 pub struct EventStudy {
     /// Coefficients sorted by event time (the reference is not listed).
     pub coefs: Vec<EventCoef>,
+    /// Event times whose dummies were collinear with the fixed effects and removed, as fixest
+    /// does (e.g. the last lags when no unit is never treated).
+    pub dropped: Vec<i64>,
     /// Pre-trend test, `None` when there is no lead to test.
     pub pretrend: Option<WaldTest>,
     /// Observations used.
@@ -121,7 +124,16 @@ pub fn event_study(panel: &Panel, opts: &EventStudyOptions) -> Result<EventStudy
         })
         .collect();
     let names = levels.iter().map(|e| format!("rel_time::{e}")).collect();
-    let fit = fe_regression(panel, x, names, opts.dof)?;
+    let fit = fe_regression(panel, x, names, opts.dof, true)?;
+    let dropped: Vec<i64> = levels
+        .iter()
+        .copied()
+        .filter(|e| fit.dropped.contains(&format!("rel_time::{e}")))
+        .collect();
+    let levels: Vec<i64> = levels
+        .into_iter()
+        .filter(|e| !dropped.contains(e))
+        .collect();
     let df = fit.n_clusters - 1;
     let mut coefs = Vec::with_capacity(levels.len());
     for (j, e) in levels.iter().enumerate() {
@@ -162,6 +174,7 @@ pub fn event_study(panel: &Panel, opts: &EventStudyOptions) -> Result<EventStudy
     };
     Ok(EventStudy {
         coefs,
+        dropped,
         pretrend,
         n_obs: fit.n_obs,
         n_clusters: fit.n_clusters,

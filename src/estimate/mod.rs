@@ -78,7 +78,25 @@ impl Default for DidOptions {
     }
 }
 
-/// The stable JSON of `engagement estimate did` (issue #5).
+/// The stable JSON of `engagement estimate did` (issue #5):
+///
+/// ```text
+/// { "twfe": {"att", "se", "ci95": [lo, hi], "p_value", "t_df", "n_obs", "n_clusters"},
+///   "event_study": [{"rel_time", "estimate", "se", "ci95"}, ...],
+///   "pretrend_wald": {"statistic", "df", "df2", "p_value", "chi2", "p_value_chi2", "distribution"} | null,
+///   "cs": {"group_time": [{"group", "time", "att", "se" | null, "post", "base", "n_control", "n_treated", "band95" | null}, ...],
+///          "simple": {"att", "se", "ci95"},
+///          "group": {"att", "se", "ci95", "by_group": [{"group", "att", "se"}, ...]},
+///          "dynamic": {"att", "se", "ci95", "by_event_time": [{"event_time", "att", "se" | null, "band95" | null}, ...]},
+///          "calendar": {"att", "se", "ci95", "by_time": [{"time", "att", "se"}, ...]},
+///          "n_units", "bootstrap": {"iterations", "seed", "crit_group_time", "crit_dynamic"} | null, "warnings": [...]},
+///   "convention": {"twfe", "event_study", "pretrend_wald", "cs_control", "cs_base_period", "cs_estimator",
+///                  "cs_se", "cs_aggregation", "cs_bands", "cs_panel", "reference"},
+///   "n_units", "n_periods", "n_obs", "warnings": [...] }
+/// ```
+///
+/// `null` marks a value that is undefined by construction (the universal base-period cell's SE,
+/// no lead to test); no field is ever NaN.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DidResult {
     /// Static TWFE DiD `y ~ D | unit + time`, CRV1 by unit.
@@ -134,6 +152,12 @@ pub fn did_report(panel: &Panel, opts: &DidOptions) -> Result<DidResult, Estimat
         },
     )?;
     let mut warnings = panel.warnings.clone();
+    if !es.dropped.is_empty() {
+        warnings.push(format!(
+            "event study: dummies for event time(s) {:?} are collinear with the unit and time effects and were removed (as fixest does)",
+            es.dropped
+        ));
+    }
     warnings.extend(cs.warnings.iter().cloned());
     let distinct_cohorts = cs.group.by_group.len();
     if distinct_cohorts > 1 {

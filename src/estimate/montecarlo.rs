@@ -289,5 +289,26 @@ mod tests {
             assert!(e.bias.abs() < 0.02, "{e:?}");
         }
         assert!((0.03..=0.07).contains(&s.pretrend_rejection_rate), "{s:?}");
+        // The analytic CS standard error uses the population variance of the IF and normal
+        // critical values (R did): its slight under-coverage at 200 units shrinks with n.
+        let big = DgpParams {
+            units: 1000,
+            ..Default::default()
+        };
+        let s = replicate(1000, |r| dgp_panel(&big, 90_000 + r as u64)).unwrap();
+        println!("{}", serde_json::to_string_pretty(&s).unwrap());
+        for e in &s.estimators {
+            assert!((0.93..=0.97).contains(&e.coverage), "{e:?}");
+        }
+        // Size: under a null effect every test rejects at about 5%.
+        let null = DgpParams {
+            effect: 0.0,
+            ..Default::default()
+        };
+        let s = replicate(2000, |r| dgp_panel(&null, 200_000 + r as u64)).unwrap();
+        println!("{}", serde_json::to_string_pretty(&s).unwrap());
+        for e in &s.estimators {
+            assert!((0.03..=0.07).contains(&e.rejection_rate), "{e:?}");
+        }
     }
 }

@@ -64,6 +64,8 @@ pub struct FeFit {
     pub k: usize,
     /// Alternating-projection iterations used (the largest over columns).
     pub demean_iterations: usize,
+    /// Regressors removed as collinear (only with `drop_collinear`).
+    pub dropped: Vec<String>,
 }
 
 impl FeFit {
@@ -135,11 +137,16 @@ fn demean_column(
 }
 
 /// Fits `y ~ X | unit + time` with CRV1 by unit. `x` holds one column per slope.
+///
+/// With `drop_collinear`, regressors collinear with the fixed effects or with earlier
+/// regressors are removed (as fixest/pyfixest do) and listed in [`FeFit::dropped`]; otherwise
+/// they are an [`EstimateError::Collinear`] naming them.
 pub fn fe_regression(
     panel: &Panel,
     x: Vec<Vec<f64>>,
     names: Vec<String>,
     dof: DofConvention,
+    drop_collinear: bool,
 ) -> Result<FeFit, EstimateError> {
     let n = panel.n_rows();
     let g = panel.n_units();
@@ -163,6 +170,32 @@ pub fn fe_regression(
             xtx[(j, i)] = v;
         }
     }
+    let mut names = names;
+    let mut dropped = Vec::new();
+    if drop_collinear {
+        let bad = linalg::collinear_columns(&xtx)?;
+        if !bad.is_empty() {
+            let keep: Vec<usize> = (0..p).filter(|j| !bad.contains(j)).collect();
+            if keep.is_empty() {
+                return Err(EstimateError::Collinear(format!(
+                    "every regressor ({}) is collinear with the fixed effects",
+                    names.join(", ")
+                )));
+            }
+            dropped = bad.iter().map(|&j| names[j].clone()).collect();
+            let mut small = Matrix::zeros(keep.len(), keep.len());
+            for (a, &i) in keep.iter().enumerate() {
+                for (b, &j) in keep.iter().enumerate() {
+                    small[(a, b)] = xtx[(i, j)];
+                }
+            }
+            xtx = small;
+            names = keep.iter().map(|&j| names[j].clone()).collect();
+            let mut all: Vec<Option<Vec<f64>>> = cols.into_iter().map(Some).collect();
+            cols = keep.iter().filter_map(|&j| all[j].take()).collect();
+        }
+    }
+    let p = cols.len();
     linalg::check_full_rank(&xtx, &names).map_err(|e| match e {
         linalg::LinalgError::Collinear { columns } => EstimateError::Collinear(format!(
             "{} (collinear with the unit and time fixed effects or with each other)",
@@ -213,6 +246,7 @@ pub fn fe_regression(
         n_clusters: g,
         k,
         demean_iterations: iters,
+        dropped,
     })
 }
 
@@ -245,7 +279,7 @@ pub fn twfe(panel: &Panel, dof: DofConvention) -> Result<TwfeResult, EstimateErr
             "no treated observation: every unit is never treated or treated after the panel".into(),
         ));
     }
-    let fit = fe_regression(panel, vec![d], vec!["treated".into()], dof)?;
+    let fit = fe_regression(panel, vec![d], vec!["treated".into()], dof, false)?;
     let (att, se) = (fit.coef[0], fit.se(0));
     let (ci95, p_value) = t_inference(att, se, fit.n_clusters - 1)?;
     Ok(TwfeResult {

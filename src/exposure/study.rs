@@ -374,13 +374,14 @@ pub fn run_with(
         // Change in mean score, post minus pre; the truth is the mean post effect.
         // Strata too small for the Neyman variance (fewer than 2 units per arm) are pooled.
         let pooled = pool_small_strata(&chg_treated, &chg_strata);
-        if let Ok(dm) = randomised::diff_in_means(&chg, &chg_treated, Some(&pooled)) {
-            push(
+        match randomised::diff_in_means(&chg, &chg_treated, Some(&pooled)) {
+            Ok(dm) => push(
                 &mut estimates,
                 "difference_in_means_change",
                 dm.estimate,
                 dm.se,
-            );
+            ),
+            Err(e) => warnings.push(format!("difference in means not computed: {e}")),
         }
         if draws > 0 {
             randomisation_p_value = randomised::randomisation_test(
@@ -511,17 +512,24 @@ fn pool_small_strata(treated: &[bool], strata: &[usize]) -> Vec<usize> {
             c.1 += 1
         }
     }
-    let pooled = usize::MAX;
+    let ok = |s: &usize| counts[s].0 >= 2 && counts[s].1 >= 2;
+    // The pooled stratum goes to the largest valid stratum when it is itself too small.
+    let (pt, pc) = counts
+        .iter()
+        .filter(|(s, _)| !ok(s))
+        .fold((0, 0), |a, (_, c)| (a.0 + c.0, a.1 + c.1));
+    let largest = counts
+        .iter()
+        .filter(|(s, _)| ok(s))
+        .max_by_key(|(s, c)| (c.0 + c.1, std::cmp::Reverse(**s)))
+        .map(|(s, _)| *s);
+    let pooled = match largest {
+        Some(l) if pt < 2 || pc < 2 => l,
+        _ => usize::MAX,
+    };
     strata
         .iter()
-        .map(|s| {
-            let (t, c) = counts[s];
-            if t >= 2 && c >= 2 {
-                *s
-            } else {
-                pooled
-            }
-        })
+        .map(|s| if ok(s) { *s } else { pooled })
         .collect()
 }
 

@@ -32,10 +32,12 @@ pub struct RunOptions {
     pub command: Vec<String>,
 }
 
-/// Identity of the generated data: everything that changes the generator's output.
+/// Identity of the generated data: everything that changes the generator's output
+/// (including the generator's own source code).
 pub fn data_fingerprint(exp: &Experiment) -> String {
     let key = serde_json::json!({
         "crate_version": env!("CARGO_PKG_VERSION"),
+        "generator_code": synth::code_fingerprint(),
         "seed": exp.seed,
         "territory": exp.territory,
         "generator": exp.generator,

@@ -19,17 +19,48 @@ fn month(d: crate::date::Date) -> String {
     d.to_string()[..7].to_string()
 }
 
-/// Units of the calibration rows, for display.
-fn calibration_unit(key: &str) -> &'static str {
-    if key.ends_with("_days") {
-        "days"
+/// Unit of a calibration row, for display.
+fn calibration_unit(key: &str, lang: Lang) -> &'static str {
+    let (fr, en) = if key.ends_with("_days") {
+        ("jours", "days")
     } else if key.starts_with("accidents") {
-        "per 1,000 employees"
+        ("pour 1 000 salariés", "per 1,000 employees")
     } else if key.ends_with("rate") {
-        "per employee-year"
+        ("par salarié et par an", "per employee-year")
     } else {
-        "share"
+        ("part", "share")
+    };
+    match lang {
+        Lang::Fr => fr,
+        Lang::En => en,
     }
+}
+
+/// French name of a calibration target (the English one is the row's own label).
+fn calibration_name_fr(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "cdd_share_of_hires" => "Part des CDD dans les embauches (hors intérim)",
+        "cdd_under_one_month" => "Part des CDD de moins d'un mois",
+        "cdd_median_days" => "Durée médiane des CDD (jours)",
+        "cdd_mean_days" => "Durée moyenne des CDD (jours)",
+        "cdi_ended_within_year" => "CDI rompus dans leur première année",
+        "entry_rate" => "Taux d'entrée (embauches par salarié et par an)",
+        "turnover_rate" => "Taux de rotation (moyenne des taux d'entrée et de sortie)",
+        "accidents_per_1000" => "Accidents du travail pour 1 000 salariés",
+        "accidents_per_1000_construction" => {
+            "Accidents du travail pour 1 000 salariés, construction"
+        }
+        "women_share" => "Part des femmes (ETP)",
+        "women_share_construction" => "Part des femmes, construction",
+        "women_share_health" => "Part des femmes, santé et action sociale",
+        "part_time_share" => "Part des salariés à temps partiel",
+        "boeth_share_20plus" => "Part des BOETH, établissements de 20 salariés ou plus",
+        "size_band_1-9" => "Établissements de 1 à 9 salariés",
+        "size_band_10-49" => "Établissements de 10 à 49 salariés",
+        "size_band_50-249" => "Établissements de 50 à 249 salariés",
+        "size_band_250+" => "Établissements de 250 salariés ou plus",
+        _ => return None,
+    })
 }
 
 /// What was simulated, with calibration targets against realised values.
@@ -72,8 +103,13 @@ pub fn data_section(
             .iter()
             .map(|c| r::CalibrationRow {
                 id: c.source.clone(),
-                name: c.label.clone(),
-                unit: calibration_unit(&c.key).into(),
+                name: match lang {
+                    Lang::Fr => {
+                        calibration_name_fr(&c.key).map_or_else(|| c.label.clone(), String::from)
+                    }
+                    Lang::En => c.label.clone(),
+                },
+                unit: calibration_unit(&c.key, lang).into(),
                 target: c.target,
                 realised: c.realised,
                 tolerance: Some(c.tolerance),

@@ -524,6 +524,7 @@ impl<'a> Sim<'a> {
         let scale = 0.85 * self.p.accidents_per_1000 / 30.1 * e.traits.accident * age_mult * pt;
         let at_rate = e.sector.accidents / 1000.0 * scale;
         let mut long_sick = false;
+        let mut drawn: Vec<(Date, i32, u8)> = Vec::new();
         let kinds = [
             (stoppage_reason::ACCIDENT_TRAVAIL, at_rate, 68.0),
             (
@@ -554,20 +555,30 @@ impl<'a> Sim<'a> {
                 } else {
                     lognormal_mean(rng, mean, 1.0).max(1.0) as i32
                 };
-                let end = start.add_days(dur.max(1));
-                if reason == stoppage_reason::MALADIE && dur >= crate::history::LONG_SICK_LEAVE_DAYS
-                {
-                    long_sick = true;
-                }
-                self.stoppages.push(Stoppage {
-                    person_id: c.person_id,
-                    siret: c.siret,
-                    contract_id: c.contract_id,
-                    start,
-                    end: (end <= self.end).then_some(end),
-                    reason,
-                });
+                drawn.push((start, dur.max(1), reason));
             }
+        }
+        // A person is off for one reason at a time: draws overlapping an earlier stoppage of
+        // the same contract are dropped (a declaration cannot carry them either).
+        drawn.sort_unstable();
+        let mut free_from = Date(i32::MIN);
+        for (start, dur, reason) in drawn {
+            if start < free_from {
+                continue;
+            }
+            let end = start.add_days(dur);
+            free_from = end.add_days(1);
+            if reason == stoppage_reason::MALADIE && dur >= crate::history::LONG_SICK_LEAVE_DAYS {
+                long_sick = true;
+            }
+            self.stoppages.push(Stoppage {
+                person_id: c.person_id,
+                siret: c.siret,
+                contract_id: c.contract_id,
+                start,
+                end: (end <= self.end).then_some(end),
+                reason,
+            });
         }
         long_sick
     }

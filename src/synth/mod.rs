@@ -26,6 +26,24 @@ use serde::{Deserialize, Serialize};
 
 pub use engine::generate_with_shift;
 
+/// SHA-256 of the generator's source, part of the data-cache key: a cached dataset made by
+/// other generator code is never reused.
+pub fn code_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for src in [
+        include_str!("engine.rs"),
+        include_str!("sectors.rs"),
+        include_str!("rng.rs"),
+        include_str!("mod.rs"),
+        include_str!("../history.rs"),
+        include_str!("../tables.rs"),
+    ] {
+        h.update(src.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
     #[error("territory has no commune with a population in départements {0:?}")]

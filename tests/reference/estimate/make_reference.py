@@ -67,6 +67,7 @@ def twfe_linearmodels(df):
 def event_study(df, bin=None):
     d = df.copy()
     d["rel"] = np.where(d.cohort > 0, d.time - d.cohort, -1).astype(int)
+    # pyfixest drops dummies collinear with the fixed effects (no never-treated units).
     if bin is not None:
         d["rel"] = np.where(d.cohort > 0, d.rel.clip(bin[0], bin[1]), -1)
     fit = pf.feols("y ~ i(rel, ref=-1) | unit + time", data=d, vcov={"CRV1": "unit"})
@@ -150,6 +151,7 @@ ref["balanced"]["cs_never_universal"] = cs(bal, base="universal")
 ref["balanced"]["cs_never_varying_dr_x1_x2"] = cs(bal, xformla="~ x1 + x2")
 ref["balanced"]["cs_notyet_varying_dr_x1_x2"] = cs(bal, control="notyettreated", xformla="~ x1 + x2")
 ref["balanced"]["cs_never_varying_ipw_x1_x2"] = cs(bal, xformla="~ x1 + x2", est_method="ipw")
+ref["balanced"]["event_study_no_never"] = event_study(bal[bal.cohort > 0])[0]
 ref["balanced"]["cs_notyet_no_never"] = cs(bal[bal.cohort > 0], control="notyettreated")
 ref["unbalanced"]["cs_never_varying"] = cs(balance(unb))
 ref["unbalanced"]["cs_balanced_units"] = int(balance(unb).unit.nunique())
