@@ -100,6 +100,48 @@ fn rows_and_sheets_from_score_outputs() {
     )
     .is_err());
 
+    // The run report's score section from the same outputs.
+    let sec = from_score::score_section(&out, &reference, 3, Lang::Fr);
+    assert_eq!(sec.reference_period, out.summary.period);
+    assert_eq!(sec.labels_by_level.iter().sum::<u64>(), sec.n_scored);
+    let w: f64 = sec.criteria.iter().map(|c| c.weight).sum();
+    assert!((w - 1.0).abs() < 1e-9);
+    assert_eq!(sec.examples.len(), 3);
+    assert!(sec
+        .examples
+        .iter()
+        .all(|e| e.name.starts_with("Établissement ")));
+    let shown: u64 = sec
+        .labels_by_sector
+        .iter()
+        .filter(|g| !g.suppressed)
+        .flat_map(|g| g.counts.iter())
+        .sum();
+    assert!(shown > 0 && shown <= sec.n_scored);
+    assert!(sec
+        .labels_by_sector
+        .iter()
+        .all(|g| g.suppressed == g.counts.is_empty()));
+    let results = engagement::report::RunResults {
+        score: Some(sec),
+        ..Default::default()
+    };
+    let run_dir = tmp.path().join("run");
+    engagement::report::render_run(&results, &run_dir, Lang::Fr).unwrap();
+    let html = std::fs::read_to_string(run_dir.join("index.html")).unwrap();
+    check::well_formed(&html).unwrap();
+    assert!(run_dir.join("figures/score-histogram.svg").exists());
+    let same = engagement::report::compare_runs("a", &results, "b", &results);
+    assert_eq!(same.kendall_tau_b, Some(1.0));
+    if let Ok(d) = std::env::var("REPORT_DEMO_DIR") {
+        engagement::report::render_run(&results, &Path::new(&d).join("real"), Lang::Fr).unwrap();
+        std::fs::write(
+            Path::new(&d).join("real-counsellor.html"),
+            counsellor_page(&rows, Lang::Fr),
+        )
+        .unwrap();
+    }
+
     // The command reads the same outputs.
     let siret = out
         .scores

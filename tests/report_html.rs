@@ -431,6 +431,30 @@ fn feedback_command_writes_the_sheet() {
     assert!(!unknown.status.success());
 }
 
+#[test]
+fn example_sheets_are_linked_from_the_exposure_section() {
+    let (files, links) = report::feedback::example_sheet_files(&sheets(), Lang::Fr);
+    assert_eq!(files.len(), 2);
+    assert_eq!(links[0].href, "sheets/example-1.html");
+    assert!(!links[0].label.contains("Crêperie"), "links are anonymised");
+    let mut r = fixture();
+    r.exposure.as_mut().unwrap().example_sheets = links;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let stage = report::AtomicDir::begin(&dir, &[]).unwrap();
+    stage.write_all(&files).unwrap();
+    stage
+        .write_all(&report::render_run_files(&r, Lang::Fr).unwrap())
+        .unwrap();
+    stage.commit().unwrap();
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("href=\"sheets/example-2.html\""));
+    assert!(dir.join("sheets/example-2.html").exists());
+    // Re-rendering keeps the sheets.
+    report::render_run(&r, &dir, Lang::En).unwrap();
+    assert!(dir.join("sheets/example-1.html").exists());
+}
+
 /// Writes demo outputs for `scripts/screenshot.sh` into `$REPORT_DEMO_DIR`.
 #[test]
 #[ignore = "writes demo files for scripts/screenshot.sh; run with REPORT_DEMO_DIR set"]

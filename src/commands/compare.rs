@@ -11,7 +11,7 @@ pub struct CompareArgs {
     pub run_a: PathBuf,
     /// Second run folder (B), containing results.json.
     pub run_b: PathBuf,
-    /// Output folder (default: RUN_B/compare-<name of RUN_A>).
+    /// Output folder (default: `RUN_B/compare-NAME_OF_RUN_A`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Report language: fr (default) or en.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Run folder containing results.json (e.g. reports/default/<run-id>).
+    /// Run folder containing results.json (e.g. `reports/default/RUN_ID`).
     pub run_dir: PathBuf,
     /// Report language: fr (default) or en.
     #[arg(long, default_value = "fr")]

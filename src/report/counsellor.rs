@@ -35,7 +35,7 @@ pub enum Position {
 
 impl Position {
     /// From an oriented sub-score on a 0–100 percentile-rank scale (50 = peer median);
-    /// `None` = not calculable. Bands: [0,20) [20,40) [40,60) [60,80) [80,100].
+    /// `None` = not calculable. Bands: `[0,20) [20,40) [40,60) [60,80) [80,100]`.
     pub fn from_sub_score(sub: Option<f64>) -> Position {
         match sub {
             Some(s) if s.is_finite() => {

@@ -214,7 +214,7 @@ pre { background: var(--soft); padding: 0.7rem 0.9rem; border-radius: 6px; overf
 .keyfig .l { color: var(--muted); font-size: 0.9rem; }
 .keyfig .d { font-size: 0.85rem; }
 table { border-collapse: collapse; margin: 0.6rem 0; font-size: 0.92rem; width: auto; max-width: 100%; }
-caption { text-align: left; font-weight: 600; padding: 0.3rem 0; }
+caption { text-align: left; font-weight: 600; padding: 0.3rem 0; white-space: nowrap; }
 th, td { border-bottom: 1px solid var(--line); padding: 0.3rem 0.6rem; vertical-align: top; }
 th { background: var(--soft); text-align: left; }
 td.r, th.r { text-align: right; font-variant-numeric: tabular-nums; }

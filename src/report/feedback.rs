@@ -271,3 +271,35 @@ pub fn feedback_sheet(d: &FeedbackData, lang: Lang) -> String {
     o.push_str("</main>\n</body>\n</html>\n");
     o
 }
+
+/// Example sheets for the exposure section of a run report: the files
+/// `sheets/example-<k>.html` (k from 1) and their links, labelled by sector, size band and
+/// zone rather than by name. The orchestrator writes the files into the run folder (for
+/// example with [`super::AtomicDir`]) and puts the links in `exposure.example_sheets`.
+pub fn example_sheet_files(
+    sheets: &[FeedbackData],
+    lang: Lang,
+) -> (Vec<super::ReportFile>, Vec<super::results::SheetLink>) {
+    let mut files = Vec::new();
+    let mut links = Vec::new();
+    for (k, d) in sheets.iter().enumerate() {
+        let href = format!("sheets/example-{}.html", k + 1);
+        files.push((
+            std::path::PathBuf::from(&href),
+            feedback_sheet(d, lang).into_bytes(),
+        ));
+        links.push(super::results::SheetLink {
+            label: format!(
+                "{}, {} {}, {} — {} ({})",
+                d.sector_label,
+                d.size_band,
+                Msg::Employees.text(lang),
+                d.zone_name,
+                level_name(d.level, lang),
+                d.period
+            ),
+            href,
+        });
+    }
+    (files, links)
+}

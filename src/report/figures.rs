@@ -416,7 +416,7 @@ pub fn stacked_share_bars(
         return Err(FigureError::Empty { figure: FIG });
     }
     let n = categories.len();
-    let height = (150 + 34 * n as u32).max(300);
+    let height = 150 + 34 * (n as u32).max(3);
     let mut buf = String::new();
     let r = (|| -> Result<(), DynErr> {
         let root = SVGBackend::with_string(&mut buf, (SIZE.0, height)).into_drawing_area();
@@ -438,26 +438,29 @@ pub fn stacked_share_bars(
             .margin_right(30)
             .x_label_area_size(60)
             .y_label_area_size(90)
-            .build_cartesian_2d(0.0..100.0, (0..n as i32 - 1).into_segmented())?;
+            .build_cartesian_2d(0.0..100.0, 0.0..n as f64)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .light_line_style(WHITE.mix(0.0))
             .bold_line_style(BLACK.mix(0.08))
             .x_labels(6)
-            .y_labels(n)
+            .y_labels(0)
             .x_label_formatter(&|x| i18n::num(*x, 0, axes.lang))
-            .y_label_formatter(&|y| match y {
-                SegmentValue::CenterOf(i) if *i >= 0 && (*i as usize) < n => {
-                    categories[n - 1 - *i as usize].clone()
-                }
-                _ => String::new(),
-            })
             .x_desc(axes.x_label.as_str())
             .y_desc(axes.y_label.as_str())
             .label_style((FONT, TICK_PT))
             .axis_desc_style((FONT, AXIS_PT))
             .draw()?;
+        // Category names at the middle of each bar, right-aligned against the axis (drawn
+        // by hand: plotters' tick placement would not centre them on the bars).
+        let name_style = TextStyle::from((FONT, TICK_PT).into_font())
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        chart.draw_series(categories.iter().enumerate().map(|(i, name)| {
+            EmptyElement::at((0.0, (n - 1 - i) as f64 + 0.5))
+                + Text::new(name.clone(), (-8, 0), name_style.clone())
+        }))?;
         for k in 0..stacks.len() {
             let c = colours.get(k).copied().unwrap_or_else(|| colour(k));
             let rects: Vec<_> = (0..n)
@@ -474,16 +477,14 @@ pub fn stacked_share_bars(
                         .map(|s| s.1.get(i).copied().unwrap_or(0.0))
                         .sum();
                     let v = stacks[k].1.get(i).copied().unwrap_or(0.0);
-                    let y = (n - 1 - i) as i32;
-                    let mut r = Rectangle::new(
+                    let y = (n - 1 - i) as f64;
+                    Some(Rectangle::new(
                         [
-                            (100.0 * before / total, SegmentValue::Exact(y)),
-                            (100.0 * (before + v) / total, SegmentValue::Exact(y + 1)),
+                            (100.0 * before / total, y + 0.15),
+                            (100.0 * (before + v) / total, y + 0.85),
                         ],
                         c.filled(),
-                    );
-                    r.set_margin(5, 5, 0, 0);
-                    Some(r)
+                    ))
                 })
                 .collect();
             chart.draw_series(rects)?;
@@ -651,6 +652,23 @@ mod tests {
         assert!(km_steps(&[], &axes()).is_err());
         assert!(histogram(&[0.0], &[], &axes()).is_err());
         assert!(stacked_share_bars(&[], &[], &LEVEL_COLOURS, &axes()).is_err());
+    }
+
+    #[test]
+    fn one_category_bar_is_drawn() {
+        let svg = stacked_share_bars(
+            &["35".to_string()],
+            &[("a".into(), vec![3.0]), ("b".into(), vec![1.0])],
+            &LEVEL_COLOURS,
+            &axes(),
+        )
+        .unwrap();
+        // Two filled rectangles (one per part) plus the two legend swatches.
+        assert!(svg.matches("<rect").count() > 4, "{svg}");
+        assert!(
+            svg.contains("text-anchor=\"end\"") && svg.contains("\n35\n"),
+            "{svg}"
+        );
     }
 
     #[test]

@@ -367,3 +367,316 @@ pub fn feedback_data(
         criteria,
     })
 }
+
+/// Nearest-rank-free percentile by linear interpolation (numpy's default) of sorted values.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn section_label(reference: &Reference, code: &str) -> String {
+    reference
+        .naf_label(code)
+        .map(str::to_string)
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// The report's score section from the score outputs, for the latest period:
+/// criteria and weights, peer-group rules, level rules, the score distribution, labels by
+/// NAF section and zone (margins over all scored establishments, hidden where the score
+/// stage's secondary suppression hides them), up to `n_examples` anonymised explanations,
+/// the per-establishment scores used by `compare`, and label transitions.
+pub fn score_section(
+    out: &ScoreOutput,
+    reference: &Reference,
+    n_examples: usize,
+    lang: Lang,
+) -> super::results::ScoreSection {
+    use super::results::{
+        Criterion as RCriterion, Distribution, EstablishmentScore, Explanation, ExplanationRow,
+        GroupLevels, Histogram, LevelDef, PeerGroupRules, ScoreSection, Transition,
+    };
+    use std::collections::BTreeMap;
+    let fr = lang == Lang::Fr;
+    let sum = &out.summary;
+    let Ok(p) = out.period_index(None) else {
+        return ScoreSection::default();
+    };
+    let params = &out.params;
+    let wsum: f64 = CRITERIA
+        .iter()
+        .map(|&c| params.weight(c))
+        .sum::<f64>()
+        .max(1e-12);
+    let criteria = CRITERIA
+        .iter()
+        .filter(|&&c| params.weight(c) > 0.0)
+        .map(|&c| RCriterion {
+            key: c.name().into(),
+            label: capitalised(c.label(lang)),
+            direction: if c.direction() < 0.0 { -1 } else { 1 },
+            weight: params.weight(c) / wsum,
+        })
+        .collect();
+    let ladder = crate::score::peers::ladder(params.sector_level);
+    let latest: Vec<usize> = (0..out.scores.len())
+        .filter(|&i| out.scores[i].period == p && out.scores[i].composite.is_some())
+        .collect();
+    let in_base = latest
+        .iter()
+        .filter(|&&i| {
+            Some(&out.peer_groups[out.scores[i].peer_group as usize].rung) == ladder.first()
+        })
+        .count();
+    let peer_groups = PeerGroupRules {
+        definition: ladder
+            .first()
+            .map(|r| {
+                format!(
+                    "{} × {}",
+                    rung_words(*r, lang),
+                    if fr { "tranche de taille" } else { "size band" }
+                )
+            })
+            .unwrap_or_default(),
+        min_size: params.min_peers as u64,
+        fallback: ladder
+            .iter()
+            .skip(1)
+            .map(|r| rung_words(*r, lang))
+            .collect(),
+        share_in_base_group: (!latest.is_empty()).then(|| in_base as f64 / latest.len() as f64),
+    };
+    let t = params.label_thresholds;
+    let gates = params
+        .gates
+        .iter()
+        .map(|g| {
+            if fr {
+                format!(
+                    "niveau {} au plus si {} dans les {} % les moins bons des pairs",
+                    g.max_label,
+                    g.criterion.label(lang),
+                    super::i18n::num(100.0 * g.worst_share, 0, lang)
+                )
+            } else {
+                format!(
+                    "level {} at most if {} is in the peers' worst {}%",
+                    g.max_label,
+                    g.criterion.label(lang),
+                    super::i18n::num(100.0 * g.worst_share, 0, lang)
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let rule = |k: usize| {
+        let pc = super::i18n::num(100.0 * t[k], 0, lang);
+        if fr {
+            format!("score ≥ {pc}e percentile des pairs")
+        } else {
+            format!("score ≥ peers' {pc}th percentile")
+        }
+    };
+    let mut levels = vec![LevelDef {
+        level: 0,
+        name: super::i18n::level_name(0, lang).into(),
+        rule: if fr {
+            format!(
+                "score < {}e percentile des pairs",
+                super::i18n::num(100.0 * t[0], 0, lang)
+            )
+        } else {
+            format!(
+                "score < peers' {}th percentile",
+                super::i18n::num(100.0 * t[0], 0, lang)
+            )
+        },
+    }];
+    for k in 0..3 {
+        levels.push(LevelDef {
+            level: k as u8 + 1,
+            name: super::i18n::level_name(k as u8 + 1, lang).into(),
+            rule: if gates.is_empty() || k < 2 {
+                rule(k)
+            } else {
+                format!("{} ; {gates}", rule(k))
+            },
+        });
+    }
+    let mut comps: Vec<f64> = latest
+        .iter()
+        .filter_map(|&i| out.scores[i].composite)
+        .collect();
+    comps.sort_by(f64::total_cmp);
+    let summary = (!comps.is_empty()).then(|| Distribution {
+        n: comps.len() as u64,
+        mean: comps.iter().sum::<f64>() / comps.len() as f64,
+        p10: percentile(&comps, 0.10),
+        p25: percentile(&comps, 0.25),
+        median: percentile(&comps, 0.5),
+        p75: percentile(&comps, 0.75),
+        p90: percentile(&comps, 0.90),
+    });
+    let histogram = (!sum.distribution.is_empty()).then(|| Histogram {
+        edges: sum
+            .distribution
+            .iter()
+            .map(|b| b.from)
+            .chain(sum.distribution.last().map(|b| b.to))
+            .collect(),
+        // Bins hidden by statistical secrecy are drawn empty.
+        counts: sum
+            .distribution
+            .iter()
+            .map(|b| b.count.unwrap_or(0))
+            .collect(),
+    });
+    let labels_by_level = (0..4)
+        .map(|l| sum.labels.get(&l.to_string()).copied().unwrap_or(0))
+        .collect();
+    // Margins by section and by zone over every scored establishment of the period.
+    let mut by_section: BTreeMap<String, [u64; 4]> = BTreeMap::new();
+    let mut by_zone: BTreeMap<String, [u64; 4]> = BTreeMap::new();
+    let mut reference_scores = Vec::new();
+    for s in out.scores.iter().filter(|s| s.period == p) {
+        let Some(e) = out.establishment(s.siret) else {
+            continue;
+        };
+        if let Some(l) = s.label {
+            by_section.entry(e.section.clone()).or_default()[l.min(3) as usize] += 1;
+            by_zone.entry(e.zone.clone()).or_default()[l.min(3) as usize] += 1;
+        }
+        reference_scores.push(EstablishmentScore {
+            siret: siret_string(s.siret),
+            sector: e.section.clone(),
+            zone: e.zone.clone(),
+            score: s.composite,
+            level: s.label.unwrap_or(0),
+        });
+    }
+    let group =
+        |m: BTreeMap<String, [u64; 4]>, hidden: &[String], zone: bool| -> Vec<GroupLevels> {
+            m.into_iter()
+                .map(|(code, counts)| {
+                    let n: u64 = counts.iter().sum();
+                    let suppressed = hidden.contains(&code) || n < 3;
+                    GroupLevels {
+                        label: if zone {
+                            reference
+                                .departements
+                                .get(&code)
+                                .map(|d| d.name.clone())
+                                .unwrap_or_else(|| code.clone())
+                        } else {
+                            section_label(reference, &code)
+                        },
+                        counts: if suppressed { vec![] } else { counts.to_vec() },
+                        code,
+                        suppressed,
+                    }
+                })
+                .collect()
+        };
+    let labels_by_sector = group(by_section, &sum.hidden_section_margins, false);
+    let labels_by_zone = group(by_zone, &sum.hidden_zone_margins, true);
+    // Examples: for levels 3, 2, 1, 0, the establishment closest to its level's median score.
+    let mut examples = Vec::new();
+    for level in [3u8, 2, 1, 0] {
+        if examples.len() >= n_examples {
+            break;
+        }
+        let mut at: Vec<usize> = latest
+            .iter()
+            .copied()
+            .filter(|&i| out.scores[i].label == Some(level))
+            .collect();
+        if at.is_empty() {
+            continue;
+        }
+        at.sort_by(|&a, &b| {
+            out.scores[a]
+                .composite
+                .unwrap_or(0.0)
+                .total_cmp(&out.scores[b].composite.unwrap_or(0.0))
+                .then(out.scores[a].siret.cmp(&out.scores[b].siret))
+        });
+        let i = at[at.len() / 2];
+        let s = &out.scores[i];
+        let ind = &out.indicators.rows[i];
+        let w = out.indicators.window_months;
+        let e = out.establishment(s.siret);
+        let letter = (b'A' + examples.len() as u8) as char;
+        examples.push(Explanation {
+            name: if fr {
+                format!("Établissement {letter}")
+            } else {
+                format!("Establishment {letter}")
+            },
+            sector: e
+                .map(|e| {
+                    reference
+                        .naf_label(&e.naf)
+                        .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
+                        .unwrap_or(&e.naf)
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            size_band: s.size_band.as_str().replace('-', "–"),
+            zone: e
+                .and_then(|e| reference.departements.get(&e.zone).map(|d| d.name.clone()))
+                .unwrap_or_default(),
+            score: s.composite,
+            score_lower: s.lower,
+            score_upper: s.upper,
+            level,
+            criteria: out
+                .explain(i)
+                .into_iter()
+                .filter(|x| x.weight > 0.0)
+                .map(|x| {
+                    // A sensitive criterion on few persons is not shown (privacy).
+                    let hide =
+                        x.criterion.is_sensitive() && !privacy::can_cite(ind, x.criterion, w);
+                    ExplanationRow {
+                        key: x.criterion.name().into(),
+                        label: capitalised(x.criterion.label(lang)),
+                        value: if hide { None } else { x.value },
+                        peer_median: x.peer_median,
+                        sub_score: if hide { None } else { x.subscore },
+                        contribution: if hide { None } else { x.contribution },
+                    }
+                })
+                .collect(),
+        });
+    }
+    let mut tr: BTreeMap<(u8, u8), u64> = BTreeMap::new();
+    for c in &out.label_changes {
+        if let (Some(a), Some(b)) = (c.from, c.to) {
+            *tr.entry((a, b)).or_default() += 1;
+        }
+    }
+    ScoreSection {
+        reference_period: sum.period.clone(),
+        criteria,
+        peer_groups,
+        levels,
+        n_scored: sum.calculable,
+        n_not_calculable: sum.non_calculable.values().sum(),
+        summary,
+        histogram,
+        labels_by_level,
+        labels_by_sector,
+        labels_by_zone,
+        examples,
+        reference_scores,
+        label_transitions: tr
+            .into_iter()
+            .map(|((from, to), count)| Transition { from, to, count })
+            .collect(),
+    }
+}

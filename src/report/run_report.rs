@@ -842,13 +842,19 @@ fn exposure(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
     }
     if !e.event_study.is_empty() {
         b.push(Block::Heading(c.t(Msg::EventStudy)));
+        let mut points: Vec<(f64, f64, f64, f64)> = e
+            .event_study
+            .iter()
+            .map(|p| (p.rel_time as f64, p.estimate, p.ci_lower, p.ci_upper))
+            .collect();
+        // The reference period −1 is 0 by construction: draw it when the results omit it.
+        if !e.event_study.iter().any(|p| p.rel_time == -1) {
+            points.push((-1.0, 0.0, 0.0, 0.0));
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
         let s = vec![ErrorSeries {
             label: "TWFE".into(),
-            points: e
-                .event_study
-                .iter()
-                .map(|p| (p.rel_time as f64, p.estimate, p.ci_lower, p.ci_upper))
-                .collect(),
+            points,
         }];
         if let Some(f) = figure(
             "event-study",
