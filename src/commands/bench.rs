@@ -151,7 +151,10 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
             exp.generator.establishments = tier;
             exp.generator.years = years;
             exp.seed = seed;
-            let s = crate::synth::generate(&exp, &reference, false)?;
+            let mut s = crate::synth::generate(&exp, &reference, false)?;
+            // Declare only the observed years (12 months per year), not the burn-in.
+            let cov = &mut s.dataset.coverage;
+            cov.start = cov.end.add_days(1).add_months(-12 * years as i32);
             let tmp = std::env::temp_dir()
                 .join(format!("engagement-bench-ingest-{}", std::process::id()));
             std::fs::create_dir_all(&tmp)?;

@@ -15,8 +15,9 @@
 //!
 //! **Real-data part.** On the dataset itself, hires flagged as coming from IAE or long
 //! unemployment ([`hires::flagged_hires`]) are compared by the label of the hiring
-//! establishment at hire (the last period ending before the hire). Its naive difference goes
-//! into `risk_differences` (no truth), its full result into [`RetentionStageOutput`].
+//! establishment at hire (the last period ending before the hire). Its naive and IPW
+//! differences go into `risk_differences` (no truth: these are observational estimates on the
+//! dataset, not the simulated cohort), its full result into [`RetentionStageOutput`].
 //!
 //! Only aggregates leave this module: the person-level simulated table is never written.
 
@@ -180,9 +181,7 @@ fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
     let step = rows.len().div_ceil(MAX_CURVE_POINTS).max(1);
     rows.iter()
         .enumerate()
-        .filter(|(i, r)| {
-            i % step == 0 || *i + 1 == rows.len() || horizons.iter().any(|h| *h == r.t)
-        })
+        .filter(|(i, r)| i % step == 0 || *i + 1 == rows.len() || horizons.contains(&r.t))
         .map(|(_, r)| KmPoint {
             t: r.t,
             survival: r.survival,
@@ -438,6 +437,19 @@ pub fn retention_stage(
                 se: d.se,
                 ci_lower: d.ci_lower,
                 ci_upper: d.ci_upper,
+                truth: None,
+            });
+        }
+        let ipw = f.result.adjusted.iter().flat_map(|a| &a.horizons);
+        for a in ipw.filter(|a| a.difference.se.is_finite()) {
+            risk_differences.push(RiskDifferenceRow {
+                comparison: comparison.to_string(),
+                method: "ipw".into(),
+                horizon_days: a.t as u32,
+                difference: a.difference.estimate,
+                se: a.difference.se,
+                ci_lower: a.difference.ci_lower,
+                ci_upper: a.difference.ci_upper,
                 truth: None,
             });
         }
