@@ -358,15 +358,28 @@ pub fn retention_stage(
             None => notes.push(format!("t = {}: no IPW-adjusted difference", e.t)),
         }
     }
-    let encouraged = match lang {
-        Lang::Fr => "incités − non incités",
-        Lang::En => "encouraged − not encouraged",
+    // Outcome of ITT and Wald: hired within a year and still in that job at the horizon,
+    // over the whole cohort (not only hires), per the encouragement design.
+    let (itt_label, wald_label) = match lang {
+        Lang::Fr => (
+            "conseillers incités − non incités : embauché et toujours en poste",
+            "placement labellisé (instrument : incitation) : embauché et toujours en poste",
+        ),
+        Lang::En => (
+            "encouraged − not encouraged counsellors: hired and still in the job",
+            "labelled placement (instrument: encouragement): hired and still in the job",
+        ),
     };
     for e in &study.encouragement {
         let t = e.t as u32;
         let row =
             |method: &str, x: &crate::retention::compare::Estimate, truth| RiskDifferenceRow {
-                comparison: encouraged.to_string(),
+                comparison: if method == "itt" {
+                    itt_label
+                } else {
+                    wald_label
+                }
+                .to_string(),
                 method: method.into(),
                 horizon_days: t,
                 difference: x.estimate,
