@@ -10,6 +10,7 @@ use crate::config::Experiment;
 use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
+pub mod retention;
 pub mod sections;
 
 use crate::report::RunResults;
@@ -168,6 +169,9 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         total_seconds: 0.0,
     };
 
+    let retention_out = timer.stage("retention", || {
+        retention::retention_stage(&exp, &reference, &synthetic, &scores, lang)
+    })?;
     let results = RunResults {
         schema_version: crate::report::RESULTS_SCHEMA_VERSION,
         manifest: Some(sections::manifest_section(&manifest, &run_id)),
@@ -179,7 +183,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         )),
         score: None,
         exposure: Some(sections::exposure_section(&exposure, None, lang)),
-        retention: None,
+        retention: Some(retention_out.section),
         methods: Some(sections::methods_section(Some(&exposure), lang)),
     };
     timer.stage("report", || -> anyhow::Result<()> {
