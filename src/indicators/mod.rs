@@ -470,49 +470,58 @@ pub struct PersonFlags {
 /// indirect key lookups while sorting, which matters at 30 million contracts — then one
 /// chronological pass per person. Contracts sharing a start date are not each other's history.
 pub fn person_flags(contracts: &[Contract]) -> PersonFlags {
-    let mut keys: Vec<(u64, i32, u32)> = contracts
+    /// Everything the pass needs, so that it never goes back to the (siret-ordered) contracts.
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    struct Key {
+        person: u64,
+        start: i32,
+        idx: u32,
+        siret: u64,
+        /// End day, `i32::MAX` while running.
+        end: i32,
+        cat: u8,
+    }
+    let mut keys: Vec<Key> = contracts
         .iter()
         .enumerate()
         .filter(|(_, c)| is_employment(c))
-        .map(|(i, c)| (c.person_id, c.start.0, i as u32))
+        .map(|(i, c)| Key {
+            person: c.person_id,
+            start: c.start.0,
+            idx: i as u32,
+            siret: c.siret,
+            end: c.actual_end.map_or(i32::MAX, |d| d.0),
+            cat: c.pcs.category().min(31),
+        })
         .collect();
-    keys.par_sort_unstable();
+    keys.par_sort_unstable_by_key(|k| (k.person, k.start, k.idx));
     let mut first = vec![false; contracts.len()];
     let mut rehire = vec![false; contracts.len()];
-    // Per person: categories seen (bit mask) and, per establishment, the latest end so far
-    // (`None` = still running).
-    let mut seen_sirets: Vec<(u64, Option<Date>)> = Vec::new();
+    // Per person: categories seen (bit mask) and, per establishment, the latest end so far.
+    let mut seen_sirets: Vec<(u64, i32)> = Vec::new();
     let mut k = 0;
     while k < keys.len() {
-        let person = keys[k].0;
+        let person = keys[k].person;
         let mut seen_cat: u32 = 0;
         seen_sirets.clear();
-        while k < keys.len() && keys[k].0 == person {
-            let start = keys[k].1;
+        while k < keys.len() && keys[k].person == person {
+            let start = keys[k].start;
             let mut e = k;
-            while e < keys.len() && keys[e].0 == person && keys[e].1 == start {
+            while e < keys.len() && keys[e].person == person && keys[e].start == start {
                 e += 1;
             }
-            let start_date = Date(start);
-            let limit = start_date.add_months(-REHIRE_MONTHS);
-            for &(_, _, i) in &keys[k..e] {
-                let c = &contracts[i as usize];
-                first[i as usize] = seen_cat & (1 << c.pcs.category().min(31)) == 0;
-                rehire[i as usize] = seen_sirets
+            let limit = Date(start).add_months(-REHIRE_MONTHS).0;
+            for key in &keys[k..e] {
+                first[key.idx as usize] = seen_cat & (1 << key.cat) == 0;
+                rehire[key.idx as usize] = seen_sirets
                     .iter()
-                    .any(|&(s, end)| s == c.siret && end.is_none_or(|d| d >= limit));
+                    .any(|&(s, end)| s == key.siret && end >= limit);
             }
-            for &(_, _, i) in &keys[k..e] {
-                let c = &contracts[i as usize];
-                seen_cat |= 1 << c.pcs.category().min(31);
-                match seen_sirets.iter_mut().find(|(s, _)| *s == c.siret) {
-                    Some((_, end)) => {
-                        *end = match (*end, c.actual_end) {
-                            (None, _) | (_, None) => None,
-                            (Some(a), Some(b)) => Some(a.max(b)),
-                        }
-                    }
-                    None => seen_sirets.push((c.siret, c.actual_end)),
+            for key in &keys[k..e] {
+                seen_cat |= 1 << key.cat;
+                match seen_sirets.iter_mut().find(|(s, _)| *s == key.siret) {
+                    Some((_, end)) => *end = (*end).max(key.end),
+                    None => seen_sirets.push((key.siret, key.end)),
                 }
             }
             k = e;

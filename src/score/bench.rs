@@ -178,7 +178,7 @@ pub fn corpus(n: u64, years: u32, seed: u64) -> Dataset {
 }
 
 /// Builds a corpus of `n` establishments over `years` years and times the scoring.
-pub fn run_bench(n: u64, years: u32, seed: u64) -> Result<BenchResult, super::ScoreError> {
+pub fn run(n: u64, years: u32, seed: u64) -> Result<BenchResult, super::ScoreError> {
     let t0 = Instant::now();
     let ds = corpus(n, years, seed);
     let seconds_generate = t0.elapsed().as_secs_f64();
@@ -216,7 +216,7 @@ pub fn run_bench(n: u64, years: u32, seed: u64) -> Result<BenchResult, super::Sc
 pub fn run_default() -> Result<Vec<BenchResult>, super::ScoreError> {
     [50_000, 200_000]
         .into_iter()
-        .map(|n| run_bench(n, 5, 20261128))
+        .map(|n| run(n, 5, 20261128))
         .collect()
 }
 
@@ -224,7 +224,7 @@ pub fn run_default() -> Result<Vec<BenchResult>, super::ScoreError> {
 mod tests {
     #[test]
     fn small_bench_runs() {
-        let r = super::run_bench(300, 2, 1).unwrap();
+        let r = super::run(300, 2, 1).unwrap();
         assert!(r.contracts > 1000 && r.rows > 0 && r.periods == 5, "{r:?}");
     }
 }
