@@ -1,7 +1,7 @@
 //! The bad-input corpus (tests/fixtures/dsn/bad/, table in its README.md): each file yields
 //! its documented error with file, line, rubric and reason; lenient mode rejects only the
 //! offending declaration and the counts reconcile; strict mode stops with the same error.
-//! Random byte mutations of a valid file never panic.
+//! Random byte mutations of a DSN file never panic.
 
 use engagement::dsn::{self, PseudoKey, ReadOptions, Reason};
 use proptest::prelude::*;
@@ -166,7 +166,8 @@ fn later_norm_unknown_codes_are_warnings() {
     assert_eq!(ing.report.norm_versions.get("P26V01"), Some(&2));
 }
 
-fn valid_file() -> Vec<u8> {
+/// Two envois: one declaration with a duplicate NIR, one valid.
+fn base_file() -> Vec<u8> {
     std::fs::read(bad("duplicate_nir.dsn")).unwrap()
 }
 
@@ -177,7 +178,7 @@ proptest! {
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..12),
         cut in any::<prop::sample::Index>(),
     ) {
-        let mut data = valid_file();
+        let mut data = base_file();
         for (at, byte, op) in edits {
             let n = data.len();
             let i = at.index(n.max(1));
@@ -200,4 +201,18 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn huge_numbers_in_a_header_do_not_overflow() {
+    let text: String = base_file().iter().map(|&b| b as char).collect();
+    let text = text.replacen(
+        "S10.G00.01.001,'111222333'",
+        "S10.G00.01.001,'18446744073709551615'",
+        1,
+    );
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let ing = dsn::read_bytes("huge.dsn", &bytes, &opts(false)).unwrap();
+    assert!(ing.report.reconciles());
+    assert_eq!(ing.report.declarations_rejected, 1);
 }

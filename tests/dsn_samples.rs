@@ -215,3 +215,91 @@ fn nir_never_in_outputs() {
         assert!(!text.contains(nir));
     }
 }
+
+/// Builds an envoi from `sample_hand.dsn`'s first FCTU (Paul Martin's CDD) with another
+/// nature, type and final blocks, and its S90 total recomputed.
+fn variant(nature: &str, dtype: &str, constitution: &str, tail: &[&str]) -> String {
+    let raw: String = std::fs::read(fixture("sample_hand.dsn"))
+        .unwrap()
+        .iter()
+        .map(|&b| b as char)
+        .collect();
+    let lines: Vec<&str> = raw.lines().collect();
+    let starts: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("S10.G00.00.001"))
+        .collect();
+    let envoi = &lines[starts[2]..starts[3]];
+    let mut out: Vec<String> = Vec::new();
+    for l in envoi {
+        if l.starts_with("S21.G00.62") || l.starts_with("S21.G00.63") || l.starts_with("S90") {
+            continue;
+        }
+        let l = match &l[..14] {
+            "S20.G00.05.001" => format!("S20.G00.05.001,'{nature}'"),
+            "S20.G00.05.002" => format!("S20.G00.05.002,'{dtype}'"),
+            "S20.G00.05.007" => format!("S20.G00.05.007,'{constitution}'"),
+            _ => l.to_string(),
+        };
+        out.push(l);
+    }
+    out.extend(tail.iter().map(|s| s.to_string()));
+    let n = out.len() + 2;
+    out.push(format!("S90.G00.90.001,'{n}'"));
+    out.push("S90.G00.90.002,'1'".into());
+    out.join("\n") + "\n"
+}
+
+#[test]
+fn signalements_arret_reprise_and_cancellation() {
+    let arret = variant(
+        "04",
+        "01",
+        "20012024",
+        &[
+            "S21.G00.60.001,'06'",
+            "S21.G00.60.002,'18012024'",
+            "S21.G00.60.003,'28022024'",
+            "S21.G00.60.012,'18012024'",
+        ],
+    );
+    let reprise = variant(
+        "05",
+        "01",
+        "13022024",
+        &[
+            "S21.G00.60.001,'06'",
+            "S21.G00.60.002,'18012024'",
+            "S21.G00.60.010,'12022024'",
+            "S21.G00.60.011,'01'",
+        ],
+    );
+    // An FCTU, then its cancellation (type 04, same establishment, month and person).
+    let fctu = variant(
+        "07",
+        "01",
+        "02042024",
+        &["S21.G00.62.001,'31032024'", "S21.G00.62.002,'059'"],
+    );
+    let cancel = variant("07", "04", "03042024", &[]);
+    let text = arret + &reprise + &fctu + &cancel;
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let mut o = ReadOptions::new(PseudoKey::demo());
+    o.strict = true;
+    let ing = dsn::read_bytes("signalements.dsn", &bytes, &o).unwrap();
+    let r = &ing.report;
+    assert_eq!((r.declarations_read, r.declarations_applied), (4, 2));
+    assert_eq!(
+        r.declarations_superseded, 2,
+        "the FCTU and the cancelling declaration"
+    );
+    let ds = &ing.dataset;
+    assert_eq!(ds.contracts.len(), 1);
+    assert_eq!(
+        ds.contracts[0].actual_end, None,
+        "the cancelled FCTU ends nothing"
+    );
+    assert_eq!(ds.stoppages.len(), 1);
+    let s = ds.stoppages[0];
+    assert_eq!(s.reason, stoppage_reason::ACCIDENT_TRAVAIL);
+    assert_eq!((s.start, s.end), (d(2024, 1, 19), Some(d(2024, 2, 12))));
+}

@@ -457,3 +457,32 @@ fn cli_score_and_list() {
             || String::from_utf8_lossy(&bad.stderr).contains("de")
     );
 }
+
+#[test]
+fn alternative_methods_run_and_stay_in_range() {
+    let (e, ds, out) = setup();
+    let r = Reference::load();
+    let mut p = e.score.clone();
+    p.subscore = score::SubscoreMethod::RobustZ;
+    p.prior_strength = Some(20.0);
+    p.sector_level = score::SectorLevel::Group;
+    let alt = score::run(ds, &p, &r).unwrap();
+    assert_eq!(alt.scores.len(), out.scores.len());
+    let mut n = 0;
+    for s in &alt.scores {
+        if let Some(c) = s.composite {
+            assert!((0.0..=100.0).contains(&c));
+            n += 1;
+        }
+    }
+    assert!(n > 200);
+    assert!(alt
+        .peer_groups
+        .iter()
+        .all(|g| g.criteria[Criterion::Boeth as usize]
+            .kappa
+            .is_none_or(|k| k == 20.0)));
+    // Ranks stay close to the default method's.
+    let s = sensitivity::compare(out, &alt, "percentile", "robust_z").unwrap();
+    assert!(s.kendall_tau.unwrap() > 0.5, "{:?}", s.kendall_tau);
+}

@@ -17,18 +17,68 @@ use std::time::Instant;
 pub enum Target {
     /// Generator end to end to Parquet (tiers = establishments).
     Generate,
+    /// DSN write and read-back of a generated corpus (tiers = establishments, `--years`
+    /// declared years, default 1 = 12 months; default tiers 5000,50000).
+    Ingest,
+    /// Indicators, scores and labels on a lean corpus (tiers = establishments, `--years`
+    /// scored years, default 5; default tiers 50000,200000).
+    Score,
+    /// TWFE, event study and unconditional Callaway–Sant'Anna (tiers = units, `--periods`
+    /// periods, default 20; default tier 100000).
+    Estimate,
+    /// Kaplan–Meier, log-rank and Cox with 3 covariates (tiers = persons; default 1000000).
+    Retention,
+}
+
+impl Target {
+    /// Tiers run when `--tiers` is not given.
+    pub fn default_tiers(self) -> Vec<u32> {
+        match self {
+            Target::Generate => vec![5_000, 50_000, 200_000],
+            Target::Ingest => vec![5_000, 50_000],
+            Target::Score => vec![50_000, 200_000],
+            Target::Estimate => vec![100_000],
+            Target::Retention => vec![1_000_000],
+        }
+    }
+
+    /// Years simulated when `--years` is not given (generator-based targets).
+    pub fn default_years(self) -> u32 {
+        match self {
+            Target::Ingest => 1,
+            _ => 5,
+        }
+    }
+
+    /// What a tier and an item count.
+    pub fn units(self) -> (&'static str, &'static str) {
+        match self {
+            Target::Generate => ("establishments", "contracts"),
+            Target::Ingest => ("establishments", "declarations"),
+            Target::Score => ("establishments", "contracts"),
+            Target::Estimate => ("units", "panel rows"),
+            Target::Retention => ("persons", "persons"),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     #[arg(value_enum)]
     pub target: Target,
-    /// Scale tiers (establishments, units or persons depending on the target).
-    #[arg(long, value_delimiter = ',', default_value = "5000,50000,200000")]
+    /// Scale tiers (establishments, units or persons depending on the target; default per
+    /// target, see `Target`).
+    #[arg(long, value_delimiter = ',')]
     pub tiers: Vec<u32>,
-    /// Years simulated (generator targets).
-    #[arg(long, default_value_t = 5)]
-    pub years: u32,
+    /// Years simulated (generate, ingest, score; default 5, ingest 1).
+    #[arg(long)]
+    pub years: Option<u32>,
+    /// Periods of the estimate panel (default 20).
+    #[arg(long, default_value_t = 20)]
+    pub periods: u32,
+    /// Seed of the benchmark data (default: the experiment's seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Experiment providing the other parameters.
     #[arg(long, default_value = "experiments/baseline.toml")]
     pub experiment: PathBuf,
@@ -45,12 +95,15 @@ pub struct BenchArgs {
 pub struct TierFigures {
     pub target: Target,
     pub tier: u32,
-    /// Wall time of the measured work, in seconds.
+    /// Wall time of the measured work, in seconds (ingest: read; estimate: TWFE + event
+    /// study + CS; retention: KM + log-rank + Cox; data building excluded except generate).
     pub seconds: f64,
     /// Peak resident memory of the process, in MiB.
     pub peak_mib: f64,
-    /// Work items: contracts (generate).
+    /// Work items: contracts (generate, score), declarations read (ingest), panel rows
+    /// (estimate), persons (retention).
     pub items: u64,
+    /// Items per second of the measured work.
     pub items_per_second: f64,
     /// Extra figures, by name.
     pub extra: std::collections::BTreeMap<String, f64>,
@@ -68,14 +121,129 @@ pub fn peak_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+fn figures(
+    target: Target,
+    tier: u32,
+    seconds: f64,
+    items: u64,
+    extra: std::collections::BTreeMap<String, f64>,
+) -> TierFigures {
+    TierFigures {
+        target,
+        tier,
+        seconds,
+        peak_mib: peak_mib(),
+        items,
+        items_per_second: items as f64 / seconds.max(1e-9),
+        extra,
+    }
+}
+
 fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
     let reference = Reference::load();
     let mut exp = Experiment::from_file(&args.experiment, &reference)
         .with_context(|| format!("experiment {}", args.experiment.display()))?;
+    let seed = args.seed.unwrap_or(exp.seed);
+    let years = args.years.unwrap_or(args.target.default_years());
+    let mut extra = std::collections::BTreeMap::new();
     match args.target {
+        Target::Ingest => {
+            exp.generator.establishments = tier;
+            exp.generator.years = years;
+            exp.seed = seed;
+            let mut s = crate::synth::generate(&exp, &reference, false)?;
+            // Declare only the observed years (12 months per year), not the burn-in.
+            let cov = &mut s.dataset.coverage;
+            cov.start = cov.end.add_days(1).add_months(-12 * years as i32);
+            let tmp = std::env::temp_dir()
+                .join(format!("engagement-bench-ingest-{}", std::process::id()));
+            std::fs::create_dir_all(&tmp)?;
+            let r = crate::dsn::bench::run(&s.dataset, &tmp, &Default::default());
+            std::fs::remove_dir_all(&tmp)?;
+            let r = r?;
+            if !r.consistent {
+                anyhow::bail!("tier {tier}: the DSN read-back does not reconcile with the writer");
+            }
+            for (k, v) in [
+                ("months", r.months as f64),
+                ("contracts", r.contracts as f64),
+                ("files", r.files as f64),
+                ("bytes", r.bytes as f64),
+                ("write_seconds", r.write_seconds),
+                ("read_seconds", r.read_seconds),
+                ("read_mb_per_s", r.read_mb_per_s),
+                ("read_declarations_per_s", r.read_declarations_per_s),
+                ("write_mb_per_s", r.write_mb_per_s),
+                ("threads", r.threads as f64),
+            ] {
+                extra.insert(k.to_string(), v);
+            }
+            // The figure of interest is the reader: items are declarations read.
+            Ok(figures(
+                args.target,
+                tier,
+                r.read_seconds,
+                r.declarations,
+                extra,
+            ))
+        }
+        Target::Score => {
+            let r = crate::score::bench::run_bench(u64::from(tier), years, seed)?;
+            for (k, v) in [
+                ("years", f64::from(r.years)),
+                ("periods", r.periods as f64),
+                ("score_rows", r.rows as f64),
+                ("corpus_seconds", r.seconds_generate),
+                ("contracts_per_second", r.contracts_per_second),
+            ] {
+                extra.insert(k.to_string(), v);
+            }
+            Ok(figures(
+                args.target,
+                tier,
+                r.seconds_score,
+                r.contracts,
+                extra,
+            ))
+        }
+        Target::Estimate => {
+            let r = crate::estimate::bench::run(tier as usize, args.periods as usize, seed)?;
+            let seconds = r.twfe_secs + r.event_study_secs + r.cs_secs;
+            for (k, v) in [
+                ("periods", r.periods as f64),
+                ("panel_seconds", r.panel_secs),
+                ("twfe_seconds", r.twfe_secs),
+                ("event_study_seconds", r.event_study_secs),
+                ("cs_seconds", r.cs_secs),
+                ("cs_cells", r.cs_cells as f64),
+                ("twfe_att", r.twfe_att),
+                ("cs_simple_att", r.cs_simple_att),
+            ] {
+                extra.insert(k.to_string(), v);
+            }
+            Ok(figures(args.target, tier, seconds, r.rows as u64, extra))
+        }
+        Target::Retention => {
+            let r = crate::retention::bench::run(tier as usize, seed)?;
+            let seconds = r.km_seconds + r.logrank_seconds + r.cox_seconds;
+            for (k, v) in [
+                ("events", r.events as f64),
+                ("km_seconds", r.km_seconds),
+                ("logrank_seconds", r.logrank_seconds),
+                ("cox_seconds", r.cox_seconds),
+                ("cox_iterations", r.cox_iterations as f64),
+                ("logrank_statistic", r.logrank_statistic),
+            ] {
+                extra.insert(k.to_string(), v);
+            }
+            for (i, c) in r.cox_coefficients.iter().enumerate() {
+                extra.insert(format!("cox_coefficient_{i}"), *c);
+            }
+            Ok(figures(args.target, tier, seconds, r.n as u64, extra))
+        }
         Target::Generate => {
             exp.generator.establishments = tier;
-            exp.generator.years = args.years;
+            exp.generator.years = years;
             let tmp = std::env::temp_dir().join(format!("engagement-bench-{}", std::process::id()));
             std::fs::create_dir_all(&tmp)?;
             let t = Instant::now();
@@ -85,19 +253,10 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
             let seconds = t.elapsed().as_secs_f64();
             std::fs::remove_dir_all(&tmp)?;
             let items = s.dataset.contracts.len() as u64;
-            let mut extra = std::collections::BTreeMap::new();
             extra.insert("simulation_seconds".into(), t_gen);
             extra.insert("persons".into(), s.dataset.persons.len() as f64);
             extra.insert("stoppages".into(), s.dataset.stoppages.len() as f64);
-            Ok(TierFigures {
-                target: args.target,
-                tier,
-                seconds,
-                peak_mib: peak_mib(),
-                items,
-                items_per_second: items as f64 / seconds,
-                extra,
-            })
+            Ok(figures(args.target, tier, seconds, items, extra))
         }
     }
 }
@@ -109,20 +268,32 @@ pub fn execute(args: BenchArgs, quiet: bool) -> anyhow::Result<()> {
     }
     let exe = std::env::current_exe()?;
     let mut all = Vec::new();
-    for &tier in &args.tiers {
+    let tiers = if args.tiers.is_empty() {
+        args.target.default_tiers()
+    } else {
+        args.tiers.clone()
+    };
+    let years = args.years.unwrap_or(args.target.default_years());
+    let (tier_unit, item_unit) = args.target.units();
+    for &tier in &tiers {
         let target = serde_json::to_value(args.target)?;
-        let out = std::process::Command::new(&exe)
-            .arg("bench")
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.arg("bench")
             .arg(target.as_str().unwrap_or("generate"))
             .args([
                 "--single",
                 &tier.to_string(),
                 "--years",
-                &args.years.to_string(),
+                &years.to_string(),
+                "--periods",
+                &args.periods.to_string(),
             ])
             .arg("--experiment")
-            .arg(&args.experiment)
-            .output()?;
+            .arg(&args.experiment);
+        if let Some(seed) = args.seed {
+            cmd.args(["--seed", &seed.to_string()]);
+        }
+        let out = cmd.output()?;
         if !out.status.success() {
             anyhow::bail!(
                 "tier {tier} failed: {}",
@@ -132,9 +303,24 @@ pub fn execute(args: BenchArgs, quiet: bool) -> anyhow::Result<()> {
         let f: TierFigures = serde_json::from_slice(&out.stdout)?;
         if !quiet {
             eprintln!(
-                "{:?} tier {:>8}: {:>8.2}s  peak {:>8.0} MiB  items {:>11}  {:>12.0} items/s",
+                "{:?} {:>8} {tier_unit}: {:>8.2}s  peak {:>8.0} MiB  {:>11} {item_unit}  {:>12.0} /s",
                 f.target, f.tier, f.seconds, f.peak_mib, f.items, f.items_per_second
             );
+            let extra: Vec<String> = f
+                .extra
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        if v.fract() == 0.0 {
+                            format!("{v}")
+                        } else {
+                            format!("{v:.4}")
+                        }
+                    )
+                })
+                .collect();
+            eprintln!("    {}", extra.join("  "));
         }
         all.push(f);
     }

@@ -121,9 +121,14 @@ impl FieldDef {
 /// The loaded norm tables.
 #[derive(Debug)]
 pub struct Norm {
-    blocks: HashMap<BlockId, BlockDef>,
     children: HashMap<BlockId, Vec<BlockId>>,
     fields: HashMap<RubricId, FieldDef>,
+    /// Dense lookup on the hot path: `slot[s * 100 + b]` (group 00 only) → block slot + 1.
+    slot: Vec<u16>,
+    /// `dense[(slot - 1) * 1000 + r]` → index + 1 into `field_list`.
+    dense: Vec<u16>,
+    field_list: Vec<FieldDef>,
+    block_list: Vec<BlockDef>,
 }
 
 fn parse_block(s: &str) -> Option<BlockId> {
@@ -190,15 +195,48 @@ impl Norm {
                 },
             );
         }
+        let mut slot = vec![0u16; 100 * 100];
+        let mut block_list: Vec<BlockDef> = blocks.values().cloned().collect();
+        block_list.sort_by_key(|b| b.id);
+        for (i, b) in block_list.iter().enumerate() {
+            let (s, g, bb) = (b.id.0 >> 16, (b.id.0 >> 8) & 0xff, b.id.0 & 0xff);
+            assert!(g == 0 && s < 100 && bb < 100, "norm block outside group 00");
+            slot[(s * 100 + bb) as usize] = i as u16 + 1;
+        }
+        let mut dense = vec![0u16; block_list.len() * 1000];
+        let mut field_list: Vec<(RubricId, FieldDef)> =
+            fields.iter().map(|(k, v)| (*k, v.clone())).collect();
+        field_list.sort_by_key(|f| f.0);
+        for (i, (rid, _)) in field_list.iter().enumerate() {
+            let (s, b) = (rid.block.0 >> 16, rid.block.0 & 0xff);
+            let sl = slot[(s * 100 + b) as usize];
+            if sl > 0 && rid.r < 1000 {
+                dense[(sl as usize - 1) * 1000 + rid.r as usize] = i as u16 + 1;
+            }
+        }
         Norm {
-            blocks,
             children,
             fields,
+            slot,
+            dense,
+            field_list: field_list.into_iter().map(|f| f.1).collect(),
+            block_list,
+        }
+    }
+
+    fn slot(&self, id: BlockId) -> Option<usize> {
+        let (s, g, b) = (id.0 >> 16, (id.0 >> 8) & 0xff, id.0 & 0xff);
+        if g != 0 || s >= 100 || b >= 100 {
+            return None;
+        }
+        match self.slot[(s * 100 + b) as usize] {
+            0 => None,
+            n => Some(n as usize - 1),
         }
     }
 
     pub fn block(&self, id: BlockId) -> Option<&BlockDef> {
-        self.blocks.get(&id)
+        self.slot(id).map(|i| &self.block_list[i])
     }
 
     /// Child blocks of `id`, in code order.
@@ -207,7 +245,11 @@ impl Norm {
     }
 
     pub fn field(&self, id: RubricId) -> Option<&FieldDef> {
-        self.fields.get(&id)
+        let sl = self.slot(id.block)?;
+        match self.dense.get(sl * 1000 + usize::from(id.r)) {
+            Some(&n) if n > 0 => Some(&self.field_list[n as usize - 1]),
+            _ => None,
+        }
     }
 
     pub fn n_fields(&self) -> usize {
@@ -282,6 +324,16 @@ mod tests {
         let f = n.field(blocks::FIN.rubric(2)).unwrap();
         assert_eq!(f.nature, FieldNature::Enumeration);
         assert!(f.has_code(b"031") && f.has_code(b"998") && !f.has_code(b"999x"));
+        for (rid, f) in &n.fields {
+            assert_eq!(
+                n.field(*rid).map(|g| &g.datatype),
+                Some(&f.datatype),
+                "{rid}"
+            );
+        }
+        assert!(n.field(BlockId::new(21, 0, 6).rubric(903)).is_none());
+        assert!(n.block(BlockId::new(10, 0, 95)).is_none());
+        assert!(n.block(BlockId::new(5, 51, 0)).is_none());
         let r = RubricId::parse(b"S21.G00.40.007").unwrap();
         assert_eq!(r.to_string(), "S21.G00.40.007");
         assert_eq!(RubricId::parse(b"S21.G00.40.07"), None);

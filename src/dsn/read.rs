@@ -121,7 +121,40 @@ pub(crate) struct Decl {
     pub commune_ext: Option<String>,
     pub creation_ext: Option<Date>,
     pub zone_ext: Option<String>,
-    pub persons: Vec<PersonFacts>,
+    pub persons: Box<[PFact]>,
+    pub contracts: Box<[CFact]>,
+    /// Block 41 nature changes: (contract index, date, former nature).
+    pub changes: Box<[(u32, Date, u8)]>,
+    /// Block 60 stoppages: (contract index, facts).
+    pub stoppages: Box<[(u32, StopFacts)]>,
+}
+
+/// A person as declared in one declaration (compact: kept until replacements are known).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PFact {
+    pub id: u64,
+    pub sex: u8,
+    pub birth: Date,
+}
+
+/// A contract as declared in one declaration (compact).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CFact {
+    /// `contract_id` of (SIRET, person, 40.009, 40.001).
+    pub cid: u64,
+    /// Index into the declaration's persons.
+    pub person: u32,
+    pub start: Date,
+    pub planned_end: Option<Date>,
+    /// Block 62: (end date, reason).
+    pub end: Option<(Date, u16)>,
+    pub pcs: Option<Pcs>,
+    pub nature: u8,
+    pub scheme: Option<u8>,
+    pub iae: Option<u8>,
+    pub working_time: Option<u8>,
+    pub cdd_reason: Option<u8>,
+    pub boeth: Option<u8>,
 }
 
 /// Counters of one file, merged into the report.
@@ -971,9 +1004,11 @@ impl<'a> Parser<'a> {
             });
             return Ok(());
         }
-        let siret = d.siren.unwrap_or(0) * 100_000 + d.nic.unwrap_or(0);
+        // Checked: header values are extracted even from a rejected envoi header.
+        let siret_of = |s: u64, n: u64| s.checked_mul(100_000).and_then(|x| x.checked_add(n));
+        let siret = siret_of(d.siren.unwrap_or(0), d.nic.unwrap_or(0)).unwrap_or(0);
         let emitter_name = match (envoi.emitter_siren, envoi.emitter_nic) {
-            (Some(s), Some(n)) if s * 100_000 + n == siret => envoi.emitter_name.clone(),
+            (Some(s), Some(n)) if siret_of(s, n) == Some(siret) => envoi.emitter_name.clone(),
             _ => None,
         };
         let month = d
@@ -981,6 +1016,51 @@ impl<'a> Parser<'a> {
             .or(d.constitution)
             .map(Date::first_of_month)
             .unwrap_or(Date(0));
+        let mut persons = Vec::with_capacity(d.persons.len());
+        let mut contracts = Vec::new();
+        let mut changes = Vec::new();
+        let mut stoppages = Vec::new();
+        for p in d.persons {
+            let Some(id) = p.id.or(p.ntt_id) else {
+                continue;
+            };
+            let sex = match p.sex_declared {
+                Some(s @ 1..=2) => s,
+                _ => p.sex_nir.unwrap_or(0),
+            };
+            let pi = persons.len() as u32;
+            persons.push(PFact {
+                id,
+                sex,
+                birth: p.birth.unwrap_or(Date(0)),
+            });
+            for c in p.contracts {
+                let Some(start) = c.start else { continue };
+                let ci = contracts.len() as u32;
+                for (date, old) in c.changes {
+                    if let (Some(date), Some(old)) = (date, old) {
+                        changes.push((ci, date, old));
+                    }
+                }
+                for st in c.stoppages {
+                    stoppages.push((ci, st));
+                }
+                contracts.push(CFact {
+                    cid: super::pseudo::contract_id(siret, id, &c.number, start),
+                    person: pi,
+                    start,
+                    planned_end: c.planned_end,
+                    end: c.end.and_then(|(date, reason)| date.map(|dt| (dt, reason))),
+                    pcs: c.pcs,
+                    nature: c.nature,
+                    scheme: c.scheme,
+                    iae: c.iae,
+                    working_time: c.working_time,
+                    cdd_reason: c.cdd_reason,
+                    boeth: c.boeth,
+                });
+            }
+        }
         self.out.decls.push(Decl {
             order: (
                 d.constitution.map_or(i32::MIN, |c| c.0),
@@ -998,7 +1078,10 @@ impl<'a> Parser<'a> {
             commune_ext: d.commune_ext,
             creation_ext: d.creation_ext,
             zone_ext: d.zone_ext,
-            persons: d.persons,
+            persons: persons.into_boxed_slice(),
+            contracts: contracts.into_boxed_slice(),
+            changes: changes.into_boxed_slice(),
+            stoppages: stoppages.into_boxed_slice(),
         });
         Ok(())
     }

@@ -13,7 +13,7 @@
 //!    the latest return date 60.010, else the latest planned end 60.003.
 //! 4. Person histories come from [`crate::history::derive_history`], as in the generator.
 
-use super::pseudo::{contract_id, PseudoKey};
+use super::pseudo::PseudoKey;
 use super::read::{Decl, FileOutcome, Ingest};
 use super::report::IngestReport;
 use crate::date::Date;
@@ -129,10 +129,7 @@ pub(crate) fn assemble(outcomes: Vec<FileOutcome>, files: u64, key: &PseudoKey) 
         let person = if d.nature == 1 {
             0
         } else {
-            d.persons
-                .first()
-                .and_then(|p| p.id.or(p.ntt_id))
-                .unwrap_or(0)
+            d.persons.first().map_or(0, |p| p.id)
         };
         let g = groups
             .entry((d.siret, d.nature, d.month, d.fraction, person))
@@ -160,7 +157,7 @@ pub(crate) fn assemble(outcomes: Vec<FileOutcome>, files: u64, key: &PseudoKey) 
     // 2. Apply in chronological order.
     let mut ests: BTreeMap<u64, EstAcc> = BTreeMap::new();
     let mut persons: HashMap<u64, Person> = HashMap::new();
-    let mut contracts: HashMap<(u64, u64, String, Date), ContractAcc> = HashMap::new();
+    let mut contracts: HashMap<u64, ContractAcc> = HashMap::new();
     // (contract, first day off, reason) → (person, siret, end, end is a return date).
     type StopAcc = (u64, u64, Option<Date>, bool);
     let mut stops: HashMap<(u64, Date, u8), StopAcc> = HashMap::new();
@@ -181,73 +178,69 @@ pub(crate) fn assemble(outcomes: Vec<FileOutcome>, files: u64, key: &PseudoKey) 
         e.creation = d.creation_ext.or(e.creation);
         e.zone = d.zone_ext.clone().or(e.zone.take());
         e.first_month = Some(e.first_month.map_or(d.month, |f| f.min(d.month)));
-        for p in &d.persons {
-            let Some(pid) = p.id.or(p.ntt_id) else {
-                continue;
-            };
-            let sex = match p.sex_declared {
-                Some(s @ 1..=2) => s,
-                _ => p.sex_nir.unwrap_or(0),
-            };
-            let birth = p.birth.unwrap_or(Date(0));
+        for p in d.persons.iter() {
             persons.insert(
-                pid,
+                p.id,
                 Person {
-                    person_id: pid,
-                    sex,
-                    birth_date: birth,
+                    person_id: p.id,
+                    sex: p.sex,
+                    birth_date: p.birth,
                     boeth: false,
                 },
             );
-            for c in &p.contracts {
-                let Some(start) = c.start else { continue };
-                let k = (d.siret, pid, c.number.clone(), start);
-                let a = contracts.entry(k).or_insert_with(|| ContractAcc {
-                    siret: d.siret,
-                    person: pid,
-                    start,
-                    nature: c.nature,
-                    scheme: scheme::NONE,
-                    iae: None,
-                    working_time: working_time::FULL_TIME,
-                    pcs: Pcs(*b"0000"),
-                    planned_end: None,
-                    cdd_reason: None,
-                    boeth: None,
-                    changes: BTreeMap::new(),
-                    end: None,
-                });
-                a.nature = c.nature;
-                a.scheme = c.scheme.unwrap_or(a.scheme);
-                a.working_time = c.working_time.unwrap_or(a.working_time);
-                a.pcs = c.pcs.unwrap_or(a.pcs);
-                a.iae = c.iae.or(a.iae);
-                a.planned_end = c.planned_end.or(a.planned_end);
-                a.cdd_reason = c.cdd_reason.or(a.cdd_reason);
-                a.boeth = c.boeth.or(a.boeth);
-                for &(date, old) in &c.changes {
-                    if let (Some(date), Some(old)) = (date, old) {
-                        a.changes.entry(date).or_insert(old);
-                    }
+        }
+        for c in d.contracts.iter() {
+            let pid = d.persons.get(c.person as usize).map_or(0, |p| p.id);
+            let a = contracts.entry(c.cid).or_insert_with(|| ContractAcc {
+                siret: d.siret,
+                person: pid,
+                start: c.start,
+                nature: c.nature,
+                scheme: scheme::NONE,
+                iae: None,
+                working_time: working_time::FULL_TIME,
+                pcs: Pcs(*b"0000"),
+                planned_end: None,
+                cdd_reason: None,
+                boeth: None,
+                changes: BTreeMap::new(),
+                end: None,
+            });
+            a.nature = c.nature;
+            a.scheme = c.scheme.unwrap_or(a.scheme);
+            a.working_time = c.working_time.unwrap_or(a.working_time);
+            a.pcs = c.pcs.unwrap_or(a.pcs);
+            a.iae = c.iae.or(a.iae);
+            a.planned_end = c.planned_end.or(a.planned_end);
+            a.cdd_reason = c.cdd_reason.or(a.cdd_reason);
+            a.boeth = c.boeth.or(a.boeth);
+            if let Some((date, reason)) = c.end {
+                a.end = end_reason::is_real_exit(reason).then_some((date, reason));
+            }
+        }
+        for &(ci, date, old) in d.changes.iter() {
+            if let Some(c) = d.contracts.get(ci as usize) {
+                if let Some(a) = contracts.get_mut(&c.cid) {
+                    a.changes.entry(date).or_insert(old);
                 }
-                if let Some((Some(date), reason)) = c.end {
-                    a.end = end_reason::is_real_exit(reason).then_some((date, reason));
+            }
+        }
+        for (ci, s) in d.stoppages.iter() {
+            let Some(c) = d.contracts.get(*ci as usize) else {
+                continue;
+            };
+            let Some(lw) = s.last_worked else { continue };
+            let pid = d.persons.get(c.person as usize).map_or(0, |p| p.id);
+            let st = stops
+                .entry((c.cid, lw.add_days(1), s.reason))
+                .or_insert((pid, d.siret, None, false));
+            match (s.resumed, s.planned_end) {
+                (Some(r), _) => {
+                    st.2 = Some(r);
+                    st.3 = true;
                 }
-                let cid = contract_id(d.siret, pid, &c.number, start);
-                for s in &c.stoppages {
-                    let Some(lw) = s.last_worked else { continue };
-                    let st = stops
-                        .entry((cid, lw.add_days(1), s.reason))
-                        .or_insert((pid, d.siret, None, false));
-                    match (s.resumed, s.planned_end) {
-                        (Some(r), _) => {
-                            st.2 = Some(r);
-                            st.3 = true;
-                        }
-                        (None, Some(p)) if !st.3 => st.2 = Some(p),
-                        _ => {}
-                    }
-                }
+                (None, Some(p)) if !st.3 => st.2 = Some(p),
+                _ => {}
             }
         }
     }
@@ -282,7 +275,7 @@ pub(crate) fn assemble(outcomes: Vec<FileOutcome>, files: u64, key: &PseudoKey) 
         .collect();
     let mut contract_rows: Vec<Contract> = contracts
         .into_iter()
-        .map(|((_, _, number, _), a)| {
+        .map(|(cid, a)| {
             let hire_nature = a.changes.values().next().copied().unwrap_or(a.nature);
             let converted = if nature::is_cdi(a.nature) {
                 a.changes
@@ -293,7 +286,7 @@ pub(crate) fn assemble(outcomes: Vec<FileOutcome>, files: u64, key: &PseudoKey) 
                 None
             };
             Contract {
-                contract_id: contract_id(a.siret, a.person, &number, a.start),
+                contract_id: cid,
                 person_id: a.person,
                 siret: a.siret,
                 start: a.start,

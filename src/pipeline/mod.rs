@@ -10,6 +10,7 @@ use crate::config::Experiment;
 use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
+pub mod retention;
 pub mod sections;
 
 use crate::report::RunResults;
@@ -168,6 +169,50 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         total_seconds: 0.0,
     };
 
+    let retention_out = timer.stage("retention", || {
+        retention::retention_stage(&exp, &reference, &synthetic, &scores, lang)
+    })?;
+    // What exposed employers received: their sheet at the baseline period (three examples,
+    // labelled by sector, size and zone, never by name), and the counsellors' page.
+    let (sheet_files, counsellor_html) = timer.stage("sheets", || -> anyhow::Result<_> {
+        let mut exposed: Vec<u64> = exposure
+            .assignments
+            .iter()
+            .filter(|a| a.exposed_from.is_some())
+            .map(|a| a.siret)
+            .collect();
+        exposed.sort_unstable();
+        let sheets: Vec<_> = exposed
+            .iter()
+            .filter_map(|&s| {
+                crate::report::from_score::feedback_data(
+                    &scores,
+                    &reference,
+                    s,
+                    Some(&exposure.baseline_period),
+                    lang,
+                )
+                .ok()
+            })
+            .take(3)
+            .collect();
+        let rows = crate::score::list::build_list(
+            &scores,
+            &reference,
+            &crate::score::list::ListQuery {
+                lang,
+                ..Default::default()
+            },
+        )?;
+        let page_rows =
+            crate::report::from_score::counsellor_rows(&scores, &reference, &rows, None, lang)?;
+        Ok((
+            crate::report::feedback::example_sheet_files(&sheets, lang),
+            crate::report::counsellor_page(&page_rows, lang),
+        ))
+    })?;
+    let mut exposure_section = sections::exposure_section(&exposure, None, lang);
+    exposure_section.example_sheets = sheet_files.1;
     let results = RunResults {
         schema_version: crate::report::RESULTS_SCHEMA_VERSION,
         manifest: Some(sections::manifest_section(&manifest, &run_id)),
@@ -177,13 +222,21 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             &calibration,
             lang,
         )),
-        score: None,
-        exposure: Some(sections::exposure_section(&exposure, None, lang)),
-        retention: None,
+        score: Some(crate::report::from_score::score_section(
+            &scores, &reference, 3, lang,
+        )),
+        exposure: Some(exposure_section),
+        retention: Some(retention_out.section),
         methods: Some(sections::methods_section(Some(&exposure), lang)),
     };
     timer.stage("report", || -> anyhow::Result<()> {
-        for (path, bytes) in crate::report::render_run_files(&results, lang)? {
+        let mut files = crate::report::render_run_files(&results, lang)?;
+        files.extend(sheet_files.0);
+        files.push((
+            PathBuf::from("counsellors.html"),
+            counsellor_html.into_bytes(),
+        ));
+        for (path, bytes) in files {
             let p = out.path().join(&path);
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent)?;

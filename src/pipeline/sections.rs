@@ -232,7 +232,12 @@ pub fn exposure_section(
         trajectories: groups
             .into_iter()
             .map(|(g, points)| r::Trajectory {
-                group: g.to_string(),
+                group: match (g, lang) {
+                    ("exposed", Lang::Fr) => "exposés".to_string(),
+                    ("comparison", Lang::Fr) => "comparables non exposés".to_string(),
+                    ("comparison", Lang::En) => "comparison (not exposed)".to_string(),
+                    _ => g.to_string(),
+                },
                 points,
             })
             .collect(),

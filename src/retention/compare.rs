@@ -266,18 +266,26 @@ pub fn ipw_difference(
     let n = table.len();
     let all: Vec<usize> = (0..n).collect();
     let (beta, point, w) = ipw_point(table, &all, treated, horizons, opts.trim)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    // Replicates run in parallel, each from its own seeded stream, and are collected in
+    // replicate order: the result does not depend on the thread count.
+    use rayon::prelude::*;
+    let draws: Vec<Option<Vec<(f64, f64)>>> = (0..opts.bootstrap)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                opts.seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+            // a replicate without both groups or with separation is skipped
+            ipw_point(table, &rows, treated, horizons, opts.trim)
+                .ok()
+                .map(|(_, s, _)| s)
+        })
+        .collect();
     let mut reps: Vec<Vec<f64>> = vec![Vec::new(); horizons.len()];
-    let mut rows = vec![0usize; n];
-    for _ in 0..opts.bootstrap {
-        for r in rows.iter_mut() {
-            *r = rng.random_range(0..n);
-        }
-        // a replicate without both groups or with separation is skipped
-        if let Ok((_, s, _)) = ipw_point(table, &rows, treated, horizons, opts.trim) {
-            for (k, (a, b)) in s.iter().enumerate() {
-                reps[k].push(a - b);
-            }
+    for s in draws.into_iter().flatten() {
+        for (k, (a, b)) in s.iter().enumerate() {
+            reps[k].push(a - b);
         }
     }
     let horizons_out = horizons

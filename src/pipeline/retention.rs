@@ -1,0 +1,552 @@
+//! The retention stage of `engagement run` (issue #6): placement employers from the generator
+//! truth and the scores, the simulated cohort under each orientation policy, the estimators,
+//! and their conversion into the report's [`RetentionSection`].
+//!
+//! **Employers.** Every establishment scored in the last period ending before
+//! `[retention] cohort_start` (the label counsellors would see when the cohort starts) is an
+//! employer: label level at that period, zone, NAF section, vacancies ∝ its mean headcount in
+//! that period (floored at [`MIN_VACANCIES`]), and its latent traits (inclusiveness,
+//! separation multiplier) from the generator truth, which the estimators never see.
+//!
+//! **Policies.** The cohort is simulated under the status quo and label priority, plus the
+//! randomised encouragement when it is the experiment's policy, all with the same seed
+//! ([`sim::stream_seed`]): common random numbers, so policy curves differ only through
+//! orientation. [`RetentionStudy::run`] runs on the experiment's own policy.
+//!
+//! **Real-data part.** On the dataset itself, hires flagged as coming from IAE or long
+//! unemployment ([`hires::flagged_hires`]) are compared by the label of the hiring
+//! establishment at hire (the last period ending before the hire). Its naive and IPW
+//! differences go into `risk_differences` (no truth: these are observational estimates on the
+//! dataset, not the simulated cohort), its full result into [`RetentionStageOutput`].
+//!
+//! Only aggregates leave this module: the person-level simulated table is never written.
+
+use crate::config::{Experiment, Lang};
+use crate::reference::Reference;
+use crate::report::results::{
+    CohortRow, CoxTable, CoxTerm, HorizonRow, KmCurve, KmPoint, RetentionSection,
+    RiskDifferenceRow, TestResult,
+};
+use crate::retention::hires::{self, HireSelection};
+use crate::retention::km::{KaplanMeier, KmRow};
+use crate::retention::sim::{
+    self, Cohort, PlacementEmployer, RetentionStudy, SimError, SimOutput, LABELLED, OTHER,
+};
+use crate::retention::{
+    estimate_retention, PersonTable, Policy, RetentionError, RetentionOptions, RetentionResult,
+};
+use crate::score::ScoreOutput;
+use crate::synth::Synthetic;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Smallest orientation weight of an employer (a scored establishment whose mean headcount
+/// in the period is 0 still hires a little).
+pub const MIN_VACANCIES: f64 = 0.1;
+
+/// Most points kept per Kaplan–Meier curve in the report (plus the horizon rows).
+pub const MAX_CURVE_POINTS: usize = 150;
+
+/// Whole months since the previous contract that count as long unemployment for the
+/// flagged hires on the dataset (the long-term unemployment threshold, calibration E1).
+pub const LONG_UNEMPLOYMENT_MONTHS: u16 = 12;
+
+/// Why the retention stage could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionStageError {
+    #[error("no scored period ends before retention.cohort_start ({0}): no label to orient by")]
+    NoBaseline(String),
+    #[error("no establishment is scored in period {0}: no employer to orient job seekers to")]
+    NoEmployers(String),
+    #[error("retention simulation: {0}")]
+    Sim(#[from] SimError),
+    #[error("retention estimators: {0}")]
+    Estimate(#[from] RetentionError),
+}
+
+/// Retention of flagged hires on the dataset, by label of the hiring establishment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlaggedHiresResult {
+    /// Selection counts.
+    pub selection: HireSelection,
+    /// Kaplan–Meier, log-rank, Cox and differences (group `labelled` vs `other`).
+    pub result: RetentionResult,
+}
+
+/// Everything the retention stage produces (aggregates only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetentionStageOutput {
+    /// The report section.
+    pub section: RetentionSection,
+    /// The full study on the experiment's policy (estimates vs truth, Cox, ITT/Wald,
+    /// return to employment).
+    pub study: RetentionStudy,
+    /// Score period whose labels orient the cohort.
+    pub baseline_period: String,
+    /// Placement employers.
+    pub employers: usize,
+    /// Of which labelled (level ≥ 1).
+    pub labelled_employers: usize,
+    /// Flagged hires on the dataset (`None`: see `notes`).
+    pub flagged_hires: Option<FlaggedHiresResult>,
+    /// Parts skipped or undefined, and the estimators' warnings.
+    pub notes: Vec<String>,
+}
+
+fn policy_name(p: &str, lang: Lang) -> String {
+    match (p, lang) {
+        ("status_quo", Lang::Fr) => "statu quo",
+        ("status_quo", Lang::En) => "status quo",
+        ("label_priority", Lang::Fr) => "priorité au label",
+        ("label_priority", Lang::En) => "label priority",
+        ("encouragement", Lang::Fr) => "incitation randomisée",
+        ("encouragement", Lang::En) => "randomised encouragement",
+        (other, _) => other,
+    }
+    .to_string()
+}
+
+fn group_name(g: &str, lang: Lang) -> String {
+    match (g, lang) {
+        (LABELLED, Lang::Fr) => "employeurs labellisés",
+        (LABELLED, Lang::En) => "labelled employers",
+        (OTHER, Lang::Fr) => "autres employeurs",
+        (OTHER, Lang::En) => "other employers",
+        (other, _) => other,
+    }
+    .to_string()
+}
+
+fn cohort_name(c: Cohort, lang: Lang) -> &'static str {
+    match (c, lang) {
+        (Cohort::IaeExit, Lang::Fr) => "sorties d'IAE",
+        (Cohort::IaeExit, Lang::En) => "IAE exits",
+        (Cohort::LongTermUnemployed, Lang::Fr) => "chômeurs de longue durée",
+        (Cohort::LongTermUnemployed, Lang::En) => "long-term unemployed",
+        (Cohort::YoungUnqualified, Lang::Fr) => "moins de 26 ans sans qualification",
+        (Cohort::YoungUnqualified, Lang::En) => "under 26 without qualification",
+    }
+}
+
+/// Builds the placement employers (see the module docs); also returns the period label.
+pub fn placement_employers(
+    exp: &Experiment,
+    reference: &Reference,
+    synthetic: &Synthetic,
+    scores: &ScoreOutput,
+) -> Result<(Vec<PlacementEmployer>, String), RetentionStageError> {
+    let start = exp.retention.cohort_start;
+    let period = scores
+        .periods()
+        .iter()
+        .filter(|p| p.end < start)
+        .max_by_key(|p| p.index)
+        .ok_or_else(|| RetentionStageError::NoBaseline(start.to_string()))?;
+    let truth: HashMap<u64, &crate::synth::EstablishmentTruth> =
+        synthetic.truth.iter().map(|t| (t.siret, t)).collect();
+    let rows = &scores.indicators.rows;
+    let mut employers = Vec::new();
+    for s in scores.scores.iter().filter(|s| s.period == period.index) {
+        let (Some(level), Some(t), Some(info)) =
+            (s.label, truth.get(&s.siret), scores.establishment(s.siret))
+        else {
+            continue;
+        };
+        let headcount = rows
+            .binary_search_by_key(&(s.siret, s.period), |r| (r.siret, r.period))
+            .map_or(0.0, |i| rows[i].headcount);
+        employers.push(PlacementEmployer {
+            siret: s.siret,
+            zone: info.zone.clone(),
+            sector: reference
+                .naf_section(&info.naf)
+                .map_or_else(|| info.section.clone(), str::to_string),
+            labelled: level >= 1,
+            label_level: level,
+            true_inclusiveness: t.inclusiveness,
+            true_separation_multiplier: t.separation_multiplier,
+            vacancies: headcount.max(MIN_VACANCIES),
+        });
+    }
+    if employers.is_empty() {
+        return Err(RetentionStageError::NoEmployers(period.label.clone()));
+    }
+    employers.sort_by_key(|e| e.siret);
+    Ok((employers, period.label.clone()))
+}
+
+/// Keeps at most [`MAX_CURVE_POINTS`] evenly spaced rows, plus the first, the last and the
+/// rows at the horizons.
+fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
+    let step = rows.len().div_ceil(MAX_CURVE_POINTS).max(1);
+    rows.iter()
+        .enumerate()
+        .filter(|(i, r)| i % step == 0 || *i + 1 == rows.len() || horizons.contains(&r.t))
+        .map(|(_, r)| KmPoint {
+            t: r.t,
+            survival: r.survival,
+            ci_lower: r.ci_lower,
+            ci_upper: r.ci_upper,
+            at_risk: r.at_risk.round().max(0.0) as u64,
+        })
+        .collect()
+}
+
+/// Duration, event and group columns of a table, without covariates (no IPW, cheap Cox).
+fn groups_only(t: &PersonTable) -> Result<PersonTable, RetentionError> {
+    PersonTable::new(
+        t.duration().to_vec(),
+        t.event().to_vec(),
+        t.group().to_vec(),
+    )
+}
+
+/// Label (level ≥ 1) of each establishment at a date: the last scored period ending before it.
+fn label_lookup(scores: &ScoreOutput) -> impl Fn(u64, crate::date::Date) -> Option<bool> + '_ {
+    let mut by: HashMap<u64, Vec<(crate::date::Date, Option<u8>)>> = HashMap::new();
+    let periods = scores.periods();
+    for s in &scores.scores {
+        if let Some(p) = periods.get(s.period as usize) {
+            by.entry(s.siret).or_default().push((p.end, s.label));
+        }
+    }
+    for v in by.values_mut() {
+        v.sort_by_key(|x| x.0);
+    }
+    move |siret, date| {
+        let v = by.get(&siret)?;
+        let k = v.partition_point(|x| x.0 < date);
+        k.checked_sub(1).and_then(|k| v[k].1).map(|l| l >= 1)
+    }
+}
+
+/// Runs the retention stage (see the module docs).
+///
+/// # Errors
+/// No scored period before the cohort start, no employer, or an estimator error on the
+/// simulated cohort (e.g. no hire observed).
+pub fn retention_stage(
+    exp: &Experiment,
+    reference: &Reference,
+    synthetic: &Synthetic,
+    scores: &ScoreOutput,
+    lang: Lang,
+) -> Result<RetentionStageOutput, RetentionStageError> {
+    let design = &exp.retention;
+    let seed = sim::stream_seed(exp.seed);
+    let z = crate::retention::critical_value(0.95);
+    let horizons = design.horizons.clone();
+    let (employers, baseline_period) = placement_employers(exp, reference, synthetic, scores)?;
+    let mut notes = Vec::new();
+
+    // Every policy with the same seed: common random numbers.
+    let mut policies = vec![Policy::StatusQuo, Policy::LabelPriority];
+    if design.policy == Policy::Encouragement {
+        policies.push(Policy::Encouragement);
+    }
+    let mut sims: Vec<(Policy, SimOutput)> = Vec::new();
+    for p in policies {
+        let mut d = design.clone();
+        d.policy = p;
+        sims.push((p, sim::simulate(&employers, &d, seed)?));
+    }
+    let own = sims
+        .iter()
+        .find(|(p, _)| *p == design.policy)
+        .map(|(_, s)| s)
+        .ok_or(RetentionStageError::Sim(SimError::NoEmployers))?;
+    let study = RetentionStudy::run(own, design, seed)?;
+    notes.extend(study.warnings.iter().cloned());
+
+    // Curves by employer group on the experiment's policy.
+    let hires = sim::hires_table(&own.persons)?;
+    let opts = RetentionOptions {
+        horizons: horizons.clone(),
+        reference: hires
+            .group_levels()
+            .contains(&OTHER.to_string())
+            .then(|| OTHER.to_string()),
+        ..Default::default()
+    };
+    let by_group = estimate_retention(&groups_only(&hires)?, &opts)?;
+    let km_by_group = by_group
+        .km
+        .iter()
+        .map(|(g, rows)| KmCurve {
+            group: group_name(g, lang),
+            points: thin(rows, &horizons),
+        })
+        .collect();
+
+    // Curves and horizon rows by policy, with the truth.
+    let mut km_by_policy = Vec::new();
+    let mut by_policy = Vec::new();
+    for (p, s) in &sims {
+        let t = sim::hires_table(&s.persons)?;
+        let curve = KaplanMeier::fit(t.duration(), t.event(), None, None);
+        let name = policy_name(p.name(), lang);
+        km_by_policy.push(KmCurve {
+            group: name.clone(),
+            points: thin(&curve.rows(&horizons, z), &horizons),
+        });
+        let truth = s.policies.iter().find(|x| x.policy == p.name());
+        for &h in &horizons {
+            let r = curve.row_at(h, z);
+            by_policy.push(HorizonRow {
+                group: name.clone(),
+                horizon_days: h as u32,
+                survival: r.survival,
+                ci_lower: r.ci_lower,
+                ci_upper: r.ci_upper,
+                truth: truth.and_then(|x| x.retention.get(&format!("{h}")).copied()),
+            });
+        }
+    }
+
+    let cohorts = [
+        Cohort::IaeExit,
+        Cohort::LongTermUnemployed,
+        Cohort::YoungUnqualified,
+    ]
+    .into_iter()
+    .filter_map(|c| {
+        let n = own.persons.iter().filter(|p| p.cohort == c).count() as u64;
+        (n > 0).then(|| CohortRow {
+            name: cohort_name(c, lang).to_string(),
+            n,
+            n_hired: own
+                .persons
+                .iter()
+                .filter(|p| p.cohort == c && p.hired)
+                .count() as u64,
+        })
+    })
+    .collect();
+
+    // Risk differences: naive and IPW against the truth, then ITT and Wald.
+    let labelled_vs_other = match lang {
+        Lang::Fr => "labellisés − autres",
+        Lang::En => "labelled − other",
+    };
+    let mut risk_differences = Vec::new();
+    for e in &study.labelled_effect {
+        risk_differences.push(RiskDifferenceRow {
+            comparison: labelled_vs_other.to_string(),
+            method: "naive".into(),
+            horizon_days: e.t as u32,
+            difference: e.naive.difference,
+            se: e.naive.se,
+            ci_lower: e.naive.ci_lower,
+            ci_upper: e.naive.ci_upper,
+            truth: Some(e.truth),
+        });
+        match e.adjusted {
+            Some(a) if a.se.is_finite() => risk_differences.push(RiskDifferenceRow {
+                comparison: labelled_vs_other.to_string(),
+                method: "ipw".into(),
+                horizon_days: e.t as u32,
+                difference: a.estimate,
+                se: a.se,
+                ci_lower: a.ci_lower,
+                ci_upper: a.ci_upper,
+                truth: Some(e.truth),
+            }),
+            Some(a) => notes.push(format!(
+                "t = {}: IPW difference {:.4} has no standard error (retention.ipw_bootstrap < 2); left out of the report table",
+                e.t, a.estimate
+            )),
+            None => notes.push(format!("t = {}: no IPW-adjusted difference", e.t)),
+        }
+    }
+    // Outcome of ITT and Wald: hired within a year and still in that job at the horizon,
+    // over the whole cohort (not only hires), per the encouragement design.
+    let (itt_label, wald_label) = match lang {
+        Lang::Fr => (
+            "conseillers incités − non incités : embauché et toujours en poste",
+            "placement labellisé (instrument : incitation) : embauché et toujours en poste",
+        ),
+        Lang::En => (
+            "encouraged − not encouraged counsellors: hired and still in the job",
+            "labelled placement (instrument: encouragement): hired and still in the job",
+        ),
+    };
+    for e in &study.encouragement {
+        let t = e.t as u32;
+        let row =
+            |method: &str, x: &crate::retention::compare::Estimate, truth| RiskDifferenceRow {
+                comparison: if method == "itt" {
+                    itt_label
+                } else {
+                    wald_label
+                }
+                .to_string(),
+                method: method.into(),
+                horizon_days: t,
+                difference: x.estimate,
+                se: x.se,
+                ci_lower: x.ci_lower,
+                ci_upper: x.ci_upper,
+                truth,
+            };
+        risk_differences.push(row("itt", &e.estimate.itt, Some(e.true_itt)));
+        if e.estimate.wald.estimate.is_finite() && e.estimate.wald.se.is_finite() {
+            risk_differences.push(row("wald_iv", &e.estimate.wald, e.true_wald));
+        } else {
+            notes.push(format!(
+                "t = {t}: Wald estimate undefined (weak first stage)"
+            ));
+        }
+    }
+
+    // On the dataset itself: flagged hires by label at hire.
+    let flagged_hires = match hires::flagged_hires(
+        &synthetic.dataset,
+        label_lookup(scores),
+        LONG_UNEMPLOYMENT_MONTHS,
+    ) {
+        Ok((table, selection)) => {
+            let opts = RetentionOptions {
+                horizons: horizons.clone(),
+                reference: table
+                    .group_levels()
+                    .contains(&OTHER.to_string())
+                    .then(|| OTHER.to_string()),
+                ipw: crate::retention::compare::IpwOptions {
+                    bootstrap: design.ipw_bootstrap,
+                    seed,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            match estimate_retention(&table, &opts) {
+                Ok(result) => Some(FlaggedHiresResult { selection, result }),
+                Err(e) => {
+                    notes.push(format!("flagged hires on the dataset: {e}"));
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            notes.push(format!("flagged hires on the dataset: {e}"));
+            None
+        }
+    };
+    if let Some(f) = &flagged_hires {
+        let comparison = match lang {
+            Lang::Fr => "embauches DSN signalées (IAE, chômage long) : labellisés − autres",
+            Lang::En => "flagged DSN hires (IAE, long unemployment): labelled − other",
+        };
+        for d in f
+            .result
+            .risk_difference
+            .iter()
+            .filter(|d| d.group == LABELLED)
+        {
+            risk_differences.push(RiskDifferenceRow {
+                comparison: comparison.to_string(),
+                method: "naive".into(),
+                horizon_days: d.t as u32,
+                difference: d.difference,
+                se: d.se,
+                ci_lower: d.ci_lower,
+                ci_upper: d.ci_upper,
+                truth: None,
+            });
+        }
+        let ipw = f.result.adjusted.iter().flat_map(|a| &a.horizons);
+        for a in ipw.filter(|a| a.difference.se.is_finite()) {
+            risk_differences.push(RiskDifferenceRow {
+                comparison: comparison.to_string(),
+                method: "ipw".into(),
+                horizon_days: a.t as u32,
+                difference: a.difference.estimate,
+                se: a.difference.se,
+                ci_lower: a.difference.ci_lower,
+                ci_upper: a.difference.ci_upper,
+                truth: None,
+            });
+        }
+        notes.extend(
+            f.result
+                .warnings
+                .iter()
+                .map(|w| format!("flagged hires on the dataset: {w}")),
+        );
+    }
+
+    let logrank = by_group.logrank.as_ref().map(|l| TestResult {
+        statistic: l.statistic,
+        df: l.df as f64,
+        p_value: l.p_value,
+    });
+    let cox = study.cox.as_ref().map(|c| CoxTable {
+        ties: serde_json::to_value(c.ties)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        n: c.n as u64,
+        events: c.n_events as u64,
+        terms: c
+            .terms
+            .iter()
+            .map(|t| CoxTerm {
+                name: t.name.clone(),
+                coef: t.coef,
+                se: t.se,
+                hazard_ratio: t.hazard_ratio,
+                ci_lower: t.ci_lower,
+                ci_upper: t.ci_upper,
+                p_value: t.p_value,
+            })
+            .collect(),
+    });
+    let labelled_employers = employers.iter().filter(|e| e.labelled).count();
+    let section = RetentionSection {
+        cohorts,
+        km_by_group,
+        km_by_policy,
+        by_policy,
+        risk_differences,
+        logrank,
+        cox,
+    };
+    Ok(RetentionStageOutput {
+        section,
+        study,
+        baseline_period,
+        employers: employers.len(),
+        labelled_employers,
+        flagged_hires,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thin_keeps_horizons_ends_and_bounds_the_size() {
+        let rows: Vec<KmRow> = (0..1000)
+            .map(|i| KmRow {
+                t: f64::from(i),
+                survival: 1.0 - f64::from(i) / 1000.0,
+                ci_lower: 0.0,
+                ci_upper: 1.0,
+                ci_log_lower: 0.0,
+                ci_log_upper: 1.0,
+                at_risk: f64::from(1000 - i),
+                events: 1.0,
+                censored: 0.0,
+                std_error: 0.0,
+            })
+            .collect();
+        let p = thin(&rows, &[182.0, 365.0]);
+        assert!(p.len() <= MAX_CURVE_POINTS + 3, "{}", p.len());
+        for t in [0.0, 182.0, 365.0, 999.0] {
+            assert!(p.iter().any(|x| x.t == t), "missing t = {t}");
+        }
+        assert!(p.windows(2).all(|w| w[0].t < w[1].t));
+        assert_eq!(thin(&rows[..10], &[]).len(), 10);
+    }
+}
