@@ -389,7 +389,8 @@ fn section_label(reference: &Reference, code: &str) -> String {
 /// criteria and weights, peer-group rules, level rules, the score distribution, labels by
 /// NAF section and zone (margins over all scored establishments, hidden where the score
 /// stage's secondary suppression hides them), up to `n_examples` anonymised explanations,
-/// the per-establishment scores used by `compare`, and label transitions.
+/// the per-establishment scores used by `compare`, and label transitions. In the examples a
+/// raw value is shown only where [`privacy::can_cite`] allows it (11 persons).
 pub fn score_section(
     out: &ScoreOutput,
     reference: &Reference,
@@ -595,6 +596,15 @@ pub fn score_section(
             .copied()
             .filter(|&i| out.scores[i].label == Some(level))
             .collect();
+        // Prefer establishments of at least 11 employees, whose values can be shown.
+        let big: Vec<usize> = at
+            .iter()
+            .copied()
+            .filter(|&i| out.indicators.rows[i].headcount >= 11.0)
+            .collect();
+        if !big.is_empty() {
+            at = big;
+        }
         if at.is_empty() {
             continue;
         }
@@ -639,13 +649,14 @@ pub fn score_section(
                 .into_iter()
                 .filter(|x| x.weight > 0.0)
                 .map(|x| {
-                    // A sensitive criterion on few persons is not shown (privacy).
-                    let hide =
-                        x.criterion.is_sensitive() && !privacy::can_cite(ind, x.criterion, w);
+                    // Privacy: a raw value on fewer than 11 persons is never shown, and a
+                    // sensitive criterion on few persons is not shown at all.
+                    let citable = privacy::can_cite(ind, x.criterion, w);
+                    let hide = x.criterion.is_sensitive() && !citable;
                     ExplanationRow {
                         key: x.criterion.name().into(),
                         label: capitalised(x.criterion.label(lang)),
-                        value: if hide { None } else { x.value },
+                        value: if citable { x.value } else { None },
                         peer_median: x.peer_median,
                         sub_score: if hide { None } else { x.subscore },
                         contribution: if hide { None } else { x.contribution },
