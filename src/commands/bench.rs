@@ -188,7 +188,7 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
             ))
         }
         Target::Score => {
-            let r = crate::score::bench::run_bench(u64::from(tier), years, seed)?;
+            let r = crate::score::bench::run(u64::from(tier), years, seed)?;
             for (k, v) in [
                 ("years", f64::from(r.years)),
                 ("periods", r.periods as f64),
