@@ -12,6 +12,8 @@ pub enum ListFormat {
     Table,
     Csv,
     Json,
+    /// One self-contained page with filters, search and per-criterion explanations.
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -45,6 +47,9 @@ pub struct ListArgs {
     /// Include calculable establishments without a label.
     #[arg(long)]
     pub all: bool,
+    /// Write to this file instead of standard output (atomically).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 pub fn execute(args: ListArgs, _quiet: bool) -> anyhow::Result<()> {
@@ -52,6 +57,7 @@ pub fn execute(args: ListArgs, _quiet: bool) -> anyhow::Result<()> {
     let reference = Reference::load();
     let out = io::read_outputs(&args.scores)
         .with_context(|| format!("scores {}", args.scores.display()))?;
+    let period = args.period.clone();
     let q = list::ListQuery {
         zone: args.zone,
         sector: args.sector,
@@ -63,12 +69,51 @@ pub fn execute(args: ListArgs, _quiet: bool) -> anyhow::Result<()> {
             .then(|| args.seed.unwrap_or(out.params.rotation_seed)),
         lang,
     };
+    if let Some(z) = &q.zone {
+        // A typo must not look like "no engaged employer here".
+        let z = z.trim().to_lowercase();
+        let dep_name = |c: &str| reference.departements.get(c).map(|d| d.name.to_lowercase());
+        let reg_name = |c: &str| reference.regions.get(c).map(|n| n.to_lowercase());
+        let known = out.establishments.iter().any(|e| {
+            [
+                &e.zone,
+                &e.departement,
+                &e.region,
+                &e.commune,
+                &e.commune_name,
+            ]
+            .iter()
+            .any(|v| v.to_lowercase() == z)
+                || dep_name(&e.departement).is_some_and(|n| n == z)
+                || reg_name(&e.region).is_some_and(|n| n == z)
+        });
+        if !known {
+            anyhow::bail!(
+                "unknown zone {:?}: no scored establishment is in that zone, département, région or commune",
+                z
+            );
+        }
+    }
     let rows = list::build_list(&out, &reference, &q)?;
     let text = match args.format {
         ListFormat::Table => list::render_table(&rows, lang),
         ListFormat::Csv => list::render_csv(&rows),
         ListFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
+        ListFormat::Html => {
+            let page_rows = crate::report::from_score::counsellor_rows(
+                &out,
+                &reference,
+                &rows,
+                period.as_deref(),
+                lang,
+            )?;
+            crate::report::counsellor_page(&page_rows, lang)
+        }
     };
-    print!("{text}");
+    match &args.out {
+        Some(path) => crate::tables::write_text(path, &text)
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => print!("{text}"),
+    }
     Ok(())
 }
