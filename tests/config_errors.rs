@@ -102,3 +102,17 @@ fn cli_refuses_and_writes_nothing() {
         "no temporary left behind"
     );
 }
+
+#[test]
+fn every_shipped_experiment_is_valid() {
+    let r = Reference::load();
+    let mut n = 0;
+    for entry in std::fs::read_dir("experiments").unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            Experiment::from_file(&p, &r).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            n += 1;
+        }
+    }
+    assert!(n >= 2);
+}
