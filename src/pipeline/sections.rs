@@ -148,6 +148,21 @@ fn estimator_name(key: &str, lang: Lang) -> String {
     }
 }
 
+/// Display name of a pre-exposure covariate.
+fn covariate_name(key: &str, lang: Lang) -> String {
+    let (fr, en) = match key {
+        "baseline_score" => ("score avant exposition", "score before exposure"),
+        "log_headcount" => ("effectif (log)", "headcount (log)"),
+        "hires" => ("embauches sur 12 mois", "hires over 12 months"),
+        "exit_rate" => ("taux de sortie", "exit rate"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::Fr => fr.into(),
+        Lang::En => en.into(),
+    }
+}
+
 /// The exposure evaluation: design, balance, trajectories, estimates, dynamics, Monte Carlo.
 pub fn exposure_section(
     s: &ExposureStudy,
@@ -222,7 +237,7 @@ pub fn exposure_section(
             .balance
             .iter()
             .map(|b| r::BalanceRow {
-                variable: b.covariate.clone(),
+                variable: covariate_name(&b.covariate, lang),
                 mean_exposed: b.mean_exposed,
                 mean_comparison: b.mean_comparison,
                 smd_before: b.smd,
