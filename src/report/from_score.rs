@@ -152,16 +152,7 @@ fn rung_words(r: Rung, lang: Lang) -> String {
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
     v.retain(|x| x.is_finite());
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    })
+    crate::stats::describe::median(&v)
 }
 
 /// Display value and unit of a criterion's natural value: shares and turnover in percent,

@@ -211,16 +211,20 @@ fn gallop(s: &[f64], from: usize, pred: impl Fn(f64) -> bool) -> usize {
     }
 }
 
-/// Standard normal CDF.
+/// Standard normal CDF (the shared [`crate::stats::describe::normal_cdf`]).
 pub fn normal_cdf(z: f64) -> f64 {
-    use statrs::distribution::{ContinuousCDF, Normal};
-    Normal::standard().cdf(z)
+    crate::stats::describe::normal_cdf(z)
 }
 
-/// Standard normal quantile.
+/// Standard normal quantile, with Φ⁻¹(0) = −∞ and Φ⁻¹(1) = +∞ at the bounds.
 pub fn normal_quantile(p: f64) -> f64 {
-    use statrs::distribution::{ContinuousCDF, Normal};
-    Normal::standard().inverse_cdf(p)
+    crate::stats::describe::normal_quantile(p).unwrap_or(if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        f64::NAN
+    })
 }
 
 fn median_sorted(v: &[f64]) -> Option<f64> {
