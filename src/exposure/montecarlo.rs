@@ -47,28 +47,35 @@ pub fn run(
     reference: &Reference,
     replications: usize,
 ) -> Result<ExposureMonteCarlo, StudyError> {
+    // The power inputs (outcome SD, serial correlation, pre and post periods) are read from
+    // replication 0 while it runs, rather than by simulating it a second time.
+    let design_inputs = std::sync::Mutex::new(None);
     let summary = replicate(replications, |r| {
         let s = replication(exp, reference, r).map_err(|e| EstimateError::Input(e.to_string()))?;
+        let panel = s
+            .panel
+            .ok_or_else(|| EstimateError::Input("no panel".into()))?;
+        if r == 0 {
+            let (sd, rho) = sd_and_rho(&panel);
+            let pre = s
+                .periods
+                .iter()
+                .position(|p| *p == s.baseline_period)
+                .map_or(1, |i| i + 1);
+            if let Ok(mut d) = design_inputs.lock() {
+                *d = Some((sd, rho, pre, panel.n_periods()));
+            }
+        }
         Ok(Replication {
-            panel: s
-                .panel
-                .ok_or_else(|| EstimateError::Input("no panel".into()))?,
+            panel,
             true_att: s.true_effect,
         })
     })?;
-    // Outcome SD and serial correlation of the comparison group, from one replication.
-    let first = replication(exp, reference, 0)?;
-    let panel = first
-        .panel
-        .as_ref()
-        .ok_or_else(|| EstimateError::Input("no panel".into()))?;
-    let (sd, rho) = sd_and_rho(panel);
-    let n_periods = panel.n_periods();
-    let pre = first
-        .periods
-        .iter()
-        .position(|p| *p == first.baseline_period)
-        .map_or(1, |i| i + 1);
+    let (sd, rho, pre, n_periods) = design_inputs
+        .into_inner()
+        .ok()
+        .flatten()
+        .ok_or_else(|| EstimateError::Input("replication 0 produced no panel".into()))?;
     let params = PowerParams {
         sd,
         rho,

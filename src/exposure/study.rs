@@ -186,7 +186,7 @@ pub fn run_with(
         .iter()
         .map(|e| (e.siret, e))
         .collect();
-    let candidates: Vec<Candidate> = base
+    let mut candidates: Vec<Candidate> = base
         .truth
         .iter()
         .map(|t| {
@@ -206,8 +206,9 @@ pub fn run_with(
             }
         })
         .collect();
-    let mut sorted = candidates.clone();
-    sorted.sort_by_key(|c| c.index);
+    // The generator's shift is indexed by generation order.
+    candidates.sort_by_key(|c| c.index);
+    let sorted = candidates;
     let assignments = assign(design, &sorted, exp.seed)?;
     let response = Response::new(
         design,
