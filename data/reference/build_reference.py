@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Convert ../shared/reference into the compact CSVs that `engagement` ships.
+"""Convert the public reference files into the compact CSVs that `engagement` ships.
 
-Run from the repository root:  python3 data/reference/build_reference.py ../shared/reference
+Sources: @etalab/decoupage-administratif 6.0.0 (npm; communes.json, departements.json,
+regions.json, INSEE's Code officiel géographique, MIT) and @socialgouv/codes-naf 1.1.1
+(npm; naf-rev2.json, Apache-2.0), laid out as SOURCE/geo/*.json and SOURCE/naf/naf-rev2.json.
+
+Run from the repository root:  python3 data/reference/build_reference.py SOURCE
 Outputs (UTF-8, comma-separated, header row):
   naf.csv          level,code,label,section,division  (sections A-U derived from division ranges)
   communes.csv     code,name,departement,region,population   (current communes only)
@@ -10,7 +14,9 @@ Outputs (UTF-8, comma-separated, header row):
 """
 import csv, json, sys, os
 
-src = sys.argv[1] if len(sys.argv) > 1 else "../shared/reference"
+if len(sys.argv) != 2:
+    sys.exit("usage: build_reference.py SOURCE (folder with geo/ and naf/)")
+src = sys.argv[1]
 out = os.path.dirname(os.path.abspath(__file__))
 
 # INSEE NAF rév. 2 sections by division range.

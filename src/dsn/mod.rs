@@ -1,4 +1,4 @@
-//! NEODeS (DSN) reader and writer, driven by the P24V01 norm tables (issue #3).
+//! NEODeS (DSN) reader and writer, driven by the P24V01 norm tables.
 //!
 //! - [`read`] turns DSN files (plain or gzip, files or directories) into the workbench
 //!   [`Dataset`](crate::model::Dataset) plus an [`IngestReport`] and the rejected

@@ -1,5 +1,5 @@
 //! Timing of TWFE, the event study and unconditional Callaway–Sant'Anna on a synthetic panel
-//! (for `engagement bench`; issue #5 targets: TWFE with CRV1 ≥ 5× faster than pyfixest,
+//! (for `engagement bench`; targets: TWFE with CRV1 ≥ 5× faster than pyfixest,
 //! unconditional CS under 10 s, memory under 4 GiB, on 100k units × 20 periods).
 //!
 //! The panel is [`montecarlo::dgp_panel`] with four staggered cohorts and 40% never treated.
@@ -90,7 +90,7 @@ mod tests {
         assert!(f.cs_cells > 0);
     }
 
-    /// The issue's benchmark size, printed:
+    /// The reference benchmark size, printed:
     /// `cargo test --lib bench_100k -- --ignored --nocapture` (release figures come from
     /// `engagement bench`).
     #[test]

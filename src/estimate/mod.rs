@@ -1,5 +1,5 @@
 //! Difference-in-differences, event studies, staggered adoption, matching and randomisation
-//! inference (issue #5).
+//! inference.
 //!
 //! Every estimator works on a [`Panel`] built from plain slices, validates its input (clear
 //! errors, never a silent NaN) and names the convention it follows, so that its numbers can be
@@ -78,7 +78,7 @@ impl Default for DidOptions {
     }
 }
 
-/// The stable JSON of `engagement estimate did` (issue #5):
+/// The stable JSON of `engagement estimate did`:
 ///
 /// ```text
 /// { "twfe": {"att", "se", "ci95": [lo, hi], "p_value", "t_df", "n_obs", "n_clusters"},

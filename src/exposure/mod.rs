@@ -1,4 +1,4 @@
-//! Exposing non-labelled employers to their score (issue #5): designs and response model.
+//! Exposing non-labelled employers to their score: designs and response model.
 //!
 //! The evaluation question is whether employers shown their results improve faster than
 //! comparable employers who were not. This module decides *who* is exposed *when*

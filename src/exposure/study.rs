@@ -1,4 +1,4 @@
-//! The exposure evaluation on generated data, with known truth (issue #5).
+//! The exposure evaluation on generated data, with known truth.
 //!
 //! 1. Score the unexposed world; establishments scored and not labelled in the last period
 //!    before the first exposure are eligible.

@@ -1,4 +1,4 @@
-//! Per-establishment, per-period indicators of inclusive hiring (issue #4).
+//! Per-establishment, per-period indicators of inclusive hiring.
 //!
 //! An indicator row counts, for one establishment (SIRET) and one period, the events that the
 //! score's criteria are made of. A period is a rolling window of `window_months` months

@@ -1,4 +1,4 @@
-//! The `run` orchestrator: data → calibration → score → exposure → retention → report.
+//! The `run` pipeline: data → calibration → score → exposure → retention → report.
 //!
 //! It is the only place (with `commands`) that reads and writes files. Data are generated
 //! from the experiment, or reused from `data/cache/` when a dataset with the same

@@ -1,4 +1,4 @@
-//! The retention stage of `engagement run` (issue #6): placement employers from the generator
+//! The retention stage of `engagement run`: placement employers from the generator
 //! truth and the scores, the simulated cohort under each orientation policy, the estimators,
 //! and their conversion into the report's [`RetentionSection`].
 //!

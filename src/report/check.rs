@@ -1,6 +1,6 @@
 //! Structural checks on the HTML this crate writes: tag balance (the pages are written as
 //! well-formed XHTML-style markup, void elements self-closed or listed) and absence of any
-//! external reference. Used by the tests and available to the orchestrator's end-to-end tests.
+//! external reference. Used by the tests and available to end-to-end tests of `pipeline`.
 
 /// HTML void elements (no closing tag).
 const VOID: [&str; 8] = ["meta", "link", "br", "hr", "img", "input", "col", "wbr"];

@@ -3,7 +3,7 @@
 //!
 //! A counsellor opens it without installing anything: CSS and a few lines of script are
 //! inline and nothing is fetched. Every establishment opens (`<details>`, so it works even
-//! with scripts disabled) to its position on each criterion. Privacy (issue #4): positions
+//! with scripts disabled) to its position on each criterion. Privacy: positions
 //! are shown in words ("au-dessus de la médiane"), never raw values or counts of persons.
 
 use super::doc::{escape_html, BASE_CSS};

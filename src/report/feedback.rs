@@ -1,9 +1,9 @@
-//! The one-page sheet an employer receives (issue #7, item 6): its level and score with the
+//! The one-page sheet an employer receives: its level and score with the
 //! interval and trend, its position against peers criterion by criterion in plain words, the
 //! two or three criteria where progress would most raise its score (with what peers at the
 //! next level do), and how the score is computed and how to contest the data.
 //!
-//! This is the "exposure" that issue #5 simulates, so it must be honest and readable: no
+//! This is the "exposure" that the exposure study simulates, so it must be honest and readable: no
 //! small counts (positions in words only; the only numbers are the score and peer-level
 //! medians, which aggregate at least three establishments), A4-printable, no external fetch.
 
@@ -274,7 +274,7 @@ pub fn feedback_sheet(d: &FeedbackData, lang: Lang) -> String {
 
 /// Example sheets for the exposure section of a run report: the files
 /// `sheets/example-<k>.html` (k from 1) and their links, labelled by sector, size band and
-/// zone rather than by name. The orchestrator writes the files into the run folder (for
+/// zone rather than by name. `pipeline` writes the files into the run folder (for
 /// example with [`super::AtomicDir`]) and puts the links in `exposure.example_sheets`.
 pub fn example_sheet_files(
     sheets: &[FeedbackData],

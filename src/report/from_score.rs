@@ -1,7 +1,7 @@
 //! Conversions from the scoring stage's outputs ([`crate::score::ScoreOutput`]) into the
 //! report's plain rows: the counsellors' page rows and the employer sheet.
 //!
-//! Privacy (issue #4): criteria are shown as positions only; a sensitive criterion (BOETH,
+//! Privacy: criteria are shown as positions only; a sensitive criterion (BOETH,
 //! long unemployment, IAE) that [`privacy::can_cite`] does not allow is shown as withheld,
 //! and "what peers at the next level do" is a median over at least
 //! [`MIN_NEXT_LEVEL_PEERS`] establishments, never one establishment's value.

@@ -112,7 +112,7 @@ messages! {
     // Data section.
     DataIntro => "Ce qui a été simulé ou ingéré, et l'écart entre les cibles publiées et les valeurs réalisées.", "What was simulated or ingested, and how realised values compare with the published targets.";
     CalibTable => "Cibles de calibrage et valeurs réalisées", "Calibration targets and realised values";
-    CalibNote => "Les identifiants renvoient au tableau de calibrage (shared/domain/calibration.md).", "Ids refer to the calibration table (shared/domain/calibration.md).";
+    CalibNote => "Les identifiants renvoient au tableau de calibrage (docs/calibration.md).", "Ids refer to the calibration table (docs/calibration.md).";
     Departements => "Départements", "Départements";
     Source => "Source", "Source";
     // Score section.

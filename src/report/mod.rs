@@ -1,5 +1,5 @@
 //! Reports: `results.json`, self-contained HTML with inline SVG figures, Markdown, the
-//! counsellors' page, the employer feedback sheet and run comparisons (issue #7).
+//! counsellors' page, the employer feedback sheet and run comparisons.
 //!
 //! Results are data and reports render them (style guide, practice 8): a run's numbers live
 //! in [`RunResults`] (`results.json`); [`render_run`] turns them into `index.html` (one file,
@@ -7,7 +7,7 @@
 //! and rewrites `results.json` itself, so the report and its source always travel together.
 //! A report folder is written atomically ([`AtomicDir`]): it appears complete or not at all.
 //!
-//! Entry points for the orchestrator:
+//! Entry points used by `pipeline` and `commands`:
 //! - [`render_run`] / [`render_run_files`]: the run report;
 //! - [`counsellor_page`]: the counsellors' HTML list (`engagement list --format html`);
 //! - [`feedback_sheet`]: the one-page sheet an employer receives;

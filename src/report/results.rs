@@ -3,7 +3,7 @@
 //! The report is a rendering of this struct and of nothing else (style guide, practice 8):
 //! `engagement report RUN_DIR` re-renders a run from its `results.json` without recomputing.
 //! The sections are plain numbers, strings and small tables, deliberately decoupled from the
-//! stage modules' own result types: the orchestrator converts `score`, `estimate` and
+//! stage modules' own result types: `pipeline` converts `score`, `estimate` and
 //! `retention` outputs into these structs, so a stage can change its internals without
 //! breaking old runs' reports. Every section is optional, so a run that skipped a stage
 //! still renders. Unknown fields are ignored (no `deny_unknown_fields`) so that a newer
@@ -97,7 +97,7 @@ pub struct StageTiming {
 pub struct DataSection {
     /// `synthetic` (generated) or `dsn` (ingested declarations).
     pub source: String,
-    /// One-sentence description (free text from the orchestrator).
+    /// One-sentence description (free text written by `pipeline`).
     pub description: String,
     /// First month covered, `AAAA-MM`.
     pub period_start: String,
@@ -117,7 +117,7 @@ pub struct DataSection {
     pub calibration: Vec<CalibrationRow>,
 }
 
-/// A calibration target (`shared/domain/calibration.md`) and the value realised in the data.
+/// A calibration target (`docs/calibration.md`) and the value realised in the data.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalibrationRow {

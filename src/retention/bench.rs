@@ -1,4 +1,4 @@
-//! Timings of Kaplan–Meier, log-rank and Cox on a synthetic person table (issue #6 targets:
+//! Timings of Kaplan–Meier, log-rank and Cox on a synthetic person table (targets:
 //! 1M persons, KM and log-rank < 1 s, Cox with 3 covariates < 10 s, in release).
 //!
 //! The data: integer-day durations from a Weibull model with three covariates (age,

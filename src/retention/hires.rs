@@ -1,7 +1,7 @@
 //! Retention on real (ingested or generated) DSN data: hires of people coming from an IAE
 //! pathway or from long unemployment, by the label of the hiring establishment at hire.
 //!
-//! Selection (issue #6, "On real data"): contracts in an ordinary establishment (not an IAE
+//! Selection ("On real data"): contracts in an ordinary establishment (not an IAE
 //! contract itself: no 40.073 complement, scheme ≠ CDDI) whose hire history shows a previous
 //! IAE or subsidised contract, or at least `min_months_unemployed` whole months since the
 //! previous contract. Duration = days from start to end inclusive (`Contract::duration_days`);

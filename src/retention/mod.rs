@@ -1,4 +1,4 @@
-//! Job retention of people placed in labelled vs other employers (issue #6).
+//! Job retention of people placed in labelled vs other employers.
 //!
 //! Estimators work on any person-level [`PersonTable`] (duration, event, group, covariates,
 //! weights) and match lifelines 0.30 to 1e-6 under the conventions named in

@@ -1,6 +1,6 @@
-//! Simulated cohorts of job seekers oriented to employers, with known retention (issue #6).
+//! Simulated cohorts of job seekers oriented to employers, with known retention.
 //!
-//! **Input.** The orchestrator passes a slice of [`PlacementEmployer`] built from the
+//! **Input.** `pipeline` passes a slice of [`PlacementEmployer`] built from the
 //! generator's truth table (latent traits, never shown to the estimators) and the scores
 //! (label), plus the validated [`RetentionDesign`] and a seed (use [`stream_seed`] on the
 //! experiment seed so this stream is independent of the other stages).

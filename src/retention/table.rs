@@ -1,6 +1,6 @@
 //! The person-level table every retention estimator reads, validated once on construction.
 //!
-//! Estimators take a [`PersonTable`] rather than raw columns so that the checks the issue asks
+//! Estimators take a [`PersonTable`] rather than raw columns so that the checks required
 //! for (durations finite and non-negative, events 0/1, weights positive, covariates finite)
 //! happen in one place and report the offending row and value.
 

@@ -5,8 +5,8 @@
 //! The corpus is not calibrated (the generator in `synth` is); it only has the volume and
 //! shape that matter for cost: about 13 employees per establishment on average (Insee size
 //! bands, calibration A4), 1.31 hires per employee-year (B8), 83% CDD, AT/MP stoppages at 30
-//! per 1,000 employee-years (C1), about 3.5 contracts per person. The orchestrator runs it in
-//! release for 50k and 200k: `cargo test --release --test score_bench -- --ignored --nocapture`.
+//! per 1,000 employee-years (C1), about 3.5 contracts per person. Run it in release with
+//! `engagement bench score --tiers 50000,200000`.
 
 use super::ScoreParams;
 use crate::date::Date;
@@ -212,7 +212,7 @@ pub fn run(n: u64, years: u32, seed: u64) -> Result<BenchResult, super::ScoreErr
     })
 }
 
-/// The orchestrator's entry point: 50k and 200k establishments × 5 years.
+/// The default tiers of `engagement bench score`: 50k and 200k establishments × 5 years.
 pub fn run_default() -> Result<Vec<BenchResult>, super::ScoreError> {
     [50_000, 200_000]
         .into_iter()

@@ -1,4 +1,4 @@
-//! Peer-normalised engagement score, graduated label and explanations (issue #4).
+//! Peer-normalised engagement score, graduated label and explanations.
 //!
 //! [`run`] turns a [`Dataset`] into a [`ScoreOutput`]: indicators per establishment and
 //! period ([`crate::indicators`]), then for each period and establishment:

@@ -1,6 +1,6 @@
 //! Calibration check: realised values of a dataset against published French targets.
 //!
-//! Every target cites its row of `../shared/domain/calibration.md`. Values are measured
+//! Every target cites its row of `docs/calibration.md`. Values are measured
 //! on the scored window only (the burn-in is excluded), the way a statistician would
 //! measure them on DSN: hires are contracts starting in the window, headcount is the
 //! average of month-end headcounts, rates are per year.

@@ -1,4 +1,4 @@
-//! The calibrated synthetic DSN generator (issue #2), the embedded default of every command.
+//! The calibrated synthetic DSN generator, the embedded default of every command.
 //!
 //! A monthly simulation of a territory's establishments over a burn-in period and the
 //! scored years. Each establishment has latent HR traits driven by one latent
@@ -10,7 +10,7 @@
 //! The latent traits are written to a separate ground-truth table ([`EstablishmentTruth`])
 //! that the scoring code never reads; later stages are checked against it.
 //!
-//! Exposure to a score (issue #5) enters through [`TraitShift`]: a shift of the latent
+//! Exposure to a score enters through [`TraitShift`]: a shift of the latent
 //! inclusiveness of an establishment from a given month. Running the same experiment with
 //! [`NoShift`] reuses the same random numbers for everything else (see [`rng`]).
 

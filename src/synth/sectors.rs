@@ -2,7 +2,7 @@
 //!
 //! A curated list of common NAF sub-classes stands in for the full sector mix: enough
 //! variety for peer groups at division, group and section levels, with parameters taken
-//! from the calibration sheet (`../shared/domain/calibration.md`, cited per column):
+//! from the calibration sheet (`docs/calibration.md`, cited per column):
 //! women's share (D1), accident frequency (C1, C2), CDI first-year exit by sector (B6).
 //! Establishment weights, part-time and short-CDD intensities are assumptions.
 

@@ -2,20 +2,23 @@
 """Builds the trimmed DSN norm tables that `engagement` embeds (src/dsn/norm.rs).
 
 Source: the official DSN datatypes workbook for norm P24V01 (cahier technique 2024,
-revision 20231219), exported to CSV in ../../../../shared/reference/dsn-norm-P24V01/
-(GIP-MDS / net-entreprises, via krisk78/DSN2CSV). Only what the reader and writer need is
+revision 20231219), exported sheet by sheet to CSV (blocks.csv, fields.csv, data_types.csv...)
+(GIP-MDS / net-entreprises; public copy in the GitHub repository krisk78/DSN2CSV,
+`dsn-datatypes-CT2024.xlsx`). Only what the reader and writer need is
 kept: block hierarchy and cardinalities, and for every rubric its datatype nature, length
 bounds and enumerated codes (labels and descriptions are dropped).
 
 Rerun (Python 3.11, standard library only):
-    python3 data/reference/dsn/build.py [SOURCE_DIR]
+    python3 data/reference/dsn/build.py SOURCE_DIR   (the folder of the exported CSVs)
 """
 import csv
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/reference/dsn-norm-P24V01"
+if len(sys.argv) != 2:
+    sys.exit("usage: build.py SOURCE_DIR (folder of the P24V01 workbook exported to CSV)")
+SRC = sys.argv[1]
 
 
 def rows(name):

@@ -1,4 +1,4 @@
-"""Reference values for the retention estimators (issue #6), from lifelines and statsmodels.
+"""Reference values for the retention estimators, from lifelines and statsmodels.
 
 Versions used for the committed outputs: Python 3.11.7, lifelines 0.30.3, statsmodels (PHReg
 for Breslow ties, which lifelines does not offer), numpy 2.4, pandas 2.3.

@@ -1,6 +1,6 @@
 //! Snapshot tests of the rendered Markdown (tables, headings, figure links) on the tiny fixed
 //! fixture. Snapshots live in tests/fixtures/report/snapshots/; to accept a deliberate change,
-//! rerun with `UPDATE_SNAPSHOTS=1 cargo test --test report_markdown` and review the diff.
+//! rerun with `UPDATE_SNAPSHOTS=1 cargo test --test it report_markdown` and review the diff.
 
 use engagement::config::Lang;
 use engagement::report::{self, compare_runs, RunResults};

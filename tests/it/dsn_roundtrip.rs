@@ -253,20 +253,3 @@ fn generator_output_round_trips() {
     assert!(!a.scores.is_empty());
     assert_eq!(a, b);
 }
-
-/// Quick throughput figure in the dev profile (the orchestrator measures release builds
-/// through `engagement bench`). Run: `cargo test --test dsn_roundtrip bench -- --ignored --nocapture`
-/// (`DSN_BENCH_ESTABLISHMENTS=N` to change the corpus size, default 1000).
-#[test]
-#[ignore = "slow: benchmark, writes ~100 MB"]
-fn bench_quick() {
-    let n = std::env::var("DSN_BENCH_ESTABLISHMENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    let ds = dsn::bench::toy_dataset(n, 12, 10);
-    let dir = tempfile::tempdir().unwrap();
-    let r = dsn::bench::run(&ds, dir.path(), &WriterOptions::default()).unwrap();
-    println!("{}", serde_json::to_string_pretty(&r).unwrap());
-    assert!(r.consistent);
-}

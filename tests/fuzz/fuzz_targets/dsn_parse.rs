@@ -1,4 +1,4 @@
-//! Fuzz target for the DSN line and block parser (issue #3): any byte string, plain or
+//! Fuzz target for the DSN line and block parser: any byte string, plain or
 //! gzip-looking, in lenient and strict mode, must return without panicking, and lenient
 //! counts must reconcile.
 //!

@@ -1,17 +1,13 @@
 //! Counsellors' rows and employer sheets built from real score outputs (a small generated
 //! experiment scored by `engagement score`), and the `feedback` command on them.
 
+use crate::common::bin;
 use engagement::config::Lang;
 use engagement::report::counsellor::Position;
 use engagement::report::{check, counsellor_page, feedback_sheet, from_score};
 use engagement::score::list::{build_list, ListQuery};
 use engagement::score::ScoreOutput;
 use std::path::Path;
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_engagement"))
-}
 
 fn scored(dir: &Path) -> ScoreOutput {
     let exp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/score/small.toml");

@@ -1,13 +1,13 @@
-//! HTML reports (issue #7): well-formed, every section present, no external URL, every
+//! HTML reports: well-formed, every section present, no external URL, every
 //! number traceable to results.json, atomic re-rendering, the counsellors' page and the
 //! employer sheet. Fixtures: tests/fixtures/report/ (made by make_fixture.py).
 
+use crate::common::bin;
 use engagement::config::Lang;
 use engagement::report::{
     self, check, counsellor_page, feedback_sheet, CounsellorRow, FeedbackData, RunResults,
 };
 use std::path::Path;
-use std::process::Command;
 
 const TINY: &str = include_str!("fixtures/report/tiny_results.json");
 const ROWS: &str = include_str!("fixtures/report/counsellor_rows.json");
@@ -278,10 +278,6 @@ fn rerender_keeps_other_files_and_replaces_figures() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_engagement"))
-}
-
 #[test]
 fn report_command_rerenders_from_results_json() {
     let tmp = tempfile::tempdir().unwrap();
@@ -455,9 +451,9 @@ fn example_sheets_are_linked_from_the_exposure_section() {
     assert!(dir.join("sheets/example-1.html").exists());
 }
 
-/// Writes demo outputs for `scripts/screenshot.sh` into `$REPORT_DEMO_DIR`.
+/// Writes demo outputs for `tests/scripts/screenshot.sh` into `$REPORT_DEMO_DIR`.
 #[test]
-#[ignore = "writes demo files for scripts/screenshot.sh; run with REPORT_DEMO_DIR set"]
+#[ignore = "writes demo files for tests/scripts/screenshot.sh; run with REPORT_DEMO_DIR set"]
 fn write_demo() {
     let Ok(dir) = std::env::var("REPORT_DEMO_DIR") else {
         return;

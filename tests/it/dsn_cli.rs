@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_engagement"));
+    let mut c = crate::common::bin();
     c.env_remove("ENGAGEMENT_KEY");
     c
 }

@@ -1,5 +1,5 @@
-//! `engagement estimate did` end to end: the JSON of issue #5 on a fixture, and a clear error
-//! (non-zero exit, message naming the problem) for each bad input of the issue.
+//! `engagement estimate did` end to end: the documented JSON on a fixture, and a clear error
+//! (non-zero exit, message naming the problem) for each documented bad input.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

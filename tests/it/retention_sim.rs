@@ -155,7 +155,7 @@ fn no_planted_effect_gives_a_null_truth_and_an_unbiased_adjusted_estimate() {
 
 /// Writes the benchmark table for the lifelines timing script and times our estimators on it
 /// (dev profile). Run with:
-/// `RETENTION_BENCH_CSV=/tmp/bench.csv RETENTION_BENCH_N=1000000 cargo test --test retention_sim bench_dump -- --ignored --nocapture`
+/// `RETENTION_BENCH_CSV=/tmp/bench.csv RETENTION_BENCH_N=1000000 cargo test --test it retention_sim::bench_dump -- --ignored --nocapture`
 #[test]
 #[ignore = "slow: writes a large CSV for tests/reference/retention/time_lifelines.py"]
 fn bench_dump() {
@@ -211,7 +211,7 @@ fn bad_employers_are_rejected() {
 
 /// Coverage of the 95% intervals over replications: KM log(−log) interval of S(182), the
 /// log-rank size under the null, and the IPW-adjusted difference against the simulated truth.
-/// Run: `cargo test --test retention_sim coverage -- --ignored --nocapture`
+/// Run: `cargo test --test it retention_sim::coverage -- --ignored --nocapture`
 #[test]
 #[ignore = "slow: 500 KM/log-rank replications and 100 simulated cohorts with bootstrap"]
 fn coverage_and_size() {

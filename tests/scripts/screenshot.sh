@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Renders the run report, the counsellors' page and an employer sheet to PNG with headless
 # Chromium, and checks that the counsellors' page filters when driven with clicks and typing
-# (scripts/cdp_check.py). Not part of CI.
+# (tests/scripts/cdp_check.py). Not part of CI.
 #
-# Usage: scripts/screenshot.sh [OUT_DIR] [RUN_DIR] [COUNSELLOR_HTML]
+# Usage: tests/scripts/screenshot.sh [OUT_DIR] [RUN_DIR] [COUNSELLOR_HTML]
 #   Without RUN_DIR / COUNSELLOR_HTML, demo files are rendered from tests/fixtures/report/.
 # Needs: chromium (apt-get install -y chromium), python3 with `websockets`.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 OUT="${1:-/tmp/engagement-screens}"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -22,7 +22,7 @@ if [ $# -ge 3 ]; then
 else
   echo "rendering demo files from tests/fixtures/report into $OUT/demo"
   mkdir -p "$OUT/demo"
-  REPORT_DEMO_DIR="$OUT/demo" cargo test --quiet --test report_html -- --ignored write_demo >/dev/null
+  REPORT_DEMO_DIR="$OUT/demo" cargo test --quiet --test it report_html -- --ignored write_demo >/dev/null
   RUN_DIR="$OUT/demo/run"; PAGE="$OUT/demo/counsellor.html"; SHEET="$OUT/demo/sheet.html"
 fi
 
@@ -44,4 +44,4 @@ if [ -n "$SHEET" ]; then
     --user-data-dir="$(mktemp -d)" --no-pdf-header-footer --print-to-pdf="$OUT/sheet.pdf" \
     "file://$SHEET" >/dev/null 2>&1 && echo "pdf $OUT/sheet.pdf"
 fi
-python3 scripts/cdp_check.py "$PAGE" "$OUT" "$CHROMIUM"
+python3 tests/scripts/cdp_check.py "$PAGE" "$OUT" "$CHROMIUM"

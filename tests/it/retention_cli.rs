@@ -1,13 +1,9 @@
-//! `engagement estimate retention` end to end, and the bad-input cases of issue #6.
+//! `engagement estimate retention` end to end, and the documented bad-input cases.
 
+use crate::common::bin;
 use engagement::retention::cox::CoxError;
 use engagement::retention::{estimate_retention, PersonTable, RetentionError, RetentionOptions};
 use std::path::Path;
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_engagement"))
-}
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,7 +14,7 @@ fn fixture(name: &str) -> String {
 }
 
 #[test]
-fn cli_writes_the_issue_json_on_csv() {
+fn cli_writes_the_documented_json_on_csv() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
     let st = bin()

@@ -1,0 +1,26 @@
+//! Integration tests, one binary: each module covers one stage or command.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod config_errors;
+mod dsn_bad_input;
+mod dsn_cli;
+mod dsn_roundtrip;
+mod dsn_samples;
+mod estimate_cli;
+mod estimate_reference;
+mod exposure_study;
+mod list_html;
+mod pipeline_retention;
+mod report_compare;
+mod report_from_score;
+mod report_html;
+mod report_markdown;
+mod retention_cli;
+mod retention_reference;
+mod retention_sim;
+mod score_engine;
+mod score_indicators;
+mod score_truth;
+mod synth_generator;
