@@ -39,6 +39,9 @@ pub enum Command {
     Feedback(commands::feedback::FeedbackArgs),
     /// Benchmarks at scale tiers.
     Bench(commands::bench::BenchArgs),
+    /// Processes of an Apache DataFusion Ballista cluster that runs this crate's plans.
+    #[command(subcommand)]
+    Cluster(commands::cluster::ClusterCommand),
 }
 
 #[cfg(test)]

@@ -10,11 +10,14 @@ pub mod commands;
 pub mod config;
 pub mod date;
 pub mod dsn;
+#[cfg(feature = "engine")]
+pub mod engine;
 pub mod estimate;
 pub mod exposure;
 pub mod history;
 pub mod indicators;
 pub mod model;
+pub mod national;
 pub mod output;
 pub mod pipeline;
 pub mod provenance;

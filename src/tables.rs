@@ -4,6 +4,10 @@
 //! as 14-character strings and dates as polars `Date`, so that extracts are readable as is.
 //! Every write goes to a temporary file renamed into place: an interrupted run never leaves a
 //! complete-looking table. Reading validates each value and reports file, row and column.
+//!
+//! Two layouts (see `data/SCHEMA.md`): one file per table (`contracts.parquet`), or a
+//! Hive-partitioned folder per table (`contracts/dep=35/part-00000.parquet`) that polars,
+//! pyarrow, DuckDB, Spark and DataFusion read as they are. Readers accept both.
 
 use crate::columns::{
     contracts as cc, establishments as ec, files, persons as pc, stoppages as sc,
@@ -319,6 +323,99 @@ pub fn write_dataset(ds: &Dataset, dir: &Path, format: Format) -> Result<Vec<Pat
     Ok(out)
 }
 
+/// How a dataset's tables are laid out on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One file per table: `contracts.parquet` (small runs, any format).
+    Single,
+    /// One Hive-partitioned folder per table, by département: `contracts/dep=35/part-00000.parquet`.
+    Partitioned,
+}
+
+/// Hive partition key of the partitioned layout.
+pub const PARTITION_KEY: &str = "dep";
+
+/// Folder of one partition of a table: `<dir>/<stem>/dep=<value>`.
+pub fn partition_dir(dir: &Path, stem: &str, value: &str) -> PathBuf {
+    dir.join(stem).join(format!("{PARTITION_KEY}={value}"))
+}
+
+/// Rows grouped by partition value, in value order.
+fn by_partition<T: Clone>(rows: &[T], key: impl Fn(&T) -> String) -> Vec<(String, Vec<T>)> {
+    let mut groups: std::collections::BTreeMap<String, Vec<T>> = Default::default();
+    for r in rows {
+        groups.entry(key(r)).or_default().push(r.clone());
+    }
+    if groups.is_empty() {
+        // An empty table still has a (empty) file, so that readers find its schema.
+        groups.insert("none".into(), Vec::new());
+    }
+    groups.into_iter().collect()
+}
+
+/// Writes the four tables of `ds` in the partitioned layout (Parquet): establishments,
+/// contracts and stoppages by the establishment's département; persons by the
+/// département of the establishment of their first contract (`none` without contract).
+pub fn write_dataset_partitioned(ds: &Dataset, dir: &Path) -> Result<Vec<PathBuf>, TableError> {
+    let dep: std::collections::HashMap<u64, &str> = ds
+        .establishments
+        .iter()
+        .map(|e| (e.siret, e.departement.as_str()))
+        .collect();
+    let dep_of = |siret: u64| dep.get(&siret).copied().unwrap_or("none").to_string();
+    let mut first: std::collections::HashMap<u64, (Date, u64, u64)> = Default::default();
+    for c in &ds.contracts {
+        let e = first
+            .entry(c.person_id)
+            .or_insert((c.start, c.contract_id, c.siret));
+        if (c.start, c.contract_id) < (e.0, e.1) {
+            *e = (c.start, c.contract_id, c.siret);
+        }
+    }
+    let mut out = Vec::new();
+    let f = Format::Parquet;
+    let mut write = |stem: &str, value: &str, w: &dyn Fn(&Path) -> Result<(), TableError>| {
+        let d = partition_dir(dir, stem, value);
+        std::fs::create_dir_all(&d).map_err(|source| TableError::Io {
+            path: d.clone(),
+            source,
+        })?;
+        let p = d.join("part-00000.parquet");
+        w(&p)?;
+        out.push(p);
+        Ok::<(), TableError>(())
+    };
+    for (v, rows) in by_partition(&ds.establishments, |e| e.departement.clone()) {
+        write(files::ESTABLISHMENTS, &v, &|p| {
+            write_rows(&rows, establishments_df, p, f)
+        })?;
+    }
+    let person_dep = |p: &Person| {
+        first
+            .get(&p.person_id)
+            .map_or("none".into(), |e| dep_of(e.2))
+    };
+    for (v, rows) in by_partition(&ds.persons, person_dep) {
+        write(files::PERSONS, &v, &|p| write_rows(&rows, persons_df, p, f))?;
+    }
+    for (v, rows) in by_partition(&ds.contracts, |c| dep_of(c.siret)) {
+        write(files::CONTRACTS, &v, &|p| {
+            write_rows(&rows, contracts_df, p, f)
+        })?;
+    }
+    for (v, rows) in by_partition(&ds.stoppages, |s| dep_of(s.siret)) {
+        write(files::STOPPAGES, &v, &|p| {
+            write_rows(&rows, stoppages_df, p, f)
+        })?;
+    }
+    let cov = dir.join(files::COVERAGE);
+    let text = serde_json::to_string_pretty(&ds.coverage).expect("coverage serialises");
+    write_text(&cov, &text)?;
+    out.push(cov);
+    Ok(out)
+}
+
 /// Writes a text file atomically.
 pub fn write_text(path: &Path, text: &str) -> Result<(), TableError> {
     let tmp = path.with_extension("tmp");
@@ -330,10 +427,83 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), TableError> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// Reads a table by stem, preferring Parquet over CSV.
+/// Every `*.parquet` file under `dir`, recursively, in path order.
+pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, TableError> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|source| TableError::Io {
+            path: d.clone(),
+            source,
+        })?;
+        for e in entries {
+            let p = e
+                .map_err(|source| TableError::Io {
+                    path: d.clone(),
+                    source,
+                })?
+                .path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Whether a folder holds a partitioned Parquet table.
+pub fn has_parquet(dir: &Path) -> bool {
+    parquet_files(dir).is_ok_and(|f| !f.is_empty())
+}
+
+fn read_parquet_file(path: &Path) -> Result<DataFrame, TableError> {
+    let f = std::fs::File::open(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    ParquetReader::new(f)
+        .finish()
+        .map_err(|source| TableError::Polars {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Reads every file of a partitioned table (in path order) into one frame.
+pub fn read_partitioned(dir: &Path) -> Result<DataFrame, TableError> {
+    let files = parquet_files(dir)?;
+    let mut out: Option<DataFrame> = None;
+    for f in &files {
+        let df = read_parquet_file(f)?;
+        match &mut out {
+            None => out = Some(df),
+            Some(acc) => {
+                acc.vstack_mut(&df).map_err(|source| TableError::Polars {
+                    path: f.clone(),
+                    source,
+                })?;
+            }
+        }
+    }
+    out.ok_or_else(|| TableError::MissingTable {
+        dir: dir.to_path_buf(),
+        stem: String::new(),
+    })
+}
+
+/// Reads a table by stem: `<stem>.parquet`, a partitioned `<stem>/` folder, or `<stem>.csv`.
 pub fn read_table(dir: &Path, stem: &str) -> Result<(DataFrame, PathBuf), TableError> {
     let pq = dir.join(format!("{stem}.parquet"));
     let csv = dir.join(format!("{stem}.csv"));
+    let folder = dir.join(stem);
+    if !pq.exists() && folder.is_dir() && has_parquet(&folder) {
+        let mut df = read_partitioned(&folder)?;
+        df.rechunk_mut();
+        return Ok((df, folder));
+    }
     if pq.exists() {
         let f = std::fs::File::open(&pq).map_err(|source| TableError::Io {
             path: pq.clone(),
@@ -460,23 +630,25 @@ impl<'a> Col<'a> {
     }
 }
 
-/// Reads a dataset written by [`write_dataset`] (or a tabular extract with the same columns).
-pub fn read_dataset(dir: &Path) -> Result<Dataset, TableError> {
+/// Reads `coverage.json` of a dataset.
+pub fn read_coverage(dir: &Path) -> Result<Coverage, TableError> {
     let cov_path = dir.join(files::COVERAGE);
-    let coverage: Coverage =
-        serde_json::from_str(&std::fs::read_to_string(&cov_path).map_err(|source| {
-            TableError::Io {
-                path: cov_path.clone(),
-                source,
-            }
-        })?)
-        .map_err(|e| TableError::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(&cov_path).map_err(|source| TableError::Io {
             path: cov_path.clone(),
-            row: 1,
-            column: "coverage".into(),
-            message: e.to_string(),
-        })?;
+            source,
+        })?,
+    )
+    .map_err(|e| TableError::Value {
+        path: cov_path.clone(),
+        row: 1,
+        column: "coverage".into(),
+        message: e.to_string(),
+    })
+}
 
+/// Reads the establishments table of a dataset (either layout).
+pub fn read_establishments(dir: &Path) -> Result<Vec<Establishment>, TableError> {
     let (df, p) = read_table(dir, files::ESTABLISHMENTS)?;
     let g = |n| Col::get(&df, &p, n);
     let (siret, name, naf, commune, dep, reg, zone, created) = (
@@ -503,6 +675,11 @@ pub fn read_dataset(dir: &Path) -> Result<Dataset, TableError> {
         });
     }
 
+    Ok(establishments)
+}
+
+/// Reads the persons table of a dataset (either layout).
+pub fn read_persons(dir: &Path) -> Result<Vec<Person>, TableError> {
     let (df, p) = read_table(dir, files::PERSONS)?;
     let g = |n| Col::get(&df, &p, n);
     let (pid, sex, birth, boeth) = (
@@ -520,6 +697,15 @@ pub fn read_dataset(dir: &Path) -> Result<Dataset, TableError> {
             boeth: boeth.boolean(r)?,
         });
     }
+    Ok(persons)
+}
+
+/// Reads a dataset written by [`write_dataset`] (or a tabular extract with the same columns).
+pub fn read_dataset(dir: &Path) -> Result<Dataset, TableError> {
+    let coverage = read_coverage(dir)?;
+    let establishments = read_establishments(dir)?;
+
+    let persons = read_persons(dir)?;
 
     let (df, p) = read_table(dir, files::CONTRACTS)?;
     let g = |n| Col::get(&df, &p, n);

@@ -23,6 +23,11 @@ pub enum Target {
     /// Indicators, scores and labels on a lean corpus (tiers = establishments, `--years`
     /// scored years, default 5; default tiers 50000,200000).
     Score,
+    /// The same, out of core: the lean corpus is written to disk in chunks, then scored by
+    /// the engine path within `--memory-limit` (tiers = establishments; default tiers
+    /// 200000,1500000; needs the `engine` feature).
+    #[serde(rename = "score-engine")]
+    ScoreEngine,
     /// TWFE, event study and unconditional Callaway–Sant'Anna (tiers = units, `--periods`
     /// periods, default 20; default tier 100000).
     Estimate,
@@ -37,6 +42,7 @@ impl Target {
             Target::Generate => vec![5_000, 50_000, 200_000],
             Target::Ingest => vec![5_000, 50_000],
             Target::Score => vec![50_000, 200_000],
+            Target::ScoreEngine => vec![200_000, 1_500_000],
             Target::Estimate => vec![100_000],
             Target::Retention => vec![1_000_000],
         }
@@ -55,7 +61,7 @@ impl Target {
         match self {
             Target::Generate => ("establishments", "contracts"),
             Target::Ingest => ("establishments", "declarations"),
-            Target::Score => ("establishments", "contracts"),
+            Target::Score | Target::ScoreEngine => ("establishments", "contracts"),
             Target::Estimate => ("units", "panel rows"),
             Target::Retention => ("persons", "persons"),
         }
@@ -85,6 +91,9 @@ pub struct BenchArgs {
     /// Where to write the JSON figures.
     #[arg(long, default_value = "reports/bench")]
     pub out: PathBuf,
+    /// Memory budget of the out-of-core targets.
+    #[arg(long, default_value = "4GiB")]
+    pub memory_limit: String,
     /// Internal: run one tier in this process and print its figures as JSON.
     #[arg(long, hide = true)]
     pub single: Option<u32>,
@@ -206,6 +215,7 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
                 extra,
             ))
         }
+        Target::ScoreEngine => score_engine_tier(args, tier, years, seed),
         Target::Estimate => {
             let r = crate::estimate::bench::run(tier as usize, args.periods as usize, seed)?;
             let seconds = r.twfe_secs + r.event_study_secs + r.cs_secs;
@@ -261,6 +271,139 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
     }
 }
 
+/// Establishments per chunk when the out-of-core corpus is written.
+#[cfg(feature = "engine")]
+const CHUNK: u64 = 20_000;
+
+/// Writes the lean score corpus to `dir` chunk by chunk (never whole in memory); returns
+/// the number of contracts.
+#[cfg(feature = "engine")]
+fn write_lean_corpus(dir: &std::path::Path, n: u64, years: u32, seed: u64) -> anyhow::Result<u64> {
+    use crate::columns::files;
+    use crate::tables::{self, Format};
+    let mut contracts = 0u64;
+    let mut result: anyhow::Result<()> = Ok(());
+    let mut k = 0usize;
+    crate::score::bench::corpus_chunks(n, years, seed, CHUNK, |mut c| {
+        if result.is_err() {
+            return;
+        }
+        c.sort();
+        contracts += c.contracts.len() as u64;
+        let value = format!("{k:05}");
+        let w = |stem: &str| -> anyhow::Result<std::path::PathBuf> {
+            let d = tables::partition_dir(dir, stem, &value);
+            std::fs::create_dir_all(&d)?;
+            Ok(d.join("part-00000.parquet"))
+        };
+        result = (|| {
+            tables::write_rows(
+                &c.establishments,
+                tables::establishments_df,
+                &w(files::ESTABLISHMENTS)?,
+                Format::Parquet,
+            )?;
+            tables::write_rows(
+                &c.persons,
+                tables::persons_df,
+                &w(files::PERSONS)?,
+                Format::Parquet,
+            )?;
+            tables::write_rows(
+                &c.contracts,
+                tables::contracts_df,
+                &w(files::CONTRACTS)?,
+                Format::Parquet,
+            )?;
+            tables::write_rows(
+                &c.stoppages,
+                tables::stoppages_df,
+                &w(files::STOPPAGES)?,
+                Format::Parquet,
+            )?;
+            if k == 0 {
+                let cov = serde_json::to_string_pretty(&c.coverage)?;
+                tables::write_text(&dir.join(files::COVERAGE), &cov)?;
+            }
+            Ok(())
+        })();
+        k += 1;
+    });
+    result?;
+    Ok(contracts)
+}
+
+/// Bytes of the files under `dir`.
+#[cfg(feature = "engine")]
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                dir_bytes(&p)
+            } else {
+                e.metadata().map_or(0, |m| m.len())
+            }
+        })
+        .sum()
+}
+
+#[cfg(feature = "engine")]
+fn score_engine_tier(
+    args: &BenchArgs,
+    tier: u32,
+    years: u32,
+    seed: u64,
+) -> anyhow::Result<TierFigures> {
+    let tmp = std::env::temp_dir().join(format!("engagement-bench-engine-{}", std::process::id()));
+    let data = tmp.join("data");
+    std::fs::create_dir_all(&data)?;
+    let t0 = Instant::now();
+    let contracts = write_lean_corpus(&data, u64::from(tier), years, seed);
+    let corpus_seconds = t0.elapsed().as_secs_f64();
+    let mut opts =
+        crate::engine::EngineOptions::new(crate::engine::parse_memory_size(&args.memory_limit)?);
+    opts.spill_dir = Some(tmp.join("spill"));
+    std::fs::create_dir_all(tmp.join("spill"))?;
+    let reference = Reference::load();
+    let r = contracts.and_then(|_| {
+        Ok(crate::engine::score::score_dataset(
+            &data,
+            &crate::score::ScoreParams::default(),
+            &reference,
+            &tmp.join("out"),
+            &opts,
+        )?)
+    });
+    let disk = dir_bytes(&tmp);
+    std::fs::remove_dir_all(&tmp)?;
+    let (contracts, r) = (contracts?, r?);
+    let seconds = r.shuffle_seconds + r.score_seconds;
+    let mut extra = std::collections::BTreeMap::new();
+    for (k, v) in [
+        ("years", f64::from(years)),
+        ("periods", r.periods.len() as f64),
+        ("indicator_rows", r.indicator_rows as f64),
+        ("corpus_seconds", corpus_seconds),
+        ("shuffle_seconds", r.shuffle_seconds),
+        ("score_seconds", r.score_seconds),
+        ("memory_limit_mib", opts.memory_limit as f64 / 1048576.0),
+        ("disk_mib", disk as f64 / 1048576.0),
+        ("ns_per_contract", seconds * 1e9 / contracts.max(1) as f64),
+    ] {
+        extra.insert(k.to_string(), v);
+    }
+    Ok(figures(args.target, tier, seconds, contracts, extra))
+}
+
+#[cfg(not(feature = "engine"))]
+fn score_engine_tier(_: &BenchArgs, _: u32, _: u32, _: u64) -> anyhow::Result<TierFigures> {
+    anyhow::bail!("bench score-engine needs a build with `--features engine`")
+}
+
 pub fn execute(args: BenchArgs, quiet: bool) -> anyhow::Result<()> {
     if let Some(tier) = args.single {
         println!("{}", serde_json::to_string(&single(&args, tier)?)?);
@@ -287,6 +430,8 @@ pub fn execute(args: BenchArgs, quiet: bool) -> anyhow::Result<()> {
                 &years.to_string(),
                 "--periods",
                 &args.periods.to_string(),
+                "--memory-limit",
+                &args.memory_limit,
             ])
             .arg("--experiment")
             .arg(&args.experiment);

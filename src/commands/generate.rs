@@ -4,7 +4,7 @@ use crate::config::Experiment;
 use crate::output::AtomicDir;
 use crate::reference::Reference;
 use crate::synth;
-use crate::tables::{self, Format};
+use crate::tables::{self, Format, Layout};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +27,12 @@ pub struct GenerateArgs {
     pub out: PathBuf,
     #[arg(long, value_enum, default_value = "parquet")]
     pub format: GenerateFormat,
+    /// Table layout: one file per table, or Hive-partitioned folders by département
+    /// (Parquet only; see `data/SCHEMA.md`). Default: single, except for national
+    /// experiments (more than 250,000 establishments), which are generated one département
+    /// at a time into the partitioned layout.
+    #[arg(long, value_enum)]
+    pub layout: Option<Layout>,
     /// Replace an existing, non-empty output directory.
     #[arg(long)]
     pub force: bool,
@@ -43,8 +49,20 @@ pub fn write_synthetic(
     calibration: &synth::calibration::Calibration,
     dir: &Path,
     format: GenerateFormat,
+    layout: Layout,
 ) -> anyhow::Result<()> {
     match format {
+        GenerateFormat::Parquet if layout == Layout::Partitioned => {
+            tables::write_dataset_partitioned(&s.dataset, dir)?;
+            let truth_dir = dir.join("truth");
+            std::fs::create_dir_all(&truth_dir)?;
+            let mut df = synth::truth_df(&s.truth)?;
+            tables::write_df(
+                &mut df,
+                &truth_dir.join("establishments_truth.parquet"),
+                Format::Parquet,
+            )?;
+        }
         GenerateFormat::Parquet | GenerateFormat::Csv => {
             let f = if format == GenerateFormat::Csv {
                 Format::Csv
@@ -75,11 +93,30 @@ pub fn write_synthetic(
 pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
     let reference = Reference::load();
     let exp = load_experiment(&args.experiment, &reference)?;
+    let national = crate::national::is_national(&exp);
+    let layout = args.layout.unwrap_or(if national {
+        Layout::Partitioned
+    } else {
+        Layout::Single
+    });
+    anyhow::ensure!(
+        layout == Layout::Single || args.format == GenerateFormat::Parquet,
+        "--layout partitioned writes Parquet only"
+    );
+    anyhow::ensure!(
+        !national || layout == Layout::Partitioned,
+        "experiment {}: {} establishments are generated one département at a time into the partitioned layout (--layout partitioned, Parquet)",
+        exp.name,
+        exp.generator.establishments
+    );
     let out = AtomicDir::create(&args.out, args.force)?;
+    if national {
+        return generate_national(&exp, &reference, out, quiet);
+    }
     let t0 = std::time::Instant::now();
     let s = synth::generate(&exp, &reference, !quiet)?;
     let calibration = synth::calibration::check(&s.dataset, &exp.generator, &reference);
-    write_synthetic(&s, &calibration, out.path(), args.format)?;
+    write_synthetic(&s, &calibration, out.path(), args.format, layout)?;
     let dir = out.commit()?;
     if !quiet {
         eprintln!("{}", calibration.table());
@@ -89,6 +126,47 @@ pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
             s.dataset.persons.len(),
             s.dataset.contracts.len(),
             s.dataset.stoppages.len(),
+            t0.elapsed().as_secs_f64(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Generates a national experiment unit by unit (bounded memory).
+fn generate_national(
+    exp: &crate::config::Experiment,
+    reference: &Reference,
+    out: AtomicDir,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
+    let d =
+        crate::national::generate_partitioned(exp, reference, &synth::NoShift, out.path(), !quiet)
+            .with_context(|| format!("generating {}", exp.name))?;
+    let weights: Vec<f64> = d
+        .units
+        .iter()
+        .map(|u| f64::from(u.establishments))
+        .collect();
+    if let Some(cal) = crate::national::combine_calibrations(&d.calibrations, &weights) {
+        tables::write_text(
+            &out.path().join("calibration.json"),
+            &serde_json::to_string_pretty(&cal)?,
+        )?;
+        if !quiet {
+            eprintln!("{}", cal.table());
+        }
+    }
+    let dir = out.commit()?;
+    if !quiet {
+        eprintln!(
+            "{} départements, {} establishments, {} persons, {} contracts, {} stoppages in {:.2}s → {}",
+            d.units.len(),
+            d.establishments,
+            d.persons,
+            d.contracts,
+            d.stoppages,
             t0.elapsed().as_secs_f64(),
             dir.display()
         );

@@ -2,7 +2,9 @@
 //! and only here is `anyhow` used, to add file and experiment context to library errors.
 
 pub mod bench;
+pub mod cluster;
 pub mod compare;
+pub mod engine_args;
 pub mod estimate;
 pub mod feedback;
 pub mod generate;
@@ -29,5 +31,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(a) => compare::execute(a, quiet),
         Command::Feedback(a) => feedback::execute(a, quiet),
         Command::Bench(a) => bench::execute(a, quiet),
+        Command::Cluster(c) => cluster::execute(c, quiet),
     }
 }

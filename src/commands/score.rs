@@ -1,6 +1,7 @@
 //! `engagement score`: indicators, scores, labels and explanations of a dataset, with an
 //! optional sensitivity analysis (other weights, or a previous run).
 
+use super::engine_args::{self, EngineArgs};
 use crate::config::Experiment;
 use crate::reference::Reference;
 use crate::score::{self, io, sensitivity};
@@ -27,6 +28,8 @@ pub struct ScoreArgs {
     /// A previous `score` output directory to compare with (`sensitivity_compare.json`).
     #[arg(long)]
     pub compare_with: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Reads the weight table of a weights file.
@@ -75,6 +78,14 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    let contracts = engine_args::contract_rows(&args.data);
+    if args.engine.use_engine(contracts)? {
+        anyhow::ensure!(
+            args.weights.is_none() && args.compare_with.is_none(),
+            "--weights and --compare-with compare whole score tables in memory: add --engine memory"
+        );
+        return score_engine(&args, &exp, &reference, contracts, quiet);
+    }
     let ds = tables::read_dataset(&args.data)
         .with_context(|| format!("dataset {}", args.data.display()))?;
     let t0 = std::time::Instant::now();
@@ -129,4 +140,57 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The out-of-core path: outputs partitioned by period under `--out`.
+#[cfg(feature = "engine")]
+fn score_engine(
+    args: &ScoreArgs,
+    exp: &Experiment,
+    reference: &Reference,
+    _contracts: u64,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let opts = engine_args::engine_options(&args.engine)?;
+    let r =
+        crate::engine::score::score_dataset(&args.data, &exp.score, reference, &args.out, &opts)
+            .with_context(|| {
+                format!(
+                    "scoring {} with experiment {} (engine path)",
+                    args.data.display(),
+                    exp.name
+                )
+            })?;
+    if !quiet {
+        let s = &r.summary;
+        eprintln!(
+            "scored {} periods ({} indicator rows) out of core: shuffles {:.1}s, scoring {:.1}s; {}: {} establishments, {} calculable, labels {:?}",
+            r.periods.len(),
+            r.indicator_rows,
+            r.shuffle_seconds,
+            r.score_seconds,
+            s.period,
+            s.establishments,
+            s.calculable,
+            s.labels
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "engine"))]
+fn score_engine(
+    args: &ScoreArgs,
+    _exp: &Experiment,
+    _reference: &Reference,
+    contracts: u64,
+    _quiet: bool,
+) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "{}: {contracts} contracts need the out-of-core engine (they do not fit in --memory-limit {}), \
+         and this binary was built without it: rebuild with `cargo build --release --features engine`, \
+         or pass --engine memory with a larger machine",
+        args.data.display(),
+        args.engine.memory_limit
+    )
 }

@@ -2,7 +2,7 @@
 //!
 //! | key | default | meaning | range | source |
 //! |---|---|---|---|---|
-//! | `establishments` | 5000 | number of establishments | 1..=1,000,000 | — |
+//! | `establishments` | 5000 | number of establishments | 1..=2,000,000 | — (France: about 1.5 million, calibration A4) |
 //! | `start_year` | 2021 | first year of the scored window | 2000..=2035 | — |
 //! | `years` | 5 | scored years | 1..=10 | — |
 //! | `burn_in_months` | 24 | months simulated and declared before the window, so that history flags (12 months without contract) are observable | 12..=60 | assumption |
@@ -144,7 +144,7 @@ impl RawGenerator {
         }
         let short_cdd_share = f("short_cdd_share", self.short_cdd_share, 0.83, 0.0, 0.99)?;
         let p = GeneratorParams {
-            establishments: i("establishments", self.establishments, 5000, 1, 1_000_000)? as u32,
+            establishments: i("establishments", self.establishments, 5000, 1, 2_000_000)? as u32,
             start_year: i("start_year", self.start_year, 2021, 2000, 2035)? as i32,
             years: i("years", self.years, 5, 1, 10)? as u32,
             burn_in_months: i("burn_in_months", self.burn_in_months, 24, 12, 60)? as u32,

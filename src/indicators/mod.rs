@@ -575,10 +575,51 @@ impl Grid {
 }
 
 /// Person attributes needed at hire.
-#[derive(Clone, Copy)]
-struct PersonInfo {
-    sex: u8,
-    birth: Date,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PersonInfo {
+    pub sex: u8,
+    pub birth: Date,
+}
+
+/// What the establishment pass needs to know about a contract beyond the contract itself:
+/// the outputs of the person pass ([`person_flags`]) and the person's attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HireFacts {
+    /// [`PersonFlags::first_in_occupation`].
+    pub first_in_occupation: bool,
+    /// [`PersonFlags::rehire`].
+    pub rehire: bool,
+    /// Sex and birth date; `None` when the person is missing from the persons table.
+    pub person: Option<PersonInfo>,
+}
+
+/// The period grid of an indicator computation, shared by every establishment.
+#[derive(Clone)]
+pub struct Calendar {
+    grid: Grid,
+    periods: Vec<Period>,
+}
+
+impl Calendar {
+    /// The grid of `periods` (consecutive, equally spaced windows of `window_months`).
+    pub fn new(periods: Vec<Period>, window_months: u32) -> Calendar {
+        let step = if periods.len() > 1 {
+            periods[1].end.month_index() - periods[0].end.month_index()
+        } else {
+            1
+        };
+        let grid = Grid {
+            first_end: periods.first().map_or(0, |p| p.end.month_index()),
+            step,
+            window: window_months as i32,
+            n: periods.len() as i32,
+        };
+        Calendar { grid, periods }
+    }
+
+    pub fn periods(&self) -> &[Period] {
+        &self.periods
+    }
 }
 
 /// Person lookup: direct indexing when identifiers are consecutive (generated data), binary
@@ -623,17 +664,7 @@ pub fn compute(ds: &Dataset, periods: Vec<Period>, window_months: u32) -> Indica
             rows: Vec::new(),
         };
     }
-    let step = if periods.len() > 1 {
-        periods[1].end.month_index() - periods[0].end.month_index()
-    } else {
-        1
-    };
-    let grid = Grid {
-        first_end: periods[0].end.month_index(),
-        step,
-        window: window_months as i32,
-        n: periods.len() as i32,
-    };
+    let cal = Calendar::new(periods, window_months);
     let flags = person_flags(&ds.contracts);
     let (first_occ, rehire) = (flags.first_in_occupation, flags.rehire);
     let mut persons: Vec<(u64, PersonInfo)> = ds
@@ -657,13 +688,7 @@ pub fn compute(ds: &Dataset, periods: Vec<Period>, window_months: u32) -> Indica
     if !ds.contracts.is_sorted_by_key(|c| c.siret) {
         order.par_sort_by_key(|&i| ds.contracts[i as usize].siret);
     }
-    let mut stop: Vec<(u64, i32)> = ds
-        .stoppages
-        .iter()
-        .filter(|s| stoppage_reason::is_at_mp(s.reason))
-        .map(|s| (s.siret, s.start.month_index()))
-        .collect();
-    stop.par_sort_unstable();
+    let stop = at_mp_months(&ds.stoppages);
     // Establishment groups: boundaries in `order`.
     let mut bounds = Vec::new();
     let mut k = 0;
@@ -676,60 +701,87 @@ pub fn compute(ds: &Dataset, periods: Vec<Period>, window_months: u32) -> Indica
         bounds.push((k, j));
         k = j;
     }
-    let ctx = Ctx {
-        ds,
-        order: &order,
-        first_occ: &first_occ,
-        rehire: &rehire,
-        persons: &persons,
-        stop: &stop,
-        grid,
-        periods: &periods,
-    };
     let rows: Vec<IndicatorRow> = bounds
         .par_iter()
-        .flat_map_iter(|&(a, b)| ctx.establishment(a, b))
+        .flat_map_iter(|&(a, b)| {
+            let contracts = &ds.contracts;
+            let siret = contracts[order[a] as usize].siret;
+            let lo = stop.partition_point(|s| s.0 < siret);
+            let hi = stop.partition_point(|s| s.0 <= siret);
+            let months: Vec<i32> = stop[lo..hi].iter().map(|s| s.1).collect();
+            let items = order[a..b].iter().map(|&ci| {
+                let c = &contracts[ci as usize];
+                let facts = HireFacts {
+                    first_in_occupation: first_occ[ci as usize],
+                    rehire: rehire[ci as usize],
+                    person: persons.get(c.person_id),
+                };
+                (c, facts)
+            });
+            establishment_rows(&cal, siret, items, &months)
+        })
         .collect();
     Indicators {
-        periods,
+        periods: cal.periods,
         window_months,
         rows,
     }
 }
 
-struct Ctx<'a> {
-    ds: &'a Dataset,
-    order: &'a [u32],
-    first_occ: &'a [bool],
-    rehire: &'a [bool],
-    persons: &'a PersonIndex,
-    stop: &'a [(u64, i32)],
-    grid: Grid,
-    periods: &'a [Period],
+/// AT/MP stoppages as (SIRET, start month index), sorted.
+pub fn at_mp_months(stoppages: &[crate::model::Stoppage]) -> Vec<(u64, i32)> {
+    let mut stop: Vec<(u64, i32)> = stoppages
+        .iter()
+        .filter(|s| stoppage_reason::is_at_mp(s.reason))
+        .map(|s| (s.siret, s.start.month_index()))
+        .collect();
+    stop.par_sort_unstable();
+    stop
 }
 
-impl Ctx<'_> {
-    fn establishment(&self, a: usize, b: usize) -> Vec<IndicatorRow> {
-        let contracts = &self.ds.contracts;
-        let siret = contracts[self.order[a] as usize].siret;
-        let np = self.periods.len();
+/// The indicator rows of one establishment, from its contracts (any order) with their
+/// [`HireFacts`], and the start months of its AT/MP stoppages. Both the in-memory path
+/// ([`compute`]) and the out-of-core engine call this, so they give the same numbers.
+pub fn establishment_rows<'c>(
+    cal: &Calendar,
+    siret: u64,
+    items: impl Iterator<Item = (&'c Contract, HireFacts)>,
+    at_mp_months: &[i32],
+) -> Vec<IndicatorRow> {
+    Rows { cal, siret }.build(items, at_mp_months)
+}
+
+struct Rows<'a> {
+    cal: &'a Calendar,
+    siret: u64,
+}
+
+impl Rows<'_> {
+    fn build<'c>(
+        &self,
+        items: impl Iterator<Item = (&'c Contract, HireFacts)>,
+        at_mp_months: &[i32],
+    ) -> Vec<IndicatorRow> {
+        let siret = self.siret;
+        let grid = self.cal.grid;
+        let periods = &self.cal.periods;
+        let np = periods.len();
         let mut rows: Vec<IndicatorRow> = (0..np)
             .map(|p| IndicatorRow::empty(siret, p as u32))
             .collect();
         let mut durations: Vec<Vec<f64>> = vec![Vec::new(); np];
-        let m_lo = self.periods[0].start.month_index();
-        let m_hi = self.periods[np - 1].end.month_index();
+        let m_lo = periods[0].start.month_index();
+        let m_hi = periods[np - 1].end.month_index();
         let span = (m_hi - m_lo + 2) as usize;
         let mut head = vec![0i64; span];
         let mut fte = vec![0i64; span]; // in half-units
-        for &ci in &self.order[a..b] {
-            let c = &contracts[ci as usize];
+        for (c, facts) in items {
             let part = c.is_part_time();
             let occ = occ_group(c.pcs);
             let sm = c.start.month_index();
             if !is_employment(c) {
                 if !part {
-                    for p in self.grid.containing(sm) {
+                    for p in grid.containing(sm) {
                         rows[p].internships += 1;
                     }
                 }
@@ -751,14 +803,14 @@ impl Ctx<'_> {
                 fte[(l - m_lo + 1) as usize] -= w;
             }
             // Hire.
-            let new_hire = !self.rehire[ci as usize];
-            let hire_range = self.grid.containing(sm);
+            let new_hire = !facts.rehire;
+            let hire_range = grid.containing(sm);
             if !hire_range.is_empty() {
-                let person = self.persons.get(c.person_id);
+                let person = facts.person;
                 let age = person.map(|p| p.birth.age_at(c.start));
                 let flags = [
                     person.is_some_and(|p| p.sex == sex::FEMALE),
-                    c.no_prior_employment || self.first_occ[ci as usize],
+                    c.no_prior_employment || facts.first_in_occupation,
                     c.months_since_prev.is_some_and(|m| m >= 12) || c.prior_long_sick_leave,
                     age.is_some_and(|a| a < 26),
                     age.is_some_and(|a| a >= 50),
@@ -799,7 +851,7 @@ impl Ctx<'_> {
                 _ => false,
             };
             let follow = if new_hire {
-                self.grid.containing(follow_end.month_index())
+                grid.containing(follow_end.month_index())
             } else {
                 0..0
             };
@@ -811,7 +863,7 @@ impl Ctx<'_> {
             // Exit.
             if let Some(e) = c.actual_end {
                 if c.end_reason.is_none_or(end_reason::is_real_exit) {
-                    for p in self.grid.containing(e.month_index()) {
+                    for p in grid.containing(e.month_index()) {
                         rows[p].exits += 1;
                     }
                 }
@@ -819,13 +871,13 @@ impl Ctx<'_> {
             // CDD outcomes (full-time only).
             if nature::is_cdd(c.nature) && !part {
                 if let Some(d) = c.converted_to_cdi {
-                    for p in self.grid.containing(d.month_index()) {
+                    for p in grid.containing(d.month_index()) {
                         rows[p].share_den[Denom::CddOutcomes as usize][occ] += 1;
                         rows[p].share_num[9][occ] += 1;
                     }
                 } else if let (Some(e), Some(days)) = (c.actual_end, c.duration_days()) {
                     let days = days as f64;
-                    for p in self.grid.containing(e.month_index()) {
+                    for p in grid.containing(e.month_index()) {
                         let r = &mut rows[p];
                         r.share_den[Denom::CddOutcomes as usize][occ] += 1;
                         r.cdd_completed += 1;
@@ -837,10 +889,8 @@ impl Ctx<'_> {
             }
         }
         // AT/MP stoppages of this establishment.
-        let lo = self.stop.partition_point(|s| s.0 < siret);
-        let hi = self.stop.partition_point(|s| s.0 <= siret);
-        for &(_, m) in &self.stop[lo..hi] {
-            for p in self.grid.containing(m) {
+        for &m in at_mp_months {
+            for p in grid.containing(m) {
                 rows[p].at_mp += 1;
             }
         }
@@ -854,7 +904,7 @@ impl Ctx<'_> {
             hc[k] = h as f64;
             ft[k] = f as f64 / 2.0;
         }
-        for (p, period) in self.periods.iter().enumerate() {
+        for (p, period) in periods.iter().enumerate() {
             let s = (period.start.month_index() - m_lo) as usize;
             let e = (period.end.month_index() - m_lo) as usize;
             let n = (e - s + 1) as f64;

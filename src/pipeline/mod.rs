@@ -74,6 +74,7 @@ pub fn load_or_generate(
             &calibration,
             out.path(),
             crate::commands::generate::GenerateFormat::Parquet,
+            tables::Layout::Single,
         )?;
         tables::write_text(&out.path().join("fingerprint.txt"), &fp)?;
         out.commit()?;
@@ -94,6 +95,17 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let t0 = std::time::Instant::now();
     let reference = Reference::load();
     let exp = crate::commands::generate::load_experiment(&opts.experiment_path, &reference)?;
+    anyhow::ensure!(
+        !crate::national::is_national(&exp),
+        "experiment {}: {} establishments exceed what `run` holds in memory ({}); generate and score it out of core: \
+         `engagement generate -e {} -o DIR` then `engagement score --data DIR -e {} -o OUT --engine engine` \
+         (build with --features engine)",
+        exp.name,
+        exp.generator.establishments,
+        crate::national::NATIONAL_THRESHOLD,
+        opts.experiment_path.display(),
+        opts.experiment_path.display()
+    );
     let lang = opts.lang.unwrap_or(exp.lang);
     let run_id = opts
         .run_id

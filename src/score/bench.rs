@@ -53,6 +53,25 @@ fn status_mib(field: &str) -> Option<f64> {
 
 /// Builds a lean random corpus (see the module docs).
 pub fn corpus(n: u64, years: u32, seed: u64) -> Dataset {
+    let mut all: Option<Dataset> = None;
+    corpus_chunks(n, years, seed, n.max(1), |chunk| match &mut all {
+        None => all = Some(chunk),
+        Some(a) => {
+            a.establishments.extend(chunk.establishments);
+            a.persons.extend(chunk.persons);
+            a.contracts.extend(chunk.contracts);
+            a.stoppages.extend(chunk.stoppages);
+        }
+    });
+    let mut ds = all.expect("at least one chunk");
+    ds.sort();
+    ds
+}
+
+/// The same corpus as [`corpus`], handed to `sink` in chunks of `chunk` establishments
+/// (with the persons first drawn in that chunk), so that a corpus larger than memory can be
+/// written out as it is drawn. Rows are in drawing order.
+pub fn corpus_chunks(n: u64, years: u32, seed: u64, chunk: u64, mut sink: impl FnMut(Dataset)) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(0x4245_4e43);
     let start = Date::from_ymd(2020, 1, 1).expect("valid");
@@ -70,14 +89,25 @@ pub fn corpus(n: u64, years: u32, seed: u64) -> Dataset {
             end,
             source: Source::Synthetic,
         },
-        establishments: Vec::with_capacity(n as usize),
+        establishments: Vec::with_capacity(chunk.min(n) as usize),
         persons: Vec::new(),
         contracts: Vec::new(),
         stoppages: Vec::new(),
     };
     let pcs = ["382a", "461d", "561b", "621a"].map(|s| Pcs::new(s).expect("valid PCS"));
     let mut cid = 0u64;
+    let mut n_persons = 0u64;
     for e in 0..n {
+        if e > 0 && e % chunk == 0 {
+            let next = Dataset {
+                coverage: ds.coverage,
+                establishments: Vec::new(),
+                persons: Vec::new(),
+                contracts: Vec::new(),
+                stoppages: Vec::new(),
+            };
+            sink(std::mem::replace(&mut ds, next));
+        }
         let siret = 10_000_000_000_000 + e * 7;
         let dep = deps[(e % 4) as usize];
         ds.establishments.push(Establishment {
@@ -118,8 +148,9 @@ pub fn corpus(n: u64, years: u32, seed: u64) -> Dataset {
             let actual_end = (stop <= end).then_some(stop);
             cid += 1;
             // About 3.5 contracts per person, as in the calibrated generator.
-            let person_id = if ds.persons.is_empty() || rng.random::<f64>() < 0.29 {
-                let id = ds.persons.len() as u64 + 1;
+            let person_id = if n_persons == 0 || rng.random::<f64>() < 0.29 {
+                n_persons += 1;
+                let id = n_persons;
                 ds.persons.push(Person {
                     person_id: id,
                     sex: if rng.random::<bool>() { 1 } else { 2 },
@@ -128,7 +159,7 @@ pub fn corpus(n: u64, years: u32, seed: u64) -> Dataset {
                 });
                 id
             } else {
-                rng.random_range(1..=ds.persons.len() as u64)
+                rng.random_range(1..=n_persons)
             };
             ds.contracts.push(Contract {
                 contract_id: cid,
@@ -173,8 +204,7 @@ pub fn corpus(n: u64, years: u32, seed: u64) -> Dataset {
             }
         }
     }
-    ds.sort();
-    ds
+    sink(ds);
 }
 
 /// Builds a corpus of `n` establishments over `years` years and times the scoring.

@@ -270,6 +270,16 @@ pub fn write_outputs(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, Scor
     let text = serde_json::to_string_pretty(&out.summary).map_err(|e| io_err(&sp, &e))?;
     write_text(&sp, &text)?;
     paths.push(sp);
+    paths.push(write_full_output(out, dir)?);
+    Ok(paths)
+}
+
+/// Writes [`FULL_OUTPUT`] into `dir` atomically; returns its path.
+pub fn write_full_output(out: &ScoreOutput, dir: &Path) -> Result<PathBuf, ScoreError> {
+    let io_err = |p: &Path, e: &dyn std::fmt::Display| ScoreError::Output {
+        path: p.to_path_buf(),
+        message: e.to_string(),
+    };
     let fp = dir.join(FULL_OUTPUT);
     let tmp = fp.with_extension("tmp");
     {
@@ -282,8 +292,7 @@ pub fn write_outputs(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, Scor
             .map_err(|e| io_err(&fp, &e))?;
     }
     std::fs::rename(&tmp, &fp).map_err(|e| io_err(&fp, &e))?;
-    paths.push(fp);
-    Ok(paths)
+    Ok(fp)
 }
 
 /// Reads back the full output written by [`write_outputs`].

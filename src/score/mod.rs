@@ -452,6 +452,28 @@ pub fn score_indicators(
     establishments: Vec<EstablishmentInfo>,
     params: &ScoreParams,
 ) -> ScoreOutput {
+    let (peer_groups, scores) = score_rows(&ind, &establishments, params);
+    let label_changes = label_changes(&scores, &ind.periods);
+    let summary = summary::summarise(&scores, &ind, &establishments);
+    ScoreOutput {
+        params: params.clone(),
+        establishments,
+        indicators: ind,
+        peer_groups,
+        scores,
+        label_changes,
+        summary,
+    }
+}
+
+/// Peer groups and score rows of indicator rows (sorted by SIRET then period), every
+/// period on its own; `establishments` sorted by SIRET. The out-of-core path calls this
+/// one period at a time.
+pub fn score_rows(
+    ind: &Indicators,
+    establishments: &[EstablishmentInfo],
+    params: &ScoreParams,
+) -> (Vec<PeerGroup>, Vec<ScoreRow>) {
     let ladder = peers::ladder(params.sector_level);
     let mut sect: [Interner; 3] = Default::default();
     let mut geo: [Interner; 2] = Default::default();
@@ -528,17 +550,7 @@ pub fn score_indicators(
         }
     }
     let scores: Vec<ScoreRow> = slots.into_iter().flatten().collect();
-    let label_changes = label_changes(&scores, &ind.periods);
-    let summary = summary::summarise(&scores, &ind, &establishments);
-    ScoreOutput {
-        params: params.clone(),
-        establishments,
-        indicators: ind,
-        peer_groups,
-        scores,
-        label_changes,
-        summary,
-    }
+    (peer_groups, scores)
 }
 
 /// Label changes between consecutive periods (a missing period counts as "not present").

@@ -3,11 +3,15 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+#[cfg(feature = "cluster")]
+mod cluster;
 mod config_errors;
 mod dsn_bad_input;
 mod dsn_cli;
 mod dsn_roundtrip;
 mod dsn_samples;
+#[cfg(feature = "engine")]
+mod engine_paths;
 mod estimate_cli;
 mod estimate_reference;
 mod exposure_study;

@@ -1,0 +1,304 @@
+//! `engagement score --engine`: the out-of-core scoring of a dataset.
+//!
+//! 1. The indicator plan ([`super::plan::indicator_plan`]) runs on DataFusion, or on a
+//!    Ballista cluster; its rows stream into a work folder partitioned by period.
+//! 2. Each period is then read back (one period's rows, about 1.5 million nationally),
+//!    scored with [`crate::score::score_rows`] exactly as the in-memory path scores it, and
+//!    its tables are written to `<out>/<table>/period=<label>/part-00000.parquet`.
+//! 3. Label changes follow from the previous period's labels; the summary from the last
+//!    period and the label counts of every period. `score_output.json.gz` holds the last
+//!    period (what `list` and `feedback` read by default).
+
+use super::{arrow_io, plan, EngineError, EngineOptions};
+use crate::indicators::{self, IndicatorRow, Indicators, Period};
+use crate::output::AtomicDir;
+use crate::reference::Reference;
+use crate::score::{
+    self, io, summary, EstablishmentInfo, LabelChange, ScoreOutput, ScoreParams, ScoreRow,
+};
+use crate::tables::{self, Format};
+use datafusion::arrow::array::{AsArray, BooleanArray};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::datatypes::UInt32Type;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::physical_plan::{execute_stream, SendableRecordBatchStream};
+use futures::StreamExt;
+use polars::prelude::{DataFrame, PolarsResult};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What an engine scoring run did.
+#[derive(Debug, Clone)]
+pub struct EngineScore {
+    pub periods: Vec<Period>,
+    /// Indicator rows (establishment × period).
+    pub indicator_rows: u64,
+    pub summary: summary::ScoreSummary,
+    /// Seconds in the two shuffles, and in the per-period scoring and writing.
+    pub shuffle_seconds: f64,
+    pub score_seconds: f64,
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Scores the dataset in `data` into `out` (replaced atomically when complete).
+pub fn score_dataset(
+    data: &Path,
+    params: &ScoreParams,
+    reference: &Reference,
+    out: &Path,
+    opts: &EngineOptions,
+) -> Result<EngineScore, EngineError> {
+    let coverage = tables::read_coverage(data)?;
+    let periods = indicators::periods(
+        &coverage,
+        params.window_months,
+        params.step_months,
+        params.min_history_months,
+    )?;
+    let dir = AtomicDir::create(out, true).map_err(|e| io_err(out, e))?;
+    let work = dir.path().join(".work");
+    let t0 = Instant::now();
+    let rt = super::runtime()?;
+    let indicator_rows = rt.block_on(shuffles(data, &periods, params, opts, &work))?;
+    drop(rt);
+    let shuffle_seconds = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let infos = score::establishment_infos(&tables::read_establishments(data)?, reference);
+    let summary = score_periods(&periods, params, &infos, &work, dir.path())?;
+    std::fs::remove_dir_all(&work).map_err(|e| io_err(&work, e))?;
+    dir.commit().map_err(|e| io_err(out, e))?;
+    Ok(EngineScore {
+        periods,
+        indicator_rows,
+        summary,
+        shuffle_seconds,
+        score_seconds: t1.elapsed().as_secs_f64(),
+    })
+}
+
+/// Runs the indicator plan and writes its rows to `work/period=<index>/`.
+async fn shuffles(
+    data: &Path,
+    periods: &[Period],
+    params: &ScoreParams,
+    opts: &EngineOptions,
+    work: &Path,
+) -> Result<u64, EngineError> {
+    let ctx = super::local_context(opts)?;
+    let plan =
+        plan::indicator_plan(&ctx, data, periods, params.window_months, opts.partitions).await?;
+    let mut stream = execute(plan, &ctx, opts).await?;
+    let mut writer = PeriodWriter::new(work, periods.len());
+    while let Some(batch) = stream.next().await {
+        writer.write(&batch?)?;
+    }
+    writer.finish()
+}
+
+/// Executes a plan in this process, or on the cluster of `opts`.
+pub async fn execute(
+    plan: std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    ctx: &datafusion::prelude::SessionContext,
+    opts: &EngineOptions,
+) -> Result<SendableRecordBatchStream, EngineError> {
+    match &opts.cluster {
+        None => Ok(execute_stream(plan, ctx.task_ctx())?),
+        #[cfg(feature = "cluster")]
+        Some(addr) => super::cluster::execute(plan, addr, opts).await,
+        #[cfg(not(feature = "cluster"))]
+        Some(_) => Err(EngineError::NoClusterSupport),
+    }
+}
+
+/// Routes indicator rows to one Parquet file per period.
+struct PeriodWriter {
+    dir: PathBuf,
+    writers: Vec<Option<ArrowWriter<std::fs::File>>>,
+    rows: u64,
+}
+
+impl PeriodWriter {
+    fn new(dir: &Path, periods: usize) -> Self {
+        PeriodWriter {
+            dir: dir.to_path_buf(),
+            writers: (0..periods).map(|_| None).collect(),
+            rows: 0,
+        }
+    }
+
+    fn writer(&mut self, p: usize) -> Result<&mut ArrowWriter<std::fs::File>, EngineError> {
+        if self.writers[p].is_none() {
+            let d = self.dir.join(format!("period={p:03}"));
+            std::fs::create_dir_all(&d).map_err(|e| io_err(&d, e))?;
+            let path = d.join("part-00000.parquet");
+            let f = std::fs::File::create(&path).map_err(|e| io_err(&path, e))?;
+            // Small row groups: one open writer per period must not buffer much.
+            let props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .set_max_row_group_row_count(Some(32 * 1024))
+                .build();
+            let w = ArrowWriter::try_new(f, arrow_io::indicator_schema(), Some(props))
+                .map_err(|e| io_err(&path, e))?;
+            self.writers[p] = Some(w);
+        }
+        Ok(self.writers[p].as_mut().expect("created above"))
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), EngineError> {
+        let period = batch.column(1).as_primitive::<UInt32Type>().clone();
+        let mut present: Vec<u32> = period.values().to_vec();
+        present.sort_unstable();
+        present.dedup();
+        for p in present {
+            if p as usize >= self.writers.len() {
+                return Err(io_err(
+                    &self.dir,
+                    format!("indicator row for unknown period {p}"),
+                ));
+            }
+            let mask: BooleanArray = period.iter().map(|v| Some(v == Some(p))).collect();
+            let part = filter_record_batch(batch, &mask).map_err(|e| io_err(&self.dir, e))?;
+            let dir = self.dir.clone();
+            self.writer(p as usize)?
+                .write(&part)
+                .map_err(|e| io_err(&dir, e))?;
+        }
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<u64, EngineError> {
+        for w in self.writers.into_iter().flatten() {
+            w.close().map_err(|e| io_err(&self.dir, e))?;
+        }
+        Ok(self.rows)
+    }
+}
+
+/// The indicator rows of period `p`, sorted by SIRET.
+fn read_period(work: &Path, p: usize) -> Result<Vec<IndicatorRow>, EngineError> {
+    let path = work
+        .join(format!("period={p:03}"))
+        .join("part-00000.parquet");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let f = std::fs::File::open(&path).map_err(|e| io_err(&path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+        .and_then(|b| b.build())
+        .map_err(|e| io_err(&path, e))?;
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| io_err(&path, e))?;
+        rows.extend(arrow_io::indicators(&batch)?);
+    }
+    rows.sort_unstable_by_key(|r| r.siret);
+    Ok(rows)
+}
+
+/// Writes `df` as `<out>/<stem>/period=<label>/part-00000.parquet`.
+fn write_part(
+    out: &Path,
+    stem: &str,
+    label: &str,
+    build: impl FnOnce() -> PolarsResult<DataFrame>,
+) -> Result<(), EngineError> {
+    let d = out.join(stem).join(format!("period={label}"));
+    std::fs::create_dir_all(&d).map_err(|e| io_err(&d, e))?;
+    let mut df = build().map_err(|e| io_err(&d, e))?;
+    tables::write_df(&mut df, &d.join("part-00000.parquet"), Format::Parquet)?;
+    Ok(())
+}
+
+/// Scores every period in turn and writes its tables; returns the summary.
+fn score_periods(
+    periods: &[Period],
+    params: &ScoreParams,
+    infos: &[EstablishmentInfo],
+    work: &Path,
+    out: &Path,
+) -> Result<summary::ScoreSummary, EngineError> {
+    let mut prev: HashMap<u64, (u32, Option<u8>)> = HashMap::new();
+    let mut labels_by_period: BTreeMap<String, [u64; 5]> = BTreeMap::new();
+    let mut last: Option<ScoreOutput> = None;
+    for (p, period) in periods.iter().enumerate() {
+        let ind = Indicators {
+            periods: periods.to_vec(),
+            window_months: params.window_months,
+            rows: read_period(work, p)?,
+        };
+        let (peer_groups, scores) = score::score_rows(&ind, infos, params);
+        let changes = label_changes(&scores, periods, &mut prev);
+        let counts = labels_by_period.entry(period.label.clone()).or_default();
+        for s in &scores {
+            counts[s.label.map_or(0, |l| l as usize + 1)] += 1;
+        }
+        let part = ScoreOutput {
+            params: params.clone(),
+            establishments: Vec::new(),
+            indicators: ind,
+            peer_groups,
+            scores,
+            label_changes: changes,
+            summary: summary::ScoreSummary::default(),
+        };
+        let l = &period.label;
+        write_part(out, "indicators", l, || io::indicators_df(&part))?;
+        write_part(out, "scores", l, || io::scores_df(&part))?;
+        write_part(out, "explanations", l, || io::explanations_df(&part))?;
+        write_part(out, "label_changes", l, || io::label_changes_df(&part))?;
+        write_part(out, "peer_groups", l, || io::peer_groups_df(&part))?;
+        last = Some(part);
+    }
+    let Some(mut last) = last else {
+        return Ok(summary::ScoreSummary::default());
+    };
+    let mut s = summary::summarise(&last.scores, &last.indicators, infos);
+    s.labels_by_period = labels_by_period;
+    last.summary = s.clone();
+    last.establishments = infos.to_vec();
+    last.label_changes.clear();
+    tables::write_text(
+        &out.join(io::SUMMARY),
+        &serde_json::to_string_pretty(&s).map_err(|e| io_err(out, e))?,
+    )?;
+    io::write_full_output(&last, out)?;
+    Ok(s)
+}
+
+/// Label changes into one period's rows (sorted by SIRET), from each SIRET's previous row;
+/// the same rule as [`score::label_changes`] on the whole table.
+fn label_changes(
+    scores: &[ScoreRow],
+    periods: &[Period],
+    prev: &mut HashMap<u64, (u32, Option<u8>)>,
+) -> Vec<LabelChange> {
+    let mut out = Vec::new();
+    for b in scores {
+        if let Some(&(pp, pl)) = prev.get(&b.siret) {
+            let from = if b.period == pp + 1 { pl } else { None };
+            if from != b.label {
+                out.push(LabelChange {
+                    siret: b.siret,
+                    from_period: periods[b.period as usize - 1].label.clone(),
+                    to_period: periods[b.period as usize].label.clone(),
+                    from,
+                    to: b.label,
+                });
+            }
+        }
+        prev.insert(b.siret, (b.period, b.label));
+    }
+    out
+}
