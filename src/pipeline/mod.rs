@@ -10,6 +10,7 @@ use crate::config::Experiment;
 use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
+pub mod data;
 pub mod retention;
 pub mod sections;
 
@@ -69,12 +70,7 @@ pub fn load_or_generate(
     let calibration = synth::calibration::check(&s.dataset, &exp.generator, reference);
     if use_cache {
         let out = AtomicDir::create(&dir, true)?;
-        crate::commands::generate::write_synthetic(
-            &s,
-            &calibration,
-            out.path(),
-            crate::commands::generate::GenerateFormat::Parquet,
-        )?;
+        data::write_synthetic(&s, &calibration, out.path(), data::DataFormat::Parquet)?;
         tables::write_text(&out.path().join("fingerprint.txt"), &fp)?;
         out.commit()?;
     }
@@ -93,13 +89,15 @@ pub struct RunOutcome {
 pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let t0 = std::time::Instant::now();
     let reference = Reference::load();
-    let exp = crate::commands::generate::load_experiment(&opts.experiment_path, &reference)?;
+    let exp = data::load_experiment(&opts.experiment_path, &reference)?;
     let lang = opts.lang.unwrap_or(exp.lang);
     let run_id = opts
         .run_id
         .clone()
         .unwrap_or_else(|| exp.hash[..12].to_string());
+    crate::output::check_component("run id", &run_id)?;
     let out_dir = opts.reports_root.join(&exp.name).join(&run_id);
+    crate::output::guard_replace(&out_dir, &[&opts.experiment_path, &opts.cache_root])?;
     let out = AtomicDir::create(&out_dir, true)?;
     let mut timer = Timer::default();
 
@@ -112,12 +110,15 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             opts.progress,
         )
     })?;
+    crate::output::crash_point("run-after-data");
     let scores = timer.stage("score", || {
         crate::score::run(&synthetic.dataset, &exp.score, &reference)
     })?;
+    crate::output::crash_point("run-after-score");
     let exposure = timer.stage("exposure", || {
         crate::exposure::study::run(&exp, &reference, &synthetic, &scores)
     })?;
+    crate::output::crash_point("run-after-exposure");
 
     timer.stage("tables", || -> anyhow::Result<()> {
         let tables = out.path().join("tables");
@@ -133,6 +134,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         }
         Ok(())
     })?;
+    crate::output::crash_point("run-after-tables");
 
     let mut inputs = vec![provenance::fingerprint_file(&opts.experiment_path)?];
     let data_fps = if opts.use_cache {
@@ -172,6 +174,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let retention_out = timer.stage("retention", || {
         retention::retention_stage(&exp, &reference, &synthetic, &scores, lang)
     })?;
+    crate::output::crash_point("run-after-retention");
     // What exposed employers received: their sheet at the baseline period (three examples,
     // labelled by sector, size and zone, never by name), and the counsellors' page.
     let (sheet_files, counsellor_html) = timer.stage("sheets", || -> anyhow::Result<_> {
@@ -211,6 +214,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             crate::report::counsellor_page(&page_rows, lang),
         ))
     })?;
+    crate::output::crash_point("run-after-sheets");
     let mut exposure_section = sections::exposure_section(&exposure, None, lang);
     exposure_section.example_sheets = sheet_files.1;
     let results = RunResults {
@@ -245,12 +249,14 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         }
         Ok(())
     })?;
+    crate::output::crash_point("run-after-report");
     manifest.stages = timer.into_stages();
     manifest.total_seconds = t0.elapsed().as_secs_f64();
     tables::write_text(
         &out.path().join("manifest.json"),
         &serde_json::to_string_pretty(&manifest)?,
     )?;
+    crate::output::crash_point("run-before-commit");
     let dir = out.commit()?;
     Ok(RunOutcome {
         dir,
