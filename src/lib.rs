@@ -19,6 +19,7 @@ pub mod indicators;
 pub mod model;
 pub mod national;
 pub mod output;
+pub mod params;
 pub mod pipeline;
 pub mod provenance;
 pub mod reference;

@@ -376,6 +376,7 @@ fn score_engine_tier(
             &reference,
             &tmp.join("out"),
             &opts,
+            false,
         )?)
     });
     let disk = dir_bytes(&tmp);

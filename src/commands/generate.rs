@@ -1,21 +1,12 @@
 //! `engagement generate`: the calibrated synthetic DSN dataset of an experiment.
 
-use crate::config::Experiment;
 use crate::output::AtomicDir;
+use crate::pipeline::data::{load_experiment, write_synthetic, DataFormat};
 use crate::reference::Reference;
 use crate::synth;
-use crate::tables::{self, Format, Layout};
+use crate::tables::{self, Layout};
 use anyhow::Context;
-use std::path::{Path, PathBuf};
-
-/// Output format of `generate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum GenerateFormat {
-    Parquet,
-    Csv,
-    /// Monthly DSN declaration files (NEODeS, Latin-1), one per establishment and month.
-    Dsn,
-}
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -26,7 +17,7 @@ pub struct GenerateArgs {
     #[arg(long, short)]
     pub out: PathBuf,
     #[arg(long, value_enum, default_value = "parquet")]
-    pub format: GenerateFormat,
+    pub format: DataFormat,
     /// Table layout: one file per table, or Hive-partitioned folders by département
     /// (Parquet only; see `data/SCHEMA.md`). Default: single, except for national
     /// experiments (more than 250,000 establishments), which are generated one département
@@ -38,61 +29,10 @@ pub struct GenerateArgs {
     pub force: bool,
 }
 
-/// Loads and validates an experiment file, with the file named in errors.
-pub fn load_experiment(path: &Path, reference: &Reference) -> anyhow::Result<Experiment> {
-    Experiment::from_file(path, reference).with_context(|| format!("experiment {}", path.display()))
-}
-
-/// Writes a generated dataset, its truth and its calibration into `dir`.
-pub fn write_synthetic(
-    s: &synth::Synthetic,
-    calibration: &synth::calibration::Calibration,
-    dir: &Path,
-    format: GenerateFormat,
-    layout: Layout,
-) -> anyhow::Result<()> {
-    match format {
-        GenerateFormat::Parquet if layout == Layout::Partitioned => {
-            tables::write_dataset_partitioned(&s.dataset, dir)?;
-            let truth_dir = dir.join("truth");
-            std::fs::create_dir_all(&truth_dir)?;
-            let mut df = synth::truth_df(&s.truth)?;
-            tables::write_df(
-                &mut df,
-                &truth_dir.join("establishments_truth.parquet"),
-                Format::Parquet,
-            )?;
-        }
-        GenerateFormat::Parquet | GenerateFormat::Csv => {
-            let f = if format == GenerateFormat::Csv {
-                Format::Csv
-            } else {
-                Format::Parquet
-            };
-            tables::write_dataset(&s.dataset, dir, f)?;
-            let truth_dir = dir.join("truth");
-            std::fs::create_dir_all(&truth_dir)?;
-            let mut df = synth::truth_df(&s.truth)?;
-            tables::write_df(
-                &mut df,
-                &truth_dir.join(format!("establishments_truth.{}", f.extension())),
-                f,
-            )?;
-        }
-        GenerateFormat::Dsn => {
-            crate::dsn::write_dataset(&s.dataset, dir, &crate::dsn::WriterOptions::default())?;
-        }
-    }
-    tables::write_text(
-        &dir.join("calibration.json"),
-        &serde_json::to_string_pretty(calibration)?,
-    )?;
-    Ok(())
-}
-
 pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
     let reference = Reference::load();
     let exp = load_experiment(&args.experiment, &reference)?;
+    crate::output::guard_replace(&args.out, &[&args.experiment])?;
     let national = crate::national::is_national(&exp);
     let layout = args.layout.unwrap_or(if national {
         Layout::Partitioned
@@ -100,7 +40,7 @@ pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
         Layout::Single
     });
     anyhow::ensure!(
-        layout == Layout::Single || args.format == GenerateFormat::Parquet,
+        layout == Layout::Single || args.format == DataFormat::Parquet,
         "--layout partitioned writes Parquet only"
     );
     anyhow::ensure!(

@@ -96,8 +96,7 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
             exp.name
         )
     })?;
-    io::write_outputs(&out, &args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    write_scores(&out, &args)?;
     if !quiet {
         let s = &out.summary;
         eprintln!(
@@ -142,6 +141,18 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes the score outputs as one folder, atomically. A previous score output in `--out` is
+/// replaced; any other non-empty folder is refused, and so is a folder holding the inputs.
+fn write_scores(out: &score::ScoreOutput, args: &ScoreArgs) -> anyhow::Result<()> {
+    crate::output::guard_replace(&args.out, &[&args.data, &args.experiment])?;
+    let previous = args.out.join(io::FULL_OUTPUT).exists();
+    let dir = crate::output::AtomicDir::create(&args.out, previous)?;
+    io::write_outputs(out, dir.path())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    dir.commit()?;
+    Ok(())
+}
+
 /// The out-of-core path: outputs partitioned by period under `--out`.
 #[cfg(feature = "engine")]
 fn score_engine(
@@ -152,15 +163,18 @@ fn score_engine(
     quiet: bool,
 ) -> anyhow::Result<()> {
     let opts = engine_args::engine_options(&args.engine)?;
-    let r =
-        crate::engine::score::score_dataset(&args.data, &exp.score, reference, &args.out, &opts)
-            .with_context(|| {
-                format!(
-                    "scoring {} with experiment {} (engine path)",
-                    args.data.display(),
-                    exp.name
-                )
-            })?;
+    crate::output::guard_replace(&args.out, &[&args.data, &args.experiment])?;
+    let previous = args.out.join(io::FULL_OUTPUT).exists();
+    let r = crate::engine::score::score_dataset(
+        &args.data, &exp.score, reference, &args.out, &opts, previous,
+    )
+    .with_context(|| {
+        format!(
+            "scoring {} with experiment {} (engine path)",
+            args.data.display(),
+            exp.name
+        )
+    })?;
     if !quiet {
         let s = &r.summary;
         eprintln!(

@@ -51,13 +51,15 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> EngineError {
     }
 }
 
-/// Scores the dataset in `data` into `out` (replaced atomically when complete).
+/// Scores the dataset in `data` into `out`, written atomically when complete; an existing
+/// non-empty `out` is replaced when `replace`, refused otherwise.
 pub fn score_dataset(
     data: &Path,
     params: &ScoreParams,
     reference: &Reference,
     out: &Path,
     opts: &EngineOptions,
+    replace: bool,
 ) -> Result<EngineScore, EngineError> {
     let coverage = tables::read_coverage(data)?;
     let periods = indicators::periods(
@@ -66,7 +68,7 @@ pub fn score_dataset(
         params.step_months,
         params.min_history_months,
     )?;
-    let dir = AtomicDir::create(out, true).map_err(|e| io_err(out, e))?;
+    let dir = AtomicDir::create(out, replace).map_err(|e| io_err(out, e))?;
     let work = dir.path().join(".work");
     let t0 = Instant::now();
     let rt = super::runtime()?;

@@ -69,7 +69,7 @@ fn engine_matches_memory_on_the_default_experiment() {
     std::fs::create_dir_all(&spill).unwrap();
     opts.spill_dir = Some(spill);
     let eng = dir.path().join("engine");
-    let r2 = engine::score::score_dataset(&data, &exp.score, &r, &eng, &opts).unwrap();
+    let r2 = engine::score::score_dataset(&data, &exp.score, &r, &eng, &opts, false).unwrap();
     assert_eq!(r2.indicator_rows, out.indicators.rows.len() as u64);
     assert_same_tables(&memory, &eng);
     // `list` reads the engine's last period as it reads the in-memory output.
@@ -103,10 +103,16 @@ fn bad_input_is_named_and_leaves_nothing() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let e =
-        engine::score::score_dataset(&data, &exp.score, &r, &out, &EngineOptions::new(512 << 20))
-            .unwrap_err()
-            .to_string();
+    let e = engine::score::score_dataset(
+        &data,
+        &exp.score,
+        &r,
+        &out,
+        &EngineOptions::new(512 << 20),
+        false,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("contracts table") && e.contains("`nature`") && e.contains("CDD"),
         "{e}"
@@ -120,10 +126,16 @@ fn bad_input_is_named_and_leaves_nothing() {
     assert!(leftovers.is_empty(), "temporary folder left behind");
     // A missing table is named too.
     std::fs::remove_file(data.join("stoppages.parquet")).unwrap();
-    let e =
-        engine::score::score_dataset(&data, &exp.score, &r, &out, &EngineOptions::new(512 << 20))
-            .unwrap_err()
-            .to_string();
+    let e = engine::score::score_dataset(
+        &data,
+        &exp.score,
+        &r,
+        &out,
+        &EngineOptions::new(512 << 20),
+        false,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("stoppages"), "{e}");
 }
 

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cli_edge;
 #[cfg(feature = "cluster")]
 mod cluster;
 mod config_errors;
@@ -15,7 +16,9 @@ mod engine_paths;
 mod estimate_cli;
 mod estimate_reference;
 mod exposure_study;
+mod layout;
 mod list_html;
+mod output_safety;
 mod pipeline_retention;
 mod report_compare;
 mod report_from_score;
