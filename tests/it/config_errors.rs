@@ -42,7 +42,7 @@ fn unknown_key() {
 fn negative_count() {
     let m = err("[generator]\nestablishments = -5\n");
     assert!(
-        m.contains("generator.establishments") && m.contains("got -5") && m.contains("1..=1000000"),
+        m.contains("generator.establishments") && m.contains("got -5") && m.contains("1..=2000000"),
         "{m}"
     );
 }
