@@ -123,31 +123,7 @@ pub fn toy_dataset(n_est: u64, months: u32, per_est: u64) -> Dataset {
                 boeth: false,
             });
             let s = start.add_days(((id * 7919) % span as u64) as i32 - 200);
-            let cdd = id % 3 == 0;
-            let end = cdd
-                .then(|| s.add_days(30 + (id % 90) as i32))
-                .filter(|&x| x <= ds.coverage.end);
-            ds.contracts.push(Contract {
-                contract_id: id,
-                person_id: id,
-                siret,
-                start: s,
-                planned_end: cdd.then(|| s.add_days(30 + (id % 90) as i32)),
-                actual_end: end,
-                end_reason: end.map(|_| end_reason::FIN_CDD),
-                nature: if cdd { nature::CDD } else { nature::CDI },
-                scheme: scheme::NONE,
-                iae: None,
-                working_time: working_time::FULL_TIME,
-                pcs: Pcs(*b"561b"),
-                cdd_reason: cdd.then_some(2),
-                boeth: None,
-                converted_to_cdi: None,
-                no_prior_employment: false,
-                months_since_prev: None,
-                prior_long_sick_leave: false,
-                prior_iae_or_subsidised: false,
-            });
+            ds.contracts.push(toy_contract(id, siret, s, end));
             if id % 11 == 0 {
                 ds.stoppages.push(Stoppage {
                     person_id: id,
@@ -163,4 +139,34 @@ pub fn toy_dataset(n_est: u64, months: u32, per_est: u64) -> Dataset {
     crate::history::derive_history(&mut ds);
     ds.sort();
     ds
+}
+
+/// Contract `id` of the toy dataset: one CDD in three (ended within the coverage when its
+/// end falls in it), the rest CDI.
+fn toy_contract(id: u64, siret: u64, s: Date, coverage_end: Date) -> Contract {
+    let cdd = id % 3 == 0;
+    let end = cdd
+        .then(|| s.add_days(30 + (id % 90) as i32))
+        .filter(|&x| x <= coverage_end);
+    Contract {
+        contract_id: id,
+        person_id: id,
+        siret,
+        start: s,
+        planned_end: cdd.then(|| s.add_days(30 + (id % 90) as i32)),
+        actual_end: end,
+        end_reason: end.map(|_| end_reason::FIN_CDD),
+        nature: if cdd { nature::CDD } else { nature::CDI },
+        scheme: scheme::NONE,
+        iae: None,
+        working_time: working_time::FULL_TIME,
+        pcs: Pcs(*b"561b"),
+        cdd_reason: cdd.then_some(2),
+        boeth: None,
+        converted_to_cdi: None,
+        no_prior_employment: false,
+        months_since_prev: None,
+        prior_long_sick_leave: false,
+        prior_iae_or_subsidised: false,
+    }
 }

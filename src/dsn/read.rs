@@ -62,13 +62,18 @@ pub(crate) fn rebuild_all(source: &FactSource) -> Result<Tables, DsnError> {
     let parts: Vec<u32> = (0..source.partitions()).collect();
     let batch = 2 * rayon::current_num_threads().max(1);
     let mut tables = Tables::default();
-    for chunk in parts.chunks(batch) {
+    for (i, chunk) in parts.chunks(batch).enumerate() {
         let outs: Vec<_> = chunk
             .par_iter()
             .map(|&p| source.load(p).map(rebuild_partition))
             .collect();
         for o in outs {
             tables.add(o?);
+        }
+        if i == 0 && chunk.len() < parts.len() {
+            // Partitions are balanced by the SIRET hash: size the tables once from the
+            // first ones instead of doubling them (a doubling holds both copies at once).
+            tables.reserve(parts.len() as f64 / chunk.len() as f64 * 1.2);
         }
     }
     Ok(tables)

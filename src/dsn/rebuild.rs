@@ -388,6 +388,15 @@ impl Tables {
         self.span.merge(p.span);
     }
 
+    /// Reserves room for `factor` times the rows held so far.
+    pub fn reserve(&mut self, factor: f64) {
+        let more = |n: usize| ((n as f64) * (factor - 1.0)).max(0.0) as usize;
+        self.establishments.reserve(more(self.establishments.len()));
+        self.contracts.reserve(more(self.contracts.len()));
+        self.stoppages.reserve(more(self.stoppages.len()));
+        self.persons.reserve(more(self.persons.len()));
+    }
+
     /// The dataset before person histories (rows in no particular order).
     pub fn into_dataset(self) -> Dataset {
         let (first, last) = self

@@ -439,6 +439,42 @@ fn write_file(path: &Path, buf: &[u8], gzip: bool) -> Result<(), DsnError> {
     w.flush().map_err(io)
 }
 
+/// One file: the declarations of `chunk` for month index `mi`, as `AAAA-MM/dsn-AAAA-MM-k`.
+/// Returns the path, the bytes of DSN text and the declarations written.
+fn write_job(
+    out_dir: &Path,
+    mi: i32,
+    k: usize,
+    chunk: &[&Establishment],
+    ix: &Index<'_>,
+    first: Date,
+    gzip: bool,
+) -> Result<(PathBuf, u64, u64), DsnError> {
+    let m0 = Date::from_month_index(mi);
+    let m1 = m0.last_of_month();
+    let (y, m, _) = m0.ymd();
+    let ext = if gzip { "dsn.gz" } else { "dsn" };
+    let path = out_dir
+        .join(format!("{y:04}-{m:02}"))
+        .join(format!("dsn-{y:04}-{m:02}-{k:05}.{ext}"));
+    let mut out = Out {
+        buf: Vec::with_capacity(1 << 20),
+        lines: 0,
+    };
+    for e in chunk {
+        let month = Month {
+            e,
+            m0,
+            m1,
+            ix,
+            first,
+        };
+        declaration(&mut out, &month);
+    }
+    write_file(&path, &out.buf, gzip)?;
+    Ok((path, out.buf.len() as u64, chunk.len() as u64))
+}
+
 /// Writes `ds` as DSN files under `out_dir` (created if needed), in parallel over files.
 ///
 /// Declared months run from the month of `coverage.start` to that of `coverage.end`.
@@ -468,30 +504,8 @@ pub fn write_dataset(
     let results: Vec<Result<(PathBuf, u64, u64), DsnError>> = jobs
         .par_iter()
         .map(|&(mi, k)| {
-            let m0 = Date::from_month_index(mi);
-            let m1 = m0.last_of_month();
-            let (y, m, _) = m0.ymd();
-            let ext = if opts.gzip { "dsn.gz" } else { "dsn" };
-            let path = out_dir
-                .join(format!("{y:04}-{m:02}"))
-                .join(format!("dsn-{y:04}-{m:02}-{k:05}.{ext}"));
-            let mut out = Out {
-                buf: Vec::with_capacity(1 << 20),
-                lines: 0,
-            };
             let chunk = &ests[k * per_file..((k + 1) * per_file).min(ests.len())];
-            for e in chunk {
-                let month = Month {
-                    e,
-                    m0,
-                    m1,
-                    ix: &ix,
-                    first,
-                };
-                declaration(&mut out, &month);
-            }
-            write_file(&path, &out.buf, opts.gzip)?;
-            Ok((path, out.buf.len() as u64, chunk.len() as u64))
+            write_job(out_dir, mi, k, chunk, &ix, first, opts.gzip)
         })
         .collect();
     let mut summary = WriteSummary::default();
