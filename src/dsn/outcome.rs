@@ -158,8 +158,10 @@ impl FileOutcome {
         self.accepted_by_nature.clear();
         for r in &mut self.rejects {
             let p = &mut r.problem;
-            p.detail = format!("{detail}; first problem found: {}: {}", p.reason, p.detail);
-            p.reason = Reason::CorruptGzip;
+            if p.reason != Reason::CorruptGzip {
+                p.detail = format!("{detail}; first problem found: {}: {}", p.reason, p.detail);
+                p.reason = Reason::CorruptGzip;
+            }
         }
         for &line in accepted {
             self.rejects.push(Reject {

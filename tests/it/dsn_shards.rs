@@ -122,6 +122,22 @@ fn shards_then_merge_equal_one_ingest() {
             "{nw} differs between one ingest and a merge of shards"
         );
     }
+    // Facts on disk (the command) and in memory (`dsn::read`) give the same tables.
+    let in_memory = dsn::read(
+        std::slice::from_ref(&c),
+        &ReadOptions::new(PseudoKey::demo()),
+    )
+    .unwrap();
+    let pq = tmp.path().join("whole-parquet");
+    ok(&bin()
+        .args(["ingest", "--demo-key", "-q", "--out"])
+        .arg(&pq)
+        .arg(&c)
+        .output()
+        .unwrap());
+    let mut on_disk = engagement::tables::read_dataset(&pq).unwrap();
+    on_disk.sort();
+    assert_eq!(in_memory.dataset, on_disk);
     let report = String::from_utf8_lossy(&w[5].1).into_owned();
     assert!(report.contains("\"declarations_rejected\": 10"), "{report}");
     // The shards are left as they were: their rejects are copied, not moved.
