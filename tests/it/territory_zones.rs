@@ -13,9 +13,9 @@ seed = 7
 departements = ["35"]
 [generator]
 establishments = 300
-start_year = 2024
-years = 1
-burn_in_months = 0
+start_year = 2023
+years = 2
+burn_in_months = 12
 "#;
 
 /// An experiment in a fresh folder holding `zones.csv` with `zone_csv`.
