@@ -210,15 +210,12 @@ pub fn methods_section(exposure: Option<&ExposureStudy>) -> r::MethodsSection {
             conventions.insert(format!("did.{k}"), v.clone());
         }
     }
-    conventions.insert(
-        "score.peer_normalisation".into(),
-        "median and MAD of the peer group (NAF division × size band × zone, with fallbacks), beta-binomial shrinkage of small-count shares".into(),
-    );
-    conventions.insert(
-        "exposure.truth".into(),
-        "counterfactual world generated with the same random numbers; truth = exposed minus comparison change".into(),
-    );
-    let mut notes = vec![r::Note::RelativeScores, r::Note::SunAbraham];
+    let mut notes = vec![
+        r::Note::RelativeScores,
+        r::Note::SunAbraham,
+        r::Note::PeerNormalisation,
+        r::Note::TruthDefinition,
+    ];
     if let Some(s) = exposure {
         let technical = |text: &String| r::Note::Technical {
             stage: "exposure".into(),

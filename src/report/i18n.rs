@@ -892,6 +892,8 @@ pub fn note_text(n: &Note, lang: Lang) -> String {
             Lang::Fr => format!("À {horizon_days} jours, l'estimation de Wald n'est pas définie (première étape trop faible)."),
             Lang::En => format!("At {horizon_days} days, the Wald estimate is undefined (weak first stage)."),
         },
+        Note::PeerNormalisation => pick(lang, "Normalisation par les pairs : médiane et écart absolu médian du groupe de pairs (division NAF × tranche de taille × zone, avec replis), rétrécissement bêta-binomial des parts calculées sur peu de personnes.", "Peer normalisation: median and median absolute deviation of the peer group (NAF division × size band × zone, with fallbacks), beta-binomial shrinkage of shares on few persons.").to_string(),
+        Note::TruthDefinition => pick(lang, "Vérité : un monde contrefactuel est simulé avec les mêmes nombres aléatoires ; l'effet vrai est l'évolution des exposés moins celle des comparables.", "Truth: a counterfactual world is simulated with the same random numbers; the true effect is the change of the exposed minus that of the comparison group.").to_string(),
         Note::Technical { stage, text } => format!("[{stage}] {text}"),
     }
 }
@@ -1105,7 +1107,12 @@ pub fn catalog() -> Vec<(String, String)> {
         push(&|l| calibration_name(k, l));
         push(&|l| calibration_unit(k, l).to_string());
     }
-    for n in [Note::RelativeScores, Note::SunAbraham] {
+    for n in [
+        Note::RelativeScores,
+        Note::SunAbraham,
+        Note::PeerNormalisation,
+        Note::TruthDefinition,
+    ] {
         push(&|l| note_text(&n, l));
     }
     v
@@ -1136,11 +1143,15 @@ pub fn foreign_phrases(text: &str, other: Lang, min_chars: usize) -> Vec<String>
         while let Some(i) = text[from..].find(theirs.as_str()) {
             let a = from + i;
             let b = a + theirs.len();
+            // Word boundaries; a file name or identifier (`tables/contracts.parquet`) is
+            // not prose.
             let before = text[..a].chars().next_back();
-            let after = text[b..].chars().next();
-            if !before.is_some_and(char::is_alphanumeric)
-                && !after.is_some_and(char::is_alphanumeric)
-            {
+            let mut rest = text[b..].chars();
+            let after = rest.next();
+            let ident =
+                |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/');
+            let dotted = after == Some('.') && rest.next().is_some_and(char::is_alphanumeric);
+            if !ident(before) && !ident(after) && !dotted {
                 found.push(theirs.clone());
                 break;
             }

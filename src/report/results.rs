@@ -227,6 +227,10 @@ pub enum Note {
     RelativeScores,
     /// Dynamic TWFE leads are contaminated under heterogeneous effects (Sun & Abraham).
     SunAbraham,
+    /// How scores are normalised against peers.
+    PeerNormalisation,
+    /// How the exposure truth is defined.
+    TruthDefinition,
     /// An IPW difference without a standard error was left out of the table.
     IpwWithoutSe { horizon_days: u32, estimate: f64 },
     /// No IPW-adjusted difference at a horizon.

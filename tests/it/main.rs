@@ -16,6 +16,7 @@ mod pipeline_retention;
 mod report_compare;
 mod report_from_score;
 mod report_html;
+mod report_language;
 mod report_markdown;
 mod retention_cli;
 mod retention_reference;
