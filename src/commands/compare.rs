@@ -48,7 +48,7 @@ pub fn execute(args: CompareArgs, quiet: bool) -> anyhow::Result<()> {
         .out
         .unwrap_or_else(|| db.join(format!("compare-{}", label(&da))));
     let files = crate::report::render_comparison_files(&cmp, lang)?;
-    let stage = crate::report::AtomicDir::begin(&out, &[])?;
+    let stage = crate::output::AtomicDir::open(&out, crate::output::Existing::Update, &[])?;
     stage.write_all(&files)?;
     stage
         .commit()

@@ -52,13 +52,6 @@ fn parse_siret(s: &str) -> anyhow::Result<u64> {
     Ok(s.parse()?)
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    // A temporary sibling renamed into place: the sheet appears complete or not at all.
-    let tmp = path.with_extension("html.tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-}
-
 pub fn execute(args: FeedbackArgs, quiet: bool) -> anyhow::Result<()> {
     let lang: Lang = args.lang.parse()?;
     let reference = Reference::load();
@@ -85,7 +78,7 @@ pub fn execute(args: FeedbackArgs, quiet: bool) -> anyhow::Result<()> {
     let path = args
         .out
         .unwrap_or_else(|| PathBuf::from(format!("sheet-{}-{}.html", d.siret, d.period)));
-    write_atomic(&path, html.as_bytes())?;
+    crate::output::write_file(&path, html.as_bytes())?;
     if !quiet {
         eprintln!("sheet written to {}", path.display());
     }
@@ -121,7 +114,7 @@ fn write_all(
     }
     let n = files.len();
     files.push((PathBuf::from("send_log.csv"), log.into_bytes()));
-    let stage = crate::report::AtomicDir::begin(dir, &[])?;
+    let stage = crate::output::AtomicDir::open(dir, crate::output::Existing::Update, &[])?;
     stage.write_all(&files)?;
     stage
         .commit()

@@ -39,6 +39,9 @@ pub fn read_scores(dir: &Path) -> anyhow::Result<crate::score::ScoreOutput> {
     })
 }
 
+mod exit;
+pub use exit::{exit_code, render_error, ExitCode, UsageError};
+
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let quiet = cli.quiet;
     match cli.command {

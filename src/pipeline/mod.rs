@@ -10,6 +10,7 @@ use crate::config::Experiment;
 use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
+pub mod data;
 pub mod retention;
 pub mod sections;
 
@@ -69,12 +70,7 @@ pub fn load_or_generate(
     let calibration = synth::calibration::check(&s.dataset, &exp.generator, reference);
     if use_cache {
         let out = AtomicDir::create(&dir, true)?;
-        crate::commands::generate::write_synthetic(
-            &s,
-            &calibration,
-            out.path(),
-            crate::commands::generate::GenerateFormat::Parquet,
-        )?;
+        data::write_synthetic(&s, &calibration, out.path(), data::DataFormat::Parquet)?;
         tables::write_text(&out.path().join("fingerprint.txt"), &fp)?;
         out.commit()?;
     }
@@ -163,13 +159,15 @@ fn example_sheets(
 pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let t0 = std::time::Instant::now();
     let reference = Reference::load();
-    let exp = crate::commands::generate::load_experiment(&opts.experiment_path, &reference)?;
+    let exp = data::load_experiment(&opts.experiment_path, &reference)?;
     let lang = opts.lang.unwrap_or(exp.lang);
     let run_id = opts
         .run_id
         .clone()
         .unwrap_or_else(|| exp.hash[..12].to_string());
+    crate::output::check_component("run id", &run_id)?;
     let out_dir = opts.reports_root.join(&exp.name).join(&run_id);
+    crate::output::guard_replace(&out_dir, &[&opts.experiment_path, &opts.cache_root])?;
     let out = AtomicDir::create(&out_dir, true)?;
     let mut timer = Timer::default();
 
@@ -182,69 +180,31 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             opts.progress,
         )
     })?;
+    crate::output::crash_point("run-after-data");
     let scores = timer.stage("score", || {
         crate::score::run(&synthetic.dataset, &exp.score, &reference)
     })?;
+    crate::output::crash_point("run-after-score");
     let exposure = timer.stage("exposure", || {
         crate::exposure::study::run(&exp, &reference, &synthetic, &scores)
     })?;
+    crate::output::crash_point("run-after-exposure");
 
-    timer.stage("tables", || -> anyhow::Result<()> {
-        let tables = out.path().join("tables");
-        crate::score::io::write_outputs(&scores, &tables)?;
-        let truth = crate::exposure::study::truth_df(&exposure)?;
-        let mut t = truth;
-        for f in [tables::Format::Csv, tables::Format::Parquet] {
-            tables::write_df(
-                &mut t,
-                &tables.join(format!("exposure_truth.{}", f.extension())),
-                f,
-            )?;
-        }
-        Ok(())
+    timer.stage("tables", || {
+        write_tables(&scores, &exposure, &out.path().join("tables"))
     })?;
+    crate::output::crash_point("run-after-tables");
 
-    let mut inputs = vec![provenance::fingerprint_file(&opts.experiment_path)?];
-    let data_fps = if opts.use_cache {
-        provenance::fingerprint_dir(&data_dir)?
-    } else {
-        Vec::new()
-    };
-    let data_fingerprint = if data_fps.is_empty() {
-        data_fingerprint(&exp)
-    } else {
-        provenance::combine(&data_fps)
-    };
-    inputs.extend(data_fps.into_iter().map(|mut f| {
-        f.path = data_dir.join(&f.path).display().to_string();
-        f
-    }));
-    let mut manifest = Manifest {
-        crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: provenance::git_commit(),
-        command: opts.command.clone(),
-        rerun: format!(
-            "cargo run --release -- run {}",
-            opts.experiment_path.display()
-        ),
-        experiment_name: exp.name.clone(),
-        experiment_path: opts.experiment_path.display().to_string(),
-        experiment_hash: exp.hash.clone(),
-        seed: exp.seed,
-        data_fingerprint,
-        data_cached: cached,
-        inputs,
-        demo: false,
-        stages: Vec::new(),
-        total_seconds: 0.0,
-    };
+    let mut manifest = build_manifest(opts, &exp, &data_dir, cached)?;
 
     let retention_out = timer.stage("retention", || {
         retention::retention_stage(&exp, &reference, &synthetic, &scores)
     })?;
+    crate::output::crash_point("run-after-retention");
     let (sheet_files, counsellor_html) = timer.stage("sheets", || {
         example_sheets(&exp, &reference, &scores, &exposure, lang)
     })?;
+    crate::output::crash_point("run-after-sheets");
     let mut exposure_section = sections::exposure_section(&exposure, None);
     exposure_section.example_sheets = sheet_files.1;
     let results = RunResults {
@@ -270,25 +230,79 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             PathBuf::from("counsellors.html"),
             counsellor_html.into_bytes(),
         ));
-        for (path, bytes) in files {
-            let p = out.path().join(&path);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&p, bytes)?;
-        }
-        Ok(())
+        Ok(out.write_all(&files)?)
     })?;
+    crate::output::crash_point("run-after-report");
     manifest.stages = timer.into_stages();
     manifest.total_seconds = t0.elapsed().as_secs_f64();
     tables::write_text(
         &out.path().join("manifest.json"),
         &serde_json::to_string_pretty(&manifest)?,
     )?;
+    crate::output::crash_point("run-before-commit");
     let dir = out.commit()?;
     Ok(RunOutcome {
         dir,
         results,
         manifest,
+    })
+}
+
+/// The score tables and the exposure truth, as CSV and Parquet, into `tables`.
+fn write_tables(
+    scores: &crate::score::ScoreOutput,
+    exposure: &crate::exposure::study::ExposureStudy,
+    tables: &Path,
+) -> anyhow::Result<()> {
+    crate::score::io::write_outputs(scores, tables)?;
+    let mut truth = crate::exposure::study::truth_df(exposure)?;
+    for f in [tables::Format::Csv, tables::Format::Parquet] {
+        let path = tables.join(format!("exposure_truth.{}", f.extension()));
+        tables::write_df(&mut truth, &path, f)?;
+    }
+    Ok(())
+}
+
+/// The run's provenance: experiment, seed, code version and input fingerprints (the cached
+/// dataset's files when the cache is used, the data fingerprint otherwise).
+fn build_manifest(
+    opts: &RunOptions,
+    exp: &Experiment,
+    data_dir: &Path,
+    cached: bool,
+) -> anyhow::Result<Manifest> {
+    let mut inputs = vec![provenance::fingerprint_file(&opts.experiment_path)?];
+    let data_fps = if opts.use_cache {
+        provenance::fingerprint_dir(data_dir)?
+    } else {
+        Vec::new()
+    };
+    let data_fingerprint = if data_fps.is_empty() {
+        data_fingerprint(exp)
+    } else {
+        provenance::combine(&data_fps)
+    };
+    inputs.extend(data_fps.into_iter().map(|mut f| {
+        f.path = data_dir.join(&f.path).display().to_string();
+        f
+    }));
+    Ok(Manifest {
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: provenance::git_commit(),
+        command: opts.command.clone(),
+        rerun: format!(
+            "cargo run --release -- run {}",
+            opts.experiment_path.display()
+        ),
+        experiment_name: exp.name.clone(),
+        experiment_path: opts.experiment_path.display().to_string(),
+        experiment_hash: exp.hash.clone(),
+        seed: exp.seed,
+        data_fingerprint,
+        data_cached: cached,
+        inputs,
+        demo: false,
+        stages: Vec::new(),
+        total_seconds: 0.0,
     })
 }
