@@ -11,7 +11,7 @@ use crate::config::Lang;
 use crate::score::list::ListRow;
 
 /// Narrowest column widths a cut column keeps.
-const MIN_CUT: [usize; 3] = [14, 12, 16];
+const MIN_CUT: [usize; 3] = [12, 10, 14];
 
 fn strengths_text(r: &ListRow, lang: Lang) -> String {
     r.strengths
@@ -33,7 +33,7 @@ fn cells(r: &ListRow, lang: Lang) -> [String; 9] {
         r.name.clone(),
         r.commune.clone(),
         r.sector_code.clone(),
-        i18n::size_band(r.size_band, lang).to_string(),
+        r.size_band.as_str().replace('-', "–"),
         i18n::label_name(r.label, lang).to_string(),
         format!("{} [{}–{}]", r.score, r.lower, r.upper),
         strengths_text(r, lang),
@@ -52,7 +52,9 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-/// Renders the list as an aligned text table at most `width` columns wide (`None`: no limit).
+/// Renders the list as an aligned text table at most `width` columns wide (`None`: no
+/// limit). Name, commune and strengths are cut with an ellipsis; on a very narrow terminal
+/// the trend and then the commune columns are left out.
 pub fn render_table(rows: &[ListRow], lang: Lang, width: Option<usize>) -> String {
     let head = [
         Msg::ColRank,
@@ -66,39 +68,24 @@ pub fn render_table(rows: &[ListRow], lang: Lang, width: Option<usize>) -> Strin
         Msg::Trend,
     ]
     .map(|m| m.text(lang).to_string());
-    let mut body: Vec<[String; 9]> = rows.iter().map(|r| cells(r, lang)).collect();
+    let body: Vec<[String; 9]> = rows.iter().map(|r| cells(r, lang)).collect();
     let mut w = head.clone().map(|h| h.chars().count());
     for c in &body {
         for (k, v) in c.iter().enumerate() {
             w[k] = w[k].max(v.chars().count());
         }
     }
+    let mut keep: Vec<usize> = (0..9).collect();
     if let Some(max) = width {
-        // Shrink the cuttable columns (name, commune, strengths), widest first.
-        let cuttable = [1usize, 2, 7];
-        while w.iter().sum::<usize>() + 2 * (w.len() - 1) > max {
-            let Some((i, k)) = cuttable
-                .iter()
-                .enumerate()
-                .filter(|(i, &k)| w[k] > MIN_CUT[*i])
-                .max_by_key(|(_, &k)| w[k])
-                .map(|(i, &k)| (i, k))
-            else {
-                break;
-            };
-            let _ = i;
-            w[k] -= 1;
-        }
-        for c in body.iter_mut() {
-            for &k in &cuttable {
-                c[k] = cut(&c[k], w[k]);
-            }
-        }
+        fit(&mut w, &mut keep, max);
     }
     let line = |v: &[String]| {
-        v.iter()
-            .enumerate()
-            .map(|(k, s)| format!("{s}{}", " ".repeat(w[k].saturating_sub(s.chars().count()))))
+        keep.iter()
+            .map(|&k| {
+                let s = cut(&v[k], w[k]);
+                let pad = w[k].saturating_sub(s.chars().count());
+                format!("{s}{}", " ".repeat(pad))
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
@@ -111,6 +98,31 @@ pub fn render_table(rows: &[ListRow], lang: Lang, width: Option<usize>) -> Strin
         s.push('\n');
     }
     s
+}
+
+/// Shrinks the cuttable columns (name, commune, strengths), widest first, then leaves out
+/// trend and commune, until the table fits `max` columns.
+fn fit(w: &mut [usize; 9], keep: &mut Vec<usize>, max: usize) {
+    let total = |w: &[usize; 9], keep: &[usize]| {
+        keep.iter().map(|&k| w[k]).sum::<usize>() + 2 * keep.len().saturating_sub(1)
+    };
+    let cuttable = [(1usize, MIN_CUT[0]), (2, MIN_CUT[1]), (7, MIN_CUT[2])];
+    loop {
+        if total(w, keep) <= max {
+            return;
+        }
+        let widest = cuttable
+            .iter()
+            .filter(|(k, min)| keep.contains(k) && w[*k] > *min)
+            .max_by_key(|(k, _)| w[*k]);
+        match widest {
+            Some(&(k, _)) => w[k] -= 1,
+            None => match [8usize, 2].into_iter().find(|k| keep.contains(k)) {
+                Some(k) => keep.retain(|&x| x != k),
+                None => return,
+            },
+        }
+    }
 }
 
 /// One CSV field: RFC 4180 quoting, and a leading apostrophe on anything a spreadsheet
