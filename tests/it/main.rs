@@ -17,6 +17,7 @@ mod list_html;
 mod output_safety;
 mod pipeline_retention;
 mod report_compare;
+mod report_escaping;
 mod report_from_score;
 mod report_html;
 mod report_inputs;
