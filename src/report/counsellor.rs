@@ -139,6 +139,11 @@ const PAGE_JS: &str = r#"
     }
     count.textContent = String(n);
   }
+  // Filters can be preset from the address: counsellors.html#size=10-49&zone=35
+  location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
+    var p = kv.split('='), el = document.getElementById('f-' + p[0]);
+    if (el && p.length === 2) { el.value = decodeURIComponent(p[1]); }
+  });
   [zone, sector, size, level].forEach(function (x) { x.addEventListener('change', apply); });
   q.addEventListener('input', apply);
   apply();
@@ -180,7 +185,7 @@ pub fn why_listed(r: &CounsellorRow, lang: Lang) -> String {
             .map(|&c| {
                 format!(
                     "{} ({})",
-                    i18n::criterion_name(c, lang).to_lowercase(),
+                    i18n::criterion_name(c, lang),
                     i18n::position_words(c, pos(c), lang)
                 )
             })
@@ -257,7 +262,7 @@ fn row_markup(i: usize, r: &CounsellorRow, lang: Lang) -> Markup {
             div.body {
                 p { (i18n::place_words(&r.zone, lang)) " · SIRET " (r.siret) }
                 @if !r.withheld.is_empty() {
-                    p.privacy { (i18n::kv(Msg::WithheldNote.text(lang), &r.withheld.iter().map(|c| i18n::criterion_name(*c, lang).to_lowercase()).collect::<Vec<_>>().join(", "), lang)) }
+                    p.privacy { (i18n::kv(Msg::WithheldNote.text(lang), &r.withheld.iter().map(|c| i18n::criterion_name(*c, lang)).collect::<Vec<_>>().join(", "), lang)) }
                 }
                 table {
                     thead { tr { th { (Msg::ColCriterion.text(lang)) } th { (Msg::ColPosition.text(lang)) } th {} } }

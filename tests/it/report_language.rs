@@ -126,6 +126,14 @@ fn french_run_rerendered_in_english_has_no_french_and_results_have_no_words() {
         assert_eq!(e["a"], e["b"]);
     }
     assert_eq!(c["n_flips"], 0);
+
+    // A run folder is accepted wherever scores are.
+    let o = bin()
+        .args(["list", "--format", "json", "--all", "--scores"])
+        .arg(&fr)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         c["n_common"],
         c["n_common_scored"].as_u64().unwrap() + c["n_not_calculable_either"].as_u64().unwrap()
