@@ -869,6 +869,7 @@ pub fn rung_words(r: Rung, lang: Lang) -> String {
     };
     let geo = match r.geo {
         GeoRung::Zone => pick(lang, "zone d'emploi", "employment zone"),
+        GeoRung::Departement => pick(lang, "département", "département"),
         GeoRung::Region => pick(lang, "région", "region"),
         GeoRung::National => pick(lang, "France entière", "all of France"),
     };

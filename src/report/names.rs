@@ -22,20 +22,19 @@ pub struct Place {
     pub name: String,
 }
 
-/// The place an establishment's zone code stands for: a département when the code is one
-/// (the default territory uses départements as zones), else an employment zone.
+/// The place an establishment's zone code stands for: an employment zone (ZE2020) when the
+/// reference knows it, else a département (the zone of communes outside the zonage), else a
+/// user-supplied zone shown by its code.
 pub fn zone_place(r: &Reference, code: &str) -> Place {
-    match r.departements.get(code) {
-        Some(d) => Place {
-            kind: PlaceKind::Departement,
-            code: code.to_string(),
-            name: d.name.clone(),
-        },
-        None => Place {
-            kind: PlaceKind::EmploymentZone,
-            code: code.to_string(),
-            name: code.to_string(),
-        },
+    let (kind, name) = match (r.zones.get(code), r.departements.get(code)) {
+        (Some(n), _) => (PlaceKind::EmploymentZone, n.clone()),
+        (None, Some(d)) => (PlaceKind::Departement, d.name.clone()),
+        (None, None) => (PlaceKind::EmploymentZone, code.to_string()),
+    };
+    Place {
+        kind,
+        code: code.to_string(),
+        name,
     }
 }
 
