@@ -85,6 +85,76 @@ pub struct RunOutcome {
     pub manifest: Manifest,
 }
 
+/// SIRETs of example sheets at `period`: an exposed (calculable, unlabelled) employer, a
+/// non-calculable one, a gated one and one at the top level, when the run has them.
+fn example_sirets(
+    scores: &crate::score::ScoreOutput,
+    exposure: &crate::exposure::study::ExposureStudy,
+    period: u32,
+) -> Vec<u64> {
+    let mut exposed: Vec<u64> = exposure
+        .assignments
+        .iter()
+        .filter(|a| a.exposed_from.is_some())
+        .map(|a| a.siret)
+        .collect();
+    exposed.sort_unstable();
+    let at = |f: &dyn Fn(&crate::score::ScoreRow) -> bool| {
+        scores
+            .scores
+            .iter()
+            .find(|s| s.period == period && f(s))
+            .map(|s| s.siret)
+    };
+    [
+        exposed.first().copied(),
+        at(&|s| s.non_calculable.is_some()),
+        at(&|s| s.gated_by.is_some()),
+        at(&|s| s.label == Some(3)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Example sheet files and their links.
+type ExampleSheets = (
+    Vec<crate::report::ReportFile>,
+    Vec<crate::report::results::SheetLink>,
+);
+
+/// What exposed employers received: example sheets at the baseline period (anonymised in
+/// the report folder) and the counsellors' page.
+fn example_sheets(
+    exp: &Experiment,
+    reference: &Reference,
+    scores: &crate::score::ScoreOutput,
+    exposure: &crate::exposure::study::ExposureStudy,
+    lang: crate::config::Lang,
+) -> anyhow::Result<(ExampleSheets, String)> {
+    let period = scores.period_index(Some(&exposure.baseline_period))?;
+    let contact = exp.raw.report.contact.as_deref();
+    let sheets: Vec<_> = example_sirets(scores, exposure, period)
+        .into_iter()
+        .filter_map(|s| {
+            crate::report::from_score::feedback_data(
+                scores,
+                reference,
+                s,
+                Some(&exposure.baseline_period),
+                contact,
+            )
+            .ok()
+        })
+        .collect();
+    let rows = crate::score::list::build_list(scores, reference, &Default::default())?;
+    let page_rows = crate::report::from_score::counsellor_rows(scores, reference, &rows, None)?;
+    Ok((
+        crate::report::feedback::example_sheet_files(&sheets, lang),
+        crate::report::counsellor_page(&page_rows, lang),
+    ))
+}
+
 /// Runs every stage of an experiment and writes its report folder.
 pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let t0 = std::time::Instant::now();
@@ -120,30 +190,95 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     })?;
     crate::output::crash_point("run-after-exposure");
 
-    timer.stage("tables", || -> anyhow::Result<()> {
-        let tables = out.path().join("tables");
-        crate::score::io::write_outputs(&scores, &tables)?;
-        let truth = crate::exposure::study::truth_df(&exposure)?;
-        let mut t = truth;
-        for f in [tables::Format::Csv, tables::Format::Parquet] {
-            tables::write_df(
-                &mut t,
-                &tables.join(format!("exposure_truth.{}", f.extension())),
-                f,
-            )?;
-        }
-        Ok(())
+    timer.stage("tables", || {
+        write_tables(&scores, &exposure, &out.path().join("tables"))
     })?;
     crate::output::crash_point("run-after-tables");
 
+    let mut manifest = build_manifest(opts, &exp, &data_dir, cached)?;
+
+    let retention_out = timer.stage("retention", || {
+        retention::retention_stage(&exp, &reference, &synthetic, &scores)
+    })?;
+    crate::output::crash_point("run-after-retention");
+    let (sheet_files, counsellor_html) = timer.stage("sheets", || {
+        example_sheets(&exp, &reference, &scores, &exposure, lang)
+    })?;
+    crate::output::crash_point("run-after-sheets");
+    let mut exposure_section = sections::exposure_section(&exposure, None);
+    exposure_section.example_sheets = sheet_files.1;
+    let results = RunResults {
+        schema_version: crate::report::RESULTS_SCHEMA_VERSION,
+        manifest: Some(sections::manifest_section(&manifest, &run_id)),
+        data: Some(sections::data_section(
+            &synthetic.dataset,
+            &exp,
+            &calibration,
+        )),
+        score: Some(crate::report::from_score::score_section(
+            &scores, &reference, 3,
+        )),
+        exposure: Some(exposure_section),
+        retention: Some(retention_out.section),
+        methods: Some(sections::methods_section(Some(&exposure))),
+    };
+    timer.stage("report", || -> anyhow::Result<()> {
+        let mut files = crate::report::render_run_files(&results, lang)?;
+        files.push(crate::report::results_file(&results)?);
+        files.extend(sheet_files.0);
+        files.push((
+            PathBuf::from("counsellors.html"),
+            counsellor_html.into_bytes(),
+        ));
+        Ok(out.write_all(&files)?)
+    })?;
+    crate::output::crash_point("run-after-report");
+    manifest.stages = timer.into_stages();
+    manifest.total_seconds = t0.elapsed().as_secs_f64();
+    tables::write_text(
+        &out.path().join("manifest.json"),
+        &serde_json::to_string_pretty(&manifest)?,
+    )?;
+    crate::output::crash_point("run-before-commit");
+    let dir = out.commit()?;
+    Ok(RunOutcome {
+        dir,
+        results,
+        manifest,
+    })
+}
+
+/// The score tables and the exposure truth, as CSV and Parquet, into `tables`.
+fn write_tables(
+    scores: &crate::score::ScoreOutput,
+    exposure: &crate::exposure::study::ExposureStudy,
+    tables: &Path,
+) -> anyhow::Result<()> {
+    crate::score::io::write_outputs(scores, tables)?;
+    let mut truth = crate::exposure::study::truth_df(exposure)?;
+    for f in [tables::Format::Csv, tables::Format::Parquet] {
+        let path = tables.join(format!("exposure_truth.{}", f.extension()));
+        tables::write_df(&mut truth, &path, f)?;
+    }
+    Ok(())
+}
+
+/// The run's provenance: experiment, seed, code version and input fingerprints (the cached
+/// dataset's files when the cache is used, the data fingerprint otherwise).
+fn build_manifest(
+    opts: &RunOptions,
+    exp: &Experiment,
+    data_dir: &Path,
+    cached: bool,
+) -> anyhow::Result<Manifest> {
     let mut inputs = vec![provenance::fingerprint_file(&opts.experiment_path)?];
     let data_fps = if opts.use_cache {
-        provenance::fingerprint_dir(&data_dir)?
+        provenance::fingerprint_dir(data_dir)?
     } else {
         Vec::new()
     };
     let data_fingerprint = if data_fps.is_empty() {
-        data_fingerprint(&exp)
+        data_fingerprint(exp)
     } else {
         provenance::combine(&data_fps)
     };
@@ -151,7 +286,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         f.path = data_dir.join(&f.path).display().to_string();
         f
     }));
-    let mut manifest = Manifest {
+    Ok(Manifest {
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: provenance::git_commit(),
         command: opts.command.clone(),
@@ -169,98 +304,5 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         demo: false,
         stages: Vec::new(),
         total_seconds: 0.0,
-    };
-
-    let retention_out = timer.stage("retention", || {
-        retention::retention_stage(&exp, &reference, &synthetic, &scores, lang)
-    })?;
-    crate::output::crash_point("run-after-retention");
-    // What exposed employers received: their sheet at the baseline period (three examples,
-    // labelled by sector, size and zone, never by name), and the counsellors' page.
-    let (sheet_files, counsellor_html) = timer.stage("sheets", || -> anyhow::Result<_> {
-        let mut exposed: Vec<u64> = exposure
-            .assignments
-            .iter()
-            .filter(|a| a.exposed_from.is_some())
-            .map(|a| a.siret)
-            .collect();
-        exposed.sort_unstable();
-        let sheets: Vec<_> = exposed
-            .iter()
-            .filter_map(|&s| {
-                crate::report::from_score::feedback_data(
-                    &scores,
-                    &reference,
-                    s,
-                    Some(&exposure.baseline_period),
-                    lang,
-                )
-                .ok()
-            })
-            .take(3)
-            .collect();
-        let rows = crate::score::list::build_list(
-            &scores,
-            &reference,
-            &crate::score::list::ListQuery {
-                lang,
-                ..Default::default()
-            },
-        )?;
-        let page_rows =
-            crate::report::from_score::counsellor_rows(&scores, &reference, &rows, None, lang)?;
-        Ok((
-            crate::report::feedback::example_sheet_files(&sheets, lang),
-            crate::report::counsellor_page(&page_rows, lang),
-        ))
-    })?;
-    crate::output::crash_point("run-after-sheets");
-    let mut exposure_section = sections::exposure_section(&exposure, None, lang);
-    exposure_section.example_sheets = sheet_files.1;
-    let results = RunResults {
-        schema_version: crate::report::RESULTS_SCHEMA_VERSION,
-        manifest: Some(sections::manifest_section(&manifest, &run_id)),
-        data: Some(sections::data_section(
-            &synthetic.dataset,
-            &exp,
-            &calibration,
-            lang,
-        )),
-        score: Some(crate::report::from_score::score_section(
-            &scores, &reference, 3, lang,
-        )),
-        exposure: Some(exposure_section),
-        retention: Some(retention_out.section),
-        methods: Some(sections::methods_section(Some(&exposure), lang)),
-    };
-    timer.stage("report", || -> anyhow::Result<()> {
-        let mut files = crate::report::render_run_files(&results, lang)?;
-        files.extend(sheet_files.0);
-        files.push((
-            PathBuf::from("counsellors.html"),
-            counsellor_html.into_bytes(),
-        ));
-        for (path, bytes) in files {
-            let p = out.path().join(&path);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&p, bytes)?;
-        }
-        Ok(())
-    })?;
-    crate::output::crash_point("run-after-report");
-    manifest.stages = timer.into_stages();
-    manifest.total_seconds = t0.elapsed().as_secs_f64();
-    tables::write_text(
-        &out.path().join("manifest.json"),
-        &serde_json::to_string_pretty(&manifest)?,
-    )?;
-    crate::output::crash_point("run-before-commit");
-    let dir = out.commit()?;
-    Ok(RunOutcome {
-        dir,
-        results,
-        manifest,
     })
 }

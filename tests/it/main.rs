@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cli_edge;
 mod config_errors;
 mod dsn_bad_input;
 mod dsn_cli;
@@ -20,9 +21,13 @@ mod output_safety;
 mod pipeline_retention;
 mod pseudonymise_cli;
 mod report_compare;
+mod report_escaping;
 mod report_from_score;
 mod report_html;
+mod report_inputs;
+mod report_language;
 mod report_markdown;
+mod report_positions;
 mod retention_cli;
 mod retention_reference;
 mod retention_sim;
@@ -30,3 +35,4 @@ mod score_engine;
 mod score_indicators;
 mod score_truth;
 mod synth_generator;
+mod territory_zones;
