@@ -228,7 +228,7 @@ fn every_fenced_command_runs_as_written() {
     scratch_tree(scratch);
     let mut env = Env::new();
     for (name, file) in &exports {
-        let file = localise(&[file.clone()], scratch).remove(0);
+        let file = localise(std::slice::from_ref(file), scratch).remove(0);
         let value = std::fs::read_to_string(&file).unwrap();
         env.insert(name.clone(), value.trim().to_string());
     }
