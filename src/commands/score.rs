@@ -205,11 +205,20 @@ fn score_engine(
     contracts: u64,
     _quiet: bool,
 ) -> anyhow::Result<()> {
+    let why = if args.engine.cluster.is_some() {
+        "--cluster runs the out-of-core engine".to_string()
+    } else if args.engine.engine == engine_args::EngineChoice::Engine {
+        "--engine engine asks for the out-of-core engine".to_string()
+    } else {
+        format!(
+            "{contracts} contracts need the out-of-core engine (they do not fit in --memory-limit {})",
+            args.engine.memory_limit
+        )
+    };
     anyhow::bail!(
-        "{}: {contracts} contracts need the out-of-core engine (they do not fit in --memory-limit {}), \
-         and this binary was built without it: rebuild with `cargo build --release --features engine`, \
+        "{}: {why}, and this binary was built without it: rebuild with \
+         `cargo build --release --features engine` (`--features cluster` for --cluster), \
          or pass --engine memory with a larger machine",
         args.data.display(),
-        args.engine.memory_limit
     )
 }

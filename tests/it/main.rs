@@ -14,6 +14,8 @@ mod dsn_roundtrip;
 mod dsn_samples;
 mod dsn_shards;
 mod dsn_walk;
+#[cfg(not(feature = "engine"))]
+mod engine_default;
 #[cfg(feature = "engine")]
 mod engine_paths;
 mod estimate_cli;
