@@ -463,16 +463,20 @@ fn score_engine_tier(
     opts.spill_dir = Some(tmp.join("spill"));
     std::fs::create_dir_all(tmp.join("spill"))?;
     let reference = Reference::load();
-    let r = contracts.and_then(|_| {
-        Ok(crate::engine::score::score_dataset(
-            &data,
-            &crate::score::ScoreParams::default(),
-            &reference,
-            &tmp.join("out"),
-            &opts,
-            false,
-        )?)
-    });
+    // Score only a written corpus; its own error is the one reported below.
+    let r = contracts
+        .as_ref()
+        .map_err(|_| anyhow::anyhow!("no corpus to score"))
+        .and_then(|_| {
+            Ok(crate::engine::score::score_dataset(
+                &data,
+                &crate::score::ScoreParams::default(),
+                &reference,
+                &tmp.join("out"),
+                &opts,
+                false,
+            )?)
+        });
     let disk = dir_bytes(&tmp);
     std::fs::remove_dir_all(&tmp)?;
     let (contracts, r) = (contracts?, r?);

@@ -126,7 +126,7 @@ impl<'a> Cols<'a> {
     }
 }
 
-fn opt<T: Copy>(a: &datafusion::arrow::array::PrimitiveArray<T>, i: usize) -> Option<T::Native>
+fn opt<T>(a: &datafusion::arrow::array::PrimitiveArray<T>, i: usize) -> Option<T::Native>
 where
     T: datafusion::arrow::datatypes::ArrowPrimitiveType,
 {
@@ -178,10 +178,9 @@ pub fn contracts(batch: &RecordBatch) -> Result<Vec<Contract>> {
     let boeth = c.u8s(cc::BOETH)?;
     let conv = c.dates(cc::CONVERTED_TO_CDI)?;
     let no_prior = c.bools_opt(cc::NO_PRIOR_EMPLOYMENT)?;
-    let months = match c.cast_opt(cc::MONTHS_SINCE_PREV, &DataType::UInt16)? {
-        Some(a) => Some(a.as_primitive::<UInt16Type>().clone()),
-        None => None,
-    };
+    let months = c
+        .cast_opt(cc::MONTHS_SINCE_PREV, &DataType::UInt16)?
+        .map(|a| a.as_primitive::<UInt16Type>().clone());
     let sick = c.bools_opt(cc::PRIOR_LONG_SICK_LEAVE)?;
     let prior_iae = c.bools_opt(cc::PRIOR_IAE_OR_SUBSIDISED)?;
     let mut out = Vec::with_capacity(batch.num_rows());
@@ -317,9 +316,9 @@ pub fn facts_schema() -> SchemaRef {
 }
 
 fn contract_columns(rows: &[&Contract]) -> Vec<ArrayRef> {
-    fn col<T, A: Array + 'static>(rows: &[&Contract], f: impl Fn(&Contract) -> T) -> ArrayRef
+    fn col<T, A>(rows: &[&Contract], f: impl Fn(&Contract) -> T) -> ArrayRef
     where
-        A: FromIterator<T>,
+        A: Array + FromIterator<T> + 'static,
     {
         Arc::new(rows.iter().map(|c| f(c)).collect::<A>())
     }

@@ -6,7 +6,7 @@
 //! spilling; this node holds one key's rows at a time and calls the crate's per-group code.
 
 use super::arrow_io::{self, KEY};
-use super::passes::{Item, Output, Pass, Runner};
+use super::passes::{Item, Pass, Runner};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result};
@@ -98,7 +98,7 @@ impl ExecutionPlan for CoGroupExec {
 
     fn required_input_distribution(&self) -> Vec<Distribution> {
         (0..2)
-            .map(|i| Distribution::HashPartitioned(vec![self.key_expr(i)]))
+            .map(|i| Distribution::KeyPartitioned(vec![self.key_expr(i)]))
             .collect()
     }
 

@@ -94,7 +94,7 @@ fn bad_input_is_named_and_leaves_nothing() {
     let bad: StringChunked = (0..df.height())
         .map(|i| Some(if i == 7 { "CDD" } else { "02" }))
         .collect();
-    df.replace("nature", bad.with_name("nature".into()).into_series())
+    df.replace("nature", bad.with_name("nature".into()).into_column())
         .unwrap();
     tables::write_df(
         &mut df,
