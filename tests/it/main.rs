@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cli_edge;
 mod config_errors;
 mod dsn_bad_input;
 mod dsn_cli;
