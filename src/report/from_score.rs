@@ -100,11 +100,7 @@ pub fn counsellor_rows(
             let e = out.establishment(siret)?;
             let i = out.row_index(siret, p)?;
             let s = &out.scores[i];
-            let zone_name = reference
-                .departements
-                .get(&e.zone)
-                .map(|d| d.name.clone())
-                .unwrap_or_else(|| e.zone.clone());
+            let zone_name = reference.zone_name(&e.zone).to_string();
             Some(CounsellorRow {
                 name: (!r.name.is_empty() && r.name != r.siret).then(|| r.name.clone()),
                 siret: r.siret.clone(),
@@ -142,6 +138,7 @@ fn rung_words(r: Rung, lang: Lang) -> String {
     let geo = match (r.geo, fr) {
         (GeoRung::Zone, true) => "zone d'emploi",
         (GeoRung::Zone, false) => "employment zone",
+        (GeoRung::Departement, _) => "département",
         (GeoRung::Region, true) => "région",
         (GeoRung::Region, false) => "region",
         (GeoRung::National, true) => "France entière",
@@ -314,11 +311,7 @@ pub fn feedback_data(
         .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
         .unwrap_or(&e.naf)
         .to_string();
-    let zone_name = reference
-        .departements
-        .get(&e.zone)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| e.zone.clone());
+    let zone_name = reference.zone_name(&e.zone).to_string();
     let peer_group = match lang {
         Lang::Fr => format!(
             "{} établissements comparables ({}, {} ; comparés au niveau {})",
@@ -559,11 +552,7 @@ pub fn score_section(
                     let suppressed = hidden.contains(&code) || n < 3;
                     GroupLevels {
                         label: if zone {
-                            reference
-                                .departements
-                                .get(&code)
-                                .map(|d| d.name.clone())
-                                .unwrap_or_else(|| code.clone())
+                            reference.zone_name(&code).to_string()
                         } else {
                             section_label(reference, &code)
                         },
@@ -629,7 +618,7 @@ pub fn score_section(
                 .unwrap_or_default(),
             size_band: s.size_band.as_str().replace('-', "–"),
             zone: e
-                .and_then(|e| reference.departements.get(&e.zone).map(|d| d.name.clone()))
+                .and_then(|e| reference.zone(&e.zone).map(|z| z.name.to_string()))
                 .unwrap_or_default(),
             score: s.composite,
             score_lower: s.lower,

@@ -28,3 +28,4 @@ mod score_engine;
 mod score_indicators;
 mod score_truth;
 mod synth_generator;
+mod territory_zones;
