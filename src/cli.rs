@@ -26,6 +26,8 @@ pub enum Command {
     Score(commands::score::ScoreArgs),
     /// Ranked list of engaged employers for counsellors.
     List(commands::list::ListArgs),
+    /// The establishment × period panel of a real exposure, for `estimate did`.
+    Panel(commands::panel::PanelArgs),
     /// Estimators on your own data.
     #[command(subcommand)]
     Estimate(commands::estimate::EstimateCommand),

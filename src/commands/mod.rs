@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod generate;
 pub mod ingest;
 pub mod list;
+pub mod panel;
 pub mod report;
 pub mod run;
 pub mod score;
@@ -26,6 +27,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(a) => ingest::execute(a, quiet),
         Command::Score(a) => score::execute(a, quiet),
         Command::List(a) => list::execute(a, quiet),
+        Command::Panel(a) => panel::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),
         Command::Simulate(a) => simulate::execute(a, quiet),
         Command::Report(a) => report::execute(a, quiet),

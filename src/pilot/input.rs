@@ -141,6 +141,11 @@ impl Reconciliation {
 pub enum InputError {
     #[error("cannot read {path}: {message}")]
     Read { path: PathBuf, message: String },
+    #[error("cannot open {path}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: unknown format, expected a .csv or .parquet file")]
     Format { path: PathBuf },
     #[error("{path}: missing column `{column}` (columns: {available})")]
@@ -213,15 +218,17 @@ impl InputFile {
             path: path.to_path_buf(),
             message,
         };
+        let io = |source| InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let df = if parquet {
-            let f = std::fs::File::open(path).map_err(|e| read_err(e.to_string()))?;
+            let f = std::fs::File::open(path).map_err(io)?;
             ParquetReader::new(f)
                 .finish()
                 .map_err(|e| read_err(e.to_string()))?
         } else {
-            if let Err(e) = std::fs::metadata(path) {
-                return Err(read_err(e.to_string()));
-            }
+            std::fs::File::open(path).map_err(io)?;
             crate::tables::read_csv(path).map_err(|e| read_err(strip_path(&e.to_string())))?
         };
         let mut columns = Vec::with_capacity(df.width());
