@@ -15,6 +15,7 @@ mod exposure_study;
 mod layout;
 mod list_html;
 mod output_safety;
+mod pilot_cli;
 mod pilot_exposure;
 mod pipeline_retention;
 mod report_compare;
