@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod compare;
 pub mod estimate;
+pub mod estimate_input;
 pub mod feedback;
 pub mod generate;
 pub mod ingest;
