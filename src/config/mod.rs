@@ -8,8 +8,10 @@
 
 mod data;
 mod generator;
+mod pilot;
 pub use data::{DataSource, RawData};
 pub use generator::{GeneratorParams, RawGenerator};
+pub use pilot::{CohortPlan, PilotPlan, RegisterPlan};
 
 use crate::reference::Reference;
 use serde::{Deserialize, Serialize};
@@ -120,6 +122,8 @@ pub struct Experiment {
     pub seed: u64,
     /// Generated data, or workbench tables.
     pub data: DataSource,
+    /// The evaluator's files of a real pilot (none on generated data).
+    pub pilot: PilotPlan,
     pub territory: Territory,
     pub generator: GeneratorParams,
     pub score: crate::score::ScoreParams,
@@ -174,6 +178,7 @@ impl RawExperiment {
         if !data.is_synthetic() {
             self.check_tables_only()?;
         }
+        let pilot = PilotPlan::validate(&self, base, !data.is_synthetic())?;
         if self.territory.departements.is_empty() && data.is_synthetic() {
             return Err(ConfigError::invalid(
                 "territory.departements",
@@ -215,6 +220,7 @@ impl RawExperiment {
             description: self.experiment.description.clone(),
             seed,
             data,
+            pilot,
             territory: Territory {
                 departements,
                 zones,

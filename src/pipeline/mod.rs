@@ -11,6 +11,7 @@ use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
 pub mod data;
+pub mod pilot;
 pub mod retention;
 pub mod sections;
 
