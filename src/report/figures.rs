@@ -506,13 +506,19 @@ pub fn stacked_share_bars(
     finish(FIG, r, buf)
 }
 
-/// A histogram from bin edges and counts.
-pub fn histogram(edges: &[f64], counts: &[u64], axes: &Axes) -> Result<String, FigureError> {
+/// A histogram from bin edges and counts; a `None` count is hidden by statistical secrecy and
+/// drawn as a grey bin marked `hidden_label` across the whole height, never as 0.
+pub fn histogram(
+    edges: &[f64],
+    counts: &[Option<u64>],
+    hidden_label: &str,
+    axes: &Axes,
+) -> Result<String, FigureError> {
     const FIG: &str = "histogram";
     if counts.is_empty() || edges.len() != counts.len() + 1 {
         return Err(FigureError::Empty { figure: FIG });
     }
-    let ymax = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let ymax = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let (x0, x1) = (edges[0], edges[edges.len() - 1]);
     let mut buf = String::new();
     let r = (|| -> Result<(), DynErr> {
@@ -544,11 +550,27 @@ pub fn histogram(edges: &[f64], counts: &[u64], axes: &Axes) -> Result<String, F
             .axis_desc_style((FONT, AXIS_PT))
             .draw()?;
         let c = colour(0);
-        chart.draw_series(counts.iter().enumerate().map(|(i, &k)| {
+        chart.draw_series(counts.iter().enumerate().filter_map(|(i, &k)| {
+            let k = k?;
             let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], k as f64)], c.filled());
             r.set_margin(0, 0, 1, 1);
-            r
+            Some(r)
         }))?;
+        let grey = RGBColor(0xDD, 0xDD, 0xDD);
+        for (i, _) in counts.iter().enumerate().filter(|(_, k)| k.is_none()) {
+            let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], ymax)], grey.filled());
+            r.set_margin(0, 0, 1, 1);
+            chart.draw_series(std::iter::once(r))?;
+            let ink = BLACK.mix(0.7);
+            let style = TextStyle::from((FONT, TICK_PT).into_font())
+                .color(&ink)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            chart.draw_series(std::iter::once(Text::new(
+                hidden_label.to_string(),
+                ((edges[i] + edges[i + 1]) / 2.0, ymax / 2.0),
+                style,
+            )))?;
+        }
         root.present()?;
         Ok(())
     })();
@@ -661,7 +683,7 @@ mod tests {
         assert!(line_with_bands(&[], &axes()).is_err());
         assert!(points_with_error_bars(&[], &axes(), Some(-0.5)).is_err());
         assert!(km_steps(&[], &axes()).is_err());
-        assert!(histogram(&[0.0], &[], &axes()).is_err());
+        assert!(histogram(&[0.0], &[], "x", &axes()).is_err());
         assert!(stacked_share_bars(&[], &[], &LEVEL_COLOURS, &axes()).is_err());
     }
 
