@@ -10,6 +10,7 @@ pub mod generate;
 pub mod ingest;
 pub mod list;
 pub mod panel;
+pub mod pseudonymise;
 pub mod report;
 pub mod run;
 pub mod score;
@@ -50,6 +51,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => run::execute(a, quiet),
         Command::Generate(a) => generate::execute(a, quiet),
         Command::Ingest(a) => ingest::execute(a, quiet),
+        Command::Pseudonymise(a) => pseudonymise::execute(a, quiet),
         Command::Score(a) => score::execute(a, quiet),
         Command::List(a) => list::execute(a, quiet),
         Command::Panel(a) => panel::execute(a, quiet),
