@@ -12,6 +12,8 @@ use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
 pub mod data;
 pub mod pilot;
+pub mod real;
+pub mod real_sections;
 pub mod retention;
 pub mod sections;
 
@@ -170,6 +172,18 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let out_dir = opts.reports_root.join(&exp.name).join(&run_id);
     crate::output::guard_replace(&out_dir, &[&opts.experiment_path, &opts.cache_root])?;
     let out = AtomicDir::create(&out_dir, true)?;
+    if let crate::config::DataSource::Tables { path } = &exp.data {
+        let started = real::Started {
+            opts,
+            exp: &exp,
+            reference: &reference,
+            out,
+            run_id,
+            lang,
+            t0,
+        };
+        return real::run(started, path);
+    }
     let mut timer = Timer::default();
 
     let (synthetic, calibration, cached, data_dir) = timer.stage("data", || {

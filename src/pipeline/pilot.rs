@@ -5,7 +5,8 @@
 //! - the *observed* dataset: the exposed world of the exposure study (what the DSN of a
 //!   territory where some employers were sent their results would show), plus the first job
 //!   of every job seeker of the simulated cohort who was hired, as persons and contracts of
-//!   their own (person ids after the generator's, so the DSN writer gives them synthetic NIRs);
+//!   their own (small person ids the generator does not use, so the DSN writer gives them
+//!   synthetic NIRs);
 //! - the exposure register: the study's assignment (`siret`, `exposed_on`; `arm` and
 //!   `stratum` for randomised designs, `wave` for staggered ones);
 //! - the awarded labels: the labels of the placement employers at the retention baseline,
@@ -40,7 +41,10 @@ pub struct PilotFiles {
 /// The persons of the simulated cohort (row-aligned with `sim.persons`) and the first job of
 /// those hired, added to `ds`.
 pub fn add_cohort_jobs(ds: &mut Dataset, sim: &SimOutput) -> Vec<Person> {
-    let next_person = ds.persons.iter().map(|p| p.person_id).max().unwrap_or(0) + 1;
+    // Small ids, unused by the generator's (keyed 63-bit) ones, so that the DSN writer
+    // declares each cohort person with a synthetic NIR.
+    let used: std::collections::HashSet<u64> = ds.persons.iter().map(|p| p.person_id).collect();
+    let mut free = (1u64..).filter(|id| !used.contains(id));
     let next_contract = ds
         .contracts
         .iter()
@@ -51,7 +55,7 @@ pub fn add_cohort_jobs(ds: &mut Dataset, sim: &SimOutput) -> Vec<Person> {
     let mut persons = Vec::with_capacity(sim.persons.len());
     for (k, (p, t)) in sim.persons.iter().zip(&sim.truth).enumerate() {
         let person = Person {
-            person_id: next_person + k as u64,
+            person_id: free.next().unwrap_or(u64::MAX),
             sex: if p.female { 2 } else { 1 },
             birth_date: p.entry.first_of_month().add_months(-12 * p.age as i32 - 6),
             boeth: false,
@@ -265,4 +269,50 @@ pub fn cohort_df(sim: &SimOutput, persons: &[Person]) -> anyhow::Result<DataFram
         ),
     ]);
     Ok(DataFrame::new_infer_height(cols)?)
+}
+
+/// Builds the files of a synthetic pilot from a generated world: the score, the exposure
+/// study's assignment (its estimators are not run) and the simulated cohort under the
+/// experiment's orientation policy.
+///
+/// The DSN side is the generated world, where the exposure changes nothing: the register's
+/// true effect on these declarations is zero. The cohort's jobs are those of the simulation.
+pub fn build(
+    exp: &crate::config::Experiment,
+    reference: &crate::reference::Reference,
+    s: &crate::synth::Synthetic,
+) -> anyhow::Result<PilotFiles> {
+    let scores = crate::score::run(&s.dataset, &exp.score, reference)?;
+    let study = crate::exposure::study::run_with(exp, reference, s, &scores, 0)?;
+    let (employers, baseline) = super::retention::placement_employers(exp, reference, s, &scores)?;
+    let from = scores
+        .periods()
+        .iter()
+        .find(|p| p.label == baseline)
+        .map(|p| p.end.add_days(1))
+        .context("the retention baseline period is not scored")?;
+    let seed = crate::retention::sim::stream_seed(exp.seed);
+    let sim = crate::retention::sim::simulate(&employers, &exp.retention, seed)?;
+    let mut observed = s.dataset.clone();
+    let persons = add_cohort_jobs(&mut observed, &sim);
+    Ok(PilotFiles {
+        observed,
+        register: register_df(&study.assignments, study.design.design)?,
+        awarded: awarded_df(&employers, from)?,
+        cohort: cohort_df(&sim, &persons)?,
+    })
+}
+
+/// Writes the register, awarded labels and cohort as CSV (`register.csv`, `awarded.csv`,
+/// `cohort.csv`) into `dir`.
+pub fn write_files(files: &mut PilotFiles, dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    for (name, df) in [
+        ("register.csv", &mut files.register),
+        ("awarded.csv", &mut files.awarded),
+        ("cohort.csv", &mut files.cohort),
+    ] {
+        crate::tables::write_df(df, &dir.join(name), crate::tables::Format::Csv)?;
+    }
+    Ok(())
 }

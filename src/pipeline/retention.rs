@@ -150,7 +150,7 @@ pub fn placement_employers(
 
 /// Keeps at most [`MAX_CURVE_POINTS`] evenly spaced rows, plus the first, the last and the
 /// rows at the horizons.
-fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
+pub(crate) fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
     let step = rows.len().div_ceil(MAX_CURVE_POINTS).max(1);
     rows.iter()
         .enumerate()
@@ -468,6 +468,7 @@ pub fn retention_stage(
         risk_differences,
         logrank,
         cox,
+        ..Default::default()
     };
     Ok(RetentionStageOutput {
         section,

@@ -494,5 +494,6 @@ pub fn score_section(out: &ScoreOutput, reference: &Reference, n_examples: usize
             .into_iter()
             .map(|((from, to), count)| Transition { from, to, count })
             .collect(),
+        awarded: Vec::new(),
     }
 }

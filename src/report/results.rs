@@ -182,6 +182,12 @@ pub enum Arm {
     StatusQuo,
     LabelPriority,
     Encouragement,
+    /// A linked cohort as a whole.
+    Everyone,
+    /// Randomised orientation: the treatment arm.
+    Treatment,
+    /// Randomised orientation: the control arm.
+    Control,
 }
 
 impl Arm {
@@ -207,6 +213,10 @@ pub enum Contrast {
     LabelledPlacementIv,
     /// Hires flagged in the DSN data (IAE, long unemployment): labelled minus other.
     FlaggedHires,
+    /// Linked cohort: hired by labelled minus other employers.
+    CohortLabelledVsOther,
+    /// Linked cohort, randomised orientation: back to work, treatment minus control.
+    ReturnTreatmentVsControl,
 }
 
 /// How a retention difference is estimated.
@@ -244,12 +254,41 @@ pub enum Note {
 // ---------------------------------------------------------------------------------------------
 // Data
 
+/// An evaluator's file of a real pilot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PilotInput {
+    /// Who was sent their results, and when.
+    Register,
+    /// Labels actually awarded.
+    Awarded,
+    /// Pseudonymised job seekers.
+    Cohort,
+}
+
+/// Rows of one input file: read = kept + rejected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputCount {
+    /// Which file.
+    pub input: PilotInput,
+    /// Rows read.
+    pub read: u64,
+    /// Rows kept.
+    pub kept: u64,
+    /// Rows set aside (listed in `rejects/`).
+    pub rejected: u64,
+}
+
 /// What was simulated or ingested.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
     /// Synthetic (generated) or ingested declarations.
     pub source: DataSource,
+    /// The evaluator's files of a real pilot: rows read, kept and rejected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputCount>,
     /// First month covered, `AAAA-MM`.
     pub period_start: String,
     /// Last month covered, `AAAA-MM`.
@@ -323,6 +362,33 @@ pub struct ScoreSection {
     pub reference_scores: Vec<EstablishmentScore>,
     /// Label changes between consecutive periods: (from, to) counts.
     pub label_transitions: Vec<Transition>,
+    /// Awarded against computed labels, per period (real pilot with awarded labels).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awarded: Vec<AwardedAgreement>,
+}
+
+/// Awarded against computed labels at one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardedAgreement {
+    /// Period label, e.g. `2025T4`.
+    pub period: String,
+    /// Establishments with a calculable score.
+    pub n: u64,
+    /// Share with the same level.
+    pub agreement: f64,
+    /// Cohen's kappa on the four levels.
+    pub kappa: Option<f64>,
+    /// Labelled by the award.
+    pub labelled_awarded: u64,
+    /// Labelled by the score.
+    pub labelled_computed: u64,
+    /// Awarded a label the score does not give.
+    pub awarded_not_computed: u64,
+    /// Given a label by the score that was not awarded.
+    pub computed_not_awarded: u64,
+    /// Holding an awarded label with a score not calculable.
+    pub awarded_not_calculable: u64,
 }
 
 /// One criterion of the composite score.
@@ -698,6 +764,58 @@ pub struct RetentionSection {
     pub logrank: Option<TestResult>,
     /// Cox model.
     pub cox: Option<CoxTable>,
+    /// Linked cohort: how many people were found in the DSN and hired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked: Option<LinkedCohort>,
+    /// Linked cohort: return to work after orientation (cumulative incidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub return_to_work: Vec<ReturnRow>,
+}
+
+/// Which labels grouped the hiring employers of a linked cohort.
+pub use crate::pilot::followup::LabelSource;
+
+/// A linked cohort of job seekers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedCohort {
+    /// Awarded or computed labels.
+    pub label_source: LabelSource,
+    /// Persons kept from the cohort file.
+    pub persons: u64,
+    /// With at least one contract in the DSN.
+    pub in_dsn: u64,
+    /// First hires observed after orientation.
+    pub hired: u64,
+    /// Of which within the hire window (the retention sample).
+    pub hired_in_window: u64,
+    /// Of the latter, by labelled employers.
+    pub hires_labelled: u64,
+    /// Of the latter, by employers without a known label on the hire date.
+    pub hires_unscored: u64,
+    /// Extraction date (censoring), `AAAA-MM-JJ`.
+    pub extraction: String,
+}
+
+/// Return to work at one horizon: share hired within it (Kaplan–Meier complement, people
+/// never hired censored at the extraction date).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRow {
+    /// Everyone, or an orientation arm.
+    pub arm: Arm,
+    /// Persons.
+    pub persons: u64,
+    /// First hires observed.
+    pub hired: u64,
+    /// Horizon in days.
+    pub horizon_days: u32,
+    /// Share back to work by the horizon.
+    pub incidence: f64,
+    /// Lower 95% bound.
+    pub ci_lower: f64,
+    /// Upper 95% bound.
+    pub ci_upper: f64,
 }
 
 /// A cohort of job seekers.

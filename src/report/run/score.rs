@@ -7,7 +7,7 @@ use crate::config::Lang;
 use crate::report::doc::{Align, Block, Table};
 use crate::report::figures;
 use crate::report::i18n::{self, Msg};
-use crate::report::results::{Explanation, GroupLevels, LevelDef, ScoreSection};
+use crate::report::results::{AwardedAgreement, Explanation, GroupLevels, LevelDef, ScoreSection};
 
 pub(super) fn blocks(c: &Ctx, s: &ScoreSection) -> Vec<Block> {
     let mut b = vec![Block::para(c.t(Msg::ScoreIntro))];
@@ -58,6 +58,9 @@ pub(super) fn blocks(c: &Ctx, s: &ScoreSection) -> Vec<Block> {
             ),
             c.t(Msg::Transitions),
         )));
+    }
+    if !s.awarded.is_empty() {
+        b.push(Block::Table(awarded_table(c, &s.awarded)));
     }
     if !s.examples.is_empty() {
         b.push(Block::Heading(c.t(Msg::Examples)));
@@ -363,5 +366,50 @@ fn example(c: &Ctx, e: &Explanation) -> Table {
         head,
     );
     t.notes.push(c.t(Msg::ExamplesNote));
+    t
+}
+
+/// Awarded against computed labels per period; counts of one or two establishments are
+/// secret.
+fn awarded_table(c: &Ctx, rows: &[AwardedAgreement]) -> Table {
+    let count = |n: u64| {
+        if (1..3).contains(&n) {
+            c.t(Msg::Suppressed)
+        } else {
+            c.int(n)
+        }
+    };
+    let mut t = cap(
+        table(
+            vec![
+                (c.t(Msg::Period), Align::Left),
+                (c.t(Msg::ColN), Align::Right),
+                (c.t(Msg::ColAgreement), Align::Right),
+                (c.t(Msg::ColKappa), Align::Right),
+                (c.t(Msg::ColAwardedLabelled), Align::Right),
+                (c.t(Msg::ColComputedLabelled), Align::Right),
+                (c.t(Msg::ColAwardedNotComputed), Align::Right),
+                (c.t(Msg::ColComputedNotAwarded), Align::Right),
+                (c.t(Msg::ColAwardedNc), Align::Right),
+            ],
+            rows.iter()
+                .map(|a| {
+                    vec![
+                        a.period.clone(),
+                        count(a.n),
+                        c.pct(a.agreement, 1),
+                        a.kappa.map(|k| c.n(k, 2)).unwrap_or_default(),
+                        count(a.labelled_awarded),
+                        count(a.labelled_computed),
+                        count(a.awarded_not_computed),
+                        count(a.computed_not_awarded),
+                        count(a.awarded_not_calculable),
+                    ]
+                })
+                .collect(),
+        ),
+        c.t(Msg::AwardedTable),
+    );
+    t.notes.push(c.t(Msg::SecrecyNote));
     t
 }
