@@ -20,6 +20,7 @@ mod list_html;
 mod output_safety;
 mod pilot_cli;
 mod pilot_exposure;
+mod pilot_run;
 mod pipeline_retention;
 mod pseudonymise_cli;
 mod report_compare;
