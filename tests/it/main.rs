@@ -23,6 +23,7 @@ mod pilot_exposure;
 mod pilot_run;
 mod pipeline_retention;
 mod pseudonymise_cli;
+mod readme_examples;
 mod report_compare;
 mod report_escaping;
 mod report_from_score;
