@@ -44,6 +44,15 @@ fn calibration_name_fr(key: &str) -> Option<&'static str> {
         "cdd_median_days" => "Durée médiane des CDD (jours)",
         "cdd_mean_days" => "Durée moyenne des CDD (jours)",
         "cdi_ended_within_year" => "CDI rompus dans leur première année",
+        "cdi_trial_end_within_year" => "CDI rompus en période d'essai la première année",
+        "cdi_resignation_within_year" => "CDI rompus par démission la première année",
+        "cdi_ended_within_year_hotels" => "CDI rompus la première année, hébergement-restauration",
+        "cdi_ended_within_year_construction" => "CDI rompus la première année, construction",
+        "cdi_ended_within_year_industry" => "CDI rompus la première année, industrie",
+        "cdi_ended_within_year_under_25" => {
+            "CDI rompus la première année, embauches de moins de 25 ans"
+        }
+        "apprenticeship_broken" => "Contrats d'apprentissage rompus avant leur terme",
         "entry_rate" => "Taux d'entrée (embauches par salarié et par an)",
         "turnover_rate" => "Taux de rotation (moyenne des taux d'entrée et de sortie)",
         "accidents_per_1000" => "Accidents du travail pour 1 000 salariés",
@@ -221,6 +230,8 @@ pub fn exposure_section(
                 p_value: is_twfe.then_some(twfe.p_value),
                 n_obs: is_twfe.then_some(twfe.n_obs as u64),
                 n_clusters: is_twfe.then_some(twfe.n_clusters as u64),
+                truth: Some(e.truth),
+                estimand: Some(e.estimand.key().to_string()),
             }
         })
         .collect();
@@ -232,6 +243,10 @@ pub fn exposure_section(
             n_exposed: s.exposed as u64,
             n_comparison: (s.eligible - s.exposed) as u64,
             true_effect: Some(s.true_effect),
+            true_effect_on_exposed: Some(s.true_att_exposed),
+            true_effect_on_comparison: Some(s.true_effect_comparison),
+            comparison_cells_affected: Some(s.comparison_cells_affected),
+            shared_pool: Some(s.design.shared_pool),
         },
         balance: s
             .balance
@@ -326,12 +341,19 @@ pub fn methods_section(exposure: Option<&ExposureStudy>, lang: Lang) -> r::Metho
     );
     conventions.insert(
         "exposure.truth".into(),
-        "counterfactual world generated with the same random numbers; truth = exposed minus comparison change".into(),
+        "counterfactual world generated with the same random numbers; truth reported on the exposed, on the comparison group (spillover) and as their difference, which every estimator here targets".into(),
     );
+    let shared = exposure.is_none_or(|s| s.design.shared_pool);
     let mut notes = vec![match lang {
-        Lang::Fr => "Les scores sont relatifs aux pairs : quand les établissements exposés progressent, la position de leurs pairs non exposés recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet (négatif) sur les comparables ; c'est cette différence qui sert de vérité.".to_string(),
-        Lang::En => "Scores are relative to peers: when exposed establishments improve, their non-exposed peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the (negative) effect on comparison units; that difference is the truth used.".to_string(),
+        Lang::Fr => "L'exposition atteint aussi les comparables, par deux canaux. Les établissements exposés embauchent davantage de chômeurs de longue durée, de travailleurs handicapés et de sortants d'IAE dans le vivier de demandeurs d'emploi qu'ils partagent avec les autres, qui en trouvent moins ; et les scores sont relatifs aux pairs : quand les exposés progressent, la position de leurs pairs recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet sur les comparables ; les deux effets et leur différence sont donnés, et chaque estimateur est comparé à la différence.".to_string(),
+        Lang::En => "Exposure also reaches the comparison group, through two channels. Exposed establishments hire more of the long-term unemployed, disabled workers and IAE leavers from the job-seeker pool they share with the others, who find fewer of them; and scores are relative to peers: when the exposed improve, their peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the effect on the comparison group; both effects and their difference are given, and every estimator is compared with the difference.".to_string(),
     }];
+    notes.push(match (lang, shared) {
+        (Lang::Fr, true) => "Vivier partagé (exposure.shared_pool = true) : `shared_pool = false` donne aux exposés leur propre vivier dans les deux mondes et coupe ce canal ; il ne reste alors que l'effet des scores relatifs.".to_string(),
+        (Lang::En, true) => "Shared pool (exposure.shared_pool = true): `shared_pool = false` gives the exposed their own pool in both worlds and switches that channel off, leaving only the effect of peer-relative scores.".to_string(),
+        (Lang::Fr, false) => "Viviers séparés (exposure.shared_pool = false) : les exposés embauchent dans leur propre vivier dans les deux mondes ; l'effet sur les comparables ne vient que des scores relatifs aux pairs.".to_string(),
+        (Lang::En, false) => "Separate pools (exposure.shared_pool = false): the exposed hire from their own pool in both worlds; the effect on the comparison group comes only from peer-relative scores.".to_string(),
+    });
     notes.push(match lang {
         Lang::Fr => "Avec des effets hétérogènes selon la cohorte, les coefficients avancés d'une étude d'événement TWFE sont contaminés (Sun et Abraham, 2021) : l'agrégation dynamique de Callaway et Sant'Anna est présentée à côté.".to_string(),
         Lang::En => "With effects that differ by cohort, dynamic TWFE leads are contaminated (Sun and Abraham, 2021): the Callaway–Sant'Anna dynamic aggregation is shown alongside.".to_string(),
@@ -366,5 +388,50 @@ pub fn manifest_section(m: &Manifest, run_id: &str) -> r::Manifest {
             })
             .collect(),
         timings: Vec::new(),
+    }
+}
+
+/// The validity of each weighting against the generator's outcome truth.
+pub fn validity_section(v: &crate::validity::ValidityReport) -> r::ValiditySection {
+    let kind = |k: crate::validity::WeightingKind| {
+        serde_json::to_value(k)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let groups = |g: &[crate::validity::GroupAgreement]| {
+        g.iter()
+            .map(|x| r::GroupValidity {
+                group: x.group.clone(),
+                n: x.n as u64,
+                spearman: x.spearman,
+            })
+            .collect()
+    };
+    r::ValiditySection {
+        period: v.period.clone(),
+        weightings: v
+            .weightings
+            .iter()
+            .map(|a| r::WeightingValidity {
+                key: a.weighting.clone(),
+                kind: kind(a.kind),
+                n: a.n as u64,
+                spearman: a.spearman,
+                spearman_mean_over_periods: a.spearman_mean_over_periods,
+                precision: a
+                    .precision
+                    .iter()
+                    .map(|p| r::PrecisionRow {
+                        level: p.level,
+                        top_share: p.top_share,
+                        labelled: p.labelled as u64,
+                        precision: p.precision,
+                    })
+                    .collect(),
+                by_size_band: groups(&a.by_size_band),
+                by_sector: groups(&a.by_sector),
+            })
+            .collect(),
     }
 }

@@ -49,6 +49,22 @@ messages! {
     MainEffects => "Effets estimés de l'exposition", "Estimated effects of exposure";
     RetentionByPolicy => "Maintien dans l'emploi à 6 et 12 mois selon la politique d'orientation", "Retention at 6 and 12 months by orientation policy";
     TrueEffect => "Effet planté (vérité)", "Planted effect (truth)";
+    TrueEffectExposed => "Effet vrai sur les exposés", "True effect on the exposed";
+    TrueEffectComparison => "Effet vrai sur les comparables (débordement)", "True effect on the comparison group (spillover)";
+    ComparisonCellsAffected => "Part des comparables touchés après exposition", "Share of comparison cells affected after exposure";
+    JobSeekerPool => "Vivier de demandeurs d'emploi", "Job-seeker pool";
+    PoolShared => "partagé par exposés et comparables", "shared by exposed and comparison";
+    PoolSeparate => "propre aux exposés", "separate for the exposed";
+    ColEstimand => "Vérité visée", "Targeted truth";
+    ValidityHeading => "Validité : accord avec la vérité simulée", "Validity: agreement with the simulated truth";
+    ValidityIntro => "La vérité du générateur est un résultat : la part des embauches qui sont des personnes éloignées de l'emploi toujours en poste un an après. Corrélation de Spearman entre le score et le rang de cette vérité parmi les pairs, et précision des labels (part des labellisés dont la vérité est dans la même part haute de leurs pairs).", "The generator's truth is an outcome: the share of new hires who are people far from employment and still in the job a year later. Spearman correlation between the score and that truth's rank among peers, and label precision (the share of labelled establishments whose truth is in the same top share of their peers).";
+    ColWeighting => "Pondération", "Weighting";
+    ColSpearmanAll => "Spearman, tous", "Spearman, all";
+    ColMeanOverPeriods => "Moyenne des périodes", "Mean over periods";
+    ColPrecisionTop => "Précision, top", "Precision, top";
+    WeightingExperiment => "pondération de l'expérience", "experiment's weighting";
+    WeightingReversed => "durabilité inversée", "durability reversed";
+    WeightingEqual => "poids égaux", "equal weights";
     // Generic columns.
     ColEstimator => "Estimateur", "Estimator";
     ColEstimate => "Estimation", "Estimate";

@@ -148,7 +148,16 @@ pub fn build_run_document(r: &RunResults, lang: Lang) -> Document {
             blocks: r
                 .score
                 .as_ref()
-                .map(|s| score(&c, s))
+                .map(|s| {
+                    let mut b = score(&c, s);
+                    b.extend(
+                        r.validity
+                            .as_ref()
+                            .map(|v| validity(&c, v))
+                            .unwrap_or_default(),
+                    );
+                    b
+                })
                 .unwrap_or_else(|| not_run(&c)),
             page_break: true,
         },
@@ -750,6 +759,23 @@ fn exposure(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
     if let Some(v) = d.true_effect {
         rows.push(vec![c.t(Msg::TrueEffect), c.n(v, 2)]);
     }
+    if let Some(v) = d.true_effect_on_exposed {
+        rows.push(vec![c.t(Msg::TrueEffectExposed), c.n(v, 2)]);
+    }
+    if let Some(v) = d.true_effect_on_comparison {
+        rows.push(vec![c.t(Msg::TrueEffectComparison), c.n(v, 2)]);
+    }
+    if let Some(v) = d.comparison_cells_affected {
+        rows.push(vec![c.t(Msg::ComparisonCellsAffected), c.pct(100.0 * v, 0)]);
+    }
+    if let Some(shared) = d.shared_pool {
+        let m = if shared {
+            Msg::PoolShared
+        } else {
+            Msg::PoolSeparate
+        };
+        rows.push(vec![c.t(Msg::JobSeekerPool), c.t(m)]);
+    }
     b.push(Block::Table(table(
         vec![
             (c.t(Msg::ColVariable), Align::Left),
@@ -1207,4 +1233,49 @@ fn reproducibility(c: &Ctx, m: Option<&Manifest>) -> Vec<Block> {
         )));
     }
     b
+}
+
+/// The validity table: each weighting's agreement with the outcome truth, by size band.
+fn validity(c: &Ctx, v: &ValiditySection) -> Vec<Block> {
+    let bands = ["1-9", "10-49", "50-249", "250+"];
+    let f = |x: Option<f64>| x.map(|x| c.n(x, 2)).unwrap_or_default();
+    let mut cols = vec![
+        (c.t(Msg::ColWeighting), Align::Left),
+        (c.t(Msg::ColSpearmanAll), Align::Right),
+    ];
+    cols.extend(bands.iter().map(|b| (b.to_string(), Align::Right)));
+    cols.push((c.t(Msg::ColMeanOverPeriods), Align::Right));
+    cols.extend(
+        [30, 15, 5]
+            .iter()
+            .map(|k| (format!("{} {k} %", c.t(Msg::ColPrecisionTop)), Align::Right)),
+    );
+    let rows = v
+        .weightings
+        .iter()
+        .map(|w| {
+            let name = match w.kind.as_str() {
+                "experiment" => c.t(Msg::WeightingExperiment),
+                "durability_reversed" => c.t(Msg::WeightingReversed),
+                "equal" => c.t(Msg::WeightingEqual),
+                _ => w.key.clone(),
+            };
+            let mut row = vec![name, f(w.spearman)];
+            for b in bands {
+                row.push(f(w
+                    .by_size_band
+                    .iter()
+                    .find(|g| g.group == b)
+                    .and_then(|g| g.spearman)));
+            }
+            row.push(f(w.spearman_mean_over_periods));
+            row.extend(w.precision.iter().map(|p| f(p.precision)));
+            row
+        })
+        .collect();
+    vec![
+        Block::Heading(c.t(Msg::ValidityHeading)),
+        Block::para(c.t(Msg::ValidityIntro)),
+        Block::Table(cap(table(cols, rows), v.period.clone())),
+    ]
 }
