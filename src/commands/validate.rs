@@ -42,7 +42,7 @@ pub struct ValidateOutput {
 
 pub fn execute(args: ValidateArgs, quiet: bool) -> anyhow::Result<()> {
     let reference = Reference::load();
-    let exp = super::generate::load_experiment(&args.experiment, &reference)?;
+    let exp = crate::pipeline::data::load_experiment(&args.experiment, &reference)?;
     let mut weightings = Weighting::standard(&exp.score);
     for path in &args.weights {
         let raw = super::score::read_weights(path)?;

@@ -12,7 +12,7 @@ use crate::indicators::{Criterion, CRITERIA};
 use crate::model::siret_string;
 use crate::tables::{write_df, write_text, Format};
 use polars::prelude::*;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// File name of the full serialised output.
@@ -271,17 +271,11 @@ pub fn write_outputs(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, Scor
     write_text(&sp, &text)?;
     paths.push(sp);
     let fp = dir.join(FULL_OUTPUT);
-    let tmp = fp.with_extension("tmp");
-    {
-        let f = std::fs::File::create(&tmp).map_err(|e| io_err(&fp, &e))?;
-        let mut gz =
-            flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::fast());
+    crate::output::write_with(&fp, |w| {
+        let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
         serde_json::to_writer(&mut gz, out).map_err(|e| io_err(&fp, &e))?;
-        gz.finish()
-            .and_then(|mut w| w.flush())
-            .map_err(|e| io_err(&fp, &e))?;
-    }
-    std::fs::rename(&tmp, &fp).map_err(|e| io_err(&fp, &e))?;
+        gz.finish().map(|_| ()).map_err(|e| io_err(&fp, &e))
+    })?;
     paths.push(fp);
     Ok(paths)
 }

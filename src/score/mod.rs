@@ -51,6 +51,8 @@ pub enum ScoreError {
     Indicators(#[from] IndicatorError),
     #[error(transparent)]
     Table(#[from] crate::tables::TableError),
+    #[error(transparent)]
+    Write(#[from] crate::output::OutputError),
     #[error("{path}: {message}")]
     Output {
         path: std::path::PathBuf,

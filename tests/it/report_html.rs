@@ -9,9 +9,9 @@ use engagement::report::{
 };
 use std::path::Path;
 
-const TINY: &str = include_str!("fixtures/report/tiny_results.json");
-const ROWS: &str = include_str!("fixtures/report/counsellor_rows.json");
-const SHEETS: &str = include_str!("fixtures/report/feedback.json");
+const TINY: &str = include_str!("../fixtures/report/tiny_results.json");
+const ROWS: &str = include_str!("../fixtures/report/counsellor_rows.json");
+const SHEETS: &str = include_str!("../fixtures/report/feedback.json");
 
 fn fixture() -> RunResults {
     RunResults::from_json(TINY).expect("fixture parses")
@@ -437,7 +437,7 @@ fn example_sheets_are_linked_from_the_exposure_section() {
     r.exposure.as_mut().unwrap().example_sheets = links;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    let stage = report::AtomicDir::begin(&dir, &[]).unwrap();
+    let stage = engagement::output::AtomicDir::create(&dir, false).unwrap();
     stage.write_all(&files).unwrap();
     stage
         .write_all(&report::render_run_files(&r, Lang::Fr).unwrap())
