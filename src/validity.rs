@@ -225,6 +225,9 @@ fn mid_ranks(v: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// A scored row of a peer group: the row, its composite, its truth.
+type Member<'a> = (&'a ScoreRow, f64, &'a EstablishmentTruth);
+
 /// Composites, labels and truth percentiles of every scored row, peer group by peer group.
 fn score_rows(
     scores: &ScoreOutput,
@@ -232,8 +235,7 @@ fn score_rows(
     w: &Weighting,
 ) -> Vec<Scored> {
     let p = &scores.params;
-    let mut groups: BTreeMap<(u32, u32), Vec<(&ScoreRow, f64, &EstablishmentTruth)>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(u32, u32), Vec<Member<'_>>> = BTreeMap::new();
     for row in &scores.scores {
         if let (Some(c), Some(t)) = (w.composite(row, p.min_weight_share), truth.get(&row.siret)) {
             groups

@@ -17,7 +17,8 @@
 //! peers (when the exposed improve, their peers' positions fall). The truth is therefore
 //! reported three ways: the mean effect on the exposed after exposure, the mean effect on the
 //! comparison group after exposure (the spillover), and their difference, which is what
-//! every estimator comparing exposed with comparison units identifies. With
+//! every estimator comparing exposed with comparison units identifies — on its own analysis
+//! sample: Callaway–Sant'Anna keeps only the units scored in every period. With
 //! `exposure.shared_pool = false` the exposed arm hires from its own pool in both worlds
 //! (the counterfactual world is generated again with the same pools), so only peer-relative
 //! scoring moves the comparison group's scores.
@@ -57,6 +58,9 @@ pub enum Estimand {
     /// Effect on the exposed minus effect on the comparison group: what a comparison of
     /// exposed with comparison units identifies.
     Difference,
+    /// The same difference on the units scored in every period, the analysis sample of
+    /// Callaway–Sant'Anna (which drops units with a missing period).
+    DifferenceBalanced,
 }
 
 impl Estimand {
@@ -65,6 +69,7 @@ impl Estimand {
             Estimand::EffectOnExposed => "effect_on_exposed",
             Estimand::EffectOnComparison => "effect_on_comparison",
             Estimand::Difference => "difference",
+            Estimand::DifferenceBalanced => "difference_balanced",
         }
     }
 }
@@ -149,6 +154,8 @@ pub struct ExposureStudy {
     pub panel: Option<Panel>,
     /// True relative effect (exposed minus comparison), the DiD estimand.
     pub true_effect: f64,
+    /// The same on the units scored in every period (Callaway–Sant'Anna's sample).
+    pub true_effect_cs: f64,
     /// Scores of the exposed world (for the report's example sheets).
     #[serde(skip)]
     pub exposed_scores: Option<ScoreOutput>,
@@ -161,6 +168,7 @@ impl ExposureStudy {
             Estimand::EffectOnExposed => self.true_att_exposed,
             Estimand::EffectOnComparison => self.true_effect_comparison,
             Estimand::Difference => self.true_effect,
+            Estimand::DifferenceBalanced => self.true_effect_cs,
         }
     }
 }
@@ -301,7 +309,39 @@ struct Evaluation {
     truth_rows: Vec<TruthRow>,
     post_exposed: Vec<f64>,
     post_comparison: Vec<f64>,
+    /// Post-exposure cells of eligible units: (unit, exposed, true effect).
+    post_cells: Vec<(u64, bool, f64)>,
     dynamic: BTreeMap<i64, Vec<f64>>,
+}
+
+impl Evaluation {
+    /// Effect on the exposed minus effect on the comparison group, over the post cells of
+    /// the units present in every period of the panel.
+    fn balanced_difference(&self) -> f64 {
+        let n_times = self
+            .time
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let mut count: HashMap<u64, usize> = HashMap::new();
+        for u in &self.unit {
+            *count.entry(*u).or_default() += 1;
+        }
+        let pick = |exposed: bool| -> Vec<f64> {
+            self.post_cells
+                .iter()
+                .filter(|(u, e, _)| *e == exposed && count.get(u) == Some(&n_times))
+                .map(|c| c.2)
+                .collect()
+        };
+        let comparison = pick(false);
+        let spill = if comparison.is_empty() {
+            0.0
+        } else {
+            mean(&comparison)
+        };
+        mean(&pick(true)) - spill
+    }
 }
 
 fn evaluation(
@@ -338,10 +378,12 @@ fn evaluation(
                     ev.dynamic.entry(t - g).or_default().push(effect);
                     if t >= g {
                         ev.post_exposed.push(effect);
+                        ev.post_cells.push((siret, true, effect));
                     }
                 }
                 None if a.eligible && first_wave.is_some_and(|f| t >= f) => {
                     ev.post_comparison.push(effect);
+                    ev.post_cells.push((siret, false, effect));
                 }
                 None => {}
             }
@@ -392,13 +434,24 @@ fn unit_means(ev: &Evaluation) -> UnitMeans {
 
 /// Adds an estimate of the difference estimand.
 fn push(out: &mut Vec<EstimateVsTruth>, name: &str, est: f64, se: f64, truth: f64) {
+    push_for(out, name, (est, se), Estimand::Difference, truth);
+}
+
+/// Adds an estimate with the estimand it targets and that estimand's true value.
+fn push_for(
+    out: &mut Vec<EstimateVsTruth>,
+    name: &str,
+    (est, se): (f64, f64),
+    estimand: Estimand,
+    truth: f64,
+) {
     let (ci, cov) = covers(est, Some(se), truth);
     out.push(EstimateVsTruth {
         estimator: name.into(),
         estimate: est,
         se: Some(se),
         ci95: ci,
-        estimand: Estimand::Difference,
+        estimand,
         truth,
         covers: cov,
     });
@@ -581,12 +634,15 @@ pub fn run_with(
     let (mut estimates, mut warnings) = (Vec::new(), Vec::new());
     naive(&m, &by, true_att, &mut estimates);
     push(&mut estimates, "twfe", did.twfe.att, did.twfe.se, true_att);
-    push(
+    // Callaway–Sant'Anna keeps the units observed in every period: its estimand is the
+    // same difference on that sample.
+    let true_effect_cs = ev.balanced_difference();
+    push_for(
         &mut estimates,
         "cs_simple",
-        did.cs.simple.att,
-        did.cs.simple.se,
-        true_att,
+        (did.cs.simple.att, did.cs.simple.se),
+        Estimand::DifferenceBalanced,
+        true_effect_cs,
     );
     let randomisation_p_value = if design.design != Design::Observational {
         randomised_estimate(exp, &m, &by, true_att, draws, &mut estimates, &mut warnings)
@@ -634,6 +690,7 @@ pub fn run_with(
         assignments,
         panel: Some(panel),
         true_effect: true_att,
+        true_effect_cs,
         exposed_scores: Some(exposed_scores),
     })
 }

@@ -11,6 +11,7 @@ use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
 pub mod data;
+pub mod figures;
 pub mod retention;
 pub mod sections;
 

@@ -16,6 +16,7 @@ mod layout;
 mod list_html;
 mod output_safety;
 mod pipeline_retention;
+mod readme_figures;
 mod report_compare;
 mod report_from_score;
 mod report_html;

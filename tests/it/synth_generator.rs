@@ -64,7 +64,8 @@ fn a_corrupted_generator_fails_calibration() {
     assert!(failed.contains(&"size_band_250+"), "{}", cal.table());
     assert!(failed.contains(&"boeth_share_20plus"), "{}", cal.table());
     let row = |k: &str| cal.rows.iter().find(|x| x.key == k).unwrap().realised;
-    assert_eq!(row("size_band_250+"), 0.0);
+    // A few establishments of 50–249 positions may average 250 with their short CDDs.
+    assert!(row("size_band_250+") < 0.001);
     assert!(row("boeth_share_20plus") < 0.01);
 }
 
