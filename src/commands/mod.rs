@@ -4,10 +4,12 @@
 pub mod bench;
 pub mod compare;
 pub mod estimate;
+pub mod estimate_input;
 pub mod feedback;
 pub mod generate;
 pub mod ingest;
 pub mod list;
+pub mod pseudonymise;
 pub mod report;
 pub mod run;
 pub mod score;
@@ -15,6 +17,30 @@ pub mod simulate;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// Where the full score output lives under `dir`: an `engagement score` folder holds it at
+/// its root, a run folder under `tables/` (or `research/`).
+pub fn scores_dir(dir: &Path) -> PathBuf {
+    let file = crate::score::io::FULL_OUTPUT;
+    ["", "tables", "research", "research/tables"]
+        .iter()
+        .map(|sub| dir.join(sub))
+        .find(|d| d.join(file).is_file())
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// Reads the score outputs of an `engagement score` folder or a run folder.
+pub fn read_scores(dir: &Path) -> anyhow::Result<crate::score::ScoreOutput> {
+    let d = scores_dir(dir);
+    crate::score::io::read_outputs(&d).with_context(|| {
+        format!(
+            "reading scores in {} (an `engagement score` output folder or a run folder)",
+            dir.display()
+        )
+    })
+}
 
 mod exit;
 pub use exit::{exit_code, render_error, ExitCode, UsageError};
@@ -25,6 +51,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => run::execute(a, quiet),
         Command::Generate(a) => generate::execute(a, quiet),
         Command::Ingest(a) => ingest::execute(a, quiet),
+        Command::Pseudonymise(a) => pseudonymise::execute(a, quiet),
         Command::Score(a) => score::execute(a, quiet),
         Command::List(a) => list::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),

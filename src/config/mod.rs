@@ -30,7 +30,8 @@ pub struct RawMeta {
 pub struct RawTerritory {
     /// Département codes, e.g. ["35", "22"].
     pub departements: Vec<String>,
-    /// Optional CSV `commune,zone` replacing the default zone (the département).
+    /// Optional commune → zone table overriding the default zone (INSEE's ZE2020 zone of the
+    /// commune, shipped in `data/reference/communes_ze2020.csv`); see [`read_zone_file`].
     #[serde(default)]
     pub zone_file: Option<PathBuf>,
 }
@@ -59,6 +60,10 @@ pub struct RawReport {
     /// "fr" (default) or "en".
     #[serde(default)]
     pub lang: Option<String>,
+    /// Contact line printed on employer sheets (who to write to, to ask or contest), at most
+    /// 200 characters on one line.
+    #[serde(default)]
+    pub contact: Option<String>,
 }
 
 /// Report language.
@@ -88,8 +93,21 @@ impl std::str::FromStr for Lang {
 #[derive(Debug, Clone, Serialize)]
 pub struct Territory {
     pub departements: Vec<String>,
-    /// commune → zone overrides (empty: the zone is the département).
+    /// commune → zone overrides from `territory.zone_file` (empty: the default zones).
     pub zones: std::collections::BTreeMap<String, String>,
+}
+
+impl Territory {
+    /// The employment zone of a commune: the override of `territory.zone_file` if it lists the
+    /// commune, else its ZE2020 zone, else (outside the zonage) its département.
+    pub fn zone_of(&self, reference: &Reference, commune: &str, departement: &str) -> String {
+        self.zones
+            .get(commune)
+            .map(String::as_str)
+            .or_else(|| reference.default_zone(commune))
+            .unwrap_or(departement)
+            .to_string()
+    }
 }
 
 /// A validated experiment plan.
@@ -182,6 +200,14 @@ impl RawExperiment {
             None => Lang::Fr,
             Some(s) => s.parse()?,
         };
+        if let Some(c) = &self.report.contact {
+            if c.chars().count() > 200 || c.chars().any(char::is_control) {
+                return Err(ConfigError::invalid(
+                    "report.contact",
+                    "one line of at most 200 characters".to_string(),
+                ));
+            }
+        }
         let canonical = serde_json::to_string(&self).expect("raw experiment serialises");
         let hash = hex::encode(Sha256::digest(canonical.as_bytes()));
         Ok(Experiment {
@@ -203,32 +229,67 @@ impl RawExperiment {
     }
 }
 
-fn read_zone_file(path: &Path) -> Result<std::collections::BTreeMap<String, String>, ConfigError> {
+/// Reads `territory.zone_file`, a CSV file (UTF-8, comma- or semicolon-separated, header
+/// row) in one of two layouts, chosen by its header:
+///
+/// - INSEE's *zonage en zones d'emploi 2020* composition communale (sheet
+///   `Composition_communale` of `ZE2020_au_01-01-YYYY.xlsx`, saved as CSV from its header
+///   row): the columns `CODGEO` (commune) and `ZE2020` (zone) are read, wherever they are,
+///   and the others ignored;
+/// - otherwise exactly two columns, commune INSEE code then zone code (any header names),
+///   the layout of the shipped `data/reference/communes_ze2020.csv`.
+///
+/// Listed communes take the file's zone; the others keep their default zone.
+pub fn read_zone_file(
+    path: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let bad = |line: usize, msg: String| {
+        ConfigError::invalid(
+            "territory.zone_file",
+            format!("{}:{line}: {msg}", path.display()),
+        )
+    };
+    let mut lines = text.lines().enumerate();
+    let Some((_, header)) = lines.next() else {
+        return Err(bad(1, "empty file, expected a header row".into()));
+    };
+    let delim = if header.matches(';').count() > header.matches(',').count() {
+        ';'
+    } else {
+        ','
+    };
+    let names: Vec<String> = crate::reference::split_csv_with(header, delim)
+        .iter()
+        .map(|h| h.trim().to_ascii_uppercase())
+        .collect();
+    let col = |n: &str| names.iter().position(|h| h == n);
+    let (ci, zi, width) = match (col("CODGEO"), col("ZE2020")) {
+        (Some(c), Some(z)) => (c, z, None),
+        _ => (0, 1, Some(2)),
+    };
     let mut out = std::collections::BTreeMap::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
+    for (i, line) in lines {
         if line.trim().is_empty() {
             continue;
         }
-        let mut it = line.split(',');
-        match (it.next(), it.next(), it.next()) {
-            (Some(c), Some(z), None) if !c.trim().is_empty() && !z.trim().is_empty() => {
-                out.insert(c.trim().to_string(), z.trim().to_string());
+        let f = crate::reference::split_csv_with(line, delim);
+        let (c, z) = match (f.get(ci), f.get(zi)) {
+            (Some(c), Some(z)) if width.is_none_or(|w| f.len() == w) => (c.trim(), z.trim()),
+            _ if width.is_some() => {
+                return Err(bad(i + 1, format!("expected `commune,zone`, got {line:?}")))
             }
-            _ => {
-                return Err(ConfigError::invalid(
-                    "territory.zone_file",
-                    format!(
-                        "{}:{}: expected `commune,zone`, got {line:?}",
-                        path.display(),
-                        i + 1
-                    ),
-                ))
-            }
+            _ => return Err(bad(i + 1, format!("missing CODGEO or ZE2020 in {line:?}"))),
+        };
+        if c.is_empty() || z.is_empty() {
+            let field = if c.is_empty() { "commune" } else { "zone" };
+            return Err(bad(i + 1, format!("empty {field} in {line:?}")));
         }
+        out.insert(c.to_string(), z.to_string());
     }
     Ok(out)
 }

@@ -154,7 +154,8 @@ pub struct ExposureStudy {
     pub panel: Option<Panel>,
     /// True relative effect (exposed minus comparison), the DiD estimand.
     pub true_effect: f64,
-    /// The same on the units scored in every period (Callaway–Sant'Anna's sample).
+    /// The same on Callaway–Sant'Anna's analysis sample (units observed in every period).
+    #[serde(default)]
     pub true_effect_cs: f64,
     /// Scores of the exposed world (for the report's example sheets).
     #[serde(skip)]
@@ -316,21 +317,16 @@ struct Evaluation {
 
 impl Evaluation {
     /// Effect on the exposed minus effect on the comparison group, over the post cells of
-    /// the units present in every period of the panel.
-    fn balanced_difference(&self) -> f64 {
-        let n_times = self
-            .time
+    /// the units in `units` (panel indices): Callaway–Sant'Anna's analysis sample.
+    fn sample_difference(&self, units: &[usize], panel: &Panel) -> f64 {
+        let keep: std::collections::HashSet<&str> = units
             .iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        let mut count: HashMap<u64, usize> = HashMap::new();
-        for u in &self.unit {
-            *count.entry(*u).or_default() += 1;
-        }
+            .map(|&u| panel.unit_labels[u].as_str())
+            .collect();
         let pick = |exposed: bool| -> Vec<f64> {
             self.post_cells
                 .iter()
-                .filter(|(u, e, _)| *e == exposed && count.get(u) == Some(&n_times))
+                .filter(|(u, e, _)| *e == exposed && keep.contains(u.to_string().as_str()))
                 .map(|c| c.2)
                 .collect()
         };
@@ -636,7 +632,7 @@ pub fn run_with(
     push(&mut estimates, "twfe", did.twfe.att, did.twfe.se, true_att);
     // Callaway–Sant'Anna keeps the units observed in every period: its estimand is the
     // same difference on that sample.
-    let true_effect_cs = ev.balanced_difference();
+    let true_effect_cs = ev.sample_difference(&did.cs.units, &panel);
     push_for(
         &mut estimates,
         "cs_simple",

@@ -11,9 +11,6 @@ pub fn figures(r: &RunResults) -> RunResults {
     let mut f = r.clone();
     f.manifest = None;
     f.methods = None;
-    if let Some(d) = &mut f.data {
-        d.description.clear();
-    }
     if let Some(s) = &mut f.score {
         s.examples.clear();
         s.reference_scores.clear();
@@ -21,7 +18,6 @@ pub fn figures(r: &RunResults) -> RunResults {
         s.histogram = None;
     }
     if let Some(e) = &mut f.exposure {
-        e.design.description.clear();
         e.trajectories.clear();
         e.event_study.clear();
         e.cs_dynamic.clear();

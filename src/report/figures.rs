@@ -403,6 +403,17 @@ pub fn km_steps(series: &[BandSeries], axes: &Axes) -> Result<String, FigureErro
     finish(FIG, r, buf)
 }
 
+/// Width of the category-name area: room for the longest name (about 8 px a character at
+/// the tick size), between 90 and 300 px.
+fn name_area(categories: &[String]) -> u32 {
+    let longest = categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    (40 + 8 * longest as u32).clamp(90, 300)
+}
+
 /// One horizontal bar per category, split into stacked shares (e.g. label levels), as
 /// percentages of the category total. `stacks[k].1[i]` is the count of part k in category i.
 pub fn stacked_share_bars(
@@ -437,7 +448,7 @@ pub fn stacked_share_bars(
             .margin(14)
             .margin_right(30)
             .x_label_area_size(60)
-            .y_label_area_size(90)
+            .y_label_area_size(name_area(categories))
             .build_cartesian_2d(0.0..100.0, 0.0..n as f64)?;
         chart
             .configure_mesh()
@@ -495,13 +506,19 @@ pub fn stacked_share_bars(
     finish(FIG, r, buf)
 }
 
-/// A histogram from bin edges and counts.
-pub fn histogram(edges: &[f64], counts: &[u64], axes: &Axes) -> Result<String, FigureError> {
+/// A histogram from bin edges and counts; a `None` count is hidden by statistical secrecy and
+/// drawn as a grey bin marked `hidden_label` across the whole height, never as 0.
+pub fn histogram(
+    edges: &[f64],
+    counts: &[Option<u64>],
+    hidden_label: &str,
+    axes: &Axes,
+) -> Result<String, FigureError> {
     const FIG: &str = "histogram";
     if counts.is_empty() || edges.len() != counts.len() + 1 {
         return Err(FigureError::Empty { figure: FIG });
     }
-    let ymax = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let ymax = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let (x0, x1) = (edges[0], edges[edges.len() - 1]);
     let mut buf = String::new();
     let r = (|| -> Result<(), DynErr> {
@@ -533,11 +550,27 @@ pub fn histogram(edges: &[f64], counts: &[u64], axes: &Axes) -> Result<String, F
             .axis_desc_style((FONT, AXIS_PT))
             .draw()?;
         let c = colour(0);
-        chart.draw_series(counts.iter().enumerate().map(|(i, &k)| {
+        chart.draw_series(counts.iter().enumerate().filter_map(|(i, &k)| {
+            let k = k?;
             let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], k as f64)], c.filled());
             r.set_margin(0, 0, 1, 1);
-            r
+            Some(r)
         }))?;
+        let grey = RGBColor(0xDD, 0xDD, 0xDD);
+        for (i, _) in counts.iter().enumerate().filter(|(_, k)| k.is_none()) {
+            let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], ymax)], grey.filled());
+            r.set_margin(0, 0, 1, 1);
+            chart.draw_series(std::iter::once(r))?;
+            let ink = BLACK.mix(0.7);
+            let style = TextStyle::from((FONT, TICK_PT).into_font())
+                .color(&ink)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            chart.draw_series(std::iter::once(Text::new(
+                hidden_label.to_string(),
+                ((edges[i] + edges[i + 1]) / 2.0, ymax / 2.0),
+                style,
+            )))?;
+        }
         root.present()?;
         Ok(())
     })();
@@ -650,7 +683,7 @@ mod tests {
         assert!(line_with_bands(&[], &axes()).is_err());
         assert!(points_with_error_bars(&[], &axes(), Some(-0.5)).is_err());
         assert!(km_steps(&[], &axes()).is_err());
-        assert!(histogram(&[0.0], &[], &axes()).is_err());
+        assert!(histogram(&[0.0], &[], "x", &axes()).is_err());
         assert!(stacked_share_bars(&[], &[], &LEVEL_COLOURS, &axes()).is_err());
     }
 

@@ -1,24 +1,31 @@
 //! Conversions from the scoring stage's outputs ([`crate::score::ScoreOutput`]) into the
-//! report's plain rows: the counsellors' page rows and the employer sheet.
+//! report's language-free rows: the counsellors' page rows, the employer sheet and the run
+//! report's score section.
 //!
-//! Privacy: criteria are shown as positions only; a sensitive criterion (BOETH,
-//! long unemployment, IAE) that [`privacy::can_cite`] does not allow is shown as withheld,
-//! and "what peers at the next level do" is a median over at least
-//! [`MIN_NEXT_LEVEL_PEERS`] establishments, never one establishment's value.
+//! Privacy: criteria are shown as positions; a sensitive criterion (BOETH, long
+//! unemployment, IAE) that [`privacy::can_cite`] does not allow is withheld on the
+//! counsellors' page. On an employer's own sheet its own values are shown (they are its own
+//! data); a peer median is shown only when the peer group has at least
+//! [`MIN_PEERS_FOR_MEDIAN`] calculable members, so that no median is one competitor's value.
 
-use super::counsellor::{CounsellorRow, CriterionPosition, Position, Trend};
-use super::feedback::{FeedbackCriterion, FeedbackData, HistoryPoint};
-use crate::config::Lang;
-use crate::indicators::{Criterion, Kind, CRITERIA};
+use super::counsellor::{CounsellorRow, CriterionPosition};
+use super::feedback::{
+    Calculability, FeedbackCriterion, FeedbackData, GateInfo, HistoryPoint, PeerInfo, SheetCase,
+};
+use super::names::{sector_name, zone_place};
+use super::results::{
+    CriterionWeight, Distribution, EstablishmentScore, Explanation, ExplanationRow, GateDef,
+    GroupLevels, Histogram, LevelDef, PeerGroupRules, ScoreSection, Transition,
+};
+use crate::indicators::{Criterion, CRITERIA};
 use crate::model::siret_string;
 use crate::reference::Reference;
-use crate::score::list::{ListRow, Trend as ListTrend};
-use crate::score::peers::{GeoRung, Rung, SectorRung};
-use crate::score::{privacy, Position as ScorePosition, ScoreError, ScoreOutput};
+use crate::score::list::ListRow;
+use crate::score::{privacy, Label, Position, ScoreError, ScoreOutput};
+use std::collections::BTreeMap;
 
-/// Fewest next-level peers whose median may be shown on a sheet (business statistics secrecy:
-/// at least 3 units per published cell).
-pub const MIN_NEXT_LEVEL_PEERS: usize = 3;
+/// Fewest calculable peers whose median may be shown on a sheet.
+pub const MIN_PEERS_FOR_MEDIAN: u32 = 20;
 
 /// Why a sheet cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -29,68 +36,29 @@ pub enum SheetError {
     UnknownSiret { siret: String, period: String },
 }
 
-/// The score stage's seven positions mapped onto the report's five.
-pub fn position_of(p: ScorePosition) -> Position {
-    match p {
-        ScorePosition::TopDecile | ScorePosition::TopQuartile => Position::WellAbove,
-        ScorePosition::AboveMedian => Position::Above,
-        ScorePosition::AtMedian => Position::Near,
-        ScorePosition::BelowMedian => Position::Below,
-        ScorePosition::BottomQuartile => Position::WellBelow,
-        ScorePosition::NonCalculable => Position::NotCalculable,
-    }
-}
-
-/// The list's trend as the report's trend.
-pub fn trend_of(t: ListTrend) -> Trend {
-    match t {
-        ListTrend::Up => Trend::Up,
-        ListTrend::Down => Trend::Down,
-        ListTrend::Stable => Trend::Stable,
-        ListTrend::New => Trend::New,
-    }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
-/// Positions of score row `i` on every weighted criterion, withholding what privacy forbids.
-fn positions(out: &ScoreOutput, i: usize, lang: Lang) -> Vec<CriterionPosition> {
-    let s = &out.scores[i];
+/// Position of score row `i` on criterion `c`, withheld where privacy forbids citing it.
+fn position(out: &ScoreOutput, i: usize, c: Criterion) -> Position {
+    let sub = out.scores[i].subscores[c as usize].map(f64::from);
     let ind = &out.indicators.rows[i];
-    let w = out.indicators.window_months;
-    CRITERIA
-        .iter()
-        .filter(|&&c| out.params.weight(c) > 0.0)
-        .map(|&c| {
-            let sub = s.subscores[c as usize].map(f64::from);
-            let position = if sub.is_some() && c.is_sensitive() && !privacy::can_cite(ind, c, w) {
-                Position::Withheld
-            } else {
-                position_of(ScorePosition::of(sub))
-            };
-            CriterionPosition {
-                key: c.name().to_string(),
-                label: capitalised(c.label(lang)),
-                position,
-            }
-        })
-        .collect()
+    if sub.is_some() && c.is_sensitive() && !privacy::can_cite(ind, c, out.indicators.window_months)
+    {
+        Position::Withheld
+    } else {
+        Position::of(sub)
+    }
 }
 
-/// Counsellors' page rows from the list builder's rows (same order), adding the zone, the
-/// sector code and every criterion's position.
+fn weighted(out: &ScoreOutput) -> impl Iterator<Item = Criterion> + '_ {
+    CRITERIA.into_iter().filter(|&c| out.params.weight(c) > 0.0)
+}
+
+/// Counsellors' page rows from the list builder's rows (same order), adding the zone and
+/// every criterion's position.
 pub fn counsellor_rows(
     out: &ScoreOutput,
     reference: &Reference,
     rows: &[ListRow],
     period: Option<&str>,
-    lang: Lang,
 ) -> Result<Vec<CounsellorRow>, ScoreError> {
     let p = out.period_index(period)?;
     Ok(rows
@@ -100,94 +68,111 @@ pub fn counsellor_rows(
             let e = out.establishment(siret)?;
             let i = out.row_index(siret, p)?;
             let s = &out.scores[i];
-            let zone_name = reference
-                .departements
-                .get(&e.zone)
-                .map(|d| d.name.clone())
-                .unwrap_or_else(|| e.zone.clone());
             Some(CounsellorRow {
                 name: (!r.name.is_empty() && r.name != r.siret).then(|| r.name.clone()),
                 siret: r.siret.clone(),
                 commune: r.commune.clone(),
-                zone_code: e.zone.clone(),
-                zone_name,
-                sector_code: e.naf.get(..2).unwrap_or(&e.naf).to_string(),
-                sector_label: r.sector.clone(),
-                size_band: s.size_band.as_str().replace('-', "–"),
-                level: r.label,
+                zone: zone_place(reference, &e.zone),
+                sector_code: r.sector_code.clone(),
+                sector_name: sector_name(reference, &r.sector_code),
+                size_band: s.size_band,
+                label: r.label,
                 score: s.composite,
                 score_lower: s.lower,
                 score_upper: s.upper,
-                trend: trend_of(r.trend),
-                criteria: positions(out, i, lang),
-                stands_out: r.strengths.iter().map(|x| capitalised(&x.label)).collect(),
+                trend: r.trend,
+                criteria: weighted(out)
+                    .map(|c| CriterionPosition {
+                        key: c,
+                        position: position(out, i, c),
+                    })
+                    .collect(),
+                strengths: r.strengths.iter().map(|x| x.criterion).collect(),
+                withheld: r.withheld.clone(),
             })
         })
         .collect())
 }
 
-/// A peer-group rung in words: "division NAF × zone d'emploi".
-fn rung_words(r: Rung, lang: Lang) -> String {
-    let fr = lang == Lang::Fr;
-    let sector = match (r.sector, fr) {
-        (SectorRung::Group, true) => "groupe NAF",
-        (SectorRung::Group, false) => "NAF group",
-        (SectorRung::Division, true) => "division NAF",
-        (SectorRung::Division, false) => "NAF division",
-        (SectorRung::Section, true) => "section NAF",
-        (SectorRung::Section, false) => "NAF section",
-        (SectorRung::All, true) => "tous secteurs",
-        (SectorRung::All, false) => "all sectors",
-    };
-    let geo = match (r.geo, fr) {
-        (GeoRung::Zone, true) => "zone d'emploi",
-        (GeoRung::Zone, false) => "employment zone",
-        (GeoRung::Region, true) => "région",
-        (GeoRung::Region, false) => "region",
-        (GeoRung::National, true) => "France entière",
-        (GeoRung::National, false) => "all of France",
-    };
-    format!("{sector} × {geo}")
+/// Level the score alone would give (before gates), from the peer percentile.
+fn level_before_gates(out: &ScoreOutput, i: usize) -> Option<u8> {
+    let q = out.scores[i].peer_percentile?;
+    let t = out.params.label_thresholds;
+    Some(t.iter().filter(|&&x| q >= x).count() as u8)
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.retain(|x| x.is_finite());
-    crate::stats::describe::median(&v)
+/// A peer median that may be shown (see the module docs).
+fn publishable_median(out: &ScoreOutput, i: usize, c: Criterion) -> Option<f64> {
+    let g = &out.peer_groups[out.scores[i].peer_group as usize];
+    let st = &g.criteria[c as usize];
+    (st.n_calculable >= MIN_PEERS_FOR_MEDIAN)
+        .then_some(st.median_value)
+        .flatten()
 }
 
-/// Display value and unit of a criterion's natural value: shares and turnover in percent,
-/// days, or a rate per 100 or 1,000 employees.
-fn display(c: Criterion, v: f64, lang: Lang) -> (f64, String) {
-    let fr = lang == Lang::Fr;
-    match c.kind() {
-        Kind::Share(_) => (100.0 * v, "%".into()),
-        Kind::Days => (v, if fr { "jours" } else { "days" }.into()),
-        Kind::Rate { per: 1.0 } => (100.0 * v, "%".into()),
-        Kind::Rate { per } => (
-            v,
-            if fr {
-                format!("pour {} salariés", super::i18n::num(per, 0, lang))
-            } else {
-                format!("per {} employees", super::i18n::num(per, 0, lang))
-            },
-        ),
-    }
+/// Every weighted criterion of row `i` on the sheet: position, own value, peer median and
+/// the points that reaching the peer median would add.
+fn sheet_criteria(out: &ScoreOutput, i: usize) -> Vec<FeedbackCriterion> {
+    let s = &out.scores[i];
+    let ind = &out.indicators.rows[i];
+    let w = out.indicators.window_months;
+    let wsum_all: f64 = weighted(out).map(|c| out.params.weight(c)).sum();
+    let wsum_calc: f64 = weighted(out)
+        .filter(|&c| s.subscores[c as usize].is_some())
+        .map(|c| out.params.weight(c))
+        .sum();
+    weighted(out)
+        .map(|c| {
+            let sub = s.subscores[c as usize].map(f64::from);
+            let wt = out.params.weight(c);
+            FeedbackCriterion {
+                key: c,
+                position: Position::of(sub),
+                weight: if wsum_all > 0.0 { wt / wsum_all } else { 0.0 },
+                gain_points: match sub {
+                    Some(v) if wsum_calc > 0.0 && s.composite.is_some() => {
+                        Some((wt / wsum_calc * (50.0 - v)).max(0.0))
+                    }
+                    _ => None,
+                },
+                own_value: ind.value(c, w),
+                peer_median: publishable_median(out, i, c),
+            }
+        })
+        .collect()
 }
 
-/// The employer sheet of `siret` in `period` (latest when `None`).
-///
-/// "Where to progress": for each criterion, the next-level peers are the members of the
-/// establishment's peer group whose label is one level up; if there are at least
-/// [`MIN_NEXT_LEVEL_PEERS`], the possible gain is `w_c / Σ_calc w · max(0, m_c − s_c)` score
-/// points, with `s_c` the establishment's sub-score and `m_c` the next-level peers' median
-/// sub-score (the same formula as each criterion's contribution), and the sheet quotes their
-/// median natural value.
+fn calculability(out: &ScoreOutput, i: usize) -> Option<Calculability> {
+    let reason = out.scores[i].non_calculable?;
+    let ind = &out.indicators.rows[i];
+    Some(Calculability {
+        reason,
+        headcount: ind.headcount,
+        hires: u64::from(ind.hires),
+        min_headcount: out.params.min_headcount,
+        min_hires: u64::from(out.params.min_hires),
+    })
+}
+
+fn gate(out: &ScoreOutput, i: usize) -> Option<GateInfo> {
+    let c = out.scores[i].gated_by?;
+    let w = out.indicators.window_months;
+    Some(GateInfo {
+        criterion: c,
+        level_without_gate: level_before_gates(out, i).unwrap_or(0),
+        own_value: out.indicators.rows[i].value(c, w),
+        peer_median: publishable_median(out, i, c),
+    })
+}
+
+/// The employer sheet of `siret` in `period` (latest when `None`); `contact` is the
+/// experiment's contact line.
 pub fn feedback_data(
     out: &ScoreOutput,
     reference: &Reference,
     siret: u64,
     period: Option<&str>,
-    lang: Lang,
+    contact: Option<&str>,
 ) -> Result<FeedbackData, SheetError> {
     let p = out.period_index(period)?;
     let unknown = || SheetError::UnknownSiret {
@@ -201,141 +186,17 @@ pub fn feedback_data(
     let e = out.establishment(siret).ok_or_else(unknown)?;
     let i = out.row_index(siret, p).ok_or_else(unknown)?;
     let s = &out.scores[i];
-    let level = s.label.unwrap_or(0);
     let g = &out.peer_groups[s.peer_group as usize];
-    let expl = out.explain(i);
-    let wsum_all: f64 = expl.iter().map(|x| x.weight).sum();
-    let wsum_calc: f64 = expl
-        .iter()
-        .filter(|x| x.subscore.is_some())
-        .map(|x| x.weight)
-        .sum();
-    // Next-level peers in the same peer group and period.
-    let next: Vec<usize> = out
-        .scores
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            r.period == p && r.peer_group == s.peer_group && r.label == Some(level + 1)
-        })
-        .map(|(k, _)| k)
-        .collect();
-    let next_expl: Vec<_> = if next.len() >= MIN_NEXT_LEVEL_PEERS {
-        next.iter().map(|&k| out.explain(k)).collect()
-    } else {
-        Vec::new()
-    };
-    let positions = positions(out, i, lang);
-    let criteria = expl
-        .iter()
-        .filter(|x| x.weight > 0.0)
-        .map(|x| {
-            let c = x.criterion;
-            let ci = c as usize;
-            let subs: Vec<f64> = next_expl.iter().filter_map(|v| v[ci].subscore).collect();
-            let vals: Vec<f64> = next_expl.iter().filter_map(|v| v[ci].value).collect();
-            let enough = |n: usize| n >= MIN_NEXT_LEVEL_PEERS;
-            let med_sub = if enough(subs.len()) {
-                median(subs)
-            } else {
-                None
-            };
-            let med_val = if enough(vals.len()) {
-                median(vals)
-            } else {
-                None
-            };
-            let gain = match (x.subscore, med_sub) {
-                (Some(own), Some(m)) if wsum_calc > 0.0 => {
-                    Some((x.weight / wsum_calc * (m - own)).max(0.0))
-                }
-                _ => None,
-            };
-            let (shown, unit) = match med_val {
-                Some(v) => {
-                    let (d, u) = display(c, v, lang);
-                    (Some(d), u)
-                }
-                None => (None, display(c, 0.0, lang).1),
-            };
-            let position = positions
-                .iter()
-                .find(|q| q.key == c.name())
-                .map(|q| q.position)
-                .unwrap_or(Position::NotCalculable);
-            FeedbackCriterion {
-                key: c.name().to_string(),
-                label: capitalised(c.label(lang)),
-                position,
-                weight: if wsum_all > 0.0 {
-                    x.weight / wsum_all
-                } else {
-                    0.0
-                },
-                // A withheld criterion is not discussed on the sheet either.
-                gain_points: if position == Position::Withheld {
-                    None
-                } else {
-                    gain
-                },
-                next_level_median: if position == Position::Withheld {
-                    None
-                } else {
-                    shown
-                },
-                unit,
-            }
-        })
-        .collect();
-    let step = out.params.step_months.max(1);
-    let year_back = (12 / step).max(1);
-    let before = p
-        .checked_sub(year_back)
-        .and_then(|pb| out.row_index(siret, pb))
-        .and_then(|k| out.scores[k].label);
-    let trend = match before {
-        None => Trend::New,
-        Some(b) if b < level => Trend::Up,
-        Some(b) if b > level => Trend::Down,
-        Some(_) => Trend::Stable,
-    };
-    let history = (0..=p)
-        .filter_map(|q| {
-            let k = out.row_index(siret, q)?;
-            Some(HistoryPoint {
-                period: out.periods()[q as usize].label.clone(),
-                score: out.scores[k].composite,
-                level: out.scores[k].label.unwrap_or(0),
-            })
-        })
-        .collect();
-    let sector_label = reference
-        .naf_label(&e.naf)
-        .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
-        .unwrap_or(&e.naf)
-        .to_string();
-    let zone_name = reference
-        .departements
-        .get(&e.zone)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| e.zone.clone());
-    let peer_group = match lang {
-        Lang::Fr => format!(
-            "{} établissements comparables ({}, {} ; comparés au niveau {})",
-            g.members,
-            sector_label,
-            s.size_band.label(lang),
-            rung_words(g.rung, lang)
-        ),
-        Lang::En => format!(
-            "{} comparable establishments ({}, {}; compared at the level of {})",
-            g.members,
-            sector_label,
-            s.size_band.label(lang),
-            rung_words(g.rung, lang)
-        ),
+    let label = Label::of(s.label);
+    let gate = gate(out, i);
+    let case = match (label, &gate) {
+        (Label::NotCalculable, _) => SheetCase::NotCalculable,
+        (_, Some(_)) => SheetCase::Gated,
+        (Label::Exemplary, _) => SheetCase::TopLevel,
+        _ => SheetCase::Calculable,
     };
     Ok(FeedbackData {
+        case,
         name: if e.name.trim().is_empty() {
             siret_string(siret)
         } else {
@@ -343,198 +204,139 @@ pub fn feedback_data(
         },
         siret: siret_string(siret),
         commune: e.commune_name.clone(),
-        sector_label,
-        size_band: s.size_band.as_str().replace('-', "–"),
-        zone_name,
+        sector_name: sector_name(reference, &e.naf),
+        size_band: s.size_band,
+        zone: zone_place(reference, &e.zone),
         period: out.periods()[p as usize].label.clone(),
-        peer_group,
-        level,
-        max_level: 3,
+        peers: PeerInfo {
+            members: g.members,
+            rung: g.rung,
+        },
+        label,
         score: s.composite,
         score_lower: s.lower,
         score_upper: s.upper,
-        trend,
-        history,
-        criteria,
+        trend: out.label_trend(siret, p),
+        calculability: calculability(out, i),
+        gate,
+        history: history(out, siret, p),
+        criteria: sheet_criteria(out, i),
+        contact: contact.map(str::to_string),
     })
+}
+
+fn history(out: &ScoreOutput, siret: u64, p: u32) -> Vec<HistoryPoint> {
+    (0..=p)
+        .filter_map(|q| {
+            let k = out.row_index(siret, q)?;
+            Some(HistoryPoint {
+                period: out.periods()[q as usize].label.clone(),
+                score: out.scores[k].composite,
+                label: Label::of(out.scores[k].label),
+            })
+        })
+        .collect()
 }
 
 /// Nearest-rank-free percentile by linear interpolation (numpy's default) of sorted values.
 fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let h = (sorted.len() - 1) as f64 * q;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    crate::stats::describe::quantile_sorted(sorted, q).unwrap_or(f64::NAN)
 }
 
-fn section_label(reference: &Reference, code: &str) -> String {
-    reference
-        .naf_label(code)
-        .map(str::to_string)
-        .unwrap_or_else(|| code.to_string())
-}
-
-/// The report's score section from the score outputs, for the latest period:
-/// criteria and weights, peer-group rules, level rules, the score distribution, labels by
-/// NAF section and zone (margins over all scored establishments, hidden where the score
-/// stage's secondary suppression hides them), up to `n_examples` anonymised explanations,
-/// the per-establishment scores used by `compare`, and label transitions. In the examples a
-/// raw value is shown only where [`privacy::can_cite`] allows it (11 persons).
-pub fn score_section(
-    out: &ScoreOutput,
-    reference: &Reference,
-    n_examples: usize,
-    lang: Lang,
-) -> super::results::ScoreSection {
-    use super::results::{
-        Criterion as RCriterion, Distribution, EstablishmentScore, Explanation, ExplanationRow,
-        GroupLevels, Histogram, LevelDef, PeerGroupRules, ScoreSection, Transition,
-    };
-    use std::collections::BTreeMap;
-    let fr = lang == Lang::Fr;
-    let sum = &out.summary;
-    let Ok(p) = out.period_index(None) else {
-        return ScoreSection::default();
-    };
-    let params = &out.params;
-    let wsum: f64 = CRITERIA
-        .iter()
-        .map(|&c| params.weight(c))
+fn criteria_weights(out: &ScoreOutput) -> Vec<CriterionWeight> {
+    let wsum: f64 = weighted(out)
+        .map(|c| out.params.weight(c))
         .sum::<f64>()
         .max(1e-12);
-    let criteria = CRITERIA
-        .iter()
-        .filter(|&&c| params.weight(c) > 0.0)
-        .map(|&c| RCriterion {
-            key: c.name().into(),
-            label: capitalised(c.label(lang)),
+    weighted(out)
+        .map(|c| CriterionWeight {
+            key: c,
             direction: if c.direction() < 0.0 { -1 } else { 1 },
-            weight: params.weight(c) / wsum,
+            weight: out.params.weight(c) / wsum,
         })
-        .collect();
-    let ladder = crate::score::peers::ladder(params.sector_level);
-    let latest: Vec<usize> = (0..out.scores.len())
-        .filter(|&i| out.scores[i].period == p && out.scores[i].composite.is_some())
-        .collect();
+        .collect()
+}
+
+fn peer_rules(out: &ScoreOutput, latest: &[usize]) -> PeerGroupRules {
+    let ladder = crate::score::peers::ladder(out.params.sector_level);
     let in_base = latest
         .iter()
         .filter(|&&i| {
             Some(&out.peer_groups[out.scores[i].peer_group as usize].rung) == ladder.first()
         })
         .count();
-    let peer_groups = PeerGroupRules {
-        definition: ladder
-            .first()
-            .map(|r| {
-                format!(
-                    "{} × {}",
-                    rung_words(*r, lang),
-                    if fr { "tranche de taille" } else { "size band" }
-                )
-            })
-            .unwrap_or_default(),
-        min_size: params.min_peers as u64,
-        fallback: ladder
-            .iter()
-            .skip(1)
-            .map(|r| rung_words(*r, lang))
-            .collect(),
+    PeerGroupRules {
+        base: ladder.first().copied(),
+        min_size: out.params.min_peers as u64,
+        fallback: ladder.iter().skip(1).copied().collect(),
         share_in_base_group: (!latest.is_empty()).then(|| in_base as f64 / latest.len() as f64),
-    };
-    let t = params.label_thresholds;
-    let gates = params
+    }
+}
+
+fn level_defs(out: &ScoreOutput) -> Vec<LevelDef> {
+    let t = out.params.label_thresholds;
+    let gates: Vec<GateDef> = out
+        .params
         .gates
         .iter()
-        .map(|g| {
-            if fr {
-                format!(
-                    "niveau {} au plus si {} dans les {} % les moins bons des pairs",
-                    g.max_label,
-                    g.criterion.label(lang),
-                    super::i18n::num(100.0 * g.worst_share, 0, lang)
-                )
-            } else {
-                format!(
-                    "level {} at most if {} is in the peers' worst {}%",
-                    g.max_label,
-                    g.criterion.label(lang),
-                    super::i18n::num(100.0 * g.worst_share, 0, lang)
-                )
-            }
+        .map(|g| GateDef {
+            criterion: g.criterion,
+            worst_share: g.worst_share,
+            max_level: g.max_label,
         })
-        .collect::<Vec<_>>()
-        .join("; ");
-    let rule = |k: usize| {
-        let pc = super::i18n::num(100.0 * t[k], 0, lang);
-        if fr {
-            format!("score ≥ {pc}e percentile des pairs")
-        } else {
-            format!("score ≥ peers' {pc}th percentile")
-        }
-    };
+        .collect();
     let mut levels = vec![LevelDef {
-        level: 0,
-        name: super::i18n::level_name(0, lang).into(),
-        rule: if fr {
-            format!(
-                "score < {}e percentile des pairs",
-                super::i18n::num(100.0 * t[0], 0, lang)
-            )
-        } else {
-            format!(
-                "score < peers' {}th percentile",
-                super::i18n::num(100.0 * t[0], 0, lang)
-            )
-        },
+        label: Label::None,
+        percentile: t[0],
+        gates: vec![],
     }];
-    for k in 0..3 {
+    for (k, &th) in t.iter().enumerate() {
         levels.push(LevelDef {
-            level: k as u8 + 1,
-            name: super::i18n::level_name(k as u8 + 1, lang).into(),
-            rule: if gates.is_empty() || k < 2 {
-                rule(k)
-            } else {
-                format!("{} ; {gates}", rule(k))
-            },
+            label: Label::level_of(k as u8 + 1),
+            percentile: th,
+            gates: gates
+                .iter()
+                .filter(|g| g.max_level < k as u8 + 1)
+                .cloned()
+                .collect(),
         });
     }
-    let mut comps: Vec<f64> = latest
-        .iter()
-        .filter_map(|&i| out.scores[i].composite)
-        .collect();
-    comps.sort_by(f64::total_cmp);
-    let summary = (!comps.is_empty()).then(|| Distribution {
+    levels
+}
+
+fn distribution(comps: &[f64]) -> Option<Distribution> {
+    (!comps.is_empty()).then(|| Distribution {
         n: comps.len() as u64,
         mean: comps.iter().sum::<f64>() / comps.len() as f64,
-        p10: percentile(&comps, 0.10),
-        p25: percentile(&comps, 0.25),
-        median: percentile(&comps, 0.5),
-        p75: percentile(&comps, 0.75),
-        p90: percentile(&comps, 0.90),
-    });
-    let histogram = (!sum.distribution.is_empty()).then(|| Histogram {
-        edges: sum
-            .distribution
+        p10: percentile(comps, 0.10),
+        p25: percentile(comps, 0.25),
+        median: percentile(comps, 0.5),
+        p75: percentile(comps, 0.75),
+        p90: percentile(comps, 0.90),
+    })
+}
+
+fn histogram(out: &ScoreOutput) -> Option<Histogram> {
+    let d = &out.summary.distribution;
+    (!d.is_empty()).then(|| Histogram {
+        edges: d
             .iter()
             .map(|b| b.from)
-            .chain(sum.distribution.last().map(|b| b.to))
+            .chain(d.last().map(|b| b.to))
             .collect(),
-        // Bins hidden by statistical secrecy are drawn empty.
-        counts: sum
-            .distribution
-            .iter()
-            .map(|b| b.count.unwrap_or(0))
-            .collect(),
-    });
-    let labels_by_level = (0..4)
-        .map(|l| sum.labels.get(&l.to_string()).copied().unwrap_or(0))
-        .collect();
-    // Margins by section and by zone over every scored establishment of the period.
+        counts: d.iter().map(|b| b.count).collect(),
+    })
+}
+
+/// Label counts by section and by zone, and the per-establishment scores of period `p`.
+fn margins(
+    out: &ScoreOutput,
+    reference: &Reference,
+    p: u32,
+) -> (Vec<GroupLevels>, Vec<GroupLevels>, Vec<EstablishmentScore>) {
     let mut by_section: BTreeMap<String, [u64; 4]> = BTreeMap::new();
     let mut by_zone: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-    let mut reference_scores = Vec::new();
+    let mut scores = Vec::new();
     for s in out.scores.iter().filter(|s| s.period == p) {
         let Some(e) = out.establishment(s.siret) else {
             continue;
@@ -543,30 +345,22 @@ pub fn score_section(
             by_section.entry(e.section.clone()).or_default()[l.min(3) as usize] += 1;
             by_zone.entry(e.zone.clone()).or_default()[l.min(3) as usize] += 1;
         }
-        reference_scores.push(EstablishmentScore {
+        scores.push(EstablishmentScore {
             siret: siret_string(s.siret),
             sector: e.section.clone(),
             zone: e.zone.clone(),
             score: s.composite,
-            level: s.label.unwrap_or(0),
+            label: Label::of(s.label),
         });
     }
+    let sum = &out.summary;
     let group =
-        |m: BTreeMap<String, [u64; 4]>, hidden: &[String], zone: bool| -> Vec<GroupLevels> {
+        |m: BTreeMap<String, [u64; 4]>, hidden: &[String], name: &dyn Fn(&str) -> String| {
             m.into_iter()
                 .map(|(code, counts)| {
-                    let n: u64 = counts.iter().sum();
-                    let suppressed = hidden.contains(&code) || n < 3;
+                    let suppressed = hidden.contains(&code) || counts.iter().sum::<u64>() < 3;
                     GroupLevels {
-                        label: if zone {
-                            reference
-                                .departements
-                                .get(&code)
-                                .map(|d| d.name.clone())
-                                .unwrap_or_else(|| code.clone())
-                        } else {
-                            section_label(reference, &code)
-                        },
+                        name: name(&code),
                         counts: if suppressed { vec![] } else { counts.to_vec() },
                         code,
                         suppressed,
@@ -574,107 +368,127 @@ pub fn score_section(
                 })
                 .collect()
         };
-    let labels_by_sector = group(by_section, &sum.hidden_section_margins, false);
-    let labels_by_zone = group(by_zone, &sum.hidden_zone_margins, true);
-    // Examples: for levels 3, 2, 1, 0, the establishment closest to its level's median score.
-    let mut examples = Vec::new();
+    let sectors = group(by_section, &sum.hidden_section_margins, &|c| {
+        sector_name(reference, c)
+    });
+    let zones = group(by_zone, &sum.hidden_zone_margins, &|c| {
+        zone_place(reference, c).name
+    });
+    (sectors, zones, scores)
+}
+
+/// For levels 3, 2, 1, 0: the establishment closest to its level's median score, preferring
+/// establishments of at least 11 employees.
+fn example_rows(out: &ScoreOutput, latest: &[usize], n: usize) -> Vec<usize> {
+    let mut picked = Vec::new();
     for level in [3u8, 2, 1, 0] {
-        if examples.len() >= n_examples {
+        if picked.len() >= n {
             break;
         }
-        let mut at: Vec<usize> = latest
+        let at: Vec<usize> = latest
             .iter()
             .copied()
             .filter(|&i| out.scores[i].label == Some(level))
             .collect();
-        // Prefer establishments of at least 11 employees, whose values can be shown.
         let big: Vec<usize> = at
             .iter()
             .copied()
             .filter(|&i| out.indicators.rows[i].headcount >= 11.0)
             .collect();
-        if !big.is_empty() {
-            at = big;
-        }
+        let mut at = if big.is_empty() { at } else { big };
         if at.is_empty() {
             continue;
         }
         at.sort_by(|&a, &b| {
-            out.scores[a]
-                .composite
+            let (x, y) = (&out.scores[a], &out.scores[b]);
+            x.composite
                 .unwrap_or(0.0)
-                .total_cmp(&out.scores[b].composite.unwrap_or(0.0))
-                .then(out.scores[a].siret.cmp(&out.scores[b].siret))
+                .total_cmp(&y.composite.unwrap_or(0.0))
+                .then(x.siret.cmp(&y.siret))
         });
-        let i = at[at.len() / 2];
-        let s = &out.scores[i];
-        let ind = &out.indicators.rows[i];
-        let w = out.indicators.window_months;
-        let e = out.establishment(s.siret);
-        let letter = (b'A' + examples.len() as u8) as char;
-        examples.push(Explanation {
-            name: if fr {
-                format!("Établissement {letter}")
-            } else {
-                format!("Establishment {letter}")
-            },
-            sector: e
-                .map(|e| {
-                    reference
-                        .naf_label(&e.naf)
-                        .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
-                        .unwrap_or(&e.naf)
-                        .to_string()
-                })
-                .unwrap_or_default(),
-            size_band: s.size_band.as_str().replace('-', "–"),
-            zone: e
-                .and_then(|e| reference.departements.get(&e.zone).map(|d| d.name.clone()))
-                .unwrap_or_default(),
-            score: s.composite,
-            score_lower: s.lower,
-            score_upper: s.upper,
-            level,
-            criteria: out
-                .explain(i)
-                .into_iter()
-                .filter(|x| x.weight > 0.0)
-                .map(|x| {
-                    // Privacy: a raw value on fewer than 11 persons is never shown, and a
-                    // sensitive criterion on few persons is not shown at all.
-                    let citable = privacy::can_cite(ind, x.criterion, w);
-                    let hide = x.criterion.is_sensitive() && !citable;
-                    ExplanationRow {
-                        key: x.criterion.name().into(),
-                        label: capitalised(x.criterion.label(lang)),
-                        value: if citable { x.value } else { None },
-                        peer_median: x.peer_median,
-                        sub_score: if hide { None } else { x.subscore },
-                        contribution: if hide { None } else { x.contribution },
-                    }
-                })
-                .collect(),
-        });
+        picked.push(at[at.len() / 2]);
     }
-    let mut tr: BTreeMap<(u8, u8), u64> = BTreeMap::new();
+    picked
+}
+
+fn example(out: &ScoreOutput, reference: &Reference, i: usize, k: usize) -> Explanation {
+    let s = &out.scores[i];
+    let e = out.establishment(s.siret);
+    Explanation {
+        letter: ((b'A' + k as u8) as char).to_string(),
+        sector: e
+            .map(|e| sector_name(reference, &e.naf))
+            .unwrap_or_default(),
+        size_band: s.size_band,
+        zone: e
+            .map(|e| zone_place(reference, &e.zone).name)
+            .unwrap_or_default(),
+        score: s.composite,
+        score_lower: s.lower,
+        score_upper: s.upper,
+        label: Label::of(s.label),
+        criteria: out
+            .explain(i)
+            .into_iter()
+            .filter(|x| x.weight > 0.0)
+            .map(|x| {
+                // Positions only; a sensitive criterion on few persons is not shown at all.
+                let pos = position(out, i, x.criterion);
+                let hide = pos == Position::Withheld;
+                ExplanationRow {
+                    key: x.criterion,
+                    position: pos,
+                    sub_score: if hide { None } else { x.subscore },
+                    contribution: if hide { None } else { x.contribution },
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The report's score section for the latest period: criteria and weights, peer-group and
+/// level rules, the score distribution, labels by NAF section and zone (hidden where the score
+/// stage's secondary suppression hides them), up to `n_examples` anonymised explanations, the
+/// per-establishment scores used by `compare`, and label transitions.
+pub fn score_section(out: &ScoreOutput, reference: &Reference, n_examples: usize) -> ScoreSection {
+    let Ok(p) = out.period_index(None) else {
+        return ScoreSection::default();
+    };
+    let latest: Vec<usize> = (0..out.scores.len())
+        .filter(|&i| out.scores[i].period == p && out.scores[i].composite.is_some())
+        .collect();
+    let mut comps: Vec<f64> = latest
+        .iter()
+        .filter_map(|&i| out.scores[i].composite)
+        .collect();
+    comps.sort_by(f64::total_cmp);
+    let (labels_by_sector, labels_by_zone, reference_scores) = margins(out, reference, p);
+    let mut tr: BTreeMap<(Label, Label), u64> = BTreeMap::new();
     for c in &out.label_changes {
-        if let (Some(a), Some(b)) = (c.from, c.to) {
-            *tr.entry((a, b)).or_default() += 1;
+        if let (Some(_), Some(_)) = (c.from, c.to) {
+            *tr.entry((Label::of(c.from), Label::of(c.to))).or_default() += 1;
         }
     }
+    let sum = &out.summary;
     ScoreSection {
         reference_period: sum.period.clone(),
-        criteria,
-        peer_groups,
-        levels,
+        criteria: criteria_weights(out),
+        peer_groups: peer_rules(out, &latest),
+        levels: level_defs(out),
         n_scored: sum.calculable,
         n_not_calculable: sum.non_calculable.values().sum(),
-        summary,
-        histogram,
-        labels_by_level,
+        summary: distribution(&comps),
+        histogram: histogram(out),
+        labels_by_level: (0..4)
+            .map(|l| sum.labels.get(&l.to_string()).copied().unwrap_or(0))
+            .collect(),
         labels_by_sector,
         labels_by_zone,
-        examples,
+        examples: example_rows(out, &latest, n_examples)
+            .into_iter()
+            .enumerate()
+            .map(|(k, i)| example(out, reference, i, k))
+            .collect(),
         reference_scores,
         label_transitions: tr
             .into_iter()

@@ -39,8 +39,8 @@ pub const KAPPA_MAX: f64 = 1e4;
 pub(crate) struct PlacementIds {
     /// Sector ids at group, division, section level (0 = unknown), and 0 for "all".
     pub sector: [u32; 4],
-    /// Geography ids: zone, région, and 0 for national.
-    pub geo: [u32; 3],
+    /// Geography ids: zone, département, région, and 0 for national (in [`super::peers::GeoRung`] order).
+    pub geo: [u32; 4],
 }
 
 fn pack(rung_idx: usize, rung: Rung, ids: &PlacementIds, band: SizeBand) -> u64 {

@@ -171,6 +171,7 @@ pub(crate) struct Population {
 
 /// Communes of the territory, drawn in proportion to their population.
 struct Places<'a> {
+    reference: &'a Reference,
     communes: Vec<&'a Commune>,
     cum: Vec<f64>,
 }
@@ -195,7 +196,11 @@ impl<'a> Places<'a> {
                 acc
             })
             .collect();
-        Ok(Places { communes, cum })
+        Ok(Places {
+            reference,
+            communes,
+            cum,
+        })
     }
 
     fn pick<R: Rng + ?Sized>(&self, r: &mut R) -> &'a Commune {
@@ -337,10 +342,7 @@ fn draw_frame(
     };
     let zone = exp
         .territory
-        .zones
-        .get(&commune.code)
-        .cloned()
-        .unwrap_or_else(|| commune.departement.clone());
+        .zone_of(places.reference, &commune.code, &commune.departement);
     let establishment = Establishment {
         siret,
         name: name_for(sector.family, r, &commune.name),

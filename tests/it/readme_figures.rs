@@ -132,8 +132,10 @@ fn check_tables(text: &str, errors: &mut Vec<String>) -> usize {
         let line = text[..pos].lines().count();
         if text[body_start..end] != render(spec[0], spec[1]) {
             errors.push(format!(
-                "README.md:{line}: the {} table differs from {} (regenerate it from the file)",
-                spec[1], spec[0]
+                "README.md:{line}: the {} table differs from {}; from the file it reads:\n{}",
+                spec[1],
+                spec[0],
+                render(spec[0], spec[1])
             ));
         }
         n += 1;
@@ -150,6 +152,42 @@ fn readme_figures_match_their_sources() {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     assert!(inline >= 30, "only {inline} figures carry their source");
     assert!(tables >= 2, "only {tables} generated tables");
+}
+
+/// The same text with the last digit of `written` (ending at byte `end`) changed.
+fn with_changed_digit(text: &str, end: usize) -> String {
+    let written = number_before(text, end);
+    let (i, d) = written
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_ascii_digit())
+        .map(|(i, c)| (end - written.len() + i, c))
+        .expect("a digit");
+    let other = char::from(b'0' + (d.to_digit(10).unwrap() as u8 + 1) % 10);
+    format!("{}{other}{}", &text[..i], &text[i + 1..])
+}
+
+/// The check has teeth: one changed figure, or one changed table cell, is reported.
+#[test]
+fn a_changed_figure_or_table_cell_fails_the_check() {
+    let text = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for (pos, _) in text.match_indices("<!-- fig ").step_by(7) {
+        let mut errors = Vec::new();
+        check_inline(&with_changed_digit(&text, pos), &mut errors);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+    }
+    for (pos, _) in text.match_indices("<!-- table ") {
+        let row = pos + text[pos..].find("\n|---").unwrap() + 1;
+        let row = row + text[row..].find('\n').unwrap() + 1;
+        // The end of the row's first cell that ends with a digit.
+        let cell_end = (row..text.len())
+            .find(|&k| text.as_bytes()[k].is_ascii_digit() && text[k + 1..].starts_with(" |"))
+            .unwrap()
+            + 1;
+        let mut errors = Vec::new();
+        check_tables(&with_changed_digit(&text, cell_end), &mut errors);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+    }
 }
 
 #[test]

@@ -75,7 +75,7 @@ fn contributions_sum_to_the_composite() {
         for e in &ex {
             assert_eq!(
                 e.subscore.is_some(),
-                e.position != score::Position::NonCalculable
+                e.position != score::Position::NotCalculable
             );
             if e.subscore.is_some() {
                 assert!(e.value.is_some() && e.peer_median.is_some());
@@ -202,6 +202,60 @@ fn shrinkage_off_changes_scores_and_fallback_ladder_is_used() {
 }
 
 #[test]
+fn small_zone_groups_fall_back_to_the_departement() {
+    // Ille-et-Vilaine holds several ZE2020 zones: a (division, zone, band) group below
+    // `min_peers` eligible establishments falls back to the (division, département, band)
+    // group, and a large enough zone group is used as such.
+    let (e, _, out) = setup();
+    let p = &e.score;
+    let eligible = |i: usize| {
+        let r = &out.indicators.rows[i];
+        r.headcount >= p.min_headcount && r.headcount > 0.0 && r.hires >= p.min_hires
+    };
+    let cell = |i: usize, geo: fn(&score::EstablishmentInfo) -> &str| {
+        let r = &out.indicators.rows[i];
+        let est = out.establishment(r.siret).unwrap();
+        let band = score::peers::SizeBand::of(r.headcount);
+        (
+            r.period,
+            est.naf[..2].to_string(),
+            geo(est).to_string(),
+            band,
+        )
+    };
+    let mut zone_n = std::collections::HashMap::new();
+    let mut dep_n = std::collections::HashMap::new();
+    for i in (0..out.scores.len()).filter(|&i| eligible(i)) {
+        *zone_n.entry(cell(i, |e| &e.zone)).or_insert(0usize) += 1;
+        *dep_n.entry(cell(i, |e| &e.departement)).or_insert(0usize) += 1;
+    }
+    let (mut at_zone, mut at_dep) = (0, 0);
+    for i in (0..out.scores.len()).filter(|&i| eligible(i)) {
+        let g = &out.peer_groups[out.scores[i].peer_group as usize];
+        let (nz, nd) = (
+            zone_n[&cell(i, |e| &e.zone)],
+            dep_n[&cell(i, |e| &e.departement)],
+        );
+        match g.rung.name().as_str() {
+            "division×zone" => {
+                assert!(nz >= p.min_peers);
+                at_zone += 1;
+            }
+            "division×departement" => {
+                assert!(nz < p.min_peers && nd >= p.min_peers, "{nz} {nd}");
+                assert!(g.key.contains("|35|"), "{}", g.key);
+                at_dep += 1;
+            }
+            _ => assert!(nz < p.min_peers && nd < p.min_peers, "{}", g.key),
+        }
+    }
+    assert!(
+        at_zone > 0 && at_dep > 0,
+        "{at_zone} at zone, {at_dep} at département"
+    );
+}
+
+#[test]
 fn small_counts_are_shrunk_more() {
     // With shrinkage, an establishment whose few hires are all BOETH cannot reach the best
     // BOETH sub-score of its peers, unlike without shrinkage.
@@ -266,7 +320,7 @@ fn list_is_ranked_private_and_rotates_fairly() {
     assert!(rows.len() > 50);
     for w in rows.windows(2) {
         assert!(
-            (w[0].label, w[0].score) >= (w[1].label, w[1].score),
+            (w[0].level(), w[0].score) >= (w[1].level(), w[1].score),
             "sorted by label then score"
         );
     }
@@ -278,10 +332,7 @@ fn list_is_ranked_private_and_rotates_fairly() {
         let i = out.row_index(siret, last).unwrap();
         for s in &row.strengths {
             assert!(privacy::can_cite(&out.indicators.rows[i], s.criterion, 12));
-            assert!(!s
-                .position_label
-                .chars()
-                .any(|c| c.is_ascii_digit() && c != '1' && c != '0'));
+            assert!(s.position.is_favourable());
         }
     }
     // Zone by code gives the same list; a sector filter narrows it.
@@ -326,7 +377,7 @@ fn list_is_ranked_private_and_rotates_fairly() {
         c.iter().map(|x| &x.siret).collect::<Vec<_>>()
     );
     for w in a.windows(2) {
-        assert!(w[0].label >= w[1].label);
+        assert!(w[0].level() >= w[1].level());
     }
     let mut s1: Vec<_> = a.iter().map(|x| x.siret.clone()).collect();
     let mut s2: Vec<_> = list::build_list(out, &r, &list::ListQuery::default())
@@ -349,9 +400,9 @@ fn list_is_ranked_private_and_rotates_fairly() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("1999T1") && err.contains("T4"), "{err}");
-    let text = list::render_table(&rows[..5], Lang::Fr);
-    assert!(text.starts_with("#") && text.contains("Label"));
-    let csv = list::render_csv(&rows[..5]);
+    let text = engagement::report::list::render_table(&rows[..5], Lang::Fr, None);
+    assert!(text.starts_with("#") && text.contains("Niveau"));
+    let csv = engagement::report::list::render_csv(&rows[..5], Lang::Fr);
     assert_eq!(csv.lines().count(), 6);
 }
 
