@@ -27,3 +27,4 @@ pub mod score;
 pub mod stats;
 pub mod synth;
 pub mod tables;
+pub mod validity;

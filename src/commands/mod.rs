@@ -15,6 +15,7 @@ pub mod report;
 pub mod run;
 pub mod score;
 pub mod simulate;
+pub mod validate;
 
 use crate::cli::{Cli, Command};
 use anyhow::Context;
@@ -57,6 +58,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Panel(a) => panel::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),
         Command::Simulate(a) => simulate::execute(a, quiet),
+        Command::Validate(a) => validate::execute(a, quiet),
         Command::Report(a) => report::execute(a, quiet),
         Command::Compare(a) => compare::execute(a, quiet),
         Command::Feedback(a) => feedback::execute(a, quiet),

@@ -264,6 +264,7 @@ pub fn run(s: Started, data_dir: &Path) -> anyhow::Result<RunOutcome> {
             evaluation.as_ref(),
             study.as_ref(),
         )),
+        validity: None,
     };
     timer.stage("report", || -> anyhow::Result<()> {
         let mut files = crate::report::render_run_files(&results, s.lang)?;

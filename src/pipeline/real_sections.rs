@@ -112,6 +112,8 @@ fn estimates(ev: &ExposureEvaluation) -> Vec<r::NamedEstimate> {
                 p_value,
                 n_obs: is_twfe.then_some(twfe.n_obs as u64),
                 n_clusters: is_twfe.then_some(twfe.n_clusters as u64),
+                truth: None,
+                estimand: None,
             })
         })
         .collect()
@@ -166,6 +168,10 @@ pub fn exposure_section(ev: &ExposureEvaluation) -> r::ExposureSection {
             lag_months: 0,
             ramp_months: 0,
             true_effect: None,
+            true_effect_on_exposed: None,
+            true_effect_on_comparison: None,
+            comparison_cells_affected: None,
+            shared_pool: None,
             power: None,
         },
         balance: ev

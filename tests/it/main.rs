@@ -24,6 +24,7 @@ mod pilot_run;
 mod pipeline_retention;
 mod pseudonymise_cli;
 mod readme_examples;
+mod readme_figures;
 mod report_compare;
 mod report_escaping;
 mod report_from_score;
