@@ -20,6 +20,7 @@ mod list_html;
 mod output_safety;
 mod pipeline_retention;
 mod pseudonymise_cli;
+mod readme_examples;
 mod report_compare;
 mod report_escaping;
 mod report_from_score;
