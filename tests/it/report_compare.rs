@@ -4,7 +4,7 @@ use engagement::config::Lang;
 use engagement::report::{self, check, compare_runs, RunResults};
 use std::process::Command;
 
-const TINY: &str = include_str!("fixtures/report/tiny_results.json");
+const TINY: &str = include_str!("../fixtures/report/tiny_results.json");
 
 fn fixture() -> RunResults {
     RunResults::from_json(TINY).unwrap()

@@ -9,9 +9,9 @@ use engagement::report::{
 };
 use std::path::Path;
 
-const TINY: &str = include_str!("fixtures/report/tiny_results.json");
-const ROWS: &str = include_str!("fixtures/report/counsellor_rows.json");
-const SHEETS: &str = include_str!("fixtures/report/feedback.json");
+const TINY: &str = include_str!("../fixtures/report/tiny_results.json");
+const ROWS: &str = include_str!("../fixtures/report/counsellor_rows.json");
+const SHEETS: &str = include_str!("../fixtures/report/feedback.json");
 
 fn fixture() -> RunResults {
     RunResults::from_json(TINY).expect("fixture parses")

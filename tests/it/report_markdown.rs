@@ -6,7 +6,7 @@ use engagement::config::Lang;
 use engagement::report::{self, compare_runs, RunResults};
 use std::path::Path;
 
-const TINY: &str = include_str!("fixtures/report/tiny_results.json");
+const TINY: &str = include_str!("../fixtures/report/tiny_results.json");
 
 fn fixture() -> RunResults {
     RunResults::from_json(TINY).unwrap()
