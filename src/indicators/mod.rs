@@ -80,7 +80,11 @@ pub enum Criterion {
     WomenBalance,
     NoExperience,
     LongUnemployed,
+    // Serialised under the same keys as the configuration (`Criterion::name`); the older
+    // serde spellings stay readable.
+    #[serde(rename = "under_26", alias = "under26")]
     Under26,
+    #[serde(rename = "over_50", alias = "over50")]
     Over50,
     Boeth,
     FromIae,
@@ -88,6 +92,7 @@ pub enum Criterion {
     CdiShare,
     CddMeanDays,
     CddMedianDays,
+    #[serde(rename = "cdd_cdi_conversions", alias = "conversions")]
     Conversions,
     Internships,
     Turnover,
@@ -356,6 +361,10 @@ pub struct IndicatorRow {
     pub share_num: [[u32; N_OCC]; Criterion::N_SHARE],
     /// Share denominators by [`Denom`] and occupation group.
     pub share_den: [[u32; N_OCC]; 4],
+    /// New hires in at least one sensitive category ([`Criterion::is_sensitive`]: long
+    /// unemployment, BOETH, IAE): the persons behind the pooled "far from employment" block.
+    #[serde(default)]
+    pub sensitive_any: u32,
     /// Full-time CDDs completed in the window.
     pub cdd_completed: u32,
     /// Sum of their lengths in days.
@@ -383,6 +392,7 @@ impl IndicatorRow {
             exits: 0,
             share_num: [[0; N_OCC]; Criterion::N_SHARE],
             share_den: [[0; N_OCC]; 4],
+            sensitive_any: 0,
             cdd_completed: 0,
             cdd_days_sum: 0.0,
             cdd_days_sumsq: 0.0,
@@ -767,6 +777,10 @@ impl Ctx<'_> {
                     scheme::is_subsidised(c.scheme) || scheme::is_work_study(c.scheme),
                 ];
                 let cdi = nature::is_cdi(c.nature);
+                let sensitive = CRITERIA
+                    .iter()
+                    .filter(|k| k.is_sensitive())
+                    .any(|k| flags[*k as usize]);
                 for p in hire_range {
                     let r = &mut rows[p];
                     r.hires += 1;
@@ -781,6 +795,7 @@ impl Ctx<'_> {
                     for (slot, &f) in flags.iter().enumerate() {
                         r.share_num[slot][occ] += u32::from(f);
                     }
+                    r.sensitive_any += u32::from(sensitive);
                     if !part {
                         r.share_den[Denom::FullTimeNewHires as usize][occ] += 1;
                         r.share_num[8][occ] += u32::from(cdi);

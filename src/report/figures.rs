@@ -495,13 +495,18 @@ pub fn stacked_share_bars(
     finish(FIG, r, buf)
 }
 
-/// A histogram from bin edges and counts.
-pub fn histogram(edges: &[f64], counts: &[u64], axes: &Axes) -> Result<String, FigureError> {
+/// A histogram from bin edges and counts. A bin hidden by statistical secrecy (`None`) is
+/// drawn as a grey full-height band marked as secret, never as an empty bar.
+pub fn histogram(
+    edges: &[f64],
+    counts: &[Option<u64>],
+    axes: &Axes,
+) -> Result<String, FigureError> {
     const FIG: &str = "histogram";
     if counts.is_empty() || edges.len() != counts.len() + 1 {
         return Err(FigureError::Empty { figure: FIG });
     }
-    let ymax = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let ymax = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let (x0, x1) = (edges[0], edges[edges.len() - 1]);
     let mut buf = String::new();
     let r = (|| -> Result<(), DynErr> {
@@ -533,11 +538,23 @@ pub fn histogram(edges: &[f64], counts: &[u64], axes: &Axes) -> Result<String, F
             .axis_desc_style((FONT, AXIS_PT))
             .draw()?;
         let c = colour(0);
-        chart.draw_series(counts.iter().enumerate().map(|(i, &k)| {
-            let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], k as f64)], c.filled());
+        chart.draw_series(counts.iter().enumerate().filter_map(|(i, k)| {
+            let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], (*k)? as f64)], c.filled());
             r.set_margin(0, 0, 1, 1);
-            r
+            Some(r)
         }))?;
+        let grey = RGBColor(0xd0, 0xd5, 0xdc);
+        let secret = i18n::Msg::Suppressed.text(axes.lang);
+        for (i, _) in counts.iter().enumerate().filter(|(_, k)| k.is_none()) {
+            let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], ymax)], grey.filled());
+            r.set_margin(0, 0, 1, 1);
+            chart.draw_series(std::iter::once(r))?;
+            chart.draw_series(std::iter::once(Text::new(
+                secret,
+                (edges[i], ymax * 1.06),
+                (FONT, TICK_PT).into_font(),
+            )))?;
+        }
         root.present()?;
         Ok(())
     })();

@@ -389,10 +389,9 @@ pub fn score_section(
     lang: Lang,
 ) -> super::results::ScoreSection {
     use super::results::{
-        Criterion as RCriterion, Distribution, EstablishmentScore, Explanation, ExplanationRow,
-        GroupLevels, Histogram, LevelDef, PeerGroupRules, ScoreSection, Transition,
+        Criterion as RCriterion, Distribution, Explanation, ExplanationRow, GroupLevels, Histogram,
+        LevelDef, PeerGroupRules, ScoreSection, Transition,
     };
-    use std::collections::BTreeMap;
     let fr = lang == Lang::Fr;
     let sum = &out.summary;
     let Ok(p) = out.period_index(None) else {
@@ -521,61 +520,34 @@ pub fn score_section(
             .map(|b| b.from)
             .chain(sum.distribution.last().map(|b| b.to))
             .collect(),
-        // Bins hidden by statistical secrecy are drawn empty.
-        counts: sum
-            .distribution
-            .iter()
-            .map(|b| b.count.unwrap_or(0))
-            .collect(),
+        // Bins hidden by statistical secrecy stay hidden (`None`), never drawn as 0.
+        counts: sum.distribution.iter().map(|b| b.count).collect(),
     });
     let labels_by_level = (0..4)
-        .map(|l| sum.labels.get(&l.to_string()).copied().unwrap_or(0))
+        .map(|l| sum.labels.get(&l.to_string()).copied().flatten())
         .collect();
-    // Margins by section and by zone over every scored establishment of the period.
-    let mut by_section: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-    let mut by_zone: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-    let mut reference_scores = Vec::new();
-    for s in out.scores.iter().filter(|s| s.period == p) {
-        let Some(e) = out.establishment(s.siret) else {
-            continue;
-        };
-        if let Some(l) = s.label {
-            by_section.entry(e.section.clone()).or_default()[l.min(3) as usize] += 1;
-            by_zone.entry(e.zone.clone()).or_default()[l.min(3) as usize] += 1;
-        }
-        reference_scores.push(EstablishmentScore {
-            siret: siret_string(s.siret),
-            sector: e.section.clone(),
-            zone: e.zone.clone(),
-            score: s.composite,
-            level: s.label.unwrap_or(0),
-        });
-    }
-    let group =
-        |m: BTreeMap<String, [u64; 4]>, hidden: &[String], zone: bool| -> Vec<GroupLevels> {
-            m.into_iter()
-                .map(|(code, counts)| {
-                    let n: u64 = counts.iter().sum();
-                    let suppressed = hidden.contains(&code) || n < 3;
-                    GroupLevels {
-                        label: if zone {
-                            reference
-                                .departements
-                                .get(&code)
-                                .map(|d| d.name.clone())
-                                .unwrap_or_else(|| code.clone())
-                        } else {
-                            section_label(reference, &code)
-                        },
-                        counts: if suppressed { vec![] } else { counts.to_vec() },
-                        code,
-                        suppressed,
-                    }
-                })
-                .collect()
-        };
-    let labels_by_sector = group(by_section, &sum.hidden_section_margins, false);
-    let labels_by_zone = group(by_zone, &sum.hidden_zone_margins, true);
+    // Label tables with secrecy applied cell by cell by the score summary.
+    let group = |rows: &[crate::score::summary::LevelRow], zone: bool| -> Vec<GroupLevels> {
+        rows.iter()
+            .map(|row| GroupLevels {
+                label: if zone {
+                    reference
+                        .departements
+                        .get(&row.code)
+                        .map(|d| d.name.clone())
+                        .unwrap_or_else(|| row.code.clone())
+                } else {
+                    section_label(reference, &row.code)
+                },
+                code: row.code.clone(),
+                counts: row.counts.to_vec(),
+                total: row.total,
+                suppressed: row.any_secret(),
+            })
+            .collect()
+    };
+    let labels_by_sector = group(&sum.by_section, false);
+    let labels_by_zone = group(&sum.by_zone, true);
     // Examples: for levels 3, 2, 1, 0, the establishment closest to its level's median score.
     let mut examples = Vec::new();
     for level in [3u8, 2, 1, 0] {
@@ -635,32 +607,30 @@ pub fn score_section(
             score_lower: s.lower,
             score_upper: s.upper,
             level,
-            criteria: out
-                .explain(i)
-                .into_iter()
-                .filter(|x| x.weight > 0.0)
-                .map(|x| {
-                    // Privacy: a raw value on fewer than 11 persons is never shown, and a
-                    // sensitive criterion on few persons is not shown at all.
-                    let citable = privacy::can_cite(ind, x.criterion, w);
-                    let hide = x.criterion.is_sensitive() && !citable;
-                    ExplanationRow {
-                        key: x.criterion.name().into(),
-                        label: capitalised(x.criterion.label(lang)),
-                        value: if citable { x.value } else { None },
-                        peer_median: x.peer_median,
-                        sub_score: if hide { None } else { x.subscore },
-                        contribution: if hide { None } else { x.contribution },
-                    }
-                })
-                .collect(),
+            criteria: {
+                // Privacy: values are rounded bands, the establishment's only where its counts
+                // allow, the peers' a protected median; a sensitive criterion on few persons
+                // is not shown at all.
+                let figures = crate::score::publish::sheet_figures(out, i);
+                out.explain(i)
+                    .into_iter()
+                    .filter(|x| x.weight > 0.0)
+                    .zip(figures.criteria)
+                    .map(|(x, f)| {
+                        let hide =
+                            x.criterion.is_sensitive() && !privacy::can_cite(ind, x.criterion, w);
+                        ExplanationRow {
+                            key: x.criterion.name().into(),
+                            label: capitalised(x.criterion.label(lang)),
+                            value: f.own,
+                            peer_median: f.peer_median,
+                            sub_score: if hide { None } else { x.subscore },
+                            contribution: if hide { None } else { x.contribution },
+                        }
+                    })
+                    .collect()
+            },
         });
-    }
-    let mut tr: BTreeMap<(u8, u8), u64> = BTreeMap::new();
-    for c in &out.label_changes {
-        if let (Some(a), Some(b)) = (c.from, c.to) {
-            *tr.entry((a, b)).or_default() += 1;
-        }
     }
     ScoreSection {
         reference_period: sum.period.clone(),
@@ -668,17 +638,22 @@ pub fn score_section(
         peer_groups,
         levels,
         n_scored: sum.calculable,
-        n_not_calculable: sum.non_calculable.values().sum(),
+        n_not_calculable: sum.establishments - sum.calculable,
         summary,
         histogram,
         labels_by_level,
         labels_by_sector,
         labels_by_zone,
         examples,
-        reference_scores,
-        label_transitions: tr
-            .into_iter()
-            .map(|((from, to), count)| Transition { from, to, count })
+        reference_scores: Vec::new(),
+        label_transitions: sum
+            .transitions
+            .iter()
+            .map(|t| Transition {
+                from: t.from,
+                to: t.to,
+                count: t.count,
+            })
             .collect(),
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the `results.json` layout written by this crate.
-pub const RESULTS_SCHEMA_VERSION: u32 = 1;
+pub const RESULTS_SCHEMA_VERSION: u32 = 2;
 
 /// The content of `results.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -158,15 +158,18 @@ pub struct ScoreSection {
     pub summary: Option<Distribution>,
     /// Histogram of the composite score.
     pub histogram: Option<Histogram>,
-    /// Number of establishments per label level (level 0 first).
-    pub labels_by_level: Vec<u64>,
-    /// Label counts per sector (statistical secrecy applied upstream: `suppressed` rows).
+    /// Number of establishments per label level (level 0 first); `None` where secret.
+    pub labels_by_level: Vec<Option<u64>>,
+    /// Label counts per sector (statistical secrecy applied cell by cell upstream).
     pub labels_by_sector: Vec<GroupLevels>,
     /// Label counts per employment zone.
     pub labels_by_zone: Vec<GroupLevels>,
     /// A few anonymised example explanations.
     pub examples: Vec<Explanation>,
-    /// Per-establishment score and label in the reference period (used by `compare`).
+    /// Per-establishment scores: research data, never written to a published
+    /// `results.json` (the run keeps them in its research folder, where `compare` reads them).
+    /// Old results files that carry them are still read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reference_scores: Vec<EstablishmentScore>,
     /// Label changes between consecutive periods: (from level, to level) counts.
     pub label_transitions: Vec<Transition>,
@@ -238,8 +241,8 @@ pub struct Distribution {
 pub struct Histogram {
     /// Bin edges, increasing, `counts.len() + 1` of them.
     pub edges: Vec<f64>,
-    /// Count per bin.
-    pub counts: Vec<u64>,
+    /// Count per bin; `None` for a bin hidden by statistical secrecy (never drawn as 0).
+    pub counts: Vec<Option<u64>>,
 }
 
 /// Label counts in one sector or zone.
@@ -250,9 +253,11 @@ pub struct GroupLevels {
     pub code: String,
     /// Label.
     pub label: String,
-    /// Count per level, level 0 first.
-    pub counts: Vec<u64>,
-    /// True when the cell fails statistical secrecy; counts are then not shown.
+    /// Count per level, level 0 first; `None` where the cell is secret.
+    pub counts: Vec<Option<u64>>,
+    /// Establishments of the row (all levels); `None` where secret.
+    pub total: Option<u64>,
+    /// True when at least one count of the row is secret.
     pub suppressed: bool,
 }
 
@@ -288,9 +293,9 @@ pub struct ExplanationRow {
     pub key: String,
     /// Criterion label.
     pub label: String,
-    /// Establishment value (after shrinkage for shares).
+    /// Establishment value, rounded to a band (5 points for shares), where its counts allow.
     pub value: Option<f64>,
-    /// Peer median.
+    /// Peer median (a protected median: never one establishment's value), rounded.
     pub peer_median: Option<f64>,
     /// Sub-score (position against peers, 0–100).
     pub sub_score: Option<f64>,
@@ -322,8 +327,8 @@ pub struct Transition {
     pub from: u8,
     /// Level after.
     pub to: u8,
-    /// Number of establishment-period pairs.
-    pub count: u64,
+    /// Number of establishment-period pairs; `None` where secret.
+    pub count: Option<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------

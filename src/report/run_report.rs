@@ -35,6 +35,10 @@ impl Ctx {
     fn int(&self, x: u64) -> String {
         i18n::int(x, self.lang)
     }
+    /// A published count, or the secrecy marker (never 0) when it is hidden.
+    fn count(&self, x: Option<u64>) -> String {
+        x.map_or_else(|| self.t(Msg::Suppressed), |n| self.int(n))
+    }
     fn pct(&self, x: f64, d: usize) -> String {
         i18n::pct(x, d, self.lang)
     }
@@ -290,7 +294,7 @@ fn summary(c: &Ctx, r: &RunResults) -> Vec<Block> {
                     c.t(Msg::LabelledEstablishments),
                     quoted(level_name(lvl as u8, c.lang), c.lang)
                 ),
-                value: c.int(*n),
+                value: c.count(*n),
                 detail: Some(format!(
                     "{} {}",
                     c.t(Msg::ReferencePeriod).to_lowercase(),
@@ -418,11 +422,7 @@ fn level_counts_table(c: &Ctx, rows: &[GroupLevels], n_levels: usize, first: Msg
         .map(|g| {
             let mut row = vec![g.code.clone(), g.label.clone()];
             for l in 0..n_levels {
-                row.push(if g.suppressed {
-                    c.t(Msg::Suppressed)
-                } else {
-                    g.counts.get(l).map(|n| c.int(*n)).unwrap_or_default()
-                });
+                row.push(g.counts.get(l).map(|n| c.count(*n)).unwrap_or_default());
             }
             row
         })
@@ -448,7 +448,7 @@ fn level_bars(
                 level_name(l as u8, c.lang).to_string(),
                 shown
                     .iter()
-                    .map(|g| g.counts.get(l).copied().unwrap_or(0) as f64)
+                    .map(|g| g.counts.get(l).copied().flatten().unwrap_or(0) as f64)
                     .collect(),
             )
         })
@@ -545,7 +545,7 @@ fn score(c: &Ctx, s: &ScoreSection) -> Vec<Block> {
                             l.rule.clone(),
                             s.labels_by_level
                                 .get(l.level as usize)
-                                .map(|n| c.int(*n))
+                                .map(|n| c.count(*n))
                                 .unwrap_or_default(),
                         ]
                     })
@@ -565,7 +565,11 @@ fn score(c: &Ctx, s: &ScoreSection) -> Vec<Block> {
                     .iter()
                     .enumerate()
                     .map(|(l, n)| {
-                        vec![l.to_string(), level_name(l as u8, c.lang).into(), c.int(*n)]
+                        vec![
+                            l.to_string(),
+                            level_name(l as u8, c.lang).into(),
+                            c.count(*n),
+                        ]
                     })
                     .collect(),
             ),
@@ -658,7 +662,7 @@ fn score(c: &Ctx, s: &ScoreSection) -> Vec<Block> {
                         vec![
                             level_name(t.from, c.lang).to_string(),
                             level_name(t.to, c.lang).to_string(),
-                            c.int(t.count),
+                            c.count(t.count),
                         ]
                     })
                     .collect(),

@@ -1,9 +1,10 @@
 //! The counsellors' list: establishments of a zone and sector, ranked by label then score.
 //!
-//! Each row shows what a counsellor may see (see [`super::privacy`]): name (or SIRET),
-//! commune, sector label, size band, label, score with its interval, the two or three criteria
-//! where the establishment stands out — as positions ("au-dessus de la médiane"), never counts,
-//! and only when [`privacy::can_cite`] allows — and the label trend over a year.
+//! Each row is read from the employer's published record ([`super::publish::record`]), so it
+//! shows what a counsellor may see: name (or SIRET), commune, sector label, size band, label,
+//! score with its interval, the two or three criteria where the establishment is better than
+//! its peers — as positions, never counts, a sensitive criterion only on 11 persons or more —
+//! and the label trend over a year.
 //!
 //! Sorting is by label, then score. With `rotate`, establishments with the same label are put
 //! in a seeded, score-weighted random order (Efraimidis–Spirakis keys `u^(1/w)` with
@@ -12,10 +13,9 @@
 
 use super::{label_name, Position, ScoreError, ScoreOutput};
 use crate::config::Lang;
-use crate::indicators::{Criterion, CRITERIA};
+use crate::indicators::Criterion;
 use crate::model::siret_string;
 use crate::reference::Reference;
-use crate::score::privacy;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -144,9 +144,6 @@ pub fn build_list(
     q: &ListQuery,
 ) -> Result<Vec<ListRow>, ScoreError> {
     let p = out.period_index(q.period.as_deref())?;
-    let w = out.indicators.window_months;
-    let step = out.params.step_months.max(1);
-    let year_back = (12 / step).max(1);
     let mut rows: Vec<(u8, f64, ListRow)> = Vec::new();
     for (i, s) in out.scores.iter().enumerate() {
         if s.period != p {
@@ -168,37 +165,21 @@ pub fn build_list(
         {
             continue;
         }
-        let ind = &out.indicators.rows[i];
-        let mut cands: Vec<(f32, Criterion)> = CRITERIA
-            .iter()
-            .filter(|&&c| out.params.weight(c) > 0.0)
-            .filter_map(|&c| s.subscores[c as usize].map(|v| (v, c)))
-            .filter(|&(v, c)| v > 50.0 && privacy::can_cite(ind, c, w))
-            .collect();
-        cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let strengths = cands
-            .into_iter()
+        let rec = super::publish::record(out, i);
+        let strengths = rec
+            .strengths()
             .take(3)
-            .map(|(v, c)| {
-                let pos = Position::of(Some(v as f64));
-                Strength {
+            .filter_map(|c| {
+                let pos = rec.citation(c)?.standing()?.position();
+                Some(Strength {
                     criterion: c,
                     label: c.label(q.lang).to_string(),
                     position: pos,
                     position_label: pos.label(q.lang).to_string(),
-                }
+                })
             })
             .collect();
-        let before = p
-            .checked_sub(year_back)
-            .and_then(|pb| out.row_index(s.siret, pb))
-            .and_then(|k| out.scores[k].label);
-        let trend = match before {
-            None => Trend::New,
-            Some(b) if b < level => Trend::Up,
-            Some(b) if b > level => Trend::Down,
-            Some(_) => Trend::Stable,
-        };
+        let trend = rec.trend;
         let sector = reference
             .naf_label(&e.naf)
             .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
@@ -221,9 +202,9 @@ pub fn build_list(
                 size_band: s.size_band.label(q.lang),
                 label: level,
                 label_name: label_name(Some(level), q.lang).to_string(),
-                score: score.round() as u32,
-                lower: s.lower.unwrap_or(score).round() as u32,
-                upper: s.upper.unwrap_or(score).round() as u32,
+                score: rec.score.unwrap_or(0),
+                lower: rec.score_interval.map_or(0, |v| v[0]),
+                upper: rec.score_interval.map_or(0, |v| v[1]),
                 strengths,
                 trend,
                 trend_label: trend.label(q.lang).to_string(),
