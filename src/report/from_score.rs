@@ -1,10 +1,11 @@
 //! Conversions from the scoring stage's outputs ([`crate::score::ScoreOutput`]) into the
 //! report's plain rows: the counsellors' page rows and the employer sheet.
 //!
-//! Privacy: criteria are shown as positions only; a sensitive criterion (BOETH,
-//! long unemployment, IAE) that [`privacy::can_cite`] does not allow is shown as withheld,
-//! and "what peers at the next level do" is a median over at least
-//! [`MIN_NEXT_LEVEL_PEERS`] establishments, never one establishment's value.
+//! Privacy: positions and peer figures come from the employer's published record
+//! ([`crate::score::publish`]): criteria are shown as positions only, a sensitive criterion
+//! (BOETH, long unemployment, IAE) on fewer than 11 persons is shown as withheld, and "what
+//! peers at the next level do" is a protected median (at least [`MIN_NEXT_LEVEL_PEERS`]
+//! establishments and 11 persons, never one establishment's value) rounded to a band.
 
 use super::counsellor::{CounsellorRow, CriterionPosition, Position, Trend};
 use super::feedback::{FeedbackCriterion, FeedbackData, HistoryPoint};
@@ -18,7 +19,7 @@ use crate::score::{privacy, Position as ScorePosition, ScoreError, ScoreOutput};
 
 /// Fewest next-level peers whose median may be shown on a sheet (business statistics secrecy:
 /// at least 3 units per published cell).
-pub const MIN_NEXT_LEVEL_PEERS: usize = 3;
+pub const MIN_NEXT_LEVEL_PEERS: usize = privacy::MIN_UNITS as usize;
 
 /// Why a sheet cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -59,26 +60,21 @@ fn capitalised(s: &str) -> String {
     }
 }
 
-/// Positions of score row `i` on every weighted criterion, withholding what privacy forbids.
+/// Positions of score row `i` on every weighted criterion, from the published record
+/// (withheld where privacy forbids).
 fn positions(out: &ScoreOutput, i: usize, lang: Lang) -> Vec<CriterionPosition> {
-    let s = &out.scores[i];
-    let ind = &out.indicators.rows[i];
-    let w = out.indicators.window_months;
-    CRITERIA
+    use crate::score::publish::Citation;
+    crate::score::publish::record(out, i)
+        .criteria
         .iter()
-        .filter(|&&c| out.params.weight(c) > 0.0)
-        .map(|&c| {
-            let sub = s.subscores[c as usize].map(f64::from);
-            let position = if sub.is_some() && c.is_sensitive() && !privacy::can_cite(ind, c, w) {
-                Position::Withheld
-            } else {
-                position_of(ScorePosition::of(sub))
-            };
-            CriterionPosition {
-                key: c.name().to_string(),
-                label: capitalised(c.label(lang)),
-                position,
-            }
+        .map(|v| CriterionPosition {
+            key: v.criterion.0.name().to_string(),
+            label: capitalised(v.criterion.0.label(lang)),
+            position: match v.citation {
+                Citation::Shown(st) => position_of(st.position()),
+                Citation::Withheld => Position::Withheld,
+                Citation::NotCalculable => Position::NotCalculable,
+            },
         })
         .collect()
 }
@@ -150,11 +146,6 @@ fn rung_words(r: Rung, lang: Lang) -> String {
     format!("{sector} × {geo}")
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.retain(|x| x.is_finite());
-    crate::stats::describe::median(&v)
-}
-
 /// Display value and unit of a criterion's natural value: shares and turnover in percent,
 /// days, or a rate per 100 or 1,000 employees.
 fn display(c: Criterion, v: f64, lang: Lang) -> (f64, String) {
@@ -177,11 +168,10 @@ fn display(c: Criterion, v: f64, lang: Lang) -> (f64, String) {
 /// The employer sheet of `siret` in `period` (latest when `None`).
 ///
 /// "Where to progress": for each criterion, the next-level peers are the members of the
-/// establishment's peer group whose label is one level up; if there are at least
-/// [`MIN_NEXT_LEVEL_PEERS`], the possible gain is `w_c / Σ_calc w · max(0, m_c − s_c)` score
-/// points, with `s_c` the establishment's sub-score and `m_c` the next-level peers' median
-/// sub-score (the same formula as each criterion's contribution), and the sheet quotes their
-/// median natural value.
+/// establishment's peer group whose label is one level up; the possible gain is
+/// `w_c / Σ_calc w · max(0, m_c − s_c)` score points, with `s_c` the establishment's sub-score
+/// and `m_c` the next-level peers' protected median sub-score, and the sheet quotes their
+/// protected median value rounded to a band ([`crate::score::publish::sheet_figures`]).
 pub fn feedback_data(
     out: &ScoreOutput,
     reference: &Reference,
@@ -205,56 +195,19 @@ pub fn feedback_data(
     let g = &out.peer_groups[s.peer_group as usize];
     let expl = out.explain(i);
     let wsum_all: f64 = expl.iter().map(|x| x.weight).sum();
-    let wsum_calc: f64 = expl
-        .iter()
-        .filter(|x| x.subscore.is_some())
-        .map(|x| x.weight)
-        .sum();
-    // Next-level peers in the same peer group and period.
-    let next: Vec<usize> = out
-        .scores
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            r.period == p && r.peer_group == s.peer_group && r.label == Some(level + 1)
-        })
-        .map(|(k, _)| k)
-        .collect();
-    let next_expl: Vec<_> = if next.len() >= MIN_NEXT_LEVEL_PEERS {
-        next.iter().map(|&k| out.explain(k)).collect()
-    } else {
-        Vec::new()
-    };
+    // Peer figures under statistical secrecy: protected medians, rounded bands.
+    let figures = crate::score::publish::sheet_figures(out, i);
     let positions = positions(out, i, lang);
     let criteria = expl
         .iter()
         .filter(|x| x.weight > 0.0)
-        .map(|x| {
+        .zip(&figures.criteria)
+        .map(|(x, f)| {
             let c = x.criterion;
-            let ci = c as usize;
-            let subs: Vec<f64> = next_expl.iter().filter_map(|v| v[ci].subscore).collect();
-            let vals: Vec<f64> = next_expl.iter().filter_map(|v| v[ci].value).collect();
-            let enough = |n: usize| n >= MIN_NEXT_LEVEL_PEERS;
-            let med_sub = if enough(subs.len()) {
-                median(subs)
-            } else {
-                None
-            };
-            let med_val = if enough(vals.len()) {
-                median(vals)
-            } else {
-                None
-            };
-            let gain = match (x.subscore, med_sub) {
-                (Some(own), Some(m)) if wsum_calc > 0.0 => {
-                    Some((x.weight / wsum_calc * (m - own)).max(0.0))
-                }
-                _ => None,
-            };
-            let (shown, unit) = match med_val {
+            let (shown, unit) = match f.next_level_median {
                 Some(v) => {
                     let (d, u) = display(c, v, lang);
-                    (Some(d), u)
+                    (Some((d * 1e6).round() / 1e6), u)
                 }
                 None => (None, display(c, 0.0, lang).1),
             };
@@ -263,6 +216,7 @@ pub fn feedback_data(
                 .find(|q| q.key == c.name())
                 .map(|q| q.position)
                 .unwrap_or(Position::NotCalculable);
+            let withheld = position == Position::Withheld;
             FeedbackCriterion {
                 key: c.name().to_string(),
                 label: capitalised(c.label(lang)),
@@ -273,16 +227,8 @@ pub fn feedback_data(
                     0.0
                 },
                 // A withheld criterion is not discussed on the sheet either.
-                gain_points: if position == Position::Withheld {
-                    None
-                } else {
-                    gain
-                },
-                next_level_median: if position == Position::Withheld {
-                    None
-                } else {
-                    shown
-                },
+                gain_points: f.gain_points.filter(|_| !withheld),
+                next_level_median: shown.filter(|_| !withheld),
                 unit,
             }
         })
@@ -378,10 +324,10 @@ fn section_label(reference: &Reference, code: &str) -> String {
 
 /// The report's score section from the score outputs, for the latest period:
 /// criteria and weights, peer-group rules, level rules, the score distribution, labels by
-/// NAF section and zone (margins over all scored establishments, hidden where the score
-/// stage's secondary suppression hides them), up to `n_examples` anonymised explanations,
-/// the per-establishment scores used by `compare`, and label transitions. In the examples a
-/// raw value is shown only where [`privacy::can_cite`] allows it (11 persons).
+/// NAF section and zone (secrecy applied cell by cell by the score summary), up to `n_examples` anonymised explanations and
+/// label transitions. No per-establishment list: `compare` reads those from the run's research
+/// folder. In the examples values are rounded bands, the establishment's own only where
+/// [`privacy::can_cite`] allows it (11 persons), the peers' a protected median.
 pub fn score_section(
     out: &ScoreOutput,
     reference: &Reference,
