@@ -25,10 +25,31 @@ fn label(p: &std::path::Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// A run's `results.json` with its per-SIRET scores, which published results do not carry:
+/// they are read from the run's research folder (runs written before the split still carry
+/// them in `results.json`).
+fn with_research_scores(run: &std::path::Path) -> anyhow::Result<crate::report::RunResults> {
+    let mut r = crate::report::read_results(run)?;
+    if let Some(s) = r.score.as_mut().filter(|s| s.reference_scores.is_empty()) {
+        let research = crate::score::io::read_research_scores(run)?.unwrap_or_default();
+        s.reference_scores = research
+            .into_iter()
+            .map(|e| crate::report::results::EstablishmentScore {
+                siret: e.siret,
+                sector: e.section,
+                zone: e.zone,
+                score: e.score,
+                level: e.level.unwrap_or(0),
+            })
+            .collect();
+    }
+    Ok(r)
+}
+
 pub fn execute(args: CompareArgs, quiet: bool) -> anyhow::Result<()> {
     let lang: Lang = args.lang.parse()?;
-    let a = crate::report::read_results(&args.run_a).context("reading run A")?;
-    let b = crate::report::read_results(&args.run_b).context("reading run B")?;
+    let a = with_research_scores(&args.run_a).context("reading run A")?;
+    let b = with_research_scores(&args.run_b).context("reading run B")?;
     let cmp = crate::report::compare_runs(
         &args.run_a.display().to_string(),
         &a,

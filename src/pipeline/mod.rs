@@ -3,8 +3,14 @@
 //! It is the only place (with `commands`) that reads and writes files. Data are generated
 //! from the experiment, or reused from `data/cache/` when a dataset with the same
 //! fingerprint (crate version, generator parameters, territory, seed) exists. Every run
-//! writes `reports/<experiment>/<run-id>/` atomically: `results.json` (every number, no
-//! timings, byte-identical for the same config and seed) and `manifest.json`.
+//! writes two folders atomically:
+//! - `reports/<experiment>/<run-id>/`, what may be published (the folder policy teams
+//!   receive): the report, `results.json` (every published number, no timings, byte-identical
+//!   for the same config and seed), `manifest.json`, the aggregate tables under statistical
+//!   secrecy in `tables/`, the counsellors' page and example employer sheets;
+//! - `reports/<experiment>/research/<run-id>/`, outside it and marked not for publication:
+//!   the establishment-level outputs (indicators, scores, explanations, per-SIRET scores for
+//!   `compare`, the exposure truth), see [`crate::score::io`].
 
 use crate::config::Experiment;
 use crate::output::AtomicDir;
@@ -99,8 +105,15 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         .run_id
         .clone()
         .unwrap_or_else(|| exp.hash[..12].to_string());
+    if run_id == crate::score::io::RESEARCH {
+        anyhow::bail!(
+            "--run-id {run_id:?} is reserved for the research folder; choose another run id"
+        );
+    }
     let out_dir = opts.reports_root.join(&exp.name).join(&run_id);
+    let research_dir = crate::score::io::research_dir(&out_dir);
     let out = AtomicDir::create(&out_dir, true)?;
+    let research = AtomicDir::create(&research_dir, true)?;
     let mut timer = Timer::default();
 
     let (synthetic, calibration, cached, data_dir) = timer.stage("data", || {
@@ -120,14 +133,15 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     })?;
 
     timer.stage("tables", || -> anyhow::Result<()> {
-        let tables = out.path().join("tables");
-        crate::score::io::write_outputs(&scores, &tables)?;
-        let truth = crate::exposure::study::truth_df(&exposure)?;
-        let mut t = truth;
+        crate::score::io::write_published(&scores, &out.path().join("tables"))?;
+        crate::score::io::write_research(&scores, research.path())?;
+        let mut t = crate::exposure::study::truth_df(&exposure)?;
         for f in [tables::Format::Csv, tables::Format::Parquet] {
             tables::write_df(
                 &mut t,
-                &tables.join(format!("exposure_truth.{}", f.extension())),
+                &research
+                    .path()
+                    .join(format!("exposure_truth.{}", f.extension())),
                 f,
             )?;
         }
@@ -251,6 +265,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         &out.path().join("manifest.json"),
         &serde_json::to_string_pretty(&manifest)?,
     )?;
+    research.commit()?;
     let dir = out.commit()?;
     Ok(RunOutcome {
         dir,

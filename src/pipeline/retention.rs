@@ -176,8 +176,11 @@ pub fn placement_employers(
 }
 
 /// Keeps at most [`MAX_CURVE_POINTS`] evenly spaced rows, plus the first, the last and the
-/// rows at the horizons.
+/// rows at the horizons. The curve stops where fewer than 11 persons remain at risk
+/// (statistical secrecy: no published figure rests on fewer persons).
 fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
+    let min = crate::score::privacy::MIN_PERSONS as f64;
+    let rows: Vec<&KmRow> = rows.iter().take_while(|r| r.at_risk >= min).collect();
     let step = rows.len().div_ceil(MAX_CURVE_POINTS).max(1);
     rows.iter()
         .enumerate()
