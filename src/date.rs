@@ -11,10 +11,24 @@ use std::fmt;
 #[serde(transparent)]
 pub struct Date(pub i32);
 
+/// Years a date may carry: every input date (DSN, CSV, experiment files) is checked
+/// against this range, so day arithmetic on dates can never overflow.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 impl Date {
-    /// Builds a date from year, month (1–12) and day, or `None` when the day does not exist.
+    /// Builds a date from year (1–9999), month (1–12) and day, or `None` when the day does
+    /// not exist or the year is out of [`YEARS`].
     pub fn from_ymd(y: i32, m: u32, d: u32) -> Option<Date> {
-        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        if !YEARS.contains(&y) {
+            return None;
+        }
+        Date::civil(y, m, d)
+    }
+
+    /// Hinnant's days-from-civil, for any year whose day count fits (|y| < 5 million): month
+    /// arithmetic near the ends of [`YEARS`] stays exact.
+    fn civil(y: i32, m: u32, d: u32) -> Option<Date> {
+        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) || y.abs() >= 5_000_000 {
             return None;
         }
         let y2 = if m <= 2 { y - 1 } else { y };
@@ -54,7 +68,7 @@ impl Date {
     pub fn from_month_index(mi: i32) -> Date {
         let y = mi.div_euclid(12);
         let m = (mi.rem_euclid(12) + 1) as u32;
-        Date::from_ymd(y, m, 1).expect("the first of a month always exists")
+        Date::civil(y, m, 1).expect("the first of a month always exists")
     }
 
     pub fn first_of_month(self) -> Date {
@@ -66,8 +80,9 @@ impl Date {
         Date::from_month_index(self.month_index() + 1).add_days(-1)
     }
 
+    /// Adds days (saturating: no overflow whatever `n`).
     pub fn add_days(self, n: i32) -> Date {
-        Date(self.0 + n)
+        Date(self.0.saturating_add(n))
     }
 
     /// Adds calendar months, clamping the day to the target month's length.
@@ -76,7 +91,7 @@ impl Date {
         let mi = self.month_index() + n;
         let y = mi.div_euclid(12);
         let m = (mi.rem_euclid(12) + 1) as u32;
-        Date::from_ymd(y, m, d.min(days_in_month(y, m))).expect("clamped day exists")
+        Date::civil(y, m, d.min(days_in_month(y, m))).expect("clamped day exists")
     }
 
     /// Days from `self` to `other` (positive when `other` is later).
@@ -150,7 +165,9 @@ mod tests {
     fn epoch_and_round_trip() {
         assert_eq!(Date::from_ymd(1970, 1, 1), Some(Date(0)));
         assert_eq!(Date::from_ymd(2000, 3, 1).unwrap().0, 11_017);
-        for n in -800_000..800_000 {
+        let first = Date::from_ymd(1, 1, 1).unwrap().0;
+        let last = Date::from_ymd(9999, 12, 31).unwrap().0;
+        for n in first..=last {
             if n % 997 != 0 {
                 continue;
             }
@@ -184,5 +201,26 @@ mod tests {
         let b = Date::from_ymd(2000, 6, 15).unwrap();
         assert_eq!(b.age_at(Date::from_ymd(2026, 6, 14).unwrap()), 25);
         assert_eq!(b.age_at(Date::from_ymd(2026, 6, 15).unwrap()), 26);
+        let end = Date::from_ymd(9999, 12, 31).unwrap();
+        assert_eq!(end.add_months(1).to_string(), "10000-01-31");
+        assert_eq!(end.add_days(i32::MAX).0, i32::MAX);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_year_month_day_is_a_date_or_none(y in proptest::num::i32::ANY, m in 0u32..20, d in 0u32..40) {
+            let got = Date::from_ymd(y, m, d);
+            let valid = YEARS.contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m);
+            proptest::prop_assert_eq!(got.is_some(), valid);
+            if let Some(date) = got {
+                proptest::prop_assert_eq!(date.ymd(), (y, m, d));
+            }
+        }
+
+        #[test]
+        fn any_text_parses_or_not_without_panicking(s in ".{0,24}") {
+            let _ = Date::parse_iso(&s);
+            let _ = Date::parse_dsn(&s);
+        }
     }
 }

@@ -16,6 +16,7 @@ pub mod history;
 pub mod indicators;
 pub mod model;
 pub mod output;
+pub mod params;
 pub mod pipeline;
 pub mod provenance;
 pub mod reference;

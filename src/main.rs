@@ -1,9 +1,38 @@
 use clap::Parser;
+use engagement::commands::{exit_code, render_error, ExitCode};
 
 fn main() {
-    let cli = engagement::cli::Cli::parse();
-    if let Err(e) = engagement::commands::dispatch(cli) {
-        eprintln!("error: {e:#}");
-        std::process::exit(2);
+    reset_sigpipe();
+    let cli = match engagement::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            let code = if e.use_stderr() {
+                ExitCode::Usage
+            } else {
+                ExitCode::Success
+            };
+            std::process::exit(code as i32);
+        }
+    };
+    let outcome = std::panic::catch_unwind(move || engagement::commands::dispatch(cli));
+    let code = match outcome {
+        Ok(Ok(())) => ExitCode::Success,
+        Ok(Err(e)) => {
+            eprintln!("error: {}", render_error(&e));
+            exit_code(&e)
+        }
+        Err(_) => ExitCode::Internal,
+    };
+    std::process::exit(code as i32);
+}
+
+/// `engagement list | head` must end quietly when the reader goes away, as other Unix tools
+/// do, instead of failing on the next write.
+fn reset_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread is spawned.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

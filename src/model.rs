@@ -175,7 +175,8 @@ pub struct Establishment {
     pub commune: String,
     pub departement: String,
     pub region: String,
-    /// Employment zone: the département unless a commune→zone mapping is supplied.
+    /// Employment zone: the commune's INSEE ZE2020 zone (`5315`), or the département outside
+    /// the zonage, unless `territory.zone_file` supplies another commune→zone mapping.
     pub zone: String,
     pub creation_date: Date,
 }

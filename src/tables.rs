@@ -33,6 +33,8 @@ pub enum TableError {
     MissingColumn { path: PathBuf, column: String },
     #[error("{dir}: no `{stem}.parquet` or `{stem}.csv` table")]
     MissingTable { dir: PathBuf, stem: String },
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
 }
 
 /// Output format of a table.
@@ -216,30 +218,18 @@ pub fn stoppages_df(rows: &[Stoppage]) -> PolarsResult<DataFrame> {
 
 /// Writes `df` to `path` atomically (temporary file, then rename).
 pub fn write_df(df: &mut DataFrame, path: &Path, format: Format) -> Result<(), TableError> {
-    let tmp = path.with_extension(format!("{}.tmp", format.extension()));
-    let io = |source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let pl = |source| TableError::Polars {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::create(&tmp).map_err(io)?;
-    let mut w = std::io::BufWriter::new(file);
-    match format {
-        Format::Parquet => {
-            ParquetWriter::new(&mut w)
-                .with_compression(ParquetCompression::Zstd(None))
-                .finish(df)
-                .map_err(pl)?;
-        }
-        Format::Csv => CsvWriter::new(&mut w).finish(df).map_err(pl)?,
-    }
-    use std::io::Write;
-    w.flush().map_err(io)?;
-    drop(w);
-    std::fs::rename(&tmp, path).map_err(io)
+    crate::output::write_with(path, |w| match format {
+        Format::Parquet => ParquetWriter::new(w)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(df)
+            .map(|_| ())
+            .map_err(pl),
+        Format::Csv => CsvWriter::new(w).finish(df).map_err(pl),
+    })
 }
 
 /// Rows per batch when writing large tables: bounds the memory of the columnar copy.
@@ -253,24 +243,17 @@ pub fn write_rows<T>(
     path: &Path,
     format: Format,
 ) -> Result<(), TableError> {
-    let tmp = path.with_extension(format!("{}.tmp", format.extension()));
-    let io = |source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let pl = |source| TableError::Polars {
         path: path.to_path_buf(),
         source,
     };
     let first = build(&rows[..rows.len().min(BATCH_ROWS)]).map_err(pl)?;
     let schema = first.schema().clone();
-    let file = std::fs::File::create(&tmp).map_err(io)?;
-    let mut w = std::io::BufWriter::new(file);
-    {
-        let rest = rows.chunks(BATCH_ROWS).skip(1);
+    let rest = rows.chunks(BATCH_ROWS).skip(1);
+    crate::output::write_with(path, |w| {
         match format {
             Format::Parquet => {
-                let mut bw = ParquetWriter::new(&mut w)
+                let mut bw = ParquetWriter::new(w)
                     .with_compression(ParquetCompression::Zstd(None))
                     .batched(&schema)
                     .map_err(pl)?;
@@ -281,7 +264,7 @@ pub fn write_rows<T>(
                 bw.finish().map_err(pl)?;
             }
             Format::Csv => {
-                let mut bw = CsvWriter::new(&mut w).batched(&schema).map_err(pl)?;
+                let mut bw = CsvWriter::new(w).batched(&schema).map_err(pl)?;
                 bw.write_batch(&first).map_err(pl)?;
                 for chunk in rest {
                     bw.write_batch(&build(chunk).map_err(pl)?).map_err(pl)?;
@@ -289,11 +272,8 @@ pub fn write_rows<T>(
                 bw.finish().map_err(pl)?;
             }
         }
-    }
-    use std::io::Write;
-    w.flush().map_err(io)?;
-    drop(w);
-    std::fs::rename(&tmp, path).map_err(io)
+        Ok(())
+    })
 }
 
 /// Writes the four tables and `coverage.json` into `dir` (which must exist).
@@ -321,13 +301,7 @@ pub fn write_dataset(ds: &Dataset, dir: &Path, format: Format) -> Result<Vec<Pat
 
 /// Writes a text file atomically.
 pub fn write_text(path: &Path, text: &str) -> Result<(), TableError> {
-    let tmp = path.with_extension("tmp");
-    let io = |source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    Ok(crate::output::write_file(path, text.as_bytes())?)
 }
 
 /// Reads a table by stem, preferring Parquet over CSV.

@@ -60,7 +60,7 @@ pub fn execute(args: CompareArgs, quiet: bool) -> anyhow::Result<()> {
         .out
         .unwrap_or_else(|| args.run_b.join(format!("compare-{}", label(&args.run_a))));
     let files = crate::report::render_comparison_files(&cmp, lang)?;
-    let stage = crate::report::AtomicDir::begin(&out, &[])?;
+    let stage = crate::output::AtomicDir::open(&out, crate::output::Existing::Update, &[])?;
     stage.write_all(&files)?;
     stage
         .commit()

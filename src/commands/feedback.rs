@@ -80,10 +80,7 @@ pub fn execute(args: FeedbackArgs, quiet: bool) -> anyhow::Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from(format!("sheet-{}-{}.html", d.siret, d.period)));
-    // Write to a temporary sibling, then rename: the sheet appears complete or not at all.
-    let tmp = out.with_extension("html.tmp");
-    std::fs::write(&tmp, html).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &out).with_context(|| format!("writing {}", out.display()))?;
+    crate::output::write_file(&out, html.as_bytes())?;
     if !quiet {
         eprintln!("sheet written to {}", out.display());
     }

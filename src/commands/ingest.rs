@@ -178,6 +178,9 @@ fn print_summary(report: &IngestReport, out: &Path) {
 pub fn execute(args: IngestArgs, quiet: bool) -> anyhow::Result<()> {
     let (key, key_source) = resolve_key(args.key_file.as_deref(), args.demo_key)?;
     let files = dsn::list_files(&args.paths)?;
+    let mut inputs: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
+    inputs.extend(args.key_file.as_deref());
+    crate::output::guard_replace(&args.out, &inputs)?;
     let out = AtomicDir::create(&args.out, args.force)?;
     let opts = ReadOptions {
         key,

@@ -84,12 +84,16 @@ pub fn execute(args: ListArgs, _quiet: bool) -> anyhow::Result<()> {
             ]
             .iter()
             .any(|v| v.to_lowercase() == z)
+                || reference
+                    .zones
+                    .get(&e.zone)
+                    .is_some_and(|n| n.to_lowercase() == z)
                 || dep_name(&e.departement).is_some_and(|n| n == z)
                 || reg_name(&e.region).is_some_and(|n| n == z)
         });
         if !known {
             anyhow::bail!(
-                "unknown zone {:?}: no scored establishment is in that zone, département, région or commune",
+                "unknown zone {:?}: no scored establishment is in that employment zone, département, région or commune",
                 z
             );
         }

@@ -15,6 +15,9 @@ pub mod simulate;
 
 use crate::cli::{Cli, Command};
 
+mod exit;
+pub use exit::{exit_code, render_error, ExitCode, UsageError};
+
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let quiet = cli.quiet;
     match cli.command {

@@ -85,8 +85,7 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
             exp.name
         )
     })?;
-    io::write_outputs(&out, &args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    write_scores(&out, &args)?;
     if !quiet {
         let s = &out.summary;
         eprintln!(
@@ -128,5 +127,17 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
             print_sensitivity(&s);
         }
     }
+    Ok(())
+}
+
+/// Writes the score outputs as one folder, atomically. A previous score output in `--out` is
+/// replaced; any other non-empty folder is refused, and so is a folder holding the inputs.
+fn write_scores(out: &score::ScoreOutput, args: &ScoreArgs) -> anyhow::Result<()> {
+    crate::output::guard_replace(&args.out, &[&args.data, &args.experiment])?;
+    let previous = args.out.join(io::FULL_OUTPUT).exists();
+    let dir = crate::output::AtomicDir::create(&args.out, previous)?;
+    io::write_outputs(out, dir.path())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    dir.commit()?;
     Ok(())
 }

@@ -25,7 +25,7 @@ pub struct SimulateArgs {
 
 pub fn execute(args: SimulateArgs, quiet: bool) -> anyhow::Result<()> {
     let reference = Reference::load();
-    let mut exp = super::generate::load_experiment(&args.experiment, &reference)?;
+    let mut exp = crate::pipeline::data::load_experiment(&args.experiment, &reference)?;
     if let Some(n) = args.establishments {
         exp.generator.establishments =
             crate::config::check_int("--establishments", n as i64, 50, 1_000_000)? as u32;

@@ -14,50 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// A configuration error: which key, what was wrong, what is allowed.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read experiment file {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("invalid experiment file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("invalid value for `{key}`: {message}")]
-    Invalid { key: String, message: String },
-}
-
-impl ConfigError {
-    pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError::Invalid {
-            key: key.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// Checks an integer range, naming the key and the allowed range in the error.
-pub fn check_int(key: &str, v: i64, lo: i64, hi: i64) -> Result<i64, ConfigError> {
-    if v < lo || v > hi {
-        return Err(ConfigError::invalid(
-            key,
-            format!("got {v}, allowed {lo}..={hi}"),
-        ));
-    }
-    Ok(v)
-}
-
-/// Checks a real range (inclusive), rejecting NaN.
-pub fn check_f64(key: &str, v: f64, lo: f64, hi: f64) -> Result<f64, ConfigError> {
-    if !(v >= lo && v <= hi) {
-        return Err(ConfigError::invalid(
-            key,
-            format!("got {v}, allowed {lo}..={hi}"),
-        ));
-    }
-    Ok(v)
-}
+pub use crate::params::{check_f64, check_int, ConfigError};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -73,7 +30,8 @@ pub struct RawMeta {
 pub struct RawTerritory {
     /// Département codes, e.g. ["35", "22"].
     pub departements: Vec<String>,
-    /// Optional CSV `commune,zone` replacing the default zone (the département).
+    /// Optional commune → zone table overriding the default zone (INSEE's ZE2020 zone of the
+    /// commune, shipped in `data/reference/communes_ze2020.csv`); see [`read_zone_file`].
     #[serde(default)]
     pub zone_file: Option<PathBuf>,
 }
@@ -131,8 +89,21 @@ impl std::str::FromStr for Lang {
 #[derive(Debug, Clone, Serialize)]
 pub struct Territory {
     pub departements: Vec<String>,
-    /// commune → zone overrides (empty: the zone is the département).
+    /// commune → zone overrides from `territory.zone_file` (empty: the default zones).
     pub zones: std::collections::BTreeMap<String, String>,
+}
+
+impl Territory {
+    /// The employment zone of a commune: the override of `territory.zone_file` if it lists the
+    /// commune, else its ZE2020 zone, else (outside the zonage) its département.
+    pub fn zone_of(&self, reference: &Reference, commune: &str, departement: &str) -> String {
+        self.zones
+            .get(commune)
+            .map(String::as_str)
+            .or_else(|| reference.default_zone(commune))
+            .unwrap_or(departement)
+            .to_string()
+    }
 }
 
 /// A validated experiment plan.
@@ -246,32 +217,67 @@ impl RawExperiment {
     }
 }
 
-fn read_zone_file(path: &Path) -> Result<std::collections::BTreeMap<String, String>, ConfigError> {
+/// Reads `territory.zone_file`, a CSV file (UTF-8, comma- or semicolon-separated, header
+/// row) in one of two layouts, chosen by its header:
+///
+/// - INSEE's *zonage en zones d'emploi 2020* composition communale (sheet
+///   `Composition_communale` of `ZE2020_au_01-01-YYYY.xlsx`, saved as CSV from its header
+///   row): the columns `CODGEO` (commune) and `ZE2020` (zone) are read, wherever they are,
+///   and the others ignored;
+/// - otherwise exactly two columns, commune INSEE code then zone code (any header names),
+///   the layout of the shipped `data/reference/communes_ze2020.csv`.
+///
+/// Listed communes take the file's zone; the others keep their default zone.
+pub fn read_zone_file(
+    path: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let bad = |line: usize, msg: String| {
+        ConfigError::invalid(
+            "territory.zone_file",
+            format!("{}:{line}: {msg}", path.display()),
+        )
+    };
+    let mut lines = text.lines().enumerate();
+    let Some((_, header)) = lines.next() else {
+        return Err(bad(1, "empty file, expected a header row".into()));
+    };
+    let delim = if header.matches(';').count() > header.matches(',').count() {
+        ';'
+    } else {
+        ','
+    };
+    let names: Vec<String> = crate::reference::split_csv_with(header, delim)
+        .iter()
+        .map(|h| h.trim().to_ascii_uppercase())
+        .collect();
+    let col = |n: &str| names.iter().position(|h| h == n);
+    let (ci, zi, width) = match (col("CODGEO"), col("ZE2020")) {
+        (Some(c), Some(z)) => (c, z, None),
+        _ => (0, 1, Some(2)),
+    };
     let mut out = std::collections::BTreeMap::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
+    for (i, line) in lines {
         if line.trim().is_empty() {
             continue;
         }
-        let mut it = line.split(',');
-        match (it.next(), it.next(), it.next()) {
-            (Some(c), Some(z), None) if !c.trim().is_empty() && !z.trim().is_empty() => {
-                out.insert(c.trim().to_string(), z.trim().to_string());
+        let f = crate::reference::split_csv_with(line, delim);
+        let (c, z) = match (f.get(ci), f.get(zi)) {
+            (Some(c), Some(z)) if width.is_none_or(|w| f.len() == w) => (c.trim(), z.trim()),
+            _ if width.is_some() => {
+                return Err(bad(i + 1, format!("expected `commune,zone`, got {line:?}")))
             }
-            _ => {
-                return Err(ConfigError::invalid(
-                    "territory.zone_file",
-                    format!(
-                        "{}:{}: expected `commune,zone`, got {line:?}",
-                        path.display(),
-                        i + 1
-                    ),
-                ))
-            }
+            _ => return Err(bad(i + 1, format!("missing CODGEO or ZE2020 in {line:?}"))),
+        };
+        if c.is_empty() || z.is_empty() {
+            let field = if c.is_empty() { "commune" } else { "zone" };
+            return Err(bad(i + 1, format!("empty {field} in {line:?}")));
         }
+        out.insert(c.to_string(), z.to_string());
     }
     Ok(out)
 }

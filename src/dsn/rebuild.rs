@@ -261,12 +261,20 @@ pub(crate) fn assemble(outcomes: Vec<FileOutcome>, files: u64, key: &PseudoKey) 
                 .get(&departement)
                 .map(|d| d.region.clone())
                 .unwrap_or_default();
+            // A declared zone (generator extension rubric) wins; else the commune's ZE2020
+            // zone; else the département.
+            let zone = e.zone.unwrap_or_else(|| {
+                refs.default_zone(&commune)
+                    .unwrap_or(&departement)
+                    .to_string()
+            });
             Establishment {
                 siret,
+                zone,
                 name: e.name.unwrap_or_default(),
                 naf: e.naf,
                 commune,
-                zone: e.zone.unwrap_or_else(|| departement.clone()),
+
                 departement,
                 region,
                 creation_date: e.creation.or(e.first_month).unwrap_or(Date(0)),

@@ -29,8 +29,9 @@
 pub mod montecarlo;
 pub mod study;
 
-use crate::config::{check_f64, check_int, ConfigError, GeneratorParams};
+use crate::config::GeneratorParams;
 use crate::date::Date;
+use crate::params::{check_f64, check_int, ConfigError};
 use crate::synth::{rng, TraitShift};
 use rand::seq::SliceRandom;
 use rand::Rng;

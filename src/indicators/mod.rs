@@ -718,176 +718,242 @@ struct Ctx<'a> {
     periods: &'a [Period],
 }
 
-impl Ctx<'_> {
-    fn establishment(&self, a: usize, b: usize) -> Vec<IndicatorRow> {
-        let contracts = &self.ds.contracts;
-        let siret = contracts[self.order[a] as usize].siret;
-        let np = self.periods.len();
-        let mut rows: Vec<IndicatorRow> = (0..np)
-            .map(|p| IndicatorRow::empty(siret, p as u32))
-            .collect();
-        let mut durations: Vec<Vec<f64>> = vec![Vec::new(); np];
-        let m_lo = self.periods[0].start.month_index();
-        let m_hi = self.periods[np - 1].end.month_index();
+/// One establishment's running counts over the periods, filled contract by contract.
+struct EstablishmentAcc {
+    rows: Vec<IndicatorRow>,
+    /// Completed full-time CDD lengths per period, for the median.
+    durations: Vec<Vec<f64>>,
+    /// First and last month indices of the periods.
+    m_lo: i32,
+    m_hi: i32,
+    /// Month-end headcount and FTE (half-units) as difference arrays over the months.
+    head: Vec<i64>,
+    fte: Vec<i64>,
+}
+
+impl EstablishmentAcc {
+    fn new(siret: u64, periods: &[Period]) -> Self {
+        let np = periods.len();
+        let m_lo = periods[0].start.month_index();
+        let m_hi = periods[np - 1].end.month_index();
         let span = (m_hi - m_lo + 2) as usize;
-        let mut head = vec![0i64; span];
-        let mut fte = vec![0i64; span]; // in half-units
-        for &ci in &self.order[a..b] {
-            let c = &contracts[ci as usize];
-            let part = c.is_part_time();
-            let occ = occ_group(c.pcs);
-            let sm = c.start.month_index();
-            if !is_employment(c) {
-                if !part {
-                    for p in self.grid.containing(sm) {
-                        rows[p].internships += 1;
-                    }
-                }
+        EstablishmentAcc {
+            rows: (0..np)
+                .map(|p| IndicatorRow::empty(siret, p as u32))
+                .collect(),
+            durations: vec![Vec::new(); np],
+            m_lo,
+            m_hi,
+            head: vec![0; span],
+            fte: vec![0; span],
+        }
+    }
+
+    /// Month-end presence from the start month to the last month-end before the end.
+    fn presence(&mut self, c: &Contract, part: bool) {
+        let last = match c.actual_end {
+            None => self.m_hi,
+            Some(e) if e == e.last_of_month() => e.month_index(),
+            Some(e) => e.month_index() - 1,
+        };
+        let (f, l) = (c.start.month_index().max(self.m_lo), last.min(self.m_hi));
+        if f <= l {
+            let w = if part { 1 } else { 2 };
+            let (i, j) = ((f - self.m_lo) as usize, (l - self.m_lo + 1) as usize);
+            self.head[i] += 1;
+            self.head[j] -= 1;
+            self.fte[i] += w;
+            self.fte[j] -= w;
+        }
+    }
+
+    /// Counts a hire in every window containing its start; new hires feed the shares.
+    fn hire(
+        &mut self,
+        periods: std::ops::Range<usize>,
+        flags: &[bool; 8],
+        cdi: bool,
+        part: bool,
+        new: bool,
+        occ: usize,
+    ) {
+        let sensitive = CRITERIA
+            .iter()
+            .filter(|k| k.is_sensitive())
+            .any(|k| flags[*k as usize]);
+        for p in periods {
+            let r = &mut self.rows[p];
+            r.hires += 1;
+            if part {
+                r.part_time_hires += 1;
+            }
+            if !new {
                 continue;
             }
-            // Month-end presence [first, last] month indices.
-            let first = sm;
-            let last = match c.actual_end {
-                None => m_hi,
-                Some(e) if e == e.last_of_month() => e.month_index(),
-                Some(e) => e.month_index() - 1,
-            };
-            let (f, l) = (first.max(m_lo), last.min(m_hi));
-            if f <= l {
-                let w = if part { 1 } else { 2 };
-                head[(f - m_lo) as usize] += 1;
-                head[(l - m_lo + 1) as usize] -= 1;
-                fte[(f - m_lo) as usize] += w;
-                fte[(l - m_lo + 1) as usize] -= w;
+            r.new_hires += 1;
+            r.share_den[Denom::NewHires as usize][occ] += 1;
+            for (slot, &f) in flags.iter().enumerate() {
+                r.share_num[slot][occ] += u32::from(f);
             }
-            // Hire.
-            let new_hire = !self.rehire[ci as usize];
-            let hire_range = self.grid.containing(sm);
-            if !hire_range.is_empty() {
-                let person = self.persons.get(c.person_id);
-                let age = person.map(|p| p.birth.age_at(c.start));
-                let flags = [
-                    person.is_some_and(|p| p.sex == sex::FEMALE),
-                    c.no_prior_employment || self.first_occ[ci as usize],
-                    c.months_since_prev.is_some_and(|m| m >= 12) || c.prior_long_sick_leave,
-                    age.is_some_and(|a| a < 26),
-                    age.is_some_and(|a| a >= 50),
-                    c.boeth.is_some(),
-                    c.prior_iae_or_subsidised,
-                    scheme::is_subsidised(c.scheme) || scheme::is_work_study(c.scheme),
-                ];
-                let cdi = nature::is_cdi(c.nature);
-                let sensitive = CRITERIA
-                    .iter()
-                    .filter(|k| k.is_sensitive())
-                    .any(|k| flags[*k as usize]);
-                for p in hire_range {
-                    let r = &mut rows[p];
-                    r.hires += 1;
-                    if part {
-                        r.part_time_hires += 1;
-                    }
-                    if !new_hire {
-                        continue;
-                    }
-                    r.new_hires += 1;
-                    r.share_den[Denom::NewHires as usize][occ] += 1;
-                    for (slot, &f) in flags.iter().enumerate() {
-                        r.share_num[slot][occ] += u32::from(f);
-                    }
-                    r.sensitive_any += u32::from(sensitive);
-                    if !part {
-                        r.share_den[Denom::FullTimeNewHires as usize][occ] += 1;
-                        r.share_num[8][occ] += u32::from(cdi);
-                    }
-                }
-            }
-            // Early rupture: counted at the end of the 6-month follow-up.
-            let follow_end = c.start.add_months(EARLY_RUPTURE_MONTHS).add_days(-1);
-            let rupture = match (c.actual_end, c.end_reason) {
-                (Some(e), Some(r)) => {
-                    e <= follow_end
-                        && (end_reason::is_trial_end(r)
-                            || end_reason::is_dismissal(r)
-                            || end_reason::is_resignation(r))
-                }
-                _ => false,
-            };
-            let follow = if new_hire {
-                self.grid.containing(follow_end.month_index())
-            } else {
-                0..0
-            };
-            for p in follow {
-                let r = &mut rows[p];
-                r.share_den[Denom::EarlyHires as usize][occ] += 1;
-                r.share_num[10][occ] += u32::from(rupture);
-            }
-            // Exit.
-            if let Some(e) = c.actual_end {
-                if c.end_reason.is_none_or(end_reason::is_real_exit) {
-                    for p in self.grid.containing(e.month_index()) {
-                        rows[p].exits += 1;
-                    }
-                }
-            }
-            // CDD outcomes (full-time only).
-            if nature::is_cdd(c.nature) && !part {
-                if let Some(d) = c.converted_to_cdi {
-                    for p in self.grid.containing(d.month_index()) {
-                        rows[p].share_den[Denom::CddOutcomes as usize][occ] += 1;
-                        rows[p].share_num[9][occ] += 1;
-                    }
-                } else if let (Some(e), Some(days)) = (c.actual_end, c.duration_days()) {
-                    let days = days as f64;
-                    for p in self.grid.containing(e.month_index()) {
-                        let r = &mut rows[p];
-                        r.share_den[Denom::CddOutcomes as usize][occ] += 1;
-                        r.cdd_completed += 1;
-                        r.cdd_days_sum += days;
-                        r.cdd_days_sumsq += days * days;
-                        durations[p].push(days);
-                    }
-                }
+            r.sensitive_any += u32::from(sensitive);
+            if !part {
+                r.share_den[Denom::FullTimeNewHires as usize][occ] += 1;
+                r.share_num[8][occ] += u32::from(cdi);
             }
         }
-        // AT/MP stoppages of this establishment.
-        let lo = self.stop.partition_point(|s| s.0 < siret);
-        let hi = self.stop.partition_point(|s| s.0 <= siret);
-        for &(_, m) in &self.stop[lo..hi] {
-            for p in self.grid.containing(m) {
-                rows[p].at_mp += 1;
+    }
+
+    /// A full-time CDD's outcome, in the window of its conversion or end.
+    fn cdd_outcome(&mut self, grid: &Grid, c: &Contract, occ: usize) {
+        if let Some(d) = c.converted_to_cdi {
+            for p in grid.containing(d.month_index()) {
+                self.rows[p].share_den[Denom::CddOutcomes as usize][occ] += 1;
+                self.rows[p].share_num[9][occ] += 1;
+            }
+        } else if let (Some(e), Some(days)) = (c.actual_end, c.duration_days()) {
+            let days = days as f64;
+            for p in grid.containing(e.month_index()) {
+                let r = &mut self.rows[p];
+                r.share_den[Denom::CddOutcomes as usize][occ] += 1;
+                r.cdd_completed += 1;
+                r.cdd_days_sum += days;
+                r.cdd_days_sumsq += days * days;
+                self.durations[p].push(days);
             }
         }
-        // Month-end headcounts, then window means.
+    }
+
+    /// Window means of month-end headcount and FTE, CDD medians; drops empty periods.
+    fn finish(mut self, periods: &[Period]) -> Vec<IndicatorRow> {
+        let span = self.head.len();
         let mut hc = vec![0.0; span];
         let mut ft = vec![0.0; span];
         let (mut h, mut f) = (0i64, 0i64);
         for k in 0..span {
-            h += head[k];
-            f += fte[k];
+            h += self.head[k];
+            f += self.fte[k];
             hc[k] = h as f64;
             ft[k] = f as f64 / 2.0;
         }
-        for (p, period) in self.periods.iter().enumerate() {
-            let s = (period.start.month_index() - m_lo) as usize;
-            let e = (period.end.month_index() - m_lo) as usize;
+        for (p, period) in periods.iter().enumerate() {
+            let s = (period.start.month_index() - self.m_lo) as usize;
+            let e = (period.end.month_index() - self.m_lo) as usize;
             let n = (e - s + 1) as f64;
-            rows[p].headcount = hc[s..=e].iter().sum::<f64>() / n;
-            rows[p].fte = ft[s..=e].iter().sum::<f64>() / n;
-            let d = &mut durations[p];
+            self.rows[p].headcount = hc[s..=e].iter().sum::<f64>() / n;
+            self.rows[p].fte = ft[s..=e].iter().sum::<f64>() / n;
+            let d = &mut self.durations[p];
             if !d.is_empty() {
                 d.sort_unstable_by(f64::total_cmp);
                 let k = d.len();
-                rows[p].cdd_days_median = Some(if k % 2 == 1 {
+                self.rows[p].cdd_days_median = Some(if k % 2 == 1 {
                     d[k / 2]
                 } else {
                     (d[k / 2 - 1] + d[k / 2]) / 2.0
                 });
             }
         }
+        let mut rows = self.rows;
         rows.retain(|r| r.headcount > 0.0 || r.hires > 0 || r.internships > 0);
         rows
+    }
+}
+
+/// Whether a contract ended by a trial end, dismissal or resignation within the 6 months
+/// following its start (ending on `follow_end`).
+fn early_rupture(c: &Contract, follow_end: Date) -> bool {
+    match (c.actual_end, c.end_reason) {
+        (Some(e), Some(r)) => {
+            e <= follow_end
+                && (end_reason::is_trial_end(r)
+                    || end_reason::is_dismissal(r)
+                    || end_reason::is_resignation(r))
+        }
+        _ => false,
+    }
+}
+
+impl Ctx<'_> {
+    /// The hiring-profile flags of a hire, in share-slot order.
+    fn hire_flags(&self, ci: usize, c: &Contract) -> [bool; 8] {
+        let person = self.persons.get(c.person_id);
+        let age = person.map(|p| p.birth.age_at(c.start));
+        [
+            person.is_some_and(|p| p.sex == sex::FEMALE),
+            c.no_prior_employment || self.first_occ[ci],
+            c.months_since_prev.is_some_and(|m| m >= 12) || c.prior_long_sick_leave,
+            age.is_some_and(|a| a < 26),
+            age.is_some_and(|a| a >= 50),
+            c.boeth.is_some(),
+            c.prior_iae_or_subsidised,
+            scheme::is_subsidised(c.scheme) || scheme::is_work_study(c.scheme),
+        ]
+    }
+
+    /// One contract's contribution to its establishment's windows.
+    fn contract(&self, acc: &mut EstablishmentAcc, ci: usize) {
+        let c = &self.ds.contracts[ci];
+        let part = c.is_part_time();
+        let occ = occ_group(c.pcs);
+        let sm = c.start.month_index();
+        if !is_employment(c) {
+            if !part {
+                for p in self.grid.containing(sm) {
+                    acc.rows[p].internships += 1;
+                }
+            }
+            return;
+        }
+        acc.presence(c, part);
+        let new_hire = !self.rehire[ci];
+        let hire_range = self.grid.containing(sm);
+        if !hire_range.is_empty() {
+            let flags = self.hire_flags(ci, c);
+            acc.hire(
+                hire_range,
+                &flags,
+                nature::is_cdi(c.nature),
+                part,
+                new_hire,
+                occ,
+            );
+        }
+        // Early rupture: counted at the end of the 6-month follow-up.
+        let follow_end = c.start.add_months(EARLY_RUPTURE_MONTHS).add_days(-1);
+        if new_hire {
+            let rupture = early_rupture(c, follow_end);
+            for p in self.grid.containing(follow_end.month_index()) {
+                let r = &mut acc.rows[p];
+                r.share_den[Denom::EarlyHires as usize][occ] += 1;
+                r.share_num[10][occ] += u32::from(rupture);
+            }
+        }
+        if let Some(e) = c.actual_end {
+            if c.end_reason.is_none_or(end_reason::is_real_exit) {
+                for p in self.grid.containing(e.month_index()) {
+                    acc.rows[p].exits += 1;
+                }
+            }
+        }
+        if nature::is_cdd(c.nature) && !part {
+            acc.cdd_outcome(&self.grid, c, occ);
+        }
+    }
+
+    fn establishment(&self, a: usize, b: usize) -> Vec<IndicatorRow> {
+        let siret = self.ds.contracts[self.order[a] as usize].siret;
+        let mut acc = EstablishmentAcc::new(siret, self.periods);
+        for &ci in &self.order[a..b] {
+            self.contract(&mut acc, ci as usize);
+        }
+        // AT/MP stoppages of this establishment.
+        let lo = self.stop.partition_point(|s| s.0 < siret);
+        let hi = self.stop.partition_point(|s| s.0 <= siret);
+        for &(_, m) in &self.stop[lo..hi] {
+            for p in self.grid.containing(m) {
+                acc.rows[p].at_mp += 1;
+            }
+        }
+        acc.finish(self.periods)
     }
 }
 

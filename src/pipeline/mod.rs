@@ -16,6 +16,7 @@ use crate::config::Experiment;
 use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
+pub mod data;
 pub mod retention;
 pub mod sections;
 
@@ -75,12 +76,7 @@ pub fn load_or_generate(
     let calibration = synth::calibration::check(&s.dataset, &exp.generator, reference);
     if use_cache {
         let out = AtomicDir::create(&dir, true)?;
-        crate::commands::generate::write_synthetic(
-            &s,
-            &calibration,
-            out.path(),
-            crate::commands::generate::GenerateFormat::Parquet,
-        )?;
+        data::write_synthetic(&s, &calibration, out.path(), data::DataFormat::Parquet)?;
         tables::write_text(&out.path().join("fingerprint.txt"), &fp)?;
         out.commit()?;
     }
@@ -99,12 +95,13 @@ pub struct RunOutcome {
 pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let t0 = std::time::Instant::now();
     let reference = Reference::load();
-    let exp = crate::commands::generate::load_experiment(&opts.experiment_path, &reference)?;
+    let exp = data::load_experiment(&opts.experiment_path, &reference)?;
     let lang = opts.lang.unwrap_or(exp.lang);
     let run_id = opts
         .run_id
         .clone()
         .unwrap_or_else(|| exp.hash[..12].to_string());
+    crate::output::check_component("run id", &run_id)?;
     if run_id == crate::score::io::RESEARCH {
         anyhow::bail!(
             "--run-id {run_id:?} is reserved for the research folder; choose another run id"
@@ -112,6 +109,9 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     }
     let out_dir = opts.reports_root.join(&exp.name).join(&run_id);
     let research_dir = crate::score::io::research_dir(&out_dir);
+    for d in [&out_dir, &research_dir] {
+        crate::output::guard_replace(d, &[&opts.experiment_path, &opts.cache_root])?;
+    }
     let out = AtomicDir::create(&out_dir, true)?;
     let research = AtomicDir::create(&research_dir, true)?;
     let mut timer = Timer::default();
@@ -125,106 +125,36 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             opts.progress,
         )
     })?;
+    crate::output::crash_point("run-after-data");
     let scores = timer.stage("score", || {
         crate::score::run(&synthetic.dataset, &exp.score, &reference)
     })?;
+    crate::output::crash_point("run-after-score");
     let exposure = timer.stage("exposure", || {
         crate::exposure::study::run(&exp, &reference, &synthetic, &scores)
     })?;
+    crate::output::crash_point("run-after-exposure");
 
-    timer.stage("tables", || -> anyhow::Result<()> {
-        crate::score::io::write_published(&scores, &out.path().join("tables"))?;
-        crate::score::io::write_research(&scores, research.path())?;
-        let mut t = crate::exposure::study::truth_df(&exposure)?;
-        for f in [tables::Format::Csv, tables::Format::Parquet] {
-            tables::write_df(
-                &mut t,
-                &research
-                    .path()
-                    .join(format!("exposure_truth.{}", f.extension())),
-                f,
-            )?;
-        }
-        Ok(())
+    timer.stage("tables", || {
+        write_tables(
+            &scores,
+            &exposure,
+            &out.path().join("tables"),
+            research.path(),
+        )
     })?;
+    crate::output::crash_point("run-after-tables");
 
-    let mut inputs = vec![provenance::fingerprint_file(&opts.experiment_path)?];
-    let data_fps = if opts.use_cache {
-        provenance::fingerprint_dir(&data_dir)?
-    } else {
-        Vec::new()
-    };
-    let data_fingerprint = if data_fps.is_empty() {
-        data_fingerprint(&exp)
-    } else {
-        provenance::combine(&data_fps)
-    };
-    inputs.extend(data_fps.into_iter().map(|mut f| {
-        f.path = data_dir.join(&f.path).display().to_string();
-        f
-    }));
-    let mut manifest = Manifest {
-        crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: provenance::git_commit(),
-        command: opts.command.clone(),
-        rerun: format!(
-            "cargo run --release -- run {}",
-            opts.experiment_path.display()
-        ),
-        experiment_name: exp.name.clone(),
-        experiment_path: opts.experiment_path.display().to_string(),
-        experiment_hash: exp.hash.clone(),
-        seed: exp.seed,
-        data_fingerprint,
-        data_cached: cached,
-        inputs,
-        demo: false,
-        stages: Vec::new(),
-        total_seconds: 0.0,
-    };
+    let mut manifest = build_manifest(opts, &exp, &data_dir, cached)?;
 
     let retention_out = timer.stage("retention", || {
         retention::retention_stage(&exp, &reference, &synthetic, &scores, lang)
     })?;
-    // What exposed employers received: their sheet at the baseline period (three examples,
-    // labelled by sector, size and zone, never by name), and the counsellors' page.
-    let (sheet_files, counsellor_html) = timer.stage("sheets", || -> anyhow::Result<_> {
-        let mut exposed: Vec<u64> = exposure
-            .assignments
-            .iter()
-            .filter(|a| a.exposed_from.is_some())
-            .map(|a| a.siret)
-            .collect();
-        exposed.sort_unstable();
-        let sheets: Vec<_> = exposed
-            .iter()
-            .filter_map(|&s| {
-                crate::report::from_score::feedback_data(
-                    &scores,
-                    &reference,
-                    s,
-                    Some(&exposure.baseline_period),
-                    lang,
-                )
-                .ok()
-            })
-            .take(3)
-            .collect();
-        let rows = crate::score::list::build_list(
-            &scores,
-            &reference,
-            &crate::score::list::ListQuery {
-                lang,
-                ..Default::default()
-            },
-        )?;
-        let page_rows =
-            crate::report::from_score::counsellor_rows(&scores, &reference, &rows, None, lang)?;
-        Ok((
-            crate::report::feedback::example_sheet_files(&sheets, lang),
-            crate::report::counsellor_page(&page_rows, lang),
-        ))
+    crate::output::crash_point("run-after-retention");
+    let (sheet_files, counsellor_html) = timer.stage("sheets", || {
+        published_pages(&scores, &reference, &exposure, lang)
     })?;
+    crate::output::crash_point("run-after-sheets");
     let mut exposure_section = sections::exposure_section(&exposure, None, lang);
     exposure_section.example_sheets = sheet_files.1;
     let results = RunResults {
@@ -250,21 +180,16 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             PathBuf::from("counsellors.html"),
             counsellor_html.into_bytes(),
         ));
-        for (path, bytes) in files {
-            let p = out.path().join(&path);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&p, bytes)?;
-        }
-        Ok(())
+        Ok(out.write_all(&files)?)
     })?;
+    crate::output::crash_point("run-after-report");
     manifest.stages = timer.into_stages();
     manifest.total_seconds = t0.elapsed().as_secs_f64();
     tables::write_text(
         &out.path().join("manifest.json"),
         &serde_json::to_string_pretty(&manifest)?,
     )?;
+    crate::output::crash_point("run-before-commit");
     research.commit()?;
     let dir = out.commit()?;
     Ok(RunOutcome {
@@ -272,4 +197,116 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         results,
         manifest,
     })
+}
+
+/// The score tables and the exposure truth, as CSV and Parquet, into `tables`.
+fn write_tables(
+    scores: &crate::score::ScoreOutput,
+    exposure: &crate::exposure::study::ExposureStudy,
+    tables: &Path,
+    research: &Path,
+) -> anyhow::Result<()> {
+    crate::score::io::write_published(scores, tables)?;
+    crate::score::io::write_research(scores, research)?;
+    let mut truth = crate::exposure::study::truth_df(exposure)?;
+    for f in [tables::Format::Csv, tables::Format::Parquet] {
+        let path = research.join(format!("exposure_truth.{}", f.extension()));
+        tables::write_df(&mut truth, &path, f)?;
+    }
+    Ok(())
+}
+
+/// The run's provenance: experiment, seed, code version and input fingerprints (the cached
+/// dataset's files when the cache is used, the data fingerprint otherwise).
+fn build_manifest(
+    opts: &RunOptions,
+    exp: &Experiment,
+    data_dir: &Path,
+    cached: bool,
+) -> anyhow::Result<Manifest> {
+    let mut inputs = vec![provenance::fingerprint_file(&opts.experiment_path)?];
+    let data_fps = if opts.use_cache {
+        provenance::fingerprint_dir(data_dir)?
+    } else {
+        Vec::new()
+    };
+    let data_fingerprint = if data_fps.is_empty() {
+        data_fingerprint(exp)
+    } else {
+        provenance::combine(&data_fps)
+    };
+    inputs.extend(data_fps.into_iter().map(|mut f| {
+        f.path = data_dir.join(&f.path).display().to_string();
+        f
+    }));
+    Ok(Manifest {
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: provenance::git_commit(),
+        command: opts.command.clone(),
+        rerun: format!(
+            "cargo run --release -- run {}",
+            opts.experiment_path.display()
+        ),
+        experiment_name: exp.name.clone(),
+        experiment_path: opts.experiment_path.display().to_string(),
+        experiment_hash: exp.hash.clone(),
+        seed: exp.seed,
+        data_fingerprint,
+        data_cached: cached,
+        inputs,
+        demo: false,
+        stages: Vec::new(),
+        total_seconds: 0.0,
+    })
+}
+
+/// Example employer sheets (files and links) and the counsellors' page.
+type PublishedPages = (
+    (
+        Vec<crate::report::ReportFile>,
+        Vec<crate::report::results::SheetLink>,
+    ),
+    String,
+);
+
+/// What exposed employers received: their sheet at the baseline period (three examples,
+/// labelled by sector, size and zone, never by name), and the counsellors' page.
+fn published_pages(
+    scores: &crate::score::ScoreOutput,
+    reference: &Reference,
+    exposure: &crate::exposure::study::ExposureStudy,
+    lang: crate::config::Lang,
+) -> anyhow::Result<PublishedPages> {
+    let mut exposed: Vec<u64> = exposure
+        .assignments
+        .iter()
+        .filter(|a| a.exposed_from.is_some())
+        .map(|a| a.siret)
+        .collect();
+    exposed.sort_unstable();
+    let sheets: Vec<_> = exposed
+        .iter()
+        .filter_map(|&s| {
+            crate::report::from_score::feedback_data(
+                scores,
+                reference,
+                s,
+                Some(&exposure.baseline_period),
+                lang,
+            )
+            .ok()
+        })
+        .take(3)
+        .collect();
+    let query = crate::score::list::ListQuery {
+        lang,
+        ..Default::default()
+    };
+    let rows = crate::score::list::build_list(scores, reference, &query)?;
+    let page_rows =
+        crate::report::from_score::counsellor_rows(scores, reference, &rows, None, lang)?;
+    Ok((
+        crate::report::feedback::example_sheet_files(&sheets, lang),
+        crate::report::counsellor_page(&page_rows, lang),
+    ))
 }

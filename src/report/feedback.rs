@@ -275,7 +275,7 @@ pub fn feedback_sheet(d: &FeedbackData, lang: Lang) -> String {
 /// Example sheets for the exposure section of a run report: the files
 /// `sheets/example-<k>.html` (k from 1) and their links, labelled by sector, size band and
 /// zone rather than by name. `pipeline` writes the files into the run folder (for
-/// example with [`super::AtomicDir`]) and puts the links in `exposure.example_sheets`.
+/// example with [`crate::output::AtomicDir`]) and puts the links in `exposure.example_sheets`.
 pub fn example_sheet_files(
     sheets: &[FeedbackData],
     lang: Lang,

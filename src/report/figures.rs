@@ -403,6 +403,17 @@ pub fn km_steps(series: &[BandSeries], axes: &Axes) -> Result<String, FigureErro
     finish(FIG, r, buf)
 }
 
+/// Width of the category-name area: room for the longest name (about 8 px a character at
+/// the tick size), between 90 and 300 px.
+fn name_area(categories: &[String]) -> u32 {
+    let longest = categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    (40 + 8 * longest as u32).clamp(90, 300)
+}
+
 /// One horizontal bar per category, split into stacked shares (e.g. label levels), as
 /// percentages of the category total. `stacks[k].1[i]` is the count of part k in category i.
 pub fn stacked_share_bars(
@@ -437,7 +448,7 @@ pub fn stacked_share_bars(
             .margin(14)
             .margin_right(30)
             .x_label_area_size(60)
-            .y_label_area_size(90)
+            .y_label_area_size(name_area(categories))
             .build_cartesian_2d(0.0..100.0, 0.0..n as f64)?;
         chart
             .configure_mesh()

@@ -96,11 +96,7 @@ pub fn counsellor_rows(
             let e = out.establishment(siret)?;
             let i = out.row_index(siret, p)?;
             let s = &out.scores[i];
-            let zone_name = reference
-                .departements
-                .get(&e.zone)
-                .map(|d| d.name.clone())
-                .unwrap_or_else(|| e.zone.clone());
+            let zone_name = reference.zone_name(&e.zone).to_string();
             Some(CounsellorRow {
                 name: (!r.name.is_empty() && r.name != r.siret).then(|| r.name.clone()),
                 siret: r.siret.clone(),
@@ -138,6 +134,7 @@ fn rung_words(r: Rung, lang: Lang) -> String {
     let geo = match (r.geo, fr) {
         (GeoRung::Zone, true) => "zone d'emploi",
         (GeoRung::Zone, false) => "employment zone",
+        (GeoRung::Departement, _) => "département",
         (GeoRung::Region, true) => "région",
         (GeoRung::Region, false) => "region",
         (GeoRung::National, true) => "France entière",
@@ -260,11 +257,7 @@ pub fn feedback_data(
         .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
         .unwrap_or(&e.naf)
         .to_string();
-    let zone_name = reference
-        .departements
-        .get(&e.zone)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| e.zone.clone());
+    let zone_name = reference.zone_name(&e.zone).to_string();
     let peer_group = match lang {
         Lang::Fr => format!(
             "{} établissements comparables ({}, {} ; comparés au niveau {})",
@@ -477,11 +470,7 @@ pub fn score_section(
         rows.iter()
             .map(|row| GroupLevels {
                 label: if zone {
-                    reference
-                        .departements
-                        .get(&row.code)
-                        .map(|d| d.name.clone())
-                        .unwrap_or_else(|| row.code.clone())
+                    reference.zone_name(&row.code).to_string()
                 } else {
                     section_label(reference, &row.code)
                 },
@@ -547,7 +536,7 @@ pub fn score_section(
                 .unwrap_or_default(),
             size_band: s.size_band.as_str().replace('-', "–"),
             zone: e
-                .and_then(|e| reference.departements.get(&e.zone).map(|d| d.name.clone()))
+                .and_then(|e| reference.zone(&e.zone).map(|z| z.name.to_string()))
                 .unwrap_or_default(),
             score: s.composite,
             score_lower: s.lower,

@@ -441,7 +441,12 @@ fn level_bars(
     axis: Msg,
 ) -> Result<String, figures::FigureError> {
     let shown: Vec<&GroupLevels> = rows.iter().filter(|g| !g.suppressed).collect();
-    let cats: Vec<String> = shown.iter().map(|g| g.code.clone()).collect();
+    // Zones are named (Rennes, Redon), sections keep their letter: their names are long.
+    let by_name = axis == Msg::Zone;
+    let cats: Vec<String> = shown
+        .iter()
+        .map(|g| if by_name { &g.label } else { &g.code }.clone())
+        .collect();
     let stacks: Vec<(String, Vec<f64>)> = (0..n_levels)
         .map(|l| {
             (

@@ -19,8 +19,8 @@
 //! programme's target groups (IAE exits, long-term unemployed, young people without
 //! qualification) each large enough to estimate retention by group.
 
-use crate::config::{check_f64, check_int, ConfigError};
 use crate::date::Date;
+use crate::params::{check_f64, check_int, ConfigError};
 use serde::{Deserialize, Serialize};
 
 /// Orientation policy of the counsellors.

@@ -39,8 +39,8 @@ pub const KAPPA_MAX: f64 = 1e4;
 pub(crate) struct PlacementIds {
     /// Sector ids at group, division, section level (0 = unknown), and 0 for "all".
     pub sector: [u32; 4],
-    /// Geography ids: zone, région, and 0 for national.
-    pub geo: [u32; 3],
+    /// Geography ids: zone, département, région, and 0 for national (in [`super::peers::GeoRung`] order).
+    pub geo: [u32; 4],
 }
 
 fn pack(rung_idx: usize, rung: Rung, ids: &PlacementIds, band: SizeBand) -> u64 {
@@ -385,14 +385,24 @@ pub(crate) struct PeriodInput<'a> {
     pub window: u32,
 }
 
-/// Scores one period. Returns the peer groups used (with local indices) and one score row
-/// per input row (same order as `idx`); `key_name` renders a packed key for the output.
-#[allow(clippy::needless_range_loop)] // parallel arrays indexed by row
-pub(crate) fn score_period(
-    inp: &PeriodInput<'_>,
-    p: &ScoreParams,
-    key_name: &dyn Fn(Rung, &PlacementIds, SizeBand) -> String,
-) -> (Vec<PeerGroup>, Vec<ScoreRow>) {
+/// How a period's rows fall into peer groups: each row's assigned group, and each group's
+/// packed key, rung, representative row and eligible members.
+struct Grouping {
+    bands: Vec<SizeBand>,
+    eligible: Vec<bool>,
+    /// Group of each local row.
+    row_group: Vec<usize>,
+    /// (packed key, rung, representative local row) per group, in first-seen order.
+    gkeys: Vec<(u64, usize, usize)>,
+    /// Eligible members of each group, as indices into `rows`.
+    members: Vec<Vec<usize>>,
+    /// The same members as local row indices.
+    members_j: Vec<Vec<usize>>,
+}
+
+/// Assigns every row of the period to the first rung of the ladder where its group has at
+/// least `min_peers` eligible establishments (the last rung otherwise).
+fn group_rows(inp: &PeriodInput<'_>, p: &ScoreParams) -> Grouping {
     let rows = inp.rows;
     let n = inp.idx.len();
     let bands: Vec<SizeBand> = inp
@@ -409,42 +419,36 @@ pub(crate) fn score_period(
                 && rows[i].hires >= p.min_hires
         })
         .collect();
+    let rungs = inp.ladder.len();
     let keys = |j: usize, r: usize| pack(r, inp.ladder[r], &inp.ids[j], bands[j]);
     let mut counts: HashMap<u64, u32> = HashMap::new();
-    for j in 0..n {
-        if eligible[j] {
-            for r in 0..inp.ladder.len() {
-                *counts.entry(keys(j, r)).or_default() += 1;
-            }
+    for j in (0..n).filter(|&j| eligible[j]) {
+        for r in 0..rungs {
+            *counts.entry(keys(j, r)).or_default() += 1;
         }
     }
-    let last = inp.ladder.len() - 1;
     let assigned: Vec<usize> = (0..n)
         .map(|j| {
-            (0..inp.ladder.len())
+            (0..rungs)
                 .find(|&r| counts.get(&keys(j, r)).copied().unwrap_or(0) as usize >= p.min_peers)
-                .unwrap_or(last)
+                .unwrap_or(rungs - 1)
         })
         .collect();
     // Groups in use, in first-seen order (rows are sorted by SIRET: deterministic).
     let mut gindex: HashMap<u64, usize> = HashMap::new();
-    let mut gkeys: Vec<(u64, usize, usize)> = Vec::new(); // key, rung, representative row
+    let mut gkeys: Vec<(u64, usize, usize)> = Vec::new();
     let mut row_group = vec![0usize; n];
     for j in 0..n {
         let k = keys(j, assigned[j]);
-        let g = *gindex.entry(k).or_insert_with(|| {
+        row_group[j] = *gindex.entry(k).or_insert_with(|| {
             gkeys.push((k, assigned[j], j));
             gkeys.len() - 1
         });
-        row_group[j] = g;
     }
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); gkeys.len()]; // row indices into `rows`
-    let mut members_j: Vec<Vec<usize>> = vec![Vec::new(); gkeys.len()]; // local j
-    for j in 0..n {
-        if !eligible[j] {
-            continue;
-        }
-        for r in 0..inp.ladder.len() {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); gkeys.len()];
+    let mut members_j: Vec<Vec<usize>> = vec![Vec::new(); gkeys.len()];
+    for j in (0..n).filter(|&j| eligible[j]) {
+        for r in 0..rungs {
             if let Some(&g) = gindex.get(&keys(j, r)) {
                 if gkeys[g].1 == r {
                     members[g].push(inp.idx[j]);
@@ -453,107 +457,109 @@ pub(crate) fn score_period(
             }
         }
     }
-    let z = normal_quantile(0.5 + p.interval_level / 2.0);
-    let mut groups = Vec::with_capacity(gkeys.len());
-    let mut sorted: Vec<Vec<Vec<f64>>> = Vec::with_capacity(gkeys.len());
-    for (g, &(_, r, rep)) in gkeys.iter().enumerate() {
+    Grouping {
+        bands,
+        eligible,
+        row_group,
+        gkeys,
+        members,
+        members_j,
+    }
+}
+
+/// Each group's per-criterion statistics, and its members' sorted adjusted values.
+fn group_stats(
+    inp: &PeriodInput<'_>,
+    p: &ScoreParams,
+    gr: &Grouping,
+    key_name: &dyn Fn(Rung, &PlacementIds, SizeBand) -> String,
+) -> (Vec<PeerGroup>, Vec<Vec<Vec<f64>>>) {
+    let mut groups = Vec::with_capacity(gr.gkeys.len());
+    let mut sorted: Vec<Vec<Vec<f64>>> = Vec::with_capacity(gr.gkeys.len());
+    for (g, &(_, r, rep)) in gr.gkeys.iter().enumerate() {
         let mut crit = Vec::with_capacity(Criterion::COUNT);
         let mut srt = Vec::with_capacity(Criterion::COUNT);
         for c in CRITERIA {
-            let (st, dvs) = crit_stats(rows, &members[g], c, p, inp.window);
+            let (st, dvs) = crit_stats(inp.rows, &gr.members[g], c, p, inp.window);
             crit.push(st);
             srt.push(dvs);
         }
         groups.push(PeerGroup {
             index: 0,
             period: inp.period,
-            key: key_name(inp.ladder[r], &inp.ids[rep], bands[rep]),
+            key: key_name(inp.ladder[r], &inp.ids[rep], gr.bands[rep]),
             rung: inp.ladder[r],
-            members: members[g].len() as u32,
+            members: gr.members[g].len() as u32,
             scored_members: 0,
             criteria: crit,
         });
         sorted.push(srt);
     }
-    // Rows are visited group by group so that each group's sorted values stay in cache.
-    let mut visit: Vec<usize> = (0..n).collect();
-    visit.sort_by_key(|&j| (row_group[j], j));
-    let mut slots: Vec<Option<ScoreRow>> = vec![None; n];
-    for &j in &visit {
-        let row = &rows[inp.idx[j]];
-        let g = row_group[j];
-        let mut subs = [None; Criterion::COUNT];
-        let (mut wsum, mut acc, mut var) = (0.0, 0.0, 0.0);
-        if eligible[j] {
-            for (ci, c) in CRITERIA.into_iter().enumerate() {
-                if !criterion_calculable(row, c, p, inp.window) {
-                    continue;
-                }
-                let st = &groups[g].criteria[ci];
-                let Some(a) = adjust(row, c, st, inp.window) else {
-                    continue;
-                };
-                let srt = &sorted[g][ci];
-                let s = subscore(a.dv, srt, st, p.subscore);
-                subs[ci] = Some(s as f32);
-                let w = p.weights[ci];
-                if w > 0.0 {
-                    let (lo, hi) = match p.subscore {
-                        SubscoreMethod::Percentile => {
-                            percentile_bounds(srt, a.dv - z * a.se, a.dv + z * a.se)
-                        }
-                        SubscoreMethod::RobustZ => (
-                            subscore(a.dv - z * a.se, srt, st, p.subscore),
-                            subscore(a.dv + z * a.se, srt, st, p.subscore),
-                        ),
-                    };
-                    let sd = (hi - lo) / (2.0 * z);
-                    wsum += w;
-                    acc += w * s;
-                    var += (w * sd).powi(2);
-                }
-            }
+    (groups, sorted)
+}
+
+/// The weighted sub-scores of one row: (sub-scores, weight sum, weighted sum, variance of
+/// the weighted sum from each sub-score's interval).
+fn weighted_subscores(
+    row: &IndicatorRow,
+    group: &PeerGroup,
+    sorted: &[Vec<f64>],
+    p: &ScoreParams,
+    window: u32,
+    z: f64,
+) -> ([Option<f32>; Criterion::COUNT], f64, f64, f64) {
+    let mut subs = [None; Criterion::COUNT];
+    let (mut wsum, mut acc, mut var) = (0.0, 0.0, 0.0);
+    for (ci, c) in CRITERIA.into_iter().enumerate() {
+        if !criterion_calculable(row, c, p, window) {
+            continue;
         }
-        let status = if row.headcount < p.min_headcount || row.headcount <= 0.0 {
-            Some(NonCalculable::SmallHeadcount)
-        } else if row.hires < p.min_hires {
-            Some(NonCalculable::FewHires)
-        } else if wsum <= 0.0 || wsum < 100.0 * p.min_weight_share - 1e-9 {
-            Some(NonCalculable::FewCriteria)
-        } else {
-            None
+        let st = &group.criteria[ci];
+        let Some(a) = adjust(row, c, st, window) else {
+            continue;
         };
-        let (composite, lower, upper) = if status.is_none() {
-            let c = acc / wsum;
-            let sd = var.sqrt() / wsum;
-            (
-                Some(c),
-                Some((c - z * sd).clamp(0.0, 100.0)),
-                Some((c + z * sd).clamp(0.0, 100.0)),
-            )
-        } else {
-            (None, None, None)
-        };
-        slots[j] = Some(ScoreRow {
-            siret: row.siret,
-            period: inp.period,
-            size_band: bands[j],
-            peer_group: g as u32,
-            non_calculable: status,
-            composite,
-            lower,
-            upper,
-            peer_percentile: None,
-            label: None,
-            gated_by: None,
-            subscores: subs,
-        });
+        let srt = &sorted[ci];
+        let s = subscore(a.dv, srt, st, p.subscore);
+        subs[ci] = Some(s as f32);
+        let w = p.weights[ci];
+        if w > 0.0 {
+            let (lo, hi) = match p.subscore {
+                SubscoreMethod::Percentile => {
+                    percentile_bounds(srt, a.dv - z * a.se, a.dv + z * a.se)
+                }
+                SubscoreMethod::RobustZ => (
+                    subscore(a.dv - z * a.se, srt, st, p.subscore),
+                    subscore(a.dv + z * a.se, srt, st, p.subscore),
+                ),
+            };
+            let sd = (hi - lo) / (2.0 * z);
+            wsum += w;
+            acc += w * s;
+            var += (w * sd).powi(2);
+        }
     }
-    let mut out: Vec<ScoreRow> = slots.into_iter().flatten().collect();
-    // Labels: composite percentile among the group's members, then gates.
+    (subs, wsum, acc, var)
+}
+
+/// Why a row is not calculable, if it is not (Egapro's rule: too small, too few hires, or
+/// too little of the weight computable).
+fn non_calculable(row: &IndicatorRow, wsum: f64, p: &ScoreParams) -> Option<NonCalculable> {
+    if row.headcount < p.min_headcount || row.headcount <= 0.0 {
+        Some(NonCalculable::SmallHeadcount)
+    } else if row.hires < p.min_hires {
+        Some(NonCalculable::FewHires)
+    } else if wsum <= 0.0 || wsum < 100.0 * p.min_weight_share - 1e-9 {
+        Some(NonCalculable::FewCriteria)
+    } else {
+        None
+    }
+}
+
+/// Labels: each composite's percentile among its group's scored members, then the gates.
+fn label_rows(out: &mut [ScoreRow], groups: &mut [PeerGroup], gr: &Grouping, p: &ScoreParams) {
     let mut comps: Vec<Vec<f64>> = Vec::with_capacity(groups.len());
     for (g, group) in groups.iter_mut().enumerate() {
-        let mut comp: Vec<f64> = members_j[g]
+        let mut comp: Vec<f64> = gr.members_j[g]
             .iter()
             .filter_map(|&j| out[j].composite)
             .collect();
@@ -583,6 +589,60 @@ pub(crate) fn score_period(
         }
         s.label = Some(level);
     }
+}
+
+/// Scores one period. Returns the peer groups used (with local indices) and one score row
+/// per input row (same order as `idx`); `key_name` renders a packed key for the output.
+pub(crate) fn score_period(
+    inp: &PeriodInput<'_>,
+    p: &ScoreParams,
+    key_name: &dyn Fn(Rung, &PlacementIds, SizeBand) -> String,
+) -> (Vec<PeerGroup>, Vec<ScoreRow>) {
+    let n = inp.idx.len();
+    let gr = group_rows(inp, p);
+    let (mut groups, sorted) = group_stats(inp, p, &gr, key_name);
+    let z = normal_quantile(0.5 + p.interval_level / 2.0);
+    // Rows are visited group by group so that each group's sorted values stay in cache.
+    let mut visit: Vec<usize> = (0..n).collect();
+    visit.sort_by_key(|&j| (gr.row_group[j], j));
+    let mut slots: Vec<Option<ScoreRow>> = vec![None; n];
+    for &j in &visit {
+        let row = &inp.rows[inp.idx[j]];
+        let g = gr.row_group[j];
+        let (subs, wsum, acc, var) = if gr.eligible[j] {
+            weighted_subscores(row, &groups[g], &sorted[g], p, inp.window, z)
+        } else {
+            ([None; Criterion::COUNT], 0.0, 0.0, 0.0)
+        };
+        let status = non_calculable(row, wsum, p);
+        let (composite, lower, upper) = if status.is_none() {
+            let c = acc / wsum;
+            let sd = var.sqrt() / wsum;
+            (
+                Some(c),
+                Some((c - z * sd).clamp(0.0, 100.0)),
+                Some((c + z * sd).clamp(0.0, 100.0)),
+            )
+        } else {
+            (None, None, None)
+        };
+        slots[j] = Some(ScoreRow {
+            siret: row.siret,
+            period: inp.period,
+            size_band: gr.bands[j],
+            peer_group: g as u32,
+            non_calculable: status,
+            composite,
+            lower,
+            upper,
+            peer_percentile: None,
+            label: None,
+            gated_by: None,
+            subscores: subs,
+        });
+    }
+    let mut out: Vec<ScoreRow> = slots.into_iter().flatten().collect();
+    label_rows(&mut out, &mut groups, &gr, p);
     (groups, out)
 }
 

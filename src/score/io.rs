@@ -23,7 +23,7 @@ use crate::indicators::{Criterion, CRITERIA};
 use crate::model::siret_string;
 use crate::tables::{write_df, write_text, Format};
 use polars::prelude::*;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// File name of the full serialised output.
@@ -322,17 +322,11 @@ fn write_both(df: &mut DataFrame, dir: &Path, stem: &str) -> Result<Vec<PathBuf>
 
 fn write_full(out: &ScoreOutput, dir: &Path) -> Result<PathBuf, ScoreError> {
     let fp = dir.join(FULL_OUTPUT);
-    let tmp = fp.with_extension("tmp");
-    {
-        let f = std::fs::File::create(&tmp).map_err(|e| io_err(&fp, &e))?;
-        let mut gz =
-            flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::fast());
+    crate::output::write_with(&fp, |w| {
+        let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
         serde_json::to_writer(&mut gz, out).map_err(|e| io_err(&fp, &e))?;
-        gz.finish()
-            .and_then(|mut w| w.flush())
-            .map_err(|e| io_err(&fp, &e))?;
-    }
-    std::fs::rename(&tmp, &fp).map_err(|e| io_err(&fp, &e))?;
+        gz.finish().map(|_| ()).map_err(|e| io_err(&fp, &e))
+    })?;
     Ok(fp)
 }
 

@@ -122,6 +122,7 @@ fn zone_matches(q: &str, e: &super::EstablishmentInfo, r: &Reference) -> bool {
         || e.departement == q
         || e.region == q
         || norm(&e.commune_name) == nq
+        || r.zones.get(&e.zone).is_some_and(|n| norm(n) == nq)
         || r.departements
             .get(&e.departement)
             .is_some_and(|d| norm(&d.name) == nq)

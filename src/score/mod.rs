@@ -55,6 +55,8 @@ pub enum ScoreError {
     Indicators(#[from] IndicatorError),
     #[error(transparent)]
     Table(#[from] crate::tables::TableError),
+    #[error(transparent)]
+    Write(#[from] crate::output::OutputError),
     #[error("{path}: {message}")]
     Output {
         path: std::path::PathBuf,
@@ -460,10 +462,10 @@ pub fn score_indicators(
 ) -> ScoreOutput {
     let ladder = peers::ladder(params.sector_level);
     let mut sect: [Interner; 3] = Default::default();
-    let mut geo: [Interner; 2] = Default::default();
+    let mut geo: [Interner; 3] = Default::default();
     let unknown = PlacementIds {
         sector: [0; 4],
-        geo: [0; 3],
+        geo: [0; 4],
     };
     let est_ids: Vec<PlacementIds> = establishments
         .iter()
@@ -474,7 +476,12 @@ pub fn score_indicators(
                 sect[2].id(&e.section),
                 0,
             ],
-            geo: [geo[0].id(&e.zone), geo[1].id(&e.region), 0],
+            geo: [
+                geo[0].id(&e.zone),
+                geo[1].id(&e.departement),
+                geo[2].id(&e.region),
+                0,
+            ],
         })
         .collect();
     let np = ind.periods.len();
@@ -491,7 +498,8 @@ pub fn score_indicators(
         };
         let g = match r.geo {
             peers::GeoRung::Zone => geo[0].name(ids.geo[0]),
-            peers::GeoRung::Region => geo[1].name(ids.geo[1]),
+            peers::GeoRung::Departement => geo[1].name(ids.geo[1]),
+            peers::GeoRung::Region => geo[2].name(ids.geo[2]),
             peers::GeoRung::National => "*",
         };
         format!("{}:{s}|{g}|{}", r.name(), band.as_str())

@@ -34,8 +34,8 @@
 //! immersions (4) count less. Durability criteria guard against churning: early ruptures (10),
 //! turnover (8) and work accidents (7).
 
-use crate::config::{check_f64, check_int, ConfigError};
 use crate::indicators::{Criterion, CRITERIA};
+use crate::params::{check_f64, check_int, ConfigError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -1,19 +1,23 @@
 //! Peer groups: sector × size band × employment zone, with a documented fallback ladder.
 //!
-//! The finest group is (NAF `sector_level`, employment zone, size band). When it holds fewer
+//! The finest group is (NAF `sector_level`, employment zone, size band). The employment zone
+//! is INSEE's 2020 zone d'emploi (ZE2020) of the establishment's commune, or the département
+//! outside the zonage, unless `territory.zone_file` overrides it. When a group holds fewer
 //! than `min_peers` calculable establishments in the period, the establishment is compared
 //! with a coarser group, trying geography first and then sector:
 //!
 //! ```text
-//! (group,    zone) → (group,    région) → (group,    national)
-//! (division, zone) → (division, région) → (division, national)
-//! (section,  zone) → (section,  région) → (section,  national)
+//! (group,    zone) → (group,    département) → (group,    région) → (group,    national)
+//! (division, zone) → (division, département) → (division, région) → (division, national)
+//! (section,  zone) → (section,  département) → (section,  région) → (section,  national)
 //! (all sectors, national)
 //! ```
 //!
 //! starting at the configured `sector_level` (default division). Sector comes before
 //! geography because hiring and turnover practices differ far more across sectors than across
-//! places (calibration B6, B9). The size band (1–9, 10–49, 50–249, 250+ employees of average
+//! places (calibration B6, B9). Zones are living areas built on commuting, so they come
+//! before the administrative département; where the zone is the département the two rungs
+//! are the same group. The size band (1–9, 10–49, 50–249, 250+ employees of average
 //! monthly headcount, as in Insee's tables) is kept at every level; the last rung is used
 //! whatever its size.
 
@@ -78,6 +82,7 @@ pub enum SectorRung {
 #[serde(rename_all = "snake_case")]
 pub enum GeoRung {
     Zone,
+    Departement,
     Region,
     National,
 }
@@ -100,6 +105,7 @@ impl Rung {
         };
         let g = match self.geo {
             GeoRung::Zone => "zone",
+            GeoRung::Departement => "departement",
             GeoRung::Region => "region",
             GeoRung::National => "national",
         };
@@ -116,7 +122,12 @@ pub fn ladder(start: SectorLevel) -> Vec<Rung> {
     };
     let mut out = Vec::new();
     for &sector in sectors {
-        for geo in [GeoRung::Zone, GeoRung::Region, GeoRung::National] {
+        for geo in [
+            GeoRung::Zone,
+            GeoRung::Departement,
+            GeoRung::Region,
+            GeoRung::National,
+        ] {
             out.push(Rung { sector, geo });
         }
     }
@@ -135,6 +146,7 @@ pub struct Placement {
     /// NAF section letter (`I`), `?` when unknown.
     pub section: String,
     pub zone: String,
+    pub departement: String,
     pub region: String,
 }
 
@@ -148,6 +160,7 @@ pub fn key(p: &Placement, rung: Rung, band: SizeBand) -> String {
     };
     let geo = match rung.geo {
         GeoRung::Zone => p.zone.as_str(),
+        GeoRung::Departement => p.departement.as_str(),
         GeoRung::Region => p.region.as_str(),
         GeoRung::National => "*",
     };
@@ -161,23 +174,30 @@ mod tests {
     #[test]
     fn ladder_order_and_keys() {
         let l = ladder(SectorLevel::Division);
-        assert_eq!(l.len(), 7);
+        assert_eq!(l.len(), 9);
         assert_eq!(l[0].name(), "division×zone");
-        assert_eq!(l[2].name(), "division×national");
-        assert_eq!(l[3].name(), "section×zone");
-        assert_eq!(l[6].name(), "all×national");
-        assert_eq!(ladder(SectorLevel::Group).len(), 10);
+        assert_eq!(l[1].name(), "division×departement");
+        assert_eq!(l[2].name(), "division×region");
+        assert_eq!(l[3].name(), "division×national");
+        assert_eq!(l[4].name(), "section×zone");
+        assert_eq!(l[8].name(), "all×national");
+        assert_eq!(ladder(SectorLevel::Group).len(), 13);
         let p = Placement {
             naf: "5610C".into(),
             section: "I".into(),
-            zone: "35".into(),
+            zone: "5315".into(),
+            departement: "35".into(),
             region: "53".into(),
         };
         assert_eq!(
             key(&p, l[0], SizeBand::of(12.0)),
-            "division×zone:56|35|10-49"
+            "division×zone:56|5315|10-49"
         );
-        assert_eq!(key(&p, l[6], SizeBand::of(3.0)), "all×national:*|*|1-9");
+        assert_eq!(
+            key(&p, l[1], SizeBand::of(12.0)),
+            "division×departement:56|35|10-49"
+        );
+        assert_eq!(key(&p, l[8], SizeBand::of(3.0)), "all×national:*|*|1-9");
         assert_eq!(SizeBand::of(9.99), SizeBand::Micro);
         assert_eq!(SizeBand::of(250.0), SizeBand::Large);
     }

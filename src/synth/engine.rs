@@ -1143,10 +1143,7 @@ pub fn generate_with_shift(
         };
         let zone = exp
             .territory
-            .zones
-            .get(&commune.code)
-            .cloned()
-            .unwrap_or_else(|| commune.departement.clone());
+            .zone_of(reference, &commune.code, &commune.departement);
         establishments.push(Establishment {
             siret,
             name: name_for(sector.family, &mut r, &commune.name),

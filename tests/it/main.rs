@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cli_edge;
 mod config_errors;
 mod dsn_bad_input;
 mod dsn_cli;
@@ -11,7 +12,9 @@ mod dsn_samples;
 mod estimate_cli;
 mod estimate_reference;
 mod exposure_study;
+mod layout;
 mod list_html;
+mod output_safety;
 mod pipeline_retention;
 mod report_compare;
 mod report_from_score;
@@ -25,3 +28,4 @@ mod score_indicators;
 mod score_truth;
 mod secrecy;
 mod synth_generator;
+mod territory_zones;

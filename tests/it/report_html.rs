@@ -437,7 +437,7 @@ fn example_sheets_are_linked_from_the_exposure_section() {
     r.exposure.as_mut().unwrap().example_sheets = links;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    let stage = report::AtomicDir::begin(&dir, &[]).unwrap();
+    let stage = engagement::output::AtomicDir::create(&dir, false).unwrap();
     stage.write_all(&files).unwrap();
     stage
         .write_all(&report::render_run_files(&r, Lang::Fr).unwrap())

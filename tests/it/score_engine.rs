@@ -202,6 +202,60 @@ fn shrinkage_off_changes_scores_and_fallback_ladder_is_used() {
 }
 
 #[test]
+fn small_zone_groups_fall_back_to_the_departement() {
+    // Ille-et-Vilaine holds several ZE2020 zones: a (division, zone, band) group below
+    // `min_peers` eligible establishments falls back to the (division, département, band)
+    // group, and a large enough zone group is used as such.
+    let (e, _, out) = setup();
+    let p = &e.score;
+    let eligible = |i: usize| {
+        let r = &out.indicators.rows[i];
+        r.headcount >= p.min_headcount && r.headcount > 0.0 && r.hires >= p.min_hires
+    };
+    let cell = |i: usize, geo: fn(&score::EstablishmentInfo) -> &str| {
+        let r = &out.indicators.rows[i];
+        let est = out.establishment(r.siret).unwrap();
+        let band = score::peers::SizeBand::of(r.headcount);
+        (
+            r.period,
+            est.naf[..2].to_string(),
+            geo(est).to_string(),
+            band,
+        )
+    };
+    let mut zone_n = std::collections::HashMap::new();
+    let mut dep_n = std::collections::HashMap::new();
+    for i in (0..out.scores.len()).filter(|&i| eligible(i)) {
+        *zone_n.entry(cell(i, |e| &e.zone)).or_insert(0usize) += 1;
+        *dep_n.entry(cell(i, |e| &e.departement)).or_insert(0usize) += 1;
+    }
+    let (mut at_zone, mut at_dep) = (0, 0);
+    for i in (0..out.scores.len()).filter(|&i| eligible(i)) {
+        let g = &out.peer_groups[out.scores[i].peer_group as usize];
+        let (nz, nd) = (
+            zone_n[&cell(i, |e| &e.zone)],
+            dep_n[&cell(i, |e| &e.departement)],
+        );
+        match g.rung.name().as_str() {
+            "division×zone" => {
+                assert!(nz >= p.min_peers);
+                at_zone += 1;
+            }
+            "division×departement" => {
+                assert!(nz < p.min_peers && nd >= p.min_peers, "{nz} {nd}");
+                assert!(g.key.contains("|35|"), "{}", g.key);
+                at_dep += 1;
+            }
+            _ => assert!(nz < p.min_peers && nd < p.min_peers, "{}", g.key),
+        }
+    }
+    assert!(
+        at_zone > 0 && at_dep > 0,
+        "{at_zone} at zone, {at_dep} at département"
+    );
+}
+
+#[test]
 fn small_counts_are_shrunk_more() {
     // With shrinkage, an establishment whose few hires are all BOETH cannot reach the best
     // BOETH sub-score of its peers, unlike without shrinkage.

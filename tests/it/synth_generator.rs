@@ -51,12 +51,17 @@ fn tables_are_consistent_and_truth_is_separate() {
             );
         }
     }
-    // Every territory département is represented, zones default to départements.
+    // Every establishment is in a territory département, in its commune's ZE2020 zone.
+    let mut zones = std::collections::BTreeSet::new();
     for est in &ds.establishments {
         assert!(e.territory.departements.contains(&est.departement));
-        assert_eq!(est.zone, est.departement);
+        assert_eq!(Some(est.zone.as_str()), r.default_zone(&est.commune));
+        assert!(r.zones.contains_key(&est.zone), "{}", est.zone);
         assert_eq!(est.naf.len(), 5);
+        zones.insert(est.zone.as_str());
     }
+    // Bretagne: its 19 zones plus Redon, shared with Pays de la Loire.
+    assert_eq!(zones.len(), 20, "{zones:?}");
     // The latent factor is standard normal on average.
     let m: f64 = s.truth.iter().map(|t| t.inclusiveness).sum::<f64>() / 5000.0;
     assert!(m.abs() < 0.1, "mean inclusiveness {m}");
