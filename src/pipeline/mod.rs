@@ -190,8 +190,10 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         &serde_json::to_string_pretty(&manifest)?,
     )?;
     crate::output::crash_point("run-before-commit");
-    research.commit()?;
+    // The published folder first: a crash in between leaves the previous research folder,
+    // which the next run replaces.
     let dir = out.commit()?;
+    research.commit()?;
     Ok(RunOutcome {
         dir,
         results,

@@ -421,8 +421,15 @@ fn level_counts_table(c: &Ctx, rows: &[GroupLevels], n_levels: usize, first: Msg
         .iter()
         .map(|g| {
             let mut row = vec![g.code.clone(), g.label.clone()];
+            // Older results files hid a whole row with `suppressed`, whatever its counts.
+            let hide_row = g.suppressed && g.counts.iter().all(Option::is_some);
             for l in 0..n_levels {
-                row.push(g.counts.get(l).map(|n| c.count(*n)).unwrap_or_default());
+                let n = if hide_row {
+                    Some(None)
+                } else {
+                    g.counts.get(l).copied()
+                };
+                row.push(n.map(|n| c.count(n)).unwrap_or_default());
             }
             row
         })

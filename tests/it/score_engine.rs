@@ -324,14 +324,20 @@ fn list_is_ranked_private_and_rotates_fairly() {
             "sorted by label then score"
         );
     }
-    // Strengths are positions only, and only where privacy allows.
+    // Strengths are positions only, better than the peers' median, and a sensitive
+    // criterion only on 11 persons or more.
     let last = out.periods().len() as u32 - 1;
     for row in &rows {
         assert!(row.strengths.len() <= 3);
         let siret: u64 = row.siret.parse().unwrap();
         let i = out.row_index(siret, last).unwrap();
         for s in &row.strengths {
-            assert!(privacy::can_cite(&out.indicators.rows[i], s.criterion, 12));
+            assert!(privacy::can_cite_position(
+                &out.indicators.rows[i],
+                s.criterion,
+                12
+            ));
+            assert!(out.scores[i].subscores[s.criterion as usize].unwrap() > 50.0);
             assert!(!s
                 .position_label
                 .chars()

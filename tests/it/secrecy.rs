@@ -319,8 +319,10 @@ fn read_table(p: &Path) -> DataFrame {
             .finish()
             .unwrap()
     } else {
+        // Codes stay text (zone codes have leading zeros).
         CsvReadOptions::default()
             .with_has_header(true)
+            .with_infer_schema_length(Some(0))
             .try_into_reader_with_file_path(Some(p.to_path_buf()))
             .unwrap()
             .finish()
