@@ -85,6 +85,11 @@ pub struct BenchArgs {
     /// Where to write the JSON figures.
     #[arg(long, default_value = "reports/bench")]
     pub out: PathBuf,
+    /// Write each tier's data as CSV here (estimate: the panel; retention: the person table),
+    /// for timing the reference tools on the same rows (`tests/reference/*/time_*.py`). With
+    /// several tiers the tier is appended to the file name.
+    #[arg(long)]
+    pub dump_csv: Option<PathBuf>,
     /// Internal: run one tier in this process and print its figures as JSON.
     #[arg(long, hide = true)]
     pub single: Option<u32>,
@@ -216,6 +221,7 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
                 ("event_study_seconds", r.event_study_secs),
                 ("cs_seconds", r.cs_secs),
                 ("cs_cells", r.cs_cells as f64),
+                ("bootstrap_999_seconds", r.bootstrap_secs),
                 ("twfe_att", r.twfe_att),
                 ("cs_simple_att", r.cs_simple_att),
             ] {
@@ -261,6 +267,39 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
     }
 }
 
+/// Writes a tier's data as CSV (estimate and retention targets).
+fn dump_csv(
+    args: &BenchArgs,
+    tier: u32,
+    suffix: bool,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let path = if suffix {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("bench");
+        path.with_file_name(format!("{stem}-{tier}.csv"))
+    } else {
+        path.to_path_buf()
+    };
+    let seed = match args.seed {
+        Some(s) => s,
+        None => Experiment::from_file(&args.experiment, &Reference::load())?.seed,
+    };
+    match args.target {
+        Target::Estimate => {
+            crate::estimate::bench::write_csv(tier as usize, args.periods as usize, seed, &path)?
+        }
+        Target::Retention => crate::retention::bench::write_csv(
+            &crate::retention::bench::data(tier as usize, seed),
+            &path,
+        )
+        .with_context(|| format!("writing {}", path.display()))?,
+        other => {
+            anyhow::bail!("--dump-csv is for the estimate and retention targets, not {other:?}")
+        }
+    }
+    Ok(())
+}
+
 pub fn execute(args: BenchArgs, quiet: bool) -> anyhow::Result<()> {
     if let Some(tier) = args.single {
         println!("{}", serde_json::to_string(&single(&args, tier)?)?);
@@ -276,6 +315,9 @@ pub fn execute(args: BenchArgs, quiet: bool) -> anyhow::Result<()> {
     let years = args.years.unwrap_or(args.target.default_years());
     let (tier_unit, item_unit) = args.target.units();
     for &tier in &tiers {
+        if let Some(path) = &args.dump_csv {
+            dump_csv(&args, tier, tiers.len() > 1, path)?;
+        }
         let target = serde_json::to_value(args.target)?;
         let mut cmd = std::process::Command::new(&exe);
         cmd.arg("bench")

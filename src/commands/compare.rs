@@ -1,5 +1,8 @@
-//! `engagement compare RUN_A RUN_B [--out DIR] [--lang fr|en]`: label flips, Kendall τ-b of
-//! the scores and changes in estimates between two runs, as HTML, Markdown and JSON.
+//! `engagement compare RUN_A RUN_B [--out DIR] [--lang fr|en] [--allow-different]`: label
+//! changes (not calculable kept apart from not labelled), Kendall τ-b and Spearman ρ of the
+//! scores, the truth of each run and changes in estimates between two runs, as HTML,
+//! Markdown, JSON and a per-SIRET `flips.csv`. Both `results.json` are validated first; runs of
+//! different experiments on different data are refused unless `--allow-different`.
 
 use crate::config::Lang;
 use anyhow::Context;
@@ -17,6 +20,9 @@ pub struct CompareArgs {
     /// Report language: fr (default) or en.
     #[arg(long, default_value = "fr")]
     pub lang: String,
+    /// Compare runs of different experiments on different data.
+    #[arg(long)]
+    pub allow_different: bool,
 }
 
 fn label(p: &std::path::Path) -> String {
@@ -25,11 +31,12 @@ fn label(p: &std::path::Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-/// A run's `results.json` with its per-SIRET scores, which published results do not carry:
-/// they are read from the run's research folder (runs written before the split still carry
-/// them in `results.json`).
-fn with_research_scores(run: &std::path::Path) -> anyhow::Result<crate::report::RunResults> {
-    let mut r = crate::report::read_results(run)?;
+/// Fills a run's per-SIRET scores, which its published `results.json` does not carry, from
+/// the run's research folder (left empty when the run has none).
+fn with_research_scores(
+    mut r: crate::report::RunResults,
+    run: &std::path::Path,
+) -> anyhow::Result<crate::report::RunResults> {
     if let Some(s) = r.score.as_mut().filter(|s| s.reference_scores.is_empty()) {
         let research = crate::score::io::read_research_scores(run)?.unwrap_or_default();
         s.reference_scores = research
@@ -39,7 +46,7 @@ fn with_research_scores(run: &std::path::Path) -> anyhow::Result<crate::report::
                 sector: e.section,
                 zone: e.zone,
                 score: e.score,
-                level: e.level.unwrap_or(0),
+                label: crate::score::Label::of(e.level),
             })
             .collect();
     }
@@ -48,17 +55,26 @@ fn with_research_scores(run: &std::path::Path) -> anyhow::Result<crate::report::
 
 pub fn execute(args: CompareArgs, quiet: bool) -> anyhow::Result<()> {
     let lang: Lang = args.lang.parse()?;
-    let a = with_research_scores(&args.run_a).context("reading run A")?;
-    let b = with_research_scores(&args.run_b).context("reading run B")?;
-    let cmp = crate::report::compare_runs(
-        &args.run_a.display().to_string(),
-        &a,
-        &args.run_b.display().to_string(),
-        &b,
+    let (da, db) = (
+        super::report::resolve_run(&args.run_a),
+        super::report::resolve_run(&args.run_b),
     );
+    let a = with_research_scores(
+        crate::report::read_results(&da).context("reading run A")?,
+        &da,
+    )?;
+    let b = with_research_scores(
+        crate::report::read_results(&db).context("reading run B")?,
+        &db,
+    )?;
+    if !args.allow_different {
+        crate::report::compare::check_comparable(&a, &b)?;
+    }
+    let cmp =
+        crate::report::compare_runs(&da.display().to_string(), &a, &db.display().to_string(), &b);
     let out = args
         .out
-        .unwrap_or_else(|| args.run_b.join(format!("compare-{}", label(&args.run_a))));
+        .unwrap_or_else(|| db.join(format!("compare-{}", label(&da))));
     let files = crate::report::render_comparison_files(&cmp, lang)?;
     let stage = crate::output::AtomicDir::open(&out, crate::output::Existing::Update, &[])?;
     stage.write_all(&files)?;
@@ -67,8 +83,9 @@ pub fn execute(args: CompareArgs, quiet: bool) -> anyhow::Result<()> {
         .with_context(|| format!("writing the comparison in {}", out.display()))?;
     if !quiet {
         eprintln!(
-            "{} establishments in both runs, {} label flips, Kendall tau-b {}; written to {}",
+            "{} establishments in both runs, {} scored in both, {} label changes, Kendall tau-b {}; written to {}",
             cmp.n_common,
+            cmp.n_common_scored,
             cmp.n_flips,
             cmp.kendall_tau_b
                 .map(|t| format!("{t:.3}"))

@@ -3,6 +3,7 @@
 //! `did` reads a long panel (CSV or Parquet), builds an [`estimate::Panel`] and writes the
 //! [`estimate::DidResult`] JSON (TWFE, event study, pre-trend Wald, Callaway–Sant'Anna).
 
+use super::estimate_input::TimeFormat;
 use crate::estimate::{self, cs, twfe, DidOptions};
 use anyhow::{bail, Context};
 use polars::prelude::*;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Subcommand)]
 pub enum EstimateCommand {
     /// TWFE, event study and Callaway–Sant'Anna on a panel.
-    Did(DidArgs),
+    Did(Box<DidArgs>),
     /// Kaplan–Meier, log-rank, Cox and risk differences on a person table.
     Retention(Box<RetentionArgs>),
 }
@@ -38,13 +39,16 @@ pub struct DidArgs {
     /// Unit identifier column (clusters).
     #[arg(long)]
     pub unit: String,
-    /// Period column (integer).
+    /// Period column: integers, quarter labels (2025T4, 2025-T4, 2025Q4: period 4*year +
+    /// quarter - 1) or ISO dates (YYYY-MM-DD: the distinct dates in order are periods 1..T).
+    /// The output's `convention.time` says which.
     #[arg(long)]
     pub time: String,
     /// Outcome column (numeric).
     #[arg(long)]
     pub outcome: String,
-    /// First period of exposure (integer), constant within unit.
+    /// First period of exposure, in the time column's format (a date maps to the first period
+    /// on or after it), constant within unit.
     #[arg(long)]
     pub cohort: String,
     /// Cohort value marking never-exposed units (empty cells are never exposed too).
@@ -56,9 +60,20 @@ pub struct DidArgs {
     /// Callaway–Sant'Anna base period.
     #[arg(long, value_enum, default_value = "varying")]
     pub base: BaseArg,
-    /// Time-invariant covariates for the doubly robust estimator, comma-separated.
+    /// Time-invariant covariates for the doubly robust estimator, comma-separated. Text
+    /// columns are categorical (expanded into indicators `col[T.level]`).
     #[arg(long, value_delimiter = ',')]
     pub covariates: Vec<String>,
+    /// Covariates to treat as categorical even when their values are numbers (integer codes).
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Reference level of a categorical covariate, `COLUMN=LEVEL` (default: the first level in
+    /// sort order); repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    pub reference_level: Vec<String>,
+    /// Bin event times of the event study outside `LO,HI` into its end points.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub bin_event_time: Vec<i64>,
     /// Output JSON (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -84,9 +99,20 @@ pub struct RetentionArgs {
     /// Column with the group (e.g. labelled employer); labels are kept exactly as written.
     #[arg(long)]
     pub group: String,
-    /// Numeric covariate columns for the Cox and IPW models, comma-separated.
+    /// Covariate columns for the Cox and IPW models, comma-separated. Text columns are
+    /// categorical (expanded into indicators `col[T.level]`).
     #[arg(long, value_delimiter = ',')]
     pub covariates: Vec<String>,
+    /// Covariates to treat as categorical even when their values are numbers (integer codes).
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Reference level of a categorical covariate, `COLUMN=LEVEL` (default: the first level in
+    /// sort order); repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    pub reference_level: Vec<String>,
+    /// Largest number of groups accepted (the log-rank covariance grows with its square).
+    #[arg(long, default_value_t = crate::retention::MAX_GROUPS)]
+    pub max_groups: usize,
     /// Horizons in days, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "182,365")]
     pub horizons: Vec<f64>,
@@ -105,7 +131,11 @@ pub struct RetentionArgs {
     /// Confidence level of every interval.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
-    /// Bootstrap replicates for the IPW-adjusted difference (0 = none).
+    /// Standard error of the IPW-adjusted difference: influence function (analytic) or
+    /// bootstrap.
+    #[arg(long, value_enum, default_value = "analytic")]
+    pub ipw_variance: crate::retention::compare::IpwVariance,
+    /// Bootstrap replicates with `--ipw-variance bootstrap` (0 = no standard error).
     #[arg(long, default_value_t = 200)]
     pub bootstrap: usize,
     /// Seed of the bootstrap.
@@ -123,18 +153,7 @@ impl RetentionArgs {
         use anyhow::Context;
         use polars::prelude::*;
         let path = &self.input;
-        let is_parquet = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-        let df = if is_parquet {
-            let f = std::fs::File::open(path)
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            ParquetReader::new(f)
-                .finish()
-                .map_err(|e| anyhow::anyhow!("cannot read Parquet file {}: {e}", path.display()))?
-        } else {
-            crate::tables::read_csv(path)?
-        };
+        let df = super::estimate_input::read_table(path)?;
         let column = |name: &str| -> anyhow::Result<Series> {
             let c = df.column(name).map_err(|_| {
                 anyhow::anyhow!(
@@ -184,18 +203,16 @@ impl RetentionArgs {
         let mut table =
             PersonTable::from_raw(&numeric(&self.duration)?, &numeric(&self.event)?, &group)
                 .with_context(|| format!("{}: invalid person table", path.display()))?;
-        for c in &self.covariates {
-            let v = numeric(c)?;
-            let v = v
-                .iter()
-                .enumerate()
-                .map(|(row, x)| {
-                    x.ok_or_else(|| {
-                        anyhow::anyhow!("{}: row {row}, covariate `{c}` is missing", path.display())
-                    })
-                })
-                .collect::<anyhow::Result<Vec<f64>>>()?;
-            table = table.with_covariate(c, v)?;
+        if !self.covariates.is_empty() {
+            let refs = super::estimate_input::reference_levels(&self.reference_level)?;
+            let design = super::estimate_input::covariates(
+                &df,
+                path,
+                &self.covariates,
+                &self.categorical,
+                &refs,
+            )?;
+            table = table.with_design(design)?;
         }
         if let Some(wc) = &self.weights {
             let v = numeric(wc)?
@@ -217,10 +234,12 @@ impl RetentionArgs {
             confidence: self.confidence,
             reference: self.reference.clone(),
             ipw: retention::compare::IpwOptions {
+                variance: self.ipw_variance,
                 bootstrap: self.bootstrap,
                 seed: self.seed,
                 ..Default::default()
             },
+            max_groups: self.max_groups,
         };
         let result = retention::estimate_retention(&table, &opts)
             .with_context(|| format!("estimating retention on {}", path.display()))?;
@@ -242,13 +261,13 @@ impl RetentionArgs {
 
 pub fn execute(cmd: EstimateCommand, quiet: bool) -> anyhow::Result<()> {
     match cmd {
-        EstimateCommand::Did(a) => did(a, quiet),
+        EstimateCommand::Did(a) => did(*a, quiet),
         EstimateCommand::Retention(args) => (*args).execute(),
     }
 }
 
 fn did(a: DidArgs, quiet: bool) -> anyhow::Result<()> {
-    let panel = read_panel(&a)?;
+    let (panel, time_format) = read_panel(&a)?;
     let opts = DidOptions {
         control: match a.control {
             ControlArg::Never => cs::Control::Never,
@@ -261,14 +280,21 @@ fn did(a: DidArgs, quiet: bool) -> anyhow::Result<()> {
         method: cs::Method::Dr,
         use_covariates: !a.covariates.is_empty(),
         dof: twfe::DofConvention::Fixest,
-        bin: None,
+        bin: match a.bin_event_time.as_slice() {
+            [] => None,
+            [lo, hi] => Some((*lo, *hi)),
+            other => bail!("--bin-event-time takes LO,HI (two event times), got {other:?}"),
+        },
         bootstrap: (a.bootstrap_iterations > 0).then_some(cs::BootstrapOptions {
             iterations: a.bootstrap_iterations,
             seed: a.seed,
         }),
     };
-    let result = estimate::did_report(&panel, &opts)
+    let mut result = estimate::did_report(&panel, &opts)
         .with_context(|| format!("estimating on {}", a.input.display()))?;
+    result
+        .convention
+        .insert("time".into(), time_format.convention().into());
     if !quiet {
         for w in &result.warnings {
             eprintln!("warning: {w}");
@@ -284,44 +310,19 @@ fn did(a: DidArgs, quiet: bool) -> anyhow::Result<()> {
 }
 
 /// Reads the panel columns as text (CSV keeps codes verbatim; Parquet is cast) and parses them.
-fn read_panel(a: &DidArgs) -> anyhow::Result<estimate::Panel> {
+fn read_panel(a: &DidArgs) -> anyhow::Result<(estimate::Panel, TimeFormat)> {
+    use super::estimate_input as input;
     let path = &a.input;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let df = match ext.as_str() {
-        "csv" => crate::tables::read_csv(path)?,
-        "parquet" => {
-            let f =
-                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-            ParquetReader::new(f)
-                .finish()
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
-        }
-        other => bail!(
-            "{}: unsupported extension `{other}` (expected .csv or .parquet)",
-            path.display()
-        ),
-    };
-    let unit = text_column(&df, path, &a.unit)?;
-    let time = int_column(&df, path, &a.time)?;
+    let df = input::read_table(path)?;
+    let unit = input::text_column(&df, path, &a.unit)?;
+    let (time, cohort, fmt) = input::periods(
+        &input::text_column(&df, path, &a.time)?,
+        &input::text_column(&df, path, &a.cohort)?,
+        a.never_value,
+        (&a.time, &a.cohort),
+    )
+    .with_context(|| format!("{}", path.display()))?;
     let y = float_column(&df, path, &a.outcome)?;
-    let cohort_text = text_column(&df, path, &a.cohort)?;
-    let mut cohort = Vec::with_capacity(cohort_text.len());
-    for (row, v) in cohort_text.iter().enumerate() {
-        let c = match v.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(s) => {
-                let g = parse_int(s).with_context(|| {
-                    format!("{}: row {row}, column `{}`", path.display(), a.cohort)
-                })?;
-                (g != a.never_value).then_some(g)
-            }
-        };
-        cohort.push(c);
-    }
     let unit: Vec<String> = unit
         .into_iter()
         .enumerate()
@@ -329,57 +330,16 @@ fn read_panel(a: &DidArgs) -> anyhow::Result<estimate::Panel> {
             u.with_context(|| format!("{}: row {row}: empty unit `{}`", path.display(), a.unit))
         })
         .collect::<anyhow::Result<_>>()?;
-    let mut covs = Vec::new();
-    for name in &a.covariates {
-        covs.push((name.clone(), float_column(&df, path, name)?));
-    }
-    Ok(estimate::Panel::new(&unit, &time, &y, &cohort, covs)?)
-}
-
-fn text_column(df: &DataFrame, path: &Path, name: &str) -> anyhow::Result<Vec<Option<String>>> {
-    let col = df.column(name).map_err(|_| {
-        let have: Vec<String> = df
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        anyhow::anyhow!(
-            "{}: missing column `{name}` (columns: {})",
-            path.display(),
-            have.join(", ")
-        )
-    })?;
-    let s = col
-        .as_materialized_series()
-        .cast(&DataType::String)
-        .map_err(|e| anyhow::anyhow!("{}: column `{name}`: {e}", path.display()))?;
-    Ok(s.str()?.iter().map(|v| v.map(str::to_string)).collect())
-}
-
-fn parse_int(s: &str) -> anyhow::Result<i64> {
-    if let Ok(v) = s.parse::<i64>() {
-        return Ok(v);
-    }
-    match s.parse::<f64>() {
-        Ok(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
-        _ => bail!("`{s}` is not an integer period"),
-    }
-}
-
-fn int_column(df: &DataFrame, path: &Path, name: &str) -> anyhow::Result<Vec<i64>> {
-    text_column(df, path, name)?
-        .into_iter()
-        .enumerate()
-        .map(|(row, v)| {
-            let s = v.unwrap_or_default();
-            parse_int(s.trim())
-                .with_context(|| format!("{}: row {row}, column `{name}`", path.display()))
-        })
-        .collect()
+    let refs = input::reference_levels(&a.reference_level)?;
+    let design = input::covariates(&df, path, &a.covariates, &a.categorical, &refs)?;
+    Ok((
+        estimate::Panel::with_design(&unit, &time, &y, &cohort, design)?,
+        fmt,
+    ))
 }
 
 fn float_column(df: &DataFrame, path: &Path, name: &str) -> anyhow::Result<Vec<f64>> {
-    text_column(df, path, name)?
+    super::estimate_input::text_column(df, path, name)?
         .into_iter()
         .enumerate()
         .map(|(row, v)| {

@@ -2,13 +2,15 @@
 
 use crate::config::Lang;
 use crate::reference::Reference;
-use crate::score::{io, list};
+use crate::score::list;
+use crate::score::peers::SizeBand;
 use anyhow::Context;
 use std::path::PathBuf;
 
 /// Output format of the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ListFormat {
+    /// An aligned table that fits the terminal (see --wide).
     Table,
     Csv,
     Json,
@@ -18,16 +20,20 @@ pub enum ListFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Output directory of `engagement score`.
+    /// Scores: an `engagement score` output folder or a run folder (reports/NAME/RUN_ID).
     #[arg(long)]
     pub scores: PathBuf,
-    /// Employment zone code, or a département, région or commune (code or name).
+    /// Employment zone, département, région or commune, by code or name; `dep:53`, `reg:53`,
+    /// `zone:5315` or `commune:35238` when a code is ambiguous.
     #[arg(long)]
     pub zone: Option<String>,
     /// NAF code prefix (56, 56.10, 5610C) or section letter (I).
     #[arg(long)]
     pub sector: Option<String>,
-    /// Period label such as 2025T4 (default: the latest).
+    /// Size bands to keep, comma-separated: 1-9, 10-49, 50-249, 250+.
+    #[arg(long, value_delimiter = ',')]
+    pub size: Vec<String>,
+    /// Period such as 2025T4 or 2025-T4 (default: the latest).
     #[arg(long)]
     pub period: Option<String>,
     /// Show the first N rows.
@@ -47,69 +53,61 @@ pub struct ListArgs {
     /// Include calculable establishments without a label.
     #[arg(long)]
     pub all: bool,
+    /// Table: print every cell in full instead of fitting the terminal width.
+    #[arg(long)]
+    pub wide: bool,
     /// Write to this file instead of standard output (atomically).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
 }
 
+/// Terminal width: `COLUMNS`, else 100 columns.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100)
+}
+
 pub fn execute(args: ListArgs, _quiet: bool) -> anyhow::Result<()> {
     let lang: Lang = args.lang.parse().context("--lang")?;
+    let sizes = args
+        .size
+        .iter()
+        .map(|s| {
+            SizeBand::from_key(s)
+                .with_context(|| format!("--size {s:?}: expected 1-9, 10-49, 50-249 or 250+"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let reference = Reference::load();
-    let out = io::read_outputs(&args.scores)
-        .with_context(|| format!("scores {}", args.scores.display()))?;
+    let out = super::read_scores(&args.scores)?;
     let period = args.period.clone();
     let q = list::ListQuery {
         zone: args.zone,
         sector: args.sector,
+        sizes,
         period: args.period,
         top: args.top,
         include_unlabelled: args.all,
         rotate: args
             .rotate
             .then(|| args.seed.unwrap_or(out.params.rotation_seed)),
-        lang,
     };
-    if let Some(z) = &q.zone {
-        // A typo must not look like "no engaged employer here".
-        let z = z.trim().to_lowercase();
-        let dep_name = |c: &str| reference.departements.get(c).map(|d| d.name.to_lowercase());
-        let reg_name = |c: &str| reference.regions.get(c).map(|n| n.to_lowercase());
-        let known = out.establishments.iter().any(|e| {
-            [
-                &e.zone,
-                &e.departement,
-                &e.region,
-                &e.commune,
-                &e.commune_name,
-            ]
-            .iter()
-            .any(|v| v.to_lowercase() == z)
-                || reference
-                    .zones
-                    .get(&e.zone)
-                    .is_some_and(|n| n.to_lowercase() == z)
-                || dep_name(&e.departement).is_some_and(|n| n == z)
-                || reg_name(&e.region).is_some_and(|n| n == z)
-        });
-        if !known {
-            anyhow::bail!(
-                "unknown zone {:?}: no scored establishment is in that employment zone, département, région or commune",
-                z
-            );
-        }
-    }
     let rows = list::build_list(&out, &reference, &q)?;
     let text = match args.format {
-        ListFormat::Table => list::render_table(&rows, lang),
-        ListFormat::Csv => list::render_csv(&rows),
-        ListFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
+        ListFormat::Table => {
+            let width = (!args.wide && args.out.is_none()).then(terminal_width);
+            crate::report::list::render_table(&rows, lang, width)
+        }
+        ListFormat::Csv => crate::report::list::render_csv(&rows, lang),
+        ListFormat::Json => crate::report::list::render_json(&rows)?,
         ListFormat::Html => {
             let page_rows = crate::report::from_score::counsellor_rows(
                 &out,
                 &reference,
                 &rows,
                 period.as_deref(),
-                lang,
             )?;
             crate::report::counsellor_page(&page_rows, lang)
         }

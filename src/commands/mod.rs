@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod compare;
 pub mod estimate;
+pub mod estimate_input;
 pub mod feedback;
 pub mod generate;
 pub mod ingest;
@@ -14,6 +15,30 @@ pub mod score;
 pub mod simulate;
 
 use crate::cli::{Cli, Command};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// Where the full score output lives under `dir`: an `engagement score` folder holds it at
+/// its root, a run folder under `tables/` (or `research/`).
+pub fn scores_dir(dir: &Path) -> PathBuf {
+    let file = crate::score::io::FULL_OUTPUT;
+    ["", "tables", "research", "research/tables"]
+        .iter()
+        .map(|sub| dir.join(sub))
+        .find(|d| d.join(file).is_file())
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// Reads the score outputs of an `engagement score` folder or a run folder.
+pub fn read_scores(dir: &Path) -> anyhow::Result<crate::score::ScoreOutput> {
+    let d = scores_dir(dir);
+    crate::score::io::read_outputs(&d).with_context(|| {
+        format!(
+            "reading scores in {} (an `engagement score` output folder or a run folder)",
+            dir.display()
+        )
+    })
+}
 
 mod exit;
 pub use exit::{exit_code, render_error, ExitCode, UsageError};

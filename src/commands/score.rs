@@ -20,8 +20,9 @@ pub struct ScoreArgs {
     /// Output directory (created if needed; existing score files are replaced).
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Alternative weights: a TOML file with a `[weights]` (or `[score.weights]`) table.
-    /// Writes `sensitivity_weights.json` (Kendall τ and label flips).
+    /// Weights to score with instead of the experiment's: a TOML file with a `[weights]` (or
+    /// `[score.weights]`) table. The outputs use these weights; `sensitivity_weights.json`
+    /// compares them with the experiment's (Kendall τ and label flips).
     #[arg(long)]
     pub weights: Option<PathBuf>,
     /// A previous `score` output directory to compare with (`sensitivity_compare.json`).
@@ -78,7 +79,8 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
     let ds = tables::read_dataset(&args.data)
         .with_context(|| format!("dataset {}", args.data.display()))?;
     let t0 = std::time::Instant::now();
-    let out = score::run(&ds, &exp.score, &reference).with_context(|| {
+    let params = alt_weights.as_ref().unwrap_or(&exp.score);
+    let out = score::run(&ds, params, &reference).with_context(|| {
         format!(
             "scoring {} with experiment {}",
             args.data.display(),
@@ -98,15 +100,18 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
             s.labels
         );
     }
-    if let Some(alt) = alt_weights {
-        let alt_out =
-            score::score_indicators(out.indicators.clone(), out.establishments.clone(), &alt);
+    if alt_weights.is_some() {
+        let base = score::score_indicators(
+            out.indicators.clone(),
+            out.establishments.clone(),
+            &exp.score,
+        );
         let name = args
             .weights
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        let s = sensitivity::compare(&out, &alt_out, &exp.name, &name)?;
+        let s = sensitivity::compare(&base, &out, &exp.name, &name)?;
         tables::write_text(
             &args.out.join("sensitivity_weights.json"),
             &serde_json::to_string_pretty(&s)?,

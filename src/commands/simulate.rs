@@ -34,7 +34,20 @@ pub fn execute(args: SimulateArgs, quiet: bool) -> anyhow::Result<()> {
         exp.exposure.effect_size = crate::config::check_f64("--effect-size", e, 0.0, 0.5)?;
     }
     let t = std::time::Instant::now();
-    let mc = montecarlo::run(&exp, &reference, args.replications)?;
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(args.replications as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "replications [{bar:30}] {pos}/{len}  {elapsed_precise} elapsed, ETA {eta_precise}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    };
+    let mc = montecarlo::run(&exp, &reference, args.replications, &|| bar.inc(1))?;
+    bar.finish_and_clear();
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -59,9 +72,14 @@ pub fn execute(args: SimulateArgs, quiet: bool) -> anyhow::Result<()> {
             );
         }
         eprintln!(
-            "pre-trend test rejection rate: {:.3}",
-            mc.summary.pretrend_rejection_rate
+            "pre-trend test rejection rate: {:.3} ({} tests); CS truth on its analysis sample {:.3}",
+            mc.summary.pretrend_rejection_rate,
+            mc.summary.pretrend_tests,
+            mc.summary.mean_true_att_cs
         );
+        for (k, v) in &mc.summary.diagnostics {
+            eprintln!("  {k}: {v:.3}");
+        }
         eprintln!("→ {}", args.out.display());
     }
     Ok(())

@@ -60,6 +60,10 @@ pub struct RawReport {
     /// "fr" (default) or "en".
     #[serde(default)]
     pub lang: Option<String>,
+    /// Contact line printed on employer sheets (who to write to, to ask or contest), at most
+    /// 200 characters on one line.
+    #[serde(default)]
+    pub contact: Option<String>,
 }
 
 /// Report language.
@@ -196,6 +200,14 @@ impl RawExperiment {
             None => Lang::Fr,
             Some(s) => s.parse()?,
         };
+        if let Some(c) = &self.report.contact {
+            if c.chars().count() > 200 || c.chars().any(char::is_control) {
+                return Err(ConfigError::invalid(
+                    "report.contact",
+                    "one line of at most 200 characters".to_string(),
+                ));
+            }
+        }
         let canonical = serde_json::to_string(&self).expect("raw experiment serialises");
         let hash = hex::encode(Sha256::digest(canonical.as_bytes()));
         Ok(Experiment {

@@ -29,6 +29,9 @@ pub struct BenchFigures {
     pub cs_secs: f64,
     /// ATT(g,t) cells estimated.
     pub cs_cells: usize,
+    /// Seconds for the multiplier bootstrap alone (999 draws over the cells and event times):
+    /// CS with bands minus CS without.
+    pub bootstrap_secs: f64,
     /// TWFE estimate (sanity check against the planted 0.5).
     pub twfe_att: f64,
     /// CS simple aggregate (sanity check).
@@ -64,6 +67,16 @@ pub fn run(units: usize, periods: usize, seed: u64) -> Result<BenchFigures, Esti
     let t0 = Instant::now();
     let c = cs::callaway_santanna(&rep.panel, &CsOptions::default())?;
     let cs_secs = t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let boot = CsOptions {
+        bootstrap: Some(cs::BootstrapOptions {
+            iterations: 999,
+            seed,
+        }),
+        ..Default::default()
+    };
+    cs::callaway_santanna(&rep.panel, &boot)?;
+    let bootstrap_secs = (t0.elapsed().as_secs_f64() - cs_secs).max(0.0);
     Ok(BenchFigures {
         units,
         periods,
@@ -73,9 +86,39 @@ pub fn run(units: usize, periods: usize, seed: u64) -> Result<BenchFigures, Esti
         event_study_secs,
         cs_secs,
         cs_cells: c.group_time.len(),
+        bootstrap_secs,
         twfe_att: tw.att,
         cs_simple_att: c.simple.att,
     })
+}
+
+/// Writes the benchmark panel as CSV (`unit,time,y,cohort`, cohort 0 = never), the input of
+/// `tests/reference/estimate/time_reference.py`.
+pub fn write_csv(
+    units: usize,
+    periods: usize,
+    seed: u64,
+    path: &std::path::Path,
+) -> Result<(), EstimateError> {
+    use std::io::Write;
+    let rep = montecarlo::dgp_panel(&bench_params(units, periods), seed)?;
+    let p = &rep.panel;
+    let io = |e: std::io::Error| EstimateError::Input(format!("{}: {e}", path.display()));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    writeln!(w, "unit,time,y,cohort").map_err(io)?;
+    for r in 0..p.n_rows() {
+        let u = p.unit[r];
+        writeln!(
+            w,
+            "{},{},{},{}",
+            p.unit_labels[u],
+            p.periods[p.period[r]],
+            p.y[r],
+            p.cohort[u].unwrap_or(0)
+        )
+        .map_err(io)?;
+    }
+    w.flush().map_err(io)
 }
 
 #[cfg(test)]
@@ -99,34 +142,5 @@ mod tests {
         let f = run(100_000, 20, 1).unwrap();
         println!("{}", serde_json::to_string_pretty(&f).unwrap());
         assert!((f.twfe_att - 0.5).abs() < 0.02, "{f:?}");
-    }
-
-    /// Writes the benchmark panel as CSV for timing pyfixest on the same data:
-    /// `BENCH_CSV=/tmp/bench.csv BENCH_UNITS=100000 cargo test --lib write_bench_panel -- --ignored`.
-    #[test]
-    #[ignore = "writes a large CSV for the pyfixest comparison"]
-    fn write_bench_panel() {
-        use std::io::Write;
-        let path = std::env::var("BENCH_CSV").unwrap_or_else(|_| "/tmp/bench_panel.csv".into());
-        let units: usize = std::env::var("BENCH_UNITS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(100_000);
-        let rep = montecarlo::dgp_panel(&bench_params(units, 20), 1).unwrap();
-        let p = &rep.panel;
-        let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-        writeln!(w, "unit,time,y,cohort").unwrap();
-        for r in 0..p.n_rows() {
-            let u = p.unit[r];
-            writeln!(
-                w,
-                "{},{},{},{}",
-                p.unit_labels[u],
-                p.periods[p.period[r]],
-                p.y[r],
-                p.cohort[u].unwrap_or(0)
-            )
-            .unwrap();
-        }
     }
 }

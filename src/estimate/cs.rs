@@ -28,12 +28,14 @@
 use super::panel::Panel;
 use super::EstimateError;
 use crate::stats::describe;
+use crate::stats::design::{self, Term};
 use crate::stats::linalg::{self, Matrix};
 use crate::stats::logit::{self, LogitOptions};
+use crate::stats::memory;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Control units: never treated, or not yet treated by the later of t and the base period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -227,6 +229,9 @@ pub struct CsResult {
     pub bootstrap: Option<BootstrapSummary>,
     /// Units dropped, recodings.
     pub warnings: Vec<String>,
+    /// Panel indices of the units used: the analysis sample that the estimand is defined on.
+    #[serde(skip)]
+    pub units: Vec<usize>,
 }
 
 /// Fitted cells with their influence functions (kept for aggregation and bootstrap).
@@ -265,7 +270,7 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<CsResult, Es
     }
     if unbalanced > 0 {
         warnings.push(format!(
-            "unbalanced panel: {unbalanced} unit(s) not observed in all {nt} periods dropped (R did default)"
+            "unbalanced panel: {unbalanced} unit(s) not observed in all {nt} periods are left out of Callaway–Sant'Anna (R did allow_unbalanced_panel = FALSE): its estimand is the ATT of the units observed in every period"
         ));
     }
     if always > 0 {
@@ -274,6 +279,28 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<CsResult, Es
         ));
     }
     let n = keep.len();
+    let cohort: Vec<Option<i64>> = keep.iter().map(|&u| panel.cohort[u]).collect();
+    let glist: Vec<i64> = cohort
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // Dense outcomes (units × periods) and one influence function per cell and event time.
+    let cells = (glist.len() + 2) as f64 * nt as f64;
+    memory::check(
+        || {
+            format!(
+                "Callaway–Sant'Anna on {} units × {} periods ({} cohorts)",
+                memory::thousands(n as f64),
+                memory::thousands(nt as f64),
+                glist.len()
+            )
+        },
+        8.0 * n as f64 * (nt as f64 + cells),
+        "use fewer distinct periods or cohorts (e.g. quarters instead of days), or a sample of units",
+    )?;
     let mut pos = vec![usize::MAX; panel.n_units()];
     for (i, &u) in keep.iter().enumerate() {
         pos[u] = i;
@@ -285,14 +312,6 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<CsResult, Es
             y[i * nt + panel.period[r]] = panel.y[r];
         }
     }
-    let cohort: Vec<Option<i64>> = keep.iter().map(|&u| panel.cohort[u]).collect();
-    let glist: Vec<i64> = cohort
-        .iter()
-        .flatten()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
     if glist.is_empty() {
         return Err(EstimateError::Input(
             "no treated cohort with a pre-treatment period: nothing to estimate".into(),
@@ -360,8 +379,12 @@ pub fn callaway_santanna(panel: &Panel, opts: &CsOptions) -> Result<CsResult, Es
         Matrix::from_vec(n, 1, vec![1.0; n])?
     };
 
-    let cells = estimate_cells(&y, nt, tlist, &cohort, &glist, &x, opts)?;
-    aggregate(cells, &cohort, &glist, tlist, n, opts, warnings)
+    let levels = (opts.use_covariates && !panel.references.is_empty())
+        .then_some((panel.covariate_terms.as_slice(), &panel.references));
+    let cells = estimate_cells(&y, nt, tlist, &cohort, &glist, &x, levels, opts)?;
+    let mut res = aggregate(cells, &cohort, &glist, tlist, n, opts, warnings)?;
+    res.units = keep;
+    Ok(res)
 }
 
 fn last_pre_index(g: i64, tlist: &[i64]) -> Option<usize> {
@@ -376,6 +399,7 @@ fn estimate_cells(
     cohort: &[Option<i64>],
     glist: &[i64],
     x: &Matrix,
+    levels: Option<(&[Term], &BTreeMap<String, String>)>,
     opts: &CsOptions,
 ) -> Result<Cells, EstimateError> {
     let n = cohort.len();
@@ -434,6 +458,9 @@ fn estimate_cells(
                     opts.control
                 )));
             }
+            if let Some((terms, refs)) = levels {
+                check_cell_levels(x, &members, &d, terms, refs, g, tn)?;
+            }
             let dy: Vec<f64> = members
                 .iter()
                 .map(|&i| y[i * nt + ti] - y[i * nt + base])
@@ -474,6 +501,33 @@ fn estimate_cells(
         }
     }
     Ok(Cells { out, inf })
+}
+
+/// Errors when a categorical level occurs only among the treated or only among the controls
+/// of a cell (the propensity model would separate it), naming the column and the level.
+fn check_cell_levels(
+    x: &Matrix,
+    members: &[usize],
+    d: &[f64],
+    terms: &[Term],
+    refs: &BTreeMap<String, String>,
+    g: i64,
+    t: i64,
+) -> Result<(), EstimateError> {
+    let cols: Vec<Vec<f64>> = (1..x.cols())
+        .map(|c| members.iter().map(|&i| x[(i, c)]).collect())
+        .collect();
+    let views: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let treated: Vec<bool> = d.iter().map(|v| *v == 1.0).collect();
+    design::check_levels_in_both_groups(
+        terms,
+        &views,
+        refs,
+        &treated,
+        ("treated", "control"),
+        &format!(" of the cell of cohort {g} at time {t}"),
+    )?;
+    Ok(())
 }
 
 /// `sqrt(mean(IF²)/n)`.
@@ -822,7 +876,7 @@ fn aggregate(
                 )));
             }
             let cell_refs: Vec<&Vec<f64>> = inf.iter().collect();
-            let cb = multiplier_bootstrap(&cell_refs, b.iterations, b.seed, 0.05);
+            let cb = multiplier_bootstrap(&cell_refs, b.iterations, b.seed, 0.05)?;
             for (c, (se, crit)) in out.iter_mut().zip(cb.se.iter().map(|s| (s, cb.crit))) {
                 if let (Some(se), Some(crit)) = (se, crit) {
                     c.band95 = Some([c.att - crit * se, c.att + crit * se]);
@@ -831,7 +885,7 @@ fn aggregate(
             let e_refs: Vec<&Vec<f64>> = e_if.iter().collect();
             // An independent stream for the event-time band.
             let eb =
-                multiplier_bootstrap(&e_refs, b.iterations, b.seed ^ 0x9e37_79b9_7f4a_7c15, 0.05);
+                multiplier_bootstrap(&e_refs, b.iterations, b.seed ^ 0x9e37_79b9_7f4a_7c15, 0.05)?;
             for (row, se) in by_event_time.iter_mut().zip(&eb.se) {
                 if let (Some(se), Some(crit)) = (se, eb.crit) {
                     row.band95 = Some([row.att - crit * se, row.att + crit * se]);
@@ -874,6 +928,7 @@ fn aggregate(
         n_units: n,
         bootstrap,
         warnings,
+        units: Vec::new(),
     })
 }
 
@@ -886,42 +941,49 @@ pub struct MultiplierBootstrap {
     pub crit: Option<f64>,
 }
 
+/// Units per block of the blocked product (a block of weights is `iterations × BLOCK`).
+const BLOCK: usize = 2048;
+
 /// Rademacher multiplier bootstrap of influence functions (R `did::mboot`).
 ///
-/// Draw `b`: `R_b = Σ_i v_i IF_i / sqrt(n)` with `v_i = ±1`; per column,
-/// `σ = IQR(R) / (Φ⁻¹(0.75) − Φ⁻¹(0.25))`; `se = σ / sqrt(n)`; the uniform critical value is
-/// the `1 − α` quantile (type 7) of `max_k |R_bk| / σ_k` over columns with `σ > 1e-7`.
+/// Draw `b`: `R_b = Σ_i v_bi IF_i / sqrt(n)` with `v_bi = ±1`; per column,
+/// `σ = IQR(R) / (Φ⁻¹(0.75) − Φ⁻¹(0.25))` and `se = σ / sqrt(n)`; the uniform critical value
+/// is the `1 − α` quantile of `max_k |R_bk| / σ_k` over columns with `σ > 1e-7`. Quantiles are
+/// type 1 (inverse empirical CDF), as R `did` uses.
+///
+/// `R = V · IF` is computed as a blocked matrix product: units are cut into blocks of
+/// [`BLOCK`], each block draws its weights `V_j` (`iterations × BLOCK`) from its own ChaCha8
+/// stream (seed, block) and adds `V_j · IF_j`; blocks run in parallel and are summed in block
+/// order, so the result does not depend on the thread count.
 pub fn multiplier_bootstrap(
     infs: &[&Vec<f64>],
     iterations: usize,
     seed: u64,
     alpha: f64,
-) -> MultiplierBootstrap {
+) -> Result<MultiplierBootstrap, EstimateError> {
     let m = infs.len();
     let n = infs.first().map_or(0, |f| f.len());
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let threads = rayon::current_num_threads() as f64;
+    memory::check(
+        || {
+            format!(
+                "the multiplier bootstrap ({} draws × {} influence functions of {} units)",
+                memory::thousands(iterations as f64),
+                m,
+                memory::thousands(n as f64)
+            )
+        },
+        8.0 * iterations as f64 * (m as f64 * (2.0 + threads) + BLOCK as f64 * threads),
+        "lower --bootstrap-iterations (999 is the usual choice), or 0 for no bands",
+    )?;
+    let draws = bootstrap_draws(infs, iterations, seed);
     let sqrt_n = (n as f64).sqrt();
-    let mut draws = vec![0.0; iterations * m];
-    let mut signs = vec![0.0f64; n];
-    for b in 0..iterations {
-        let mut bits = 0u64;
-        for (i, s) in signs.iter_mut().enumerate() {
-            if i % 64 == 0 {
-                bits = rng.random::<u64>();
-            }
-            *s = if bits & 1 == 1 { 1.0 } else { -1.0 };
-            bits >>= 1;
-        }
-        for (k, f) in infs.iter().enumerate() {
-            draws[b * m + k] = f.iter().zip(&signs).map(|(v, s)| v * s).sum::<f64>() / sqrt_n;
-        }
-    }
     let iqr_norm = describe::normal_quantile(0.75).unwrap_or(0.674_489_750_196_081_7) * 2.0;
     let sigma: Vec<Option<f64>> = (0..m)
         .map(|k| {
-            let col: Vec<f64> = (0..iterations).map(|b| draws[b * m + k]).collect();
-            let q75 = describe::quantile(&col, 0.75)?;
-            let q25 = describe::quantile(&col, 0.25)?;
+            let col: Vec<f64> = draws.column(k).iter().map(|v| v / sqrt_n).collect();
+            let q75 = describe::quantile_type1(&col, 0.75)?;
+            let q25 = describe::quantile_type1(&col, 0.25)?;
             let s = (q75 - q25) / iqr_norm;
             (s > f64::EPSILON.sqrt() * 10.0).then_some(s)
         })
@@ -934,14 +996,62 @@ pub fn multiplier_bootstrap(
             .map(|b| {
                 usable
                     .iter()
-                    .map(|&k| draws[b * m + k].abs() / sigma[k].unwrap_or(1.0))
+                    .map(|&k| (draws[(b, k)] / sqrt_n).abs() / sigma[k].unwrap_or(1.0))
                     .fold(0.0, f64::max)
             })
             .collect();
-        describe::quantile(&tmax, 1.0 - alpha)
+        describe::quantile_type1(&tmax, 1.0 - alpha)
     };
-    MultiplierBootstrap {
+    Ok(MultiplierBootstrap {
         se: sigma.iter().map(|s| s.map(|s| s / sqrt_n)).collect(),
         crit,
+    })
+}
+
+/// `V · IF` (`iterations × m`), `V` the Rademacher weights, blocked over units.
+fn bootstrap_draws(infs: &[&Vec<f64>], iterations: usize, seed: u64) -> ndarray::Array2<f64> {
+    use ndarray::{linalg::general_mat_mul, Array2};
+    use rayon::prelude::*;
+    let m = infs.len();
+    let n = infs.first().map_or(0, |f| f.len());
+    let blocks: Vec<usize> = (0..n.div_ceil(BLOCK)).collect();
+    // Groups of blocks: a fixed partition, each summed in order, then the groups in order.
+    let groups: Vec<&[usize]> = blocks.chunks(blocks.len().div_ceil(16).max(1)).collect();
+    let partial: Vec<Array2<f64>> = groups
+        .par_iter()
+        .map(|grp| {
+            let mut acc = Array2::<f64>::zeros((iterations, m));
+            let mut v = Array2::<f64>::zeros((iterations, BLOCK));
+            for &j in grp.iter() {
+                let (lo, hi) = (j * BLOCK, ((j + 1) * BLOCK).min(n));
+                let w = hi - lo;
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(j as u64);
+                let mut f = Array2::<f64>::zeros((w, m));
+                for (k, col) in infs.iter().enumerate() {
+                    for (r, x) in col[lo..hi].iter().enumerate() {
+                        f[(r, k)] = *x;
+                    }
+                }
+                let mut vb = v.slice_mut(ndarray::s![.., ..w]);
+                for mut row in vb.rows_mut() {
+                    let mut bits = 0u64;
+                    for (i, s) in row.iter_mut().enumerate() {
+                        if i % 64 == 0 {
+                            bits = rng.random::<u64>();
+                        }
+                        *s = if bits & 1 == 1 { 1.0 } else { -1.0 };
+                        bits >>= 1;
+                    }
+                }
+                general_mat_mul(1.0, &vb, &f, 1.0, &mut acc);
+            }
+            acc
+        })
+        .collect();
+    let mut total = Array2::<f64>::zeros((iterations, m));
+    for p in &partial {
+        total += p;
     }
+    total
 }

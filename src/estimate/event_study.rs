@@ -9,16 +9,21 @@
 //! regression are contaminated by other periods' effects. Reports should say so and show the
 //! Callaway–Sant'Anna event-time aggregation next to it.
 //!
-//! Pre-trend test: `W = b' V⁻¹ b` over the leads `rel_time ≤ −2`, reported as
-//! `F = W / q` with p-value from `F(q, G − 1)` — fixest `wald()` / pyfixest
-//! `wald_test(distribution = "F")` with a clustered vcov. The `χ²(q)` p-value of `W` is given
-//! too.
+//! Pre-trend test: `W = b' V⁻¹ b` over the leads `rel_time ≤ −2` with the CRV1 vcov, reported
+//! as fixest `wald()` does: `F = W / q`, p-value from `F(q, nobs − nparams)` where `nparams`
+//! counts the slopes and every fixed effect (`units + periods − 1`). pyfixest's
+//! `wald_test` differs: on a subset of coefficients it switches to `χ²(q)`, and with an
+//! identity restriction it uses `F(q, G − 1)`; the `χ²(q)` p-value of `W` is reported too.
+//!
+//! On a balanced panel the regression runs in closed form ([`super::fe_onehot`]), at the cost
+//! of a TWFE with one column per event time.
 
+use super::fe_onehot;
 use super::panel::Panel;
-use super::twfe::{fe_regression, t_inference, DofConvention};
+use super::twfe::{fe_regression, t_inference, DofConvention, FeFit};
 use super::EstimateError;
-use crate::stats::describe;
 use crate::stats::linalg::{self, Matrix};
+use crate::stats::{describe, memory};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -82,6 +87,46 @@ pub struct EventStudyOptions {
     pub dof: DofConvention,
 }
 
+/// Fits the indicators of `levels` (row `r` has level `rel[r]`): in closed form on a
+/// balanced panel, else by alternating projections on dense columns (memory checked first).
+fn fit_levels(
+    panel: &Panel,
+    rel: &[Option<i64>],
+    levels: &[i64],
+    names: Vec<String>,
+    dof: DofConvention,
+) -> Result<FeFit, EstimateError> {
+    let pos: std::collections::HashMap<i64, usize> =
+        levels.iter().enumerate().map(|(j, e)| (*e, j)).collect();
+    let code: Vec<Option<usize>> = rel
+        .iter()
+        .map(|e| e.and_then(|e| pos.get(&e).copied()))
+        .collect();
+    if panel.is_balanced() {
+        return fe_onehot::fit(panel, &code, &names, dof, true);
+    }
+    let (k, n) = (levels.len() as f64, panel.n_rows() as f64);
+    memory::check(
+        || {
+            format!(
+                "the event study on an unbalanced panel ({} event-time indicators × {} rows)",
+                memory::thousands(k),
+                memory::thousands(n)
+            )
+        },
+        8.0 * (k + 2.0) * n,
+        "bin event times into a window with --bin-event-time LO,HI, or balance the panel",
+    )?;
+    let x: Vec<Vec<f64>> = (0..levels.len())
+        .map(|j| {
+            code.iter()
+                .map(|c| f64::from(u8::from(*c == Some(j))))
+                .collect()
+        })
+        .collect();
+    fe_regression(panel, x, names, dof, true)
+}
+
 /// Fits the event study.
 pub fn event_study(panel: &Panel, opts: &EventStudyOptions) -> Result<EventStudy, EstimateError> {
     if let Some((lo, hi)) = opts.bin {
@@ -115,16 +160,8 @@ pub fn event_study(panel: &Panel, opts: &EventStudyOptions) -> Result<EventStudy
             "no treated unit: the event study needs at least one ever-treated unit".into(),
         ));
     }
-    let x: Vec<Vec<f64>> = levels
-        .iter()
-        .map(|lv| {
-            rel.iter()
-                .map(|e| f64::from(u8::from(*e == Some(*lv))))
-                .collect()
-        })
-        .collect();
-    let names = levels.iter().map(|e| format!("rel_time::{e}")).collect();
-    let fit = fe_regression(panel, x, names, opts.dof, true)?;
+    let names: Vec<String> = levels.iter().map(|e| format!("rel_time::{e}")).collect();
+    let fit = fit_levels(panel, &rel, &levels, names, opts.dof)?;
     let dropped: Vec<i64> = levels
         .iter()
         .copied()
@@ -162,11 +199,14 @@ pub fn event_study(panel: &Panel, opts: &EventStudyOptions) -> Result<EventStudy
         let w: f64 = b.iter().zip(&sol).map(|(x, y)| x * y).sum();
         let f = w / q as f64;
         let bad = || EstimateError::Numerical(format!("Wald p-value undefined (W = {w})"));
+        // fixest wald(): df2 = nobs − nparams, every fixed effect counted.
+        let nparams = levels.len() + panel.n_units() + panel.n_periods() - 1;
+        let df2 = fit.n_obs.saturating_sub(nparams).max(1);
         Some(WaldTest {
             statistic: f,
             df: q,
-            df2: df,
-            p_value: describe::f_sf(f, q as f64, df as f64).ok_or_else(bad)?,
+            df2,
+            p_value: describe::f_sf(f, q as f64, df2 as f64).ok_or_else(bad)?,
             chi2: w,
             p_value_chi2: describe::chi2_sf(w, q as f64).ok_or_else(bad)?,
             distribution: "F".into(),

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod cs;
 pub mod event_study;
+pub mod fe_onehot;
 pub mod matching;
 pub mod montecarlo;
 pub mod panel;
@@ -37,6 +38,12 @@ pub enum EstimateError {
     Linalg(#[from] LinalgError),
     #[error(transparent)]
     Logit(#[from] LogitError),
+    /// A size that would not fit in memory (named, with the option to change).
+    #[error(transparent)]
+    TooLarge(#[from] crate::stats::memory::TooLarge),
+    /// A covariate design problem (categorical levels), naming the column and level.
+    #[error(transparent)]
+    Design(#[from] crate::stats::design::DesignError),
 }
 
 use serde::{Deserialize, Serialize};
@@ -202,7 +209,7 @@ fn conventions(opts: &DidOptions, panel: &Panel) -> BTreeMap<String, String> {
     );
     put(
         "pretrend_wald",
-        "leads rel_time <= -2: F = W/q with p from F(q, G-1) (fixest wald(), pyfixest wald_test(distribution=\"F\")); chi2(q) p-value of W also given".into(),
+        "leads rel_time <= -2 with the CRV1 vcov: F = W/q, p from F(q, nobs - nparams), nparams = event-time coefficients + units + periods - 1 (fixest wald()); chi2(q) p-value of W also given (pyfixest wald_test on a subset of coefficients)".into(),
     );
     put(
         "cs_control",
@@ -243,14 +250,14 @@ fn conventions(opts: &DidOptions, panel: &Panel) -> BTreeMap<String, String> {
         match opts.bootstrap {
             None => "none".into(),
             Some(b) => format!(
-                "uniform 95% bands from a Rademacher multiplier bootstrap (R did mboot), {} draws, ChaCha8 seed {}",
+                "uniform 95% bands from a Rademacher multiplier bootstrap (R did mboot), {} draws, ChaCha8 seed {} (one stream per block of 2048 units), type-1 quantiles for the IQR-based SE and the critical value (R did)",
                 b.iterations, b.seed
             ),
         },
     );
     put(
         "cs_panel",
-        "balanced panel required: units not observed in every period are dropped (R did allow_unbalanced_panel = FALSE)".into(),
+        "analysis sample: units observed in every period (R did allow_unbalanced_panel = FALSE); ATT(g,t) and the aggregations are defined on that sample, reported as cs.n_units".into(),
     );
     put(
         "reference",

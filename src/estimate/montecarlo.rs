@@ -24,6 +24,11 @@ pub struct Replication {
     pub panel: Panel,
     /// Mean true effect over treated post-treatment observations.
     pub true_att: f64,
+    /// The true effect on Callaway–Sant'Anna's analysis sample (units observed in every
+    /// period), when it differs from `true_att`.
+    pub true_att_cs: Option<f64>,
+    /// Estimates already computed on `panel` (TWFE, event study, CS), reused as they are.
+    pub did: Option<super::DidResult>,
 }
 
 /// Parameters of [`dgp_panel`].
@@ -107,6 +112,8 @@ pub fn dgp_panel(p: &DgpParams, seed: u64) -> Result<Replication, EstimateError>
         } else {
             0.0
         },
+        true_att_cs: None,
+        did: None,
     })
 }
 
@@ -139,10 +146,19 @@ pub struct McSummary {
     pub replications: usize,
     /// Mean true ATT over replications.
     pub mean_true_att: f64,
+    /// Mean true ATT on Callaway–Sant'Anna's analysis sample (the CS rows' truth).
+    #[serde(default)]
+    pub mean_true_att_cs: f64,
     /// TWFE, CS simple and CS dynamic summaries.
     pub estimators: Vec<EstimatorSummary>,
     /// Share of replications where the event-study pre-trend Wald test rejects at 5%.
     pub pretrend_rejection_rate: f64,
+    /// Replications where the pre-trend test could be computed.
+    #[serde(default)]
+    pub pretrend_tests: usize,
+    /// Rates of the alternative tests and targets (see [`diagnostics`]), by name.
+    #[serde(default)]
+    pub diagnostics: std::collections::BTreeMap<String, f64>,
 }
 
 /// Estimators run by [`replicate`].
@@ -150,14 +166,66 @@ pub const ESTIMATORS: [&str; 3] = ["twfe", "cs_simple", "cs_dynamic"];
 
 struct Draw {
     truth: f64,
+    truth_cs: f64,
     /// Per estimator: (estimate, se, lo, hi) or None on failure.
     est: [Option<(f64, f64, f64, f64)>; 3],
     pretrend_reject: Option<bool>,
+    /// Alternative tests and targets, by name: whether each rejects or covers.
+    diag: Vec<(&'static str, bool)>,
+}
+
+/// Alternatives to the reported conventions, evaluated on the same replications so that the
+/// Monte Carlo tells which explains a coverage or size problem: the pre-trend test with
+/// `F(q, G − 1)` and `χ²(q)`, with leads before −4 binned, and CS simple against the truth
+/// on all units instead of its analysis sample.
+fn diagnostics(
+    rep: &Replication,
+    wald: Option<&super::event_study::WaldTest>,
+    cs_simple: Option<(f64, f64, f64, f64)>,
+) -> Vec<(&'static str, bool)> {
+    use crate::stats::describe;
+    let mut out = Vec::new();
+    if let Some(w) = wald {
+        if let Some(p) = describe::f_sf(w.statistic, w.df as f64, (rep.panel.n_units() - 1) as f64)
+        {
+            out.push(("pretrend_reject_f_g_minus_1", p < 0.05));
+        }
+        out.push(("pretrend_reject_chi2", w.p_value_chi2 < 0.05));
+    }
+    let binned = EventStudyOptions {
+        bin: Some((-4, i64::MAX / 4)),
+        ..Default::default()
+    };
+    if let Some(w) = event_study::event_study(&rep.panel, &binned)
+        .ok()
+        .and_then(|e| e.pretrend)
+    {
+        out.push(("pretrend_reject_binned_leads_m4", w.p_value < 0.05));
+    }
+    if let (Some((_, _, lo, hi)), Some(_)) = (cs_simple, rep.true_att_cs) {
+        out.push((
+            "cs_simple_covers_full_truth",
+            lo <= rep.true_att && rep.true_att <= hi,
+        ));
+    }
+    out
 }
 
 /// Runs `replications` panels from `generate(r)` (r = 0, 1, ...) through TWFE, the event study
 /// and Callaway–Sant'Anna (never-treated controls, varying base, no bootstrap), in parallel.
 pub fn replicate<F>(replications: usize, generate: F) -> Result<McSummary, EstimateError>
+where
+    F: Fn(usize) -> Result<Replication, EstimateError> + Sync,
+{
+    replicate_with_progress(replications, generate, &|| {})
+}
+
+/// [`replicate`], calling `done()` after each replication (for a progress bar).
+pub fn replicate_with_progress<F>(
+    replications: usize,
+    generate: F,
+    done: &(dyn Fn() + Sync),
+) -> Result<McSummary, EstimateError>
 where
     F: Fn(usize) -> Result<Replication, EstimateError> + Sync,
 {
@@ -170,45 +238,67 @@ where
         .into_par_iter()
         .map(|r| -> Result<Draw, EstimateError> {
             let rep = generate(r)?;
-            let p = &rep.panel;
-            let tw = twfe::twfe(p, DofConvention::Fixest)
-                .ok()
-                .map(|t| (t.att, t.se, t.ci95[0], t.ci95[1]));
-            let es = event_study::event_study(p, &EventStudyOptions::default()).ok();
-            let cs = cs::callaway_santanna(p, &CsOptions::default()).ok();
-            Ok(Draw {
-                truth: rep.true_att,
-                est: [
-                    tw,
-                    cs.as_ref().map(|c| {
-                        (
-                            c.simple.att,
-                            c.simple.se,
-                            c.simple.ci95[0],
-                            c.simple.ci95[1],
-                        )
-                    }),
-                    cs.as_ref().map(|c| {
-                        (
-                            c.dynamic.att,
-                            c.dynamic.se,
-                            c.dynamic.ci95[0],
-                            c.dynamic.ci95[1],
-                        )
-                    }),
-                ],
-                pretrend_reject: es.and_then(|e| e.pretrend).map(|w| w.p_value < 0.05),
-            })
+            let d = draw(&rep);
+            done();
+            Ok(d)
         })
         .collect::<Result<_, _>>()?;
+    Ok(summarise(&draws))
+}
+
+/// The estimates of one replication (reusing those it carries).
+fn draw(rep: &Replication) -> Draw {
+    let p = &rep.panel;
+    let (tw, es, cs) = match &rep.did {
+        Some(d) => (
+            Some(d.twfe.clone()),
+            d.pretrend_wald.clone(),
+            Some(d.cs.clone()),
+        ),
+        None => (
+            twfe::twfe(p, DofConvention::Fixest).ok(),
+            event_study::event_study(p, &EventStudyOptions::default())
+                .ok()
+                .and_then(|e| e.pretrend),
+            cs::callaway_santanna(p, &CsOptions::default()).ok(),
+        ),
+    };
+    let agg = |a: &cs::Aggregate| (a.att, a.se, a.ci95[0], a.ci95[1]);
+    let diag = diagnostics(rep, es.as_ref(), cs.as_ref().map(|c| agg(&c.simple)));
+    Draw {
+        truth: rep.true_att,
+        truth_cs: rep.true_att_cs.unwrap_or(rep.true_att),
+        est: [
+            tw.map(|t| (t.att, t.se, t.ci95[0], t.ci95[1])),
+            cs.as_ref().map(|c| agg(&c.simple)),
+            cs.as_ref().map(|c| {
+                (
+                    c.dynamic.att,
+                    c.dynamic.se,
+                    c.dynamic.ci95[0],
+                    c.dynamic.ci95[1],
+                )
+            }),
+        ],
+        pretrend_reject: es.map(|w| w.p_value < 0.05),
+        diag,
+    }
+}
+
+fn summarise(draws: &[Draw]) -> McSummary {
+    let replications = draws.len();
     let mean_true_att = draws.iter().map(|d| d.truth).sum::<f64>() / replications as f64;
+    let mean_true_att_cs = draws.iter().map(|d| d.truth_cs).sum::<f64>() / replications as f64;
     let estimators = ESTIMATORS
         .iter()
         .enumerate()
         .map(|(k, name)| {
             let ok: Vec<(f64, f64, f64, f64, f64)> = draws
                 .iter()
-                .filter_map(|d| d.est[k].map(|(e, s, lo, hi)| (e, s, lo, hi, d.truth)))
+                .filter_map(|d| {
+                    let truth = if k == 0 { d.truth } else { d.truth_cs };
+                    d.est[k].map(|(e, s, lo, hi)| (e, s, lo, hi, truth))
+                })
                 .collect();
             let m = ok.len().max(1) as f64;
             let err: Vec<f64> = ok.iter().map(|o| o.0 - o.4).collect();
@@ -229,13 +319,27 @@ where
         })
         .collect();
     let tests: Vec<bool> = draws.iter().filter_map(|d| d.pretrend_reject).collect();
-    Ok(McSummary {
+    let mut diag: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for d in draws {
+        for (k, v) in &d.diag {
+            let e = diag.entry(k.to_string()).or_default();
+            e.0 += usize::from(*v);
+            e.1 += 1;
+        }
+    }
+    McSummary {
         replications,
         mean_true_att,
+        mean_true_att_cs,
         estimators,
         pretrend_rejection_rate: tests.iter().filter(|r| **r).count() as f64
             / tests.len().max(1) as f64,
-    })
+        pretrend_tests: tests.len(),
+        diagnostics: diag
+            .into_iter()
+            .map(|(k, (hit, n))| (k, hit as f64 / n.max(1) as f64))
+            .collect(),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! (unit, time) rows, a cohort constant within unit) so that estimators can assume a clean panel.
 
 use super::EstimateError;
+use crate::stats::design::{Expansion, Term};
 use std::collections::{BTreeMap, HashMap};
 
 /// A validated long panel. Units and periods are mapped to dense indices in sorted order.
@@ -27,6 +28,10 @@ pub struct Panel {
     pub covariate_names: Vec<String>,
     /// Covariate values by row, one vector per covariate.
     pub covariates: Vec<Vec<f64>>,
+    /// Where each covariate column comes from (categorical indicators name their level).
+    pub covariate_terms: Vec<Term>,
+    /// Reference level of each categorical covariate.
+    pub references: BTreeMap<String, String>,
     /// Notes on recodings made while building (e.g. cohorts after the last period).
     pub warnings: Vec<String>,
 }
@@ -95,19 +100,22 @@ impl Panel {
         let pidx: BTreeMap<i64, usize> = periods.iter().enumerate().map(|(i, t)| (*t, i)).collect();
         let period: Vec<usize> = time.iter().map(|t| pidx[t]).collect();
 
-        // Duplicates and within-unit cohort consistency.
-        let mut seen = vec![false; unit_labels.len() * periods.len()];
-        let mut unit_cohort: Vec<Option<Option<i64>>> = vec![None; unit_labels.len()];
-        for i in 0..n {
-            let (u, p) = (unit_idx[i], period[i]);
-            let cell = u * periods.len() + p;
-            if seen[cell] {
+        // Duplicates (by sorting row keys: memory O(rows), whatever the number of distinct
+        // units and periods) and within-unit cohort consistency.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by_key(|&i| (unit_idx[i], period[i], i));
+        for w in order.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if unit_idx[a] == unit_idx[b] && period[a] == period[b] {
                 return Err(EstimateError::Input(format!(
-                    "duplicate row for unit `{}` at time {} (row {i})",
-                    unit_labels[u], time[i]
+                    "duplicate row for unit `{}` at time {} (rows {a} and {b})",
+                    unit_labels[unit_idx[b]], time[b]
                 )));
             }
-            seen[cell] = true;
+        }
+        let mut unit_cohort: Vec<Option<Option<i64>>> = vec![None; unit_labels.len()];
+        for i in 0..n {
+            let u = unit_idx[i];
             match unit_cohort[u] {
                 None => unit_cohort[u] = Some(cohort[i]),
                 Some(c) if c != cohort[i] => {
@@ -139,7 +147,8 @@ impl Panel {
                 "{late} unit(s) first treated after the last period ({last}) are treated as never treated"
             ));
         }
-        let (covariate_names, covariates) = covariates.into_iter().unzip();
+        let (covariate_names, covariates): (Vec<String>, _) = covariates.into_iter().unzip();
+        let covariate_terms = covariate_names.iter().map(|c| Term::numeric(c)).collect();
         Ok(Panel {
             unit_labels,
             periods,
@@ -149,8 +158,31 @@ impl Panel {
             cohort,
             covariate_names,
             covariates,
+            covariate_terms,
+            references: BTreeMap::new(),
             warnings,
         })
+    }
+
+    /// Builds a panel whose covariates come from a design expansion (categorical columns as
+    /// indicators); see [`Panel::new`] for the checks.
+    pub fn with_design<U: ToString>(
+        unit: &[U],
+        time: &[i64],
+        y: &[f64],
+        cohort: &[Option<i64>],
+        design: Expansion,
+    ) -> Result<Panel, EstimateError> {
+        let Expansion {
+            terms,
+            values,
+            references,
+        } = design;
+        let cols = terms.iter().map(|t| t.name.clone()).zip(values).collect();
+        let mut p = Panel::new(unit, time, y, cohort, cols)?;
+        p.covariate_terms = terms;
+        p.references = references;
+        Ok(p)
     }
 
     pub fn n_rows(&self) -> usize {

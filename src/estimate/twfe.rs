@@ -220,19 +220,7 @@ pub fn fe_regression(
         }
     }
     let meat = Matrix::from_vec(g, p, s)?.crossprod(None);
-    let k = match dof {
-        DofConvention::Fixest => p + panel.n_periods(),
-        DofConvention::Linearmodels => p + g + panel.n_periods() - 1,
-    };
-    if n <= k {
-        return Err(EstimateError::Input(format!(
-            "{n} observations for {k} parameters: no residual degrees of freedom"
-        )));
-    }
-    let c = match dof {
-        DofConvention::Fixest => g as f64 / (g as f64 - 1.0) * (n as f64 - 1.0) / (n - k) as f64,
-        DofConvention::Linearmodels => n as f64 / (n - k) as f64,
-    };
+    let (c, k) = crv1_factor(dof, n, g, panel.n_periods(), p)?;
     let mut vcov = bread.matmul(&meat)?.matmul(&bread)?;
     for v in 0..p * p {
         let (i, j) = (v / p, v % p);
@@ -248,6 +236,31 @@ pub fn fe_regression(
         demean_iterations: iters,
         dropped,
     })
+}
+
+/// The CRV1 small-sample factor `c` and the parameter count `k` it uses, for `n` rows, `g`
+/// clusters (units), `nt` periods and `p` slopes.
+pub fn crv1_factor(
+    dof: DofConvention,
+    n: usize,
+    g: usize,
+    nt: usize,
+    p: usize,
+) -> Result<(f64, usize), EstimateError> {
+    let k = match dof {
+        DofConvention::Fixest => p + nt,
+        DofConvention::Linearmodels => p + g + nt - 1,
+    };
+    if n <= k {
+        return Err(EstimateError::Input(format!(
+            "{n} observations for {k} parameters: no residual degrees of freedom"
+        )));
+    }
+    let c = match dof {
+        DofConvention::Fixest => g as f64 / (g as f64 - 1.0) * (n as f64 - 1.0) / (n - k) as f64,
+        DofConvention::Linearmodels => n as f64 / (n - k) as f64,
+    };
+    Ok((c, k))
 }
 
 /// TWFE DiD result (`y ~ D | unit + time`, CRV1 by unit).

@@ -11,7 +11,7 @@
 
 use super::study::{self, StudyError};
 use crate::config::Experiment;
-use crate::estimate::montecarlo::{replicate, McSummary, Replication};
+use crate::estimate::montecarlo::{replicate_with_progress, McSummary, Replication};
 use crate::estimate::power::{self, PowerParams, PowerTable};
 use crate::estimate::EstimateError;
 use crate::reference::Reference;
@@ -46,31 +46,39 @@ pub fn run(
     exp: &Experiment,
     reference: &Reference,
     replications: usize,
+    done: &(dyn Fn() + Sync),
 ) -> Result<ExposureMonteCarlo, StudyError> {
     // The power inputs (outcome SD, serial correlation, pre and post periods) are read from
     // replication 0 while it runs, rather than by simulating it a second time.
     let design_inputs = std::sync::Mutex::new(None);
-    let summary = replicate(replications, |r| {
-        let s = replication(exp, reference, r).map_err(|e| EstimateError::Input(e.to_string()))?;
-        let panel = s
-            .panel
-            .ok_or_else(|| EstimateError::Input("no panel".into()))?;
-        if r == 0 {
-            let (sd, rho) = sd_and_rho(&panel);
-            let pre = s
-                .periods
-                .iter()
-                .position(|p| *p == s.baseline_period)
-                .map_or(1, |i| i + 1);
-            if let Ok(mut d) = design_inputs.lock() {
-                *d = Some((sd, rho, pre, panel.n_periods()));
+    let summary = replicate_with_progress(
+        replications,
+        |r| {
+            let s =
+                replication(exp, reference, r).map_err(|e| EstimateError::Input(e.to_string()))?;
+            let panel = s
+                .panel
+                .ok_or_else(|| EstimateError::Input("no panel".into()))?;
+            if r == 0 {
+                let (sd, rho) = sd_and_rho(&panel);
+                let pre = s
+                    .periods
+                    .iter()
+                    .position(|p| *p == s.baseline_period)
+                    .map_or(1, |i| i + 1);
+                if let Ok(mut d) = design_inputs.lock() {
+                    *d = Some((sd, rho, pre, panel.n_periods()));
+                }
             }
-        }
-        Ok(Replication {
-            panel,
-            true_att: s.true_effect,
-        })
-    })?;
+            Ok(Replication {
+                panel,
+                true_att: s.true_effect,
+                true_att_cs: Some(s.true_effect_cs),
+                did: Some(s.did),
+            })
+        },
+        done,
+    )?;
     let (sd, rho, pre, n_periods) = design_inputs
         .into_inner()
         .ok()

@@ -110,6 +110,9 @@ pub struct ExposureStudy {
     pub panel: Option<Panel>,
     /// True relative effect (exposed minus comparison), the DiD estimand.
     pub true_effect: f64,
+    /// The same on Callaway–Sant'Anna's analysis sample (units observed in every period).
+    #[serde(default)]
+    pub true_effect_cs: f64,
     /// Scores of the exposed world (for the report's example sheets).
     #[serde(skip)]
     pub exposed_scores: Option<ScoreOutput>,
@@ -246,6 +249,7 @@ pub fn run_with(
     let mut truth_rows = Vec::new();
     let mut post_truth = Vec::new();
     let mut post_truth_comparison = Vec::new();
+    let mut post_cells: Vec<(u64, bool, f64)> = Vec::new();
     let first_wave = cohort_of_first(&assignments, periods);
     let mut dyn_truth: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
     let mut keys: Vec<&(u64, u32)> = y1.keys().collect();
@@ -265,12 +269,14 @@ pub fn run_with(
             });
             if g.is_none() && a.eligible && first_wave.is_some_and(|f| period as i64 + 1 >= f) {
                 post_truth_comparison.push(effect);
+                post_cells.push((siret, false, effect));
             }
             if let Some(g) = g {
                 let t = period as i64 + 1;
                 dyn_truth.entry(t - g).or_default().push(effect);
                 if t >= g {
                     post_truth.push(effect);
+                    post_cells.push((siret, true, effect));
                 }
             }
         }
@@ -364,12 +370,18 @@ pub fn run_with(
         });
     };
     push(&mut estimates, "twfe", did.twfe.att, did.twfe.se);
-    push(
-        &mut estimates,
-        "cs_simple",
-        did.cs.simple.att,
-        did.cs.simple.se,
-    );
+    // Callaway–Sant'Anna keeps the units observed in every period: its truth is the same
+    // relative effect on that analysis sample.
+    let true_effect_cs = sample_truth(&post_cells, &did.cs.units, &panel);
+    let (ci, cov) = covers(did.cs.simple.att, Some(did.cs.simple.se), true_effect_cs);
+    estimates.push(EstimateVsTruth {
+        estimator: "cs_simple".into(),
+        estimate: did.cs.simple.att,
+        se: Some(did.cs.simple.se),
+        ci95: ci,
+        truth: true_effect_cs,
+        covers: cov,
+    });
     let mut randomisation_p_value = None;
     if design.design != Design::Observational {
         // Change in mean score, post minus pre; the truth is the mean post effect.
@@ -486,8 +498,32 @@ pub fn run_with(
         assignments,
         panel: Some(panel),
         true_effect: true_att,
+        true_effect_cs,
         exposed_scores: Some(exposed_scores),
     })
+}
+
+/// Mean true effect on the exposed minus that on the comparison units, over the post cells
+/// of the units in `units` (panel indices).
+fn sample_truth(cells: &[(u64, bool, f64)], units: &[usize], panel: &Panel) -> f64 {
+    let keep: std::collections::HashSet<&str> = units
+        .iter()
+        .map(|&u| panel.unit_labels[u].as_str())
+        .collect();
+    let pick = |exposed: bool| -> Vec<f64> {
+        cells
+            .iter()
+            .filter(|(s, e, _)| *e == exposed && keep.contains(s.to_string().as_str()))
+            .map(|c| c.2)
+            .collect()
+    };
+    let comparison = pick(false);
+    let spill = if comparison.is_empty() {
+        0.0
+    } else {
+        mean(&comparison)
+    };
+    mean(&pick(true)) - spill
 }
 
 /// Panel time of the first exposure wave.

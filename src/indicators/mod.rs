@@ -80,11 +80,10 @@ pub enum Criterion {
     WomenBalance,
     NoExperience,
     LongUnemployed,
-    // Serialised under the same keys as the configuration (`Criterion::name`); the older
-    // serde spellings stay readable.
-    #[serde(rename = "under_26", alias = "under26")]
+    // Serialised names are the config keys (`Criterion::name`), everywhere.
+    #[serde(rename = "under_26")]
     Under26,
-    #[serde(rename = "over_50", alias = "over50")]
+    #[serde(rename = "over_50")]
     Over50,
     Boeth,
     FromIae,
@@ -92,7 +91,7 @@ pub enum Criterion {
     CdiShare,
     CddMeanDays,
     CddMedianDays,
-    #[serde(rename = "cdd_cdi_conversions", alias = "conversions")]
+    #[serde(rename = "cdd_cdi_conversions")]
     Conversions,
     Internships,
     Turnover,
@@ -170,45 +169,6 @@ impl Criterion {
 
     pub fn from_name(s: &str) -> Option<Criterion> {
         CRITERIA.into_iter().find(|c| c.name() == s)
-    }
-
-    /// Short label, French or English.
-    pub fn label(self, lang: crate::config::Lang) -> &'static str {
-        let fr = matches!(lang, crate::config::Lang::Fr);
-        match (self, fr) {
-            (Criterion::WomenBalance, true) => "mixité des embauches",
-            (Criterion::WomenBalance, false) => "gender balance of hires",
-            (Criterion::NoExperience, true) => "embauches sans expérience",
-            (Criterion::NoExperience, false) => "hires without experience",
-            (Criterion::LongUnemployed, true) => "embauches après chômage long",
-            (Criterion::LongUnemployed, false) => "hires after long unemployment",
-            (Criterion::Under26, true) => "embauches de moins de 26 ans",
-            (Criterion::Under26, false) => "hires under 26",
-            (Criterion::Over50, true) => "embauches de 50 ans et plus",
-            (Criterion::Over50, false) => "hires aged 50+",
-            (Criterion::Boeth, true) => "embauches de travailleurs handicapés",
-            (Criterion::Boeth, false) => "hires of disabled workers",
-            (Criterion::FromIae, true) => "embauches issues de l'IAE ou de contrats aidés",
-            (Criterion::FromIae, false) => "hires from IAE or subsidised jobs",
-            (Criterion::SubsidisedContract, true) => "contrats aidés et alternance",
-            (Criterion::SubsidisedContract, false) => "subsidised and work-study contracts",
-            (Criterion::CdiShare, true) => "part des CDI",
-            (Criterion::CdiShare, false) => "CDI share",
-            (Criterion::CddMeanDays, true) => "durée moyenne des CDD",
-            (Criterion::CddMeanDays, false) => "mean CDD length",
-            (Criterion::CddMedianDays, true) => "durée médiane des CDD",
-            (Criterion::CddMedianDays, false) => "median CDD length",
-            (Criterion::Conversions, true) => "CDD transformés en CDI",
-            (Criterion::Conversions, false) => "CDD converted to CDI",
-            (Criterion::Internships, true) => "stages et immersions accueillis",
-            (Criterion::Internships, false) => "internships and immersions hosted",
-            (Criterion::Turnover, true) => "rotation du personnel",
-            (Criterion::Turnover, false) => "staff turnover",
-            (Criterion::EarlyRuptures, true) => "ruptures précoces",
-            (Criterion::EarlyRuptures, false) => "early ruptures",
-            (Criterion::AtMpFrequency, true) => "accidents du travail",
-            (Criterion::AtMpFrequency, false) => "work accidents",
-        }
     }
 
     pub fn kind(self) -> Kind {

@@ -91,6 +91,76 @@ pub struct RunOutcome {
     pub manifest: Manifest,
 }
 
+/// SIRETs of example sheets at `period`: an exposed (calculable, unlabelled) employer, a
+/// non-calculable one, a gated one and one at the top level, when the run has them.
+fn example_sirets(
+    scores: &crate::score::ScoreOutput,
+    exposure: &crate::exposure::study::ExposureStudy,
+    period: u32,
+) -> Vec<u64> {
+    let mut exposed: Vec<u64> = exposure
+        .assignments
+        .iter()
+        .filter(|a| a.exposed_from.is_some())
+        .map(|a| a.siret)
+        .collect();
+    exposed.sort_unstable();
+    let at = |f: &dyn Fn(&crate::score::ScoreRow) -> bool| {
+        scores
+            .scores
+            .iter()
+            .find(|s| s.period == period && f(s))
+            .map(|s| s.siret)
+    };
+    [
+        exposed.first().copied(),
+        at(&|s| s.non_calculable.is_some()),
+        at(&|s| s.gated_by.is_some()),
+        at(&|s| s.label == Some(3)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Example sheet files and their links.
+type ExampleSheets = (
+    Vec<crate::report::ReportFile>,
+    Vec<crate::report::results::SheetLink>,
+);
+
+/// What exposed employers received: example sheets at the baseline period (anonymised in
+/// the report folder) and the counsellors' page.
+fn example_sheets(
+    exp: &Experiment,
+    reference: &Reference,
+    scores: &crate::score::ScoreOutput,
+    exposure: &crate::exposure::study::ExposureStudy,
+    lang: crate::config::Lang,
+) -> anyhow::Result<(ExampleSheets, String)> {
+    let period = scores.period_index(Some(&exposure.baseline_period))?;
+    let contact = exp.raw.report.contact.as_deref();
+    let sheets: Vec<_> = example_sirets(scores, exposure, period)
+        .into_iter()
+        .filter_map(|s| {
+            crate::report::from_score::feedback_data(
+                scores,
+                reference,
+                s,
+                Some(&exposure.baseline_period),
+                contact,
+            )
+            .ok()
+        })
+        .collect();
+    let rows = crate::score::list::build_list(scores, reference, &Default::default())?;
+    let page_rows = crate::report::from_score::counsellor_rows(scores, reference, &rows, None)?;
+    Ok((
+        crate::report::feedback::example_sheet_files(&sheets, lang),
+        crate::report::counsellor_page(&page_rows, lang),
+    ))
+}
+
 /// Runs every stage of an experiment and writes its report folder.
 pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let t0 = std::time::Instant::now();
@@ -148,14 +218,14 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let mut manifest = build_manifest(opts, &exp, &data_dir, cached)?;
 
     let retention_out = timer.stage("retention", || {
-        retention::retention_stage(&exp, &reference, &synthetic, &scores, lang)
+        retention::retention_stage(&exp, &reference, &synthetic, &scores)
     })?;
     crate::output::crash_point("run-after-retention");
     let (sheet_files, counsellor_html) = timer.stage("sheets", || {
-        published_pages(&scores, &reference, &exposure, lang)
+        example_sheets(&exp, &reference, &scores, &exposure, lang)
     })?;
     crate::output::crash_point("run-after-sheets");
-    let mut exposure_section = sections::exposure_section(&exposure, None, lang);
+    let mut exposure_section = sections::exposure_section(&exposure, None);
     exposure_section.example_sheets = sheet_files.1;
     let results = RunResults {
         schema_version: crate::report::RESULTS_SCHEMA_VERSION,
@@ -164,17 +234,17 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
             &synthetic.dataset,
             &exp,
             &calibration,
-            lang,
         )),
         score: Some(crate::report::from_score::score_section(
-            &scores, &reference, 3, lang,
+            &scores, &reference, 3,
         )),
         exposure: Some(exposure_section),
         retention: Some(retention_out.section),
-        methods: Some(sections::methods_section(Some(&exposure), lang)),
+        methods: Some(sections::methods_section(Some(&exposure))),
     };
     timer.stage("report", || -> anyhow::Result<()> {
         let mut files = crate::report::render_run_files(&results, lang)?;
+        files.push(crate::report::results_file(&results)?);
         files.extend(sheet_files.0);
         files.push((
             PathBuf::from("counsellors.html"),
@@ -260,55 +330,4 @@ fn build_manifest(
         stages: Vec::new(),
         total_seconds: 0.0,
     })
-}
-
-/// Example employer sheets (files and links) and the counsellors' page.
-type PublishedPages = (
-    (
-        Vec<crate::report::ReportFile>,
-        Vec<crate::report::results::SheetLink>,
-    ),
-    String,
-);
-
-/// What exposed employers received: their sheet at the baseline period (three examples,
-/// labelled by sector, size and zone, never by name), and the counsellors' page.
-fn published_pages(
-    scores: &crate::score::ScoreOutput,
-    reference: &Reference,
-    exposure: &crate::exposure::study::ExposureStudy,
-    lang: crate::config::Lang,
-) -> anyhow::Result<PublishedPages> {
-    let mut exposed: Vec<u64> = exposure
-        .assignments
-        .iter()
-        .filter(|a| a.exposed_from.is_some())
-        .map(|a| a.siret)
-        .collect();
-    exposed.sort_unstable();
-    let sheets: Vec<_> = exposed
-        .iter()
-        .filter_map(|&s| {
-            crate::report::from_score::feedback_data(
-                scores,
-                reference,
-                s,
-                Some(&exposure.baseline_period),
-                lang,
-            )
-            .ok()
-        })
-        .take(3)
-        .collect();
-    let query = crate::score::list::ListQuery {
-        lang,
-        ..Default::default()
-    };
-    let rows = crate::score::list::build_list(scores, reference, &query)?;
-    let page_rows =
-        crate::report::from_score::counsellor_rows(scores, reference, &rows, None, lang)?;
-    Ok((
-        crate::report::feedback::example_sheet_files(&sheets, lang),
-        crate::report::counsellor_page(&page_rows, lang),
-    ))
 }

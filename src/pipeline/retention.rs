@@ -21,11 +21,11 @@
 //!
 //! Only aggregates leave this module: the person-level simulated table is never written.
 
-use crate::config::{Experiment, Lang};
+use crate::config::Experiment;
 use crate::reference::Reference;
 use crate::report::results::{
-    CohortRow, CoxTable, CoxTerm, HorizonRow, KmCurve, KmPoint, RetentionSection,
-    RiskDifferenceRow, TestResult,
+    Arm, CohortRow, Contrast, CoxTable, CoxTerm, HorizonRow, KmCurve, KmPoint, Method, Note,
+    RetentionSection, RiskDifferenceRow, TestResult,
 };
 use crate::retention::hires::{self, HireSelection};
 use crate::retention::km::{KaplanMeier, KmRow};
@@ -90,41 +90,14 @@ pub struct RetentionStageOutput {
     /// Flagged hires on the dataset (`None`: see `notes`).
     pub flagged_hires: Option<FlaggedHiresResult>,
     /// Parts skipped or undefined, and the estimators' warnings.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
-fn policy_name(p: &str, lang: Lang) -> String {
-    match (p, lang) {
-        ("status_quo", Lang::Fr) => "statu quo",
-        ("status_quo", Lang::En) => "status quo",
-        ("label_priority", Lang::Fr) => "priorité au label",
-        ("label_priority", Lang::En) => "label priority",
-        ("encouragement", Lang::Fr) => "incitation randomisée",
-        ("encouragement", Lang::En) => "randomised encouragement",
-        (other, _) => other,
-    }
-    .to_string()
-}
-
-fn group_name(g: &str, lang: Lang) -> String {
-    match (g, lang) {
-        (LABELLED, Lang::Fr) => "employeurs labellisés",
-        (LABELLED, Lang::En) => "labelled employers",
-        (OTHER, Lang::Fr) => "autres employeurs",
-        (OTHER, Lang::En) => "other employers",
-        (other, _) => other,
-    }
-    .to_string()
-}
-
-fn cohort_name(c: Cohort, lang: Lang) -> &'static str {
-    match (c, lang) {
-        (Cohort::IaeExit, Lang::Fr) => "sorties d'IAE",
-        (Cohort::IaeExit, Lang::En) => "IAE exits",
-        (Cohort::LongTermUnemployed, Lang::Fr) => "chômeurs de longue durée",
-        (Cohort::LongTermUnemployed, Lang::En) => "long-term unemployed",
-        (Cohort::YoungUnqualified, Lang::Fr) => "moins de 26 ans sans qualification",
-        (Cohort::YoungUnqualified, Lang::En) => "under 26 without qualification",
+fn group_arm(g: &str) -> Arm {
+    if g == LABELLED {
+        Arm::Labelled
+    } else {
+        Arm::Other
     }
 }
 
@@ -223,6 +196,13 @@ fn label_lookup(scores: &ScoreOutput) -> impl Fn(u64, crate::date::Date) -> Opti
     }
 }
 
+fn technical(text: String) -> Note {
+    Note::Technical {
+        stage: "retention".into(),
+        text,
+    }
+}
+
 /// Runs the retention stage (see the module docs).
 ///
 /// # Errors
@@ -233,7 +213,6 @@ pub fn retention_stage(
     reference: &Reference,
     synthetic: &Synthetic,
     scores: &ScoreOutput,
-    lang: Lang,
 ) -> Result<RetentionStageOutput, RetentionStageError> {
     let design = &exp.retention;
     let seed = sim::stream_seed(exp.seed);
@@ -259,7 +238,7 @@ pub fn retention_stage(
         .map(|(_, s)| s)
         .ok_or(RetentionStageError::Sim(SimError::NoEmployers))?;
     let study = RetentionStudy::run(own, design, seed)?;
-    notes.extend(study.warnings.iter().cloned());
+    notes.extend(study.warnings.iter().cloned().map(technical));
 
     // Curves by employer group on the experiment's policy.
     let hires = sim::hires_table(&own.persons)?;
@@ -276,7 +255,7 @@ pub fn retention_stage(
         .km
         .iter()
         .map(|(g, rows)| KmCurve {
-            group: group_name(g, lang),
+            arm: group_arm(g),
             points: thin(rows, &horizons),
         })
         .collect();
@@ -287,16 +266,15 @@ pub fn retention_stage(
     for (p, s) in &sims {
         let t = sim::hires_table(&s.persons)?;
         let curve = KaplanMeier::fit(t.duration(), t.event(), None, None);
-        let name = policy_name(p.name(), lang);
         km_by_policy.push(KmCurve {
-            group: name.clone(),
+            arm: Arm::of_policy(*p),
             points: thin(&curve.rows(&horizons, z), &horizons),
         });
         let truth = s.policies.iter().find(|x| x.policy == p.name());
         for &h in &horizons {
             let r = curve.row_at(h, z);
             by_policy.push(HorizonRow {
-                group: name.clone(),
+                arm: Arm::of_policy(*p),
                 horizon_days: h as u32,
                 survival: r.survival,
                 ci_lower: r.ci_lower,
@@ -315,7 +293,7 @@ pub fn retention_stage(
     .filter_map(|c| {
         let n = own.persons.iter().filter(|p| p.cohort == c).count() as u64;
         (n > 0).then(|| CohortRow {
-            name: cohort_name(c, lang).to_string(),
+            cohort: c,
             n,
             n_hired: own
                 .persons
@@ -327,15 +305,11 @@ pub fn retention_stage(
     .collect();
 
     // Risk differences: naive and IPW against the truth, then ITT and Wald.
-    let labelled_vs_other = match lang {
-        Lang::Fr => "labellisés − autres",
-        Lang::En => "labelled − other",
-    };
     let mut risk_differences = Vec::new();
     for e in &study.labelled_effect {
         risk_differences.push(RiskDifferenceRow {
-            comparison: labelled_vs_other.to_string(),
-            method: "naive".into(),
+            comparison: Contrast::LabelledVsOther,
+            method: Method::Naive,
             horizon_days: e.t as u32,
             difference: e.naive.difference,
             se: e.naive.se,
@@ -345,8 +319,8 @@ pub fn retention_stage(
         });
         match e.adjusted {
             Some(a) if a.se.is_finite() => risk_differences.push(RiskDifferenceRow {
-                comparison: labelled_vs_other.to_string(),
-                method: "ipw".into(),
+                comparison: Contrast::LabelledVsOther,
+                method: Method::Ipw,
                 horizon_days: e.t as u32,
                 difference: a.estimate,
                 se: a.se,
@@ -354,36 +328,27 @@ pub fn retention_stage(
                 ci_upper: a.ci_upper,
                 truth: Some(e.truth),
             }),
-            Some(a) => notes.push(format!(
-                "t = {}: IPW difference {:.4} has no standard error (retention.ipw_bootstrap < 2); left out of the report table",
-                e.t, a.estimate
-            )),
-            None => notes.push(format!("t = {}: no IPW-adjusted difference", e.t)),
+            Some(a) => notes.push(Note::IpwWithoutSe {
+                horizon_days: e.t as u32,
+                estimate: a.estimate,
+            }),
+            None => notes.push(Note::NoIpw {
+                horizon_days: e.t as u32,
+            }),
         }
     }
     // Outcome of ITT and Wald: hired within a year and still in that job at the horizon,
     // over the whole cohort (not only hires), per the encouragement design.
-    let (itt_label, wald_label) = match lang {
-        Lang::Fr => (
-            "conseillers incités − non incités : embauché et toujours en poste",
-            "placement labellisé (instrument : incitation) : embauché et toujours en poste",
-        ),
-        Lang::En => (
-            "encouraged − not encouraged counsellors: hired and still in the job",
-            "labelled placement (instrument: encouragement): hired and still in the job",
-        ),
-    };
     for e in &study.encouragement {
         let t = e.t as u32;
         let row =
-            |method: &str, x: &crate::retention::compare::Estimate, truth| RiskDifferenceRow {
-                comparison: if method == "itt" {
-                    itt_label
+            |method: Method, x: &crate::retention::compare::Estimate, truth| RiskDifferenceRow {
+                comparison: if method == Method::Itt {
+                    Contrast::EncouragedVsNot
                 } else {
-                    wald_label
-                }
-                .to_string(),
-                method: method.into(),
+                    Contrast::LabelledPlacementIv
+                },
+                method,
                 horizon_days: t,
                 difference: x.estimate,
                 se: x.se,
@@ -391,13 +356,11 @@ pub fn retention_stage(
                 ci_upper: x.ci_upper,
                 truth,
             };
-        risk_differences.push(row("itt", &e.estimate.itt, Some(e.true_itt)));
+        risk_differences.push(row(Method::Itt, &e.estimate.itt, Some(e.true_itt)));
         if e.estimate.wald.estimate.is_finite() && e.estimate.wald.se.is_finite() {
-            risk_differences.push(row("wald_iv", &e.estimate.wald, e.true_wald));
+            risk_differences.push(row(Method::WaldIv, &e.estimate.wald, e.true_wald));
         } else {
-            notes.push(format!(
-                "t = {t}: Wald estimate undefined (weak first stage)"
-            ));
+            notes.push(Note::WaldUndefined { horizon_days: t });
         }
     }
 
@@ -424,21 +387,17 @@ pub fn retention_stage(
             match estimate_retention(&table, &opts) {
                 Ok(result) => Some(FlaggedHiresResult { selection, result }),
                 Err(e) => {
-                    notes.push(format!("flagged hires on the dataset: {e}"));
+                    notes.push(technical(format!("flagged hires on the dataset: {e}")));
                     None
                 }
             }
         }
         Err(e) => {
-            notes.push(format!("flagged hires on the dataset: {e}"));
+            notes.push(technical(format!("flagged hires on the dataset: {e}")));
             None
         }
     };
     if let Some(f) = &flagged_hires {
-        let comparison = match lang {
-            Lang::Fr => "embauches DSN signalées (IAE, chômage long) : labellisés − autres",
-            Lang::En => "flagged DSN hires (IAE, long unemployment): labelled − other",
-        };
         for d in f
             .result
             .risk_difference
@@ -446,8 +405,8 @@ pub fn retention_stage(
             .filter(|d| d.group == LABELLED)
         {
             risk_differences.push(RiskDifferenceRow {
-                comparison: comparison.to_string(),
-                method: "naive".into(),
+                comparison: Contrast::FlaggedHires,
+                method: Method::Naive,
                 horizon_days: d.t as u32,
                 difference: d.difference,
                 se: d.se,
@@ -459,8 +418,8 @@ pub fn retention_stage(
         let ipw = f.result.adjusted.iter().flat_map(|a| &a.horizons);
         for a in ipw.filter(|a| a.difference.se.is_finite()) {
             risk_differences.push(RiskDifferenceRow {
-                comparison: comparison.to_string(),
-                method: "ipw".into(),
+                comparison: Contrast::FlaggedHires,
+                method: Method::Ipw,
                 horizon_days: a.t as u32,
                 difference: a.difference.estimate,
                 se: a.difference.se,
@@ -473,7 +432,7 @@ pub fn retention_stage(
             f.result
                 .warnings
                 .iter()
-                .map(|w| format!("flagged hires on the dataset: {w}")),
+                .map(|w| technical(format!("flagged hires on the dataset: {w}"))),
         );
     }
 
@@ -546,9 +505,14 @@ mod tests {
             .collect();
         let p = thin(&rows, &[182.0, 365.0]);
         assert!(p.len() <= MAX_CURVE_POINTS + 3, "{}", p.len());
-        for t in [0.0, 182.0, 365.0, 999.0] {
+        // The curve stops at the last time with 11 persons at risk (t = 989).
+        for t in [0.0, 182.0, 365.0, 989.0] {
             assert!(p.iter().any(|x| x.t == t), "missing t = {t}");
         }
+        assert!(
+            p.iter().all(|x| x.at_risk >= 11),
+            "a point on fewer than 11 persons"
+        );
         assert!(p.windows(2).all(|w| w[0].t < w[1].t));
         assert_eq!(thin(&rows[..10], &[]).len(), 10);
     }

@@ -1,12 +1,12 @@
 //! Conversions from the stages' outputs into the report's `results.json` sections.
 //!
 //! The report renders [`crate::report::RunResults`] only; these functions are the single
-//! place where live stage outputs become those plain rows.
+//! place where live stage outputs become those plain rows. They produce keys and numbers,
+//! never display text: `report::i18n` names everything at render time.
 
-use crate::config::{Experiment, Lang};
+use crate::config::Experiment;
 use crate::exposure::montecarlo::ExposureMonteCarlo;
 use crate::exposure::study::ExposureStudy;
-use crate::exposure::Design;
 use crate::model::Dataset;
 use crate::provenance::Manifest;
 use crate::report::results as r;
@@ -19,81 +19,15 @@ fn month(d: crate::date::Date) -> String {
     d.to_string()[..7].to_string()
 }
 
-/// Unit of a calibration row, for display.
-fn calibration_unit(key: &str, lang: Lang) -> &'static str {
-    let (fr, en) = if key.ends_with("_days") {
-        ("jours", "days")
-    } else if key.starts_with("accidents") {
-        ("pour 1 000 salariés", "per 1,000 employees")
-    } else if key.ends_with("rate") {
-        ("par salarié et par an", "per employee-year")
-    } else {
-        ("part", "share")
-    };
-    match lang {
-        Lang::Fr => fr,
-        Lang::En => en,
-    }
-}
-
-/// French name of a calibration target (the English one is the row's own label).
-fn calibration_name_fr(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "cdd_share_of_hires" => "Part des CDD dans les embauches (hors intérim)",
-        "cdd_under_one_month" => "Part des CDD de moins d'un mois",
-        "cdd_median_days" => "Durée médiane des CDD (jours)",
-        "cdd_mean_days" => "Durée moyenne des CDD (jours)",
-        "cdi_ended_within_year" => "CDI rompus dans leur première année",
-        "entry_rate" => "Taux d'entrée (embauches par salarié et par an)",
-        "turnover_rate" => "Taux de rotation (moyenne des taux d'entrée et de sortie)",
-        "accidents_per_1000" => "Accidents du travail pour 1 000 salariés",
-        "accidents_per_1000_construction" => {
-            "Accidents du travail pour 1 000 salariés, construction"
-        }
-        "women_share" => "Part des femmes (ETP)",
-        "women_share_construction" => "Part des femmes, construction",
-        "women_share_health" => "Part des femmes, santé et action sociale",
-        "part_time_share" => "Part des salariés à temps partiel",
-        "boeth_share_20plus" => "Part des BOETH, établissements de 20 salariés ou plus",
-        "size_band_1-9" => "Établissements de 1 à 9 salariés",
-        "size_band_10-49" => "Établissements de 10 à 49 salariés",
-        "size_band_50-249" => "Établissements de 50 à 249 salariés",
-        "size_band_250+" => "Établissements de 250 salariés ou plus",
-        _ => return None,
-    })
-}
-
 /// What was simulated, with calibration targets against realised values.
-pub fn data_section(
-    ds: &Dataset,
-    exp: &Experiment,
-    calibration: &Calibration,
-    lang: Lang,
-) -> r::DataSection {
-    let description = match lang {
-        Lang::Fr => format!(
-            "Données DSN synthétiques calibrées : {} établissements des départements {}, {} années observées après {} mois de rodage, graine {}.",
-            ds.establishments.len(),
-            exp.territory.departements.join(", "),
-            exp.generator.years,
-            exp.generator.burn_in_months,
-            exp.seed
-        ),
-        Lang::En => format!(
-            "Calibrated synthetic DSN data: {} establishments in départements {}, {} observed years after a {}-month burn-in, seed {}.",
-            ds.establishments.len(),
-            exp.territory.departements.join(", "),
-            exp.generator.years,
-            exp.generator.burn_in_months,
-            exp.seed
-        ),
-    };
+pub fn data_section(ds: &Dataset, exp: &Experiment, calibration: &Calibration) -> r::DataSection {
     r::DataSection {
-        source: "synthetic".into(),
-        description,
+        source: r::DataSource::Synthetic,
         period_start: month(calibration.window_start),
         period_end: month(ds.coverage.end),
         departements: exp.territory.departements.clone(),
+        years: Some(exp.generator.years),
+        burn_in_months: Some(exp.generator.burn_in_months),
         n_establishments: ds.establishments.len() as u64,
         n_persons: ds.persons.len() as u64,
         n_contracts: ds.contracts.len() as u64,
@@ -103,13 +37,7 @@ pub fn data_section(
             .iter()
             .map(|c| r::CalibrationRow {
                 id: c.source.clone(),
-                name: match lang {
-                    Lang::Fr => {
-                        calibration_name_fr(&c.key).map_or_else(|| c.label.clone(), String::from)
-                    }
-                    Lang::En => c.label.clone(),
-                },
-                unit: calibration_unit(&c.key, lang).into(),
+                key: c.key.clone(),
                 target: c.target,
                 realised: c.realised,
                 tolerance: Some(c.tolerance),
@@ -118,102 +46,55 @@ pub fn data_section(
     }
 }
 
-fn estimator_name(key: &str, lang: Lang) -> String {
-    let (fr, en) = match key {
-        "naive_post_difference" => (
-            "Comparaison naïve après exposition",
-            "Naive post-exposure difference",
-        ),
-        "twfe" => (
-            "Doubles différences à effets fixes (TWFE)",
-            "Two-way fixed effects DiD (TWFE)",
-        ),
-        "cs_simple" => (
-            "Callaway–Sant'Anna, agrégation simple",
-            "Callaway–Sant'Anna, simple aggregation",
-        ),
-        "difference_in_means_change" => (
-            "Différence de moyennes des évolutions (aléatoire)",
-            "Difference in means of changes (randomised)",
-        ),
-        "matched_did" => (
-            "Doubles différences appariées (score de propension)",
-            "Matched DiD (propensity score)",
-        ),
-        other => (other, other),
-    };
-    match lang {
-        Lang::Fr => fr.into(),
-        Lang::En => en.into(),
+/// Two-sided power at 5% of an estimator with standard error `se` against `effect`
+/// (normal approximation).
+pub fn power(effect: f64, se: f64) -> Option<f64> {
+    if !(effect.is_finite() && se.is_finite() && se > 0.0) {
+        return None;
     }
+    let z = effect.abs() / se;
+    let cdf = crate::stats::describe::normal_cdf;
+    Some(cdf(z - Z95) + cdf(-z - Z95))
 }
 
-/// Display name of a pre-exposure covariate.
-fn covariate_name(key: &str, lang: Lang) -> String {
-    let (fr, en) = match key {
-        "baseline_score" => ("score avant exposition", "score before exposure"),
-        "log_headcount" => ("effectif (log)", "headcount (log)"),
-        "hires" => ("embauches sur 12 mois", "hires over 12 months"),
-        "exit_rate" => ("taux de sortie", "exit rate"),
-        other => (other, other),
-    };
-    match lang {
-        Lang::Fr => fr.into(),
-        Lang::En => en.into(),
-    }
-}
-
-/// The exposure evaluation: design, balance, trajectories, estimates, dynamics, Monte Carlo.
-pub fn exposure_section(
-    s: &ExposureStudy,
-    mc: Option<&ExposureMonteCarlo>,
-    lang: Lang,
-) -> r::ExposureSection {
-    let kind = match s.design.design {
-        Design::Randomised => "randomised",
-        Design::Staggered => "staggered",
-        Design::Observational => "observational",
-    };
-    let description = match lang {
-        Lang::Fr => format!(
-            "Parmi les {} établissements notés et non labellisés en {}, {} ont reçu leur résultat ({} y ont réagi). Effet visé : +{:.1} % sur les parts d'embauches inclusives, après {} mois de délai et {} mois de montée en charge. L'effet vrai sur le score est connu grâce au contrefactuel simulé avec les mêmes nombres aléatoires.",
-            s.eligible, s.baseline_period, s.exposed, s.responders, 100.0 * s.design.effect_size, s.design.lag_months, s.design.ramp_months
-        ),
-        Lang::En => format!(
-            "Of the {} establishments scored and not labelled in {}, {} were shown their result ({} responded). Targeted effect: +{:.1}% on inclusive hiring shares, after a {}-month lag and a {}-month ramp. The true effect on the score is known from the counterfactual simulated with the same random numbers.",
-            s.eligible, s.baseline_period, s.exposed, s.responders, 100.0 * s.design.effect_size, s.design.lag_months, s.design.ramp_months
-        ),
-    };
+fn trajectories(s: &ExposureStudy) -> Vec<r::Trajectory> {
     let period_label = |t: i64| {
         s.periods
             .get((t - 1).max(0) as usize)
             .cloned()
             .unwrap_or_default()
     };
-    let mut groups: BTreeMap<&str, Vec<r::TrajectoryPoint>> = BTreeMap::new();
+    let mut groups: BTreeMap<r::ExposureGroup, Vec<r::TrajectoryPoint>> = BTreeMap::new();
     for p in &s.trajectories {
+        let g = match p.group.as_str() {
+            "exposed" => r::ExposureGroup::Exposed,
+            _ => r::ExposureGroup::Comparison,
+        };
         let (lo, hi) = p.ci95.map_or((p.mean, p.mean), |c| (c[0], c[1]));
-        groups
-            .entry(p.group.as_str())
-            .or_default()
-            .push(r::TrajectoryPoint {
-                period: period_label(p.period),
-                t: p.period as f64,
-                mean: p.mean,
-                ci_lower: lo,
-                ci_upper: hi,
-            });
+        groups.entry(g).or_default().push(r::TrajectoryPoint {
+            period: period_label(p.period),
+            t: p.period as f64,
+            mean: p.mean,
+            ci_lower: lo,
+            ci_upper: hi,
+        });
     }
+    groups
+        .into_iter()
+        .map(|(group, points)| r::Trajectory { group, points })
+        .collect()
+}
+
+fn estimates(s: &ExposureStudy) -> Vec<r::NamedEstimate> {
     let twfe = &s.did.twfe;
-    let estimates = s
-        .estimates
+    s.estimates
         .iter()
-        .map(|e| {
+        .filter_map(|e| {
+            let key = r::Estimator::from_key(&e.estimator)?;
             let (lo, hi) = e.ci95.map_or((f64::NAN, f64::NAN), |c| (c[0], c[1]));
-            let is_twfe = e.estimator == "twfe";
-            r::NamedEstimate {
-                key: e.estimator.clone(),
-                name: estimator_name(&e.estimator, lang),
+            let is_twfe = key == r::Estimator::Twfe;
+            Some(r::NamedEstimate {
+                key,
                 estimate: e.estimate,
                 se: e.se.unwrap_or(f64::NAN),
                 ci_lower: if is_twfe { twfe.ci95[0] } else { lo },
@@ -221,41 +102,48 @@ pub fn exposure_section(
                 p_value: is_twfe.then_some(twfe.p_value),
                 n_obs: is_twfe.then_some(twfe.n_obs as u64),
                 n_clusters: is_twfe.then_some(twfe.n_clusters as u64),
-            }
+            })
         })
-        .collect();
+        .collect()
+}
+
+fn design(s: &ExposureStudy, est: &[r::NamedEstimate]) -> r::ExposureDesignInfo {
+    let primary = r::Estimator::primary_for(s.design.design)
+        .iter()
+        .find_map(|k| est.iter().find(|x| x.key == *k));
+    r::ExposureDesignInfo {
+        kind: s.design.design,
+        baseline_period: s.baseline_period.clone(),
+        waves: s.design.waves.iter().map(|w| month(*w)).collect(),
+        n_eligible: s.eligible as u64,
+        n_exposed: s.exposed as u64,
+        n_responders: s.responders as u64,
+        n_comparison: (s.eligible - s.exposed) as u64,
+        effect_size: s.design.effect_size,
+        lag_months: s.design.lag_months,
+        ramp_months: s.design.ramp_months,
+        true_effect: Some(s.true_effect),
+        power: primary.and_then(|p| power(s.true_effect, p.se)),
+    }
+}
+
+/// The exposure evaluation: design, balance, trajectories, estimates, dynamics, Monte Carlo.
+pub fn exposure_section(s: &ExposureStudy, mc: Option<&ExposureMonteCarlo>) -> r::ExposureSection {
+    let estimates = estimates(s);
     r::ExposureSection {
-        design: r::ExposureDesignInfo {
-            kind: kind.into(),
-            description,
-            waves: s.design.waves.iter().map(|w| month(*w)).collect(),
-            n_exposed: s.exposed as u64,
-            n_comparison: (s.eligible - s.exposed) as u64,
-            true_effect: Some(s.true_effect),
-        },
+        design: design(s, &estimates),
         balance: s
             .balance
             .iter()
             .map(|b| r::BalanceRow {
-                variable: covariate_name(&b.covariate, lang),
+                covariate: b.covariate.clone(),
                 mean_exposed: b.mean_exposed,
                 mean_comparison: b.mean_comparison,
                 smd_before: b.smd,
                 smd_after: b.smd_after_matching,
             })
             .collect(),
-        trajectories: groups
-            .into_iter()
-            .map(|(g, points)| r::Trajectory {
-                group: match (g, lang) {
-                    ("exposed", Lang::Fr) => "exposés".to_string(),
-                    ("comparison", Lang::Fr) => "comparables non exposés".to_string(),
-                    ("comparison", Lang::En) => "comparison (not exposed)".to_string(),
-                    _ => g.to_string(),
-                },
-                points,
-            })
-            .collect(),
+        trajectories: trajectories(s),
         estimates,
         event_study: s
             .did
@@ -296,13 +184,15 @@ pub fn exposure_section(
                 m.summary
                     .estimators
                     .iter()
-                    .map(|e| r::MonteCarloRow {
-                        estimator: e.estimator.clone(),
-                        true_effect: m.summary.mean_true_att,
-                        bias: e.bias,
-                        rmse: e.rmse,
-                        coverage: e.coverage,
-                        rejection_rate: e.rejection_rate,
+                    .filter_map(|e| {
+                        Some(r::MonteCarloRow {
+                            estimator: r::Estimator::from_key(&e.estimator)?,
+                            true_effect: m.summary.mean_true_att,
+                            bias: e.bias,
+                            rmse: e.rmse,
+                            coverage: e.coverage,
+                            rejection_rate: e.rejection_rate,
+                        })
                     })
                     .collect()
             })
@@ -312,33 +202,27 @@ pub fn exposure_section(
     }
 }
 
-/// Named conventions of every estimator, and this run's caveats.
-pub fn methods_section(exposure: Option<&ExposureStudy>, lang: Lang) -> r::MethodsSection {
+/// Named conventions of every estimator, and this run's notes.
+pub fn methods_section(exposure: Option<&ExposureStudy>) -> r::MethodsSection {
     let mut conventions = BTreeMap::new();
     if let Some(s) = exposure {
         for (k, v) in &s.did.convention {
             conventions.insert(format!("did.{k}"), v.clone());
         }
     }
-    conventions.insert(
-        "score.peer_normalisation".into(),
-        "median and MAD of the peer group (NAF division × size band × zone, with fallbacks), beta-binomial shrinkage of small-count shares".into(),
-    );
-    conventions.insert(
-        "exposure.truth".into(),
-        "counterfactual world generated with the same random numbers; truth = exposed minus comparison change".into(),
-    );
-    let mut notes = vec![match lang {
-        Lang::Fr => "Les scores sont relatifs aux pairs : quand les établissements exposés progressent, la position de leurs pairs non exposés recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet (négatif) sur les comparables ; c'est cette différence qui sert de vérité.".to_string(),
-        Lang::En => "Scores are relative to peers: when exposed establishments improve, their non-exposed peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the (negative) effect on comparison units; that difference is the truth used.".to_string(),
-    }];
-    notes.push(match lang {
-        Lang::Fr => "Avec des effets hétérogènes selon la cohorte, les coefficients avancés d'une étude d'événement TWFE sont contaminés (Sun et Abraham, 2021) : l'agrégation dynamique de Callaway et Sant'Anna est présentée à côté.".to_string(),
-        Lang::En => "With effects that differ by cohort, dynamic TWFE leads are contaminated (Sun and Abraham, 2021): the Callaway–Sant'Anna dynamic aggregation is shown alongside.".to_string(),
-    });
+    let mut notes = vec![
+        r::Note::RelativeScores,
+        r::Note::SunAbraham,
+        r::Note::PeerNormalisation,
+        r::Note::TruthDefinition,
+    ];
     if let Some(s) = exposure {
-        notes.extend(s.warnings.iter().cloned());
-        notes.extend(s.did.warnings.iter().cloned());
+        let technical = |text: &String| r::Note::Technical {
+            stage: "exposure".into(),
+            text: text.clone(),
+        };
+        notes.extend(s.warnings.iter().map(technical));
+        notes.extend(s.did.warnings.iter().map(technical));
     }
     r::MethodsSection { conventions, notes }
 }
@@ -351,6 +235,7 @@ pub fn manifest_section(m: &Manifest, run_id: &str) -> r::Manifest {
         experiment: m.experiment_name.clone(),
         experiment_file: m.experiment_path.clone(),
         experiment_sha256: m.experiment_hash.clone(),
+        data_fingerprint: m.data_fingerprint.clone(),
         seed: m.seed,
         crate_version: m.crate_version.clone(),
         git_commit: m.git_commit.clone(),

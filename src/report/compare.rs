@@ -1,12 +1,18 @@
-//! Comparison of two runs (e.g. two weightings): label flips, rank correlation of scores,
-//! changes in criterion weights and in effect estimates.
+//! Comparison of two runs (e.g. two weightings of the same data): label changes, with "not
+//! calculable" kept apart from "not labelled", rank correlations of the scores (Kendall τ-b
+//! and Spearman ρ), the truth of each run, changes in criterion weights and in effect
+//! estimates, and the per-SIRET list of label changes (`flips.csv`, research data).
 //!
-//! Runs are matched on SIRET through `score.reference_scores` in each `results.json`. The
-//! comparison is itself a serde struct (`comparison.json`) rendered like a run report.
+//! Runs are matched on SIRET through `score.reference_scores`, and estimates on their keys
+//! (estimator, or contrast × method × horizon), so runs rendered in different languages pair
+//! up. Runs of different experiments on different data share nothing: [`check_comparable`]
+//! refuses them unless the caller allows it.
 
 use super::doc::{self, Align, Block, Document, Section, Table};
-use super::i18n::{self, level_name, Msg};
-use super::results::{EstablishmentScore, RunResults};
+use super::i18n::{self, Msg};
+use super::results::{
+    Contrast, Criterion, EstablishmentScore, Estimator, Label, Method, RunResults,
+};
 use super::{ReportError, ReportFile};
 use crate::config::Lang;
 use serde::{Deserialize, Serialize};
@@ -24,16 +30,20 @@ pub struct RunId {
     pub experiment: String,
     /// Experiment SHA-256.
     pub experiment_sha256: String,
+    /// Data fingerprint.
+    pub data_fingerprint: String,
     /// Reference period of the scores.
     pub reference_period: String,
+    /// True effect of exposure in this run (synthetic data).
+    pub true_effect: Option<f64>,
 }
 
-/// Label flips within one sector.
+/// Label changes within one sector.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SectorFlips {
     /// Sector code.
     pub sector: String,
-    /// Establishments of the sector in both runs.
+    /// Establishments of the sector scored in both runs.
     pub n: u64,
     /// Level higher in B.
     pub up: u64,
@@ -41,13 +51,25 @@ pub struct SectorFlips {
     pub down: u64,
 }
 
-/// A quantity present in both runs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ValueChange {
-    /// Stable key.
-    pub key: String,
-    /// Display name.
-    pub name: String,
+/// What an estimate is, in any language.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EstimateKey {
+    /// An exposure estimate.
+    Exposure { estimator: Estimator },
+    /// A retention difference.
+    Retention {
+        contrast: Contrast,
+        method: Method,
+        horizon_days: u32,
+    },
+}
+
+/// A quantity present in at least one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueChange<K> {
+    /// What it is.
+    pub key: K,
     /// Value in A.
     pub a: Option<f64>,
     /// Value in B.
@@ -56,6 +78,18 @@ pub struct ValueChange {
     pub a_ci: Option<(f64, f64)>,
     /// 95% interval in B.
     pub b_ci: Option<(f64, f64)>,
+}
+
+/// One establishment whose label differs between the runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flip {
+    pub siret: String,
+    pub sector: String,
+    pub zone: String,
+    pub label_a: Label,
+    pub label_b: Label,
+    pub score_a: Option<f64>,
+    pub score_b: Option<f64>,
 }
 
 /// Result of comparing run A with run B.
@@ -73,12 +107,15 @@ pub struct Comparison {
     pub n_only_b: u64,
     /// Establishments with a calculable score in both runs.
     pub n_common_scored: u64,
-    /// Kendall τ-b of the scores (establishments scored in both runs); `None` if < 2 pairs
-    /// or a constant score.
+    /// Present in both, not calculable in at least one.
+    pub n_not_calculable_either: u64,
+    /// Kendall τ-b of the scores (scored in both runs); `None` if < 2 pairs or constant.
     pub kendall_tau_b: Option<f64>,
-    /// `flip_matrix[i][j]`: level i in A and level j in B.
+    /// Spearman ρ of the scores (scored in both runs).
+    pub spearman: Option<f64>,
+    /// `flip_matrix[i][j]`: label `Label::ALL[i]` in A and `Label::ALL[j]` in B.
     pub flip_matrix: Vec<Vec<u64>>,
-    /// Establishments whose level differs.
+    /// Establishments scored in both runs whose label differs.
     pub n_flips: u64,
     /// Level higher in B.
     pub n_up: u64,
@@ -86,10 +123,41 @@ pub struct Comparison {
     pub n_down: u64,
     /// Flips per sector, sorted by code.
     pub flips_by_sector: Vec<SectorFlips>,
+    /// Every establishment whose label (or calculability) differs, by SIRET.
+    pub flips: Vec<Flip>,
     /// Criterion weights.
-    pub weights: Vec<ValueChange>,
+    pub weights: Vec<ValueChange<Criterion>>,
     /// Effect estimates (exposure) and retention differences.
-    pub estimates: Vec<ValueChange>,
+    pub estimates: Vec<ValueChange<EstimateKey>>,
+}
+
+/// Why two runs are not compared.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("the runs are of different experiments on different data ({a} and {b}): nothing pairs up; pass --allow-different to compare them anyway")]
+    Different { a: String, b: String },
+}
+
+/// Runs compare when they are of the same experiment or scored the same data.
+pub fn check_comparable(a: &RunResults, b: &RunResults) -> Result<(), CompareError> {
+    let (ma, mb) = (
+        a.manifest.clone().unwrap_or_default(),
+        b.manifest.clone().unwrap_or_default(),
+    );
+    let same_exp = !ma.experiment.is_empty() && ma.experiment == mb.experiment;
+    let same_data = !ma.data_fingerprint.is_empty() && ma.data_fingerprint == mb.data_fingerprint;
+    if same_exp || same_data {
+        Ok(())
+    } else {
+        Err(CompareError::Different {
+            a: format!("{} / {}", ma.experiment, short(&ma.data_fingerprint)),
+            b: format!("{} / {}", mb.experiment, short(&mb.data_fingerprint)),
+        })
+    }
+}
+
+fn short(s: &str) -> &str {
+    s.get(..12).unwrap_or(s)
 }
 
 /// Kendall's τ-b of the paired scores: the workbench's shared O(n log n) implementation
@@ -106,50 +174,56 @@ fn run_id(label: &str, r: &RunResults) -> RunId {
         run_id: m.run_id,
         experiment: m.experiment,
         experiment_sha256: m.experiment_sha256,
+        data_fingerprint: m.data_fingerprint,
         reference_period: r
             .score
             .as_ref()
             .map(|s| s.reference_period.clone())
             .unwrap_or_default(),
+        true_effect: r.exposure.as_ref().and_then(|e| e.design.true_effect),
     }
 }
 
-/// Compares two runs. Establishments are matched on SIRET; duplicated SIRETs keep the first.
-pub fn compare_runs(label_a: &str, a: &RunResults, label_b: &str, b: &RunResults) -> Comparison {
-    let empty = Vec::new();
-    let sa = a
-        .score
-        .as_ref()
-        .map(|s| &s.reference_scores)
-        .unwrap_or(&empty);
-    let sb = b
-        .score
-        .as_ref()
-        .map(|s| &s.reference_scores)
-        .unwrap_or(&empty);
-    let mut ma: BTreeMap<&str, &EstablishmentScore> = BTreeMap::new();
-    for e in sa {
-        ma.entry(e.siret.as_str()).or_insert(e);
+fn by_siret(r: &RunResults) -> BTreeMap<&str, &EstablishmentScore> {
+    let mut m = BTreeMap::new();
+    for e in r.score.iter().flat_map(|s| &s.reference_scores) {
+        m.entry(e.siret.as_str()).or_insert(e);
     }
-    let mut mb: BTreeMap<&str, &EstablishmentScore> = BTreeMap::new();
-    for e in sb {
-        mb.entry(e.siret.as_str()).or_insert(e);
-    }
-    let n_levels = sa
-        .iter()
-        .chain(sb)
-        .map(|e| e.level as usize + 1)
-        .max()
-        .unwrap_or(0)
-        .max(4);
-    let mut flip = vec![vec![0u64; n_levels]; n_levels];
+    m
+}
+
+fn label_index(l: Label) -> usize {
+    Label::ALL.iter().position(|x| *x == l).unwrap_or(0)
+}
+
+/// Pairs the establishments of both runs: counts, flip matrix, flips, scores for τ and ρ.
+fn pair(c: &mut Comparison, a: &RunResults, b: &RunResults) -> (Vec<f64>, Vec<f64>) {
+    let (ma, mb) = (by_siret(a), by_siret(b));
+    let n = Label::ALL.len();
+    c.flip_matrix = vec![vec![0u64; n]; n];
     let mut sectors: BTreeMap<String, SectorFlips> = BTreeMap::new();
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    let mut n_common = 0u64;
     for (siret, ea) in &ma {
         let Some(eb) = mb.get(siret) else { continue };
-        n_common += 1;
-        flip[ea.level as usize][eb.level as usize] += 1;
+        c.n_common += 1;
+        c.flip_matrix[label_index(ea.label)][label_index(eb.label)] += 1;
+        if ea.label != eb.label {
+            c.flips.push(Flip {
+                siret: siret.to_string(),
+                sector: ea.sector.clone(),
+                zone: ea.zone.clone(),
+                label_a: ea.label,
+                label_b: eb.label,
+                score_a: ea.score,
+                score_b: eb.score,
+            });
+        }
+        let (Some(la), Some(lb), Some(x), Some(y)) =
+            (ea.label.level(), eb.label.level(), ea.score, eb.score)
+        else {
+            c.n_not_calculable_either += 1;
+            continue;
+        };
         let s = sectors
             .entry(ea.sector.clone())
             .or_insert_with(|| SectorFlips {
@@ -157,138 +231,142 @@ pub fn compare_runs(label_a: &str, a: &RunResults, label_b: &str, b: &RunResults
                 ..Default::default()
             });
         s.n += 1;
-        if eb.level > ea.level {
-            s.up += 1;
-        } else if eb.level < ea.level {
-            s.down += 1;
-        }
-        if let (Some(x), Some(y)) = (ea.score, eb.score) {
-            if x.is_finite() && y.is_finite() {
-                xs.push(x);
-                ys.push(y);
-            }
-        }
+        s.up += u64::from(lb > la);
+        s.down += u64::from(lb < la);
+        xs.push(x);
+        ys.push(y);
     }
-    let n_up: u64 = sectors.values().map(|s| s.up).sum();
-    let n_down: u64 = sectors.values().map(|s| s.down).sum();
+    c.n_only_a = ma.len() as u64 - c.n_common;
+    c.n_only_b = mb.len() as u64 - c.n_common;
+    c.n_common_scored = xs.len() as u64;
+    c.n_up = sectors.values().map(|s| s.up).sum();
+    c.n_down = sectors.values().map(|s| s.down).sum();
+    c.n_flips = c.n_up + c.n_down;
+    c.flips_by_sector = sectors.into_values().collect();
+    (xs, ys)
+}
 
-    // Weights, by criterion key, in A's order then B-only keys.
-    let crit = |r: &RunResults| -> Vec<(String, String, f64)> {
-        r.score
-            .as_ref()
-            .map(|s| {
-                s.criteria
-                    .iter()
-                    .map(|c| (c.key.clone(), c.label.clone(), c.weight))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (ca, cb) = (crit(a), crit(b));
-    let mut weights: Vec<ValueChange> = ca
+fn merge<K: Clone + PartialEq>(ea: Keyed<K>, eb: Keyed<K>) -> Vec<ValueChange<K>> {
+    let mut out: Vec<ValueChange<K>> = ea
         .iter()
-        .map(|(k, l, w)| ValueChange {
-            key: k.clone(),
-            name: l.clone(),
-            a: Some(*w),
-            b: cb.iter().find(|c| &c.0 == k).map(|c| c.2),
-            ..Default::default()
-        })
-        .collect();
-    for (k, l, w) in &cb {
-        if !ca.iter().any(|c| &c.0 == k) {
-            weights.push(ValueChange {
-                key: k.clone(),
-                name: l.clone(),
-                a: None,
-                b: Some(*w),
-                ..Default::default()
-            });
-        }
-    }
-
-    // Estimates: exposure headline estimates and retention risk differences.
-    let est = |r: &RunResults| -> Vec<(String, String, f64, (f64, f64))> {
-        let mut v = Vec::new();
-        if let Some(e) = &r.exposure {
-            for x in &e.estimates {
-                v.push((
-                    x.key.clone(),
-                    x.name.clone(),
-                    x.estimate,
-                    (x.ci_lower, x.ci_upper),
-                ));
-            }
-        }
-        if let Some(rt) = &r.retention {
-            for x in &rt.risk_differences {
-                let key = format!("rd:{}:{}:{}", x.comparison, x.method, x.horizon_days);
-                let name = format!("{} ({}, {} j)", x.comparison, x.method, x.horizon_days);
-                v.push((key, name, x.difference, (x.ci_lower, x.ci_upper)));
-            }
-        }
-        v
-    };
-    let (ea, eb) = (est(a), est(b));
-    let mut estimates: Vec<ValueChange> = ea
-        .iter()
-        .map(|(k, n, v, ci)| {
+        .map(|(k, v, ci)| {
             let other = eb.iter().find(|e| &e.0 == k);
             ValueChange {
                 key: k.clone(),
-                name: n.clone(),
                 a: Some(*v),
-                b: other.map(|e| e.2),
-                a_ci: Some(*ci),
-                b_ci: other.map(|e| e.3),
+                b: other.map(|e| e.1),
+                a_ci: *ci,
+                b_ci: other.and_then(|e| e.2),
             }
         })
         .collect();
-    for (k, n, v, ci) in &eb {
-        if !ea.iter().any(|e| &e.0 == k) {
-            estimates.push(ValueChange {
-                key: k.clone(),
-                name: n.clone(),
+    for (k, v, ci) in eb {
+        if !ea.iter().any(|e| e.0 == k) {
+            out.push(ValueChange {
+                key: k,
                 a: None,
-                b: Some(*v),
+                b: Some(v),
                 a_ci: None,
-                b_ci: Some(*ci),
+                b_ci: ci,
             });
         }
     }
+    out
+}
 
-    Comparison {
+type Keyed<K> = Vec<(K, f64, Option<(f64, f64)>)>;
+
+fn weights(r: &RunResults) -> Keyed<Criterion> {
+    r.score
+        .iter()
+        .flat_map(|s| &s.criteria)
+        .map(|c| (c.key, c.weight, None))
+        .collect()
+}
+
+fn estimates(r: &RunResults) -> Keyed<EstimateKey> {
+    let mut v: Keyed<EstimateKey> = Vec::new();
+    for x in r.exposure.iter().flat_map(|e| &e.estimates) {
+        v.push((
+            EstimateKey::Exposure { estimator: x.key },
+            x.estimate,
+            Some((x.ci_lower, x.ci_upper)),
+        ));
+    }
+    for x in r.retention.iter().flat_map(|e| &e.risk_differences) {
+        v.push((
+            EstimateKey::Retention {
+                contrast: x.comparison,
+                method: x.method,
+                horizon_days: x.horizon_days,
+            },
+            x.difference,
+            Some((x.ci_lower, x.ci_upper)),
+        ));
+    }
+    v
+}
+
+/// Compares two runs. Establishments are matched on SIRET; duplicated SIRETs keep the first.
+pub fn compare_runs(label_a: &str, a: &RunResults, label_b: &str, b: &RunResults) -> Comparison {
+    let mut c = Comparison {
         a: run_id(label_a, a),
         b: run_id(label_b, b),
-        n_common,
-        n_only_a: ma.len() as u64 - n_common,
-        n_only_b: mb.len() as u64 - n_common,
-        n_common_scored: xs.len() as u64,
-        kendall_tau_b: kendall_tau_b(&xs, &ys),
-        flip_matrix: flip,
-        n_flips: n_up + n_down,
-        n_up,
-        n_down,
-        flips_by_sector: sectors.into_values().collect(),
-        weights,
-        estimates,
+        ..Default::default()
+    };
+    let (xs, ys) = pair(&mut c, a, b);
+    c.kendall_tau_b = kendall_tau_b(&xs, &ys);
+    c.spearman = crate::stats::describe::spearman(&xs, &ys);
+    c.weights = merge(weights(a), weights(b));
+    c.estimates = merge(estimates(a), estimates(b));
+    c
+}
+
+/// The per-SIRET flips as CSV (research data, not for publication).
+pub fn flips_csv(c: &Comparison) -> String {
+    let mut s = String::from("siret,sector,zone,label_a,label_b,score_a,score_b\n");
+    let f = |x: Option<f64>| x.map(|v| format!("{v:.2}")).unwrap_or_default();
+    for x in &c.flips {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            x.siret,
+            super::list::csv_field(&x.sector),
+            super::list::csv_field(&x.zone),
+            x.label_a.key(),
+            x.label_b.key(),
+            f(x.score_a),
+            f(x.score_b)
+        ));
     }
+    s
 }
 
 fn t(m: Msg, lang: Lang) -> String {
     m.text(lang).to_string()
 }
 
-/// Builds the comparison document.
-pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
-    let n = |x: f64, d: usize| i18n::num(x, d, lang);
-    let int = |x: u64| i18n::int(x, lang);
-    let opt = |x: Option<f64>, d: usize| x.map(|v| n(v, d)).unwrap_or_default();
-    let diff = |a: Option<f64>, b: Option<f64>, d: usize| match (a, b) {
-        (Some(a), Some(b)) => n(b - a, d),
-        _ => String::new(),
+fn estimate_name(k: &EstimateKey, lang: Lang) -> String {
+    match k {
+        EstimateKey::Exposure { estimator } => i18n::estimator_name(*estimator, lang).into(),
+        EstimateKey::Retention {
+            contrast,
+            method,
+            horizon_days,
+        } => format!(
+            "{} ({}, {horizon_days} {})",
+            i18n::contrast_name(*contrast, lang),
+            i18n::method_name(*method, lang),
+            Msg::Days.text(lang)
+        ),
+    }
+}
+
+fn runs_table(c: &Comparison, lang: Lang) -> Table {
+    let eff = |x: Option<f64>| {
+        x.map(|v| i18n::num(v, 2, lang))
+            .unwrap_or_else(|| i18n::nc(lang).into())
     };
-    let runs = Table {
+    Table {
         caption: None,
         columns: vec![
             (String::new(), Align::Left),
@@ -313,10 +391,23 @@ pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
                 c.a.reference_period.clone(),
                 c.b.reference_period.clone(),
             ],
+            vec![
+                t(Msg::TruthPerRun, lang),
+                eff(c.a.true_effect),
+                eff(c.b.true_effect),
+            ],
         ],
         notes: vec![],
+    }
+}
+
+fn flip_blocks(c: &Comparison, lang: Lang) -> Vec<Block> {
+    let int = |x: u64| i18n::int(x, lang);
+    let opt = |x: Option<f64>| {
+        x.map(|v| i18n::num(v, 3, lang))
+            .unwrap_or_else(|| i18n::nc(lang).into())
     };
-    let mut flips = vec![Block::KeyFigures(vec![
+    let mut b = vec![Block::KeyFigures(vec![
         doc::KeyFigure {
             label: t(Msg::InBoth, lang),
             value: int(c.n_common),
@@ -326,6 +417,15 @@ pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
                 int(c.n_only_a),
                 t(Msg::OnlyB, lang),
                 int(c.n_only_b)
+            )),
+        },
+        doc::KeyFigure {
+            label: t(Msg::ScoredBoth, lang),
+            value: int(c.n_common_scored),
+            detail: Some(i18n::kv(
+                &t(Msg::NotCalculableEither, lang),
+                &int(c.n_not_calculable_either),
+                lang,
             )),
         },
         doc::KeyFigure {
@@ -341,23 +441,23 @@ pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
         },
         doc::KeyFigure {
             label: t(Msg::KendallTau, lang),
-            value: c
-                .kendall_tau_b
-                .map(|v| n(v, 3))
-                .unwrap_or_else(|| i18n::nc(lang).into()),
-            detail: Some(format!("n = {}", int(c.n_common_scored))),
+            value: opt(c.kendall_tau_b),
+            detail: Some(format!("{} {}", t(Msg::Spearman, lang), opt(c.spearman))),
         },
     ])];
     if c.n_common == 0 {
-        flips.push(Block::warning("!", t(Msg::NoScores, lang)));
+        b.push(Block::warning("!", t(Msg::NoScores, lang)));
     }
-    let nl = c.flip_matrix.len();
     let mut cols = vec![(
         t(Msg::RunA, lang) + " \\ " + &t(Msg::RunB, lang),
         Align::Left,
     )];
-    cols.extend((0..nl).map(|j| (level_name(j as u8, lang).to_string(), Align::Right)));
-    flips.push(Block::Table(Table {
+    cols.extend(
+        Label::ALL
+            .iter()
+            .map(|l| (i18n::label_name(*l, lang).to_string(), Align::Right)),
+    );
+    b.push(Block::Table(Table {
         caption: Some(t(Msg::FlipMatrix, lang)),
         columns: cols,
         rows: c
@@ -365,15 +465,15 @@ pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
             .iter()
             .enumerate()
             .map(|(i, row)| {
-                let mut r = vec![level_name(i as u8, lang).to_string()];
+                let mut r = vec![i18n::label_name(Label::ALL[i], lang).to_string()];
                 r.extend(row.iter().map(|v| int(*v)));
                 r
             })
             .collect(),
-        notes: vec![],
+        notes: vec![t(Msg::FlipList, lang)],
     }));
     if !c.flips_by_sector.is_empty() {
-        flips.push(Block::Table(Table {
+        b.push(Block::Table(Table {
             caption: Some(t(Msg::FlipsBySector, lang)),
             columns: vec![
                 (t(Msg::Sector, lang), Align::Left),
@@ -389,7 +489,11 @@ pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
             notes: vec![],
         }));
     }
-    let weights = Table {
+    b
+}
+
+fn weights_table(c: &Comparison, lang: Lang) -> Table {
+    Table {
         caption: None,
         columns: vec![
             (t(Msg::ColCriterion, lang), Align::Left),
@@ -402,23 +506,29 @@ pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
             .iter()
             .map(|w| {
                 vec![
-                    w.name.clone(),
+                    i18n::criterion_name(w.key, lang).into(),
                     w.a.map(|v| i18n::pct(v, 1, lang)).unwrap_or_default(),
                     w.b.map(|v| i18n::pct(v, 1, lang)).unwrap_or_default(),
                     match (w.a, w.b) {
-                        (Some(a), Some(b)) => format!("{} pts", n(100.0 * (b - a), 1)),
+                        (Some(a), Some(b)) => {
+                            format!("{} pts", i18n::num(100.0 * (b - a), 1, lang))
+                        }
                         _ => String::new(),
                     },
                 ]
             })
             .collect(),
         notes: vec![],
-    };
+    }
+}
+
+fn estimates_table(c: &Comparison, lang: Lang) -> Table {
+    let n = |x: Option<f64>| x.map(|v| i18n::num(v, 3, lang)).unwrap_or_default();
     let ci = |x: Option<(f64, f64)>| {
         x.map(|(l, h)| i18n::interval(l, h, 3, lang))
             .unwrap_or_default()
     };
-    let estimates = Table {
+    Table {
         caption: None,
         columns: vec![
             (t(Msg::ColEstimator, lang), Align::Left),
@@ -433,65 +543,73 @@ pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
             .iter()
             .map(|e| {
                 vec![
-                    e.name.clone(),
-                    opt(e.a, 3),
+                    estimate_name(&e.key, lang),
+                    n(e.a),
                     ci(e.a_ci),
-                    opt(e.b, 3),
+                    n(e.b),
                     ci(e.b_ci),
-                    diff(e.a, e.b, 3),
+                    match (e.a, e.b) {
+                        (Some(a), Some(b)) => i18n::num(b - a, 3, lang),
+                        _ => String::new(),
+                    },
                 ]
             })
             .collect(),
         notes: vec![],
+    }
+}
+
+fn sec(id: &str, heading: String, blocks: Vec<Block>) -> Section {
+    Section {
+        id: id.into(),
+        heading,
+        blocks,
+        page_break: false,
+    }
+}
+
+/// Builds the comparison document.
+pub fn build_comparison_document(c: &Comparison, lang: Lang) -> Document {
+    let opt = |x: Option<f64>| {
+        x.map(|v| i18n::num(v, 3, lang))
+            .unwrap_or_else(|| i18n::nc(lang).into())
     };
-    let mut rank = vec![Block::para(t(Msg::KendallNote, lang))];
-    rank.push(Block::para(format!(
-        "τ-b = {} (n = {})",
-        c.kendall_tau_b
-            .map(|v| n(v, 3))
-            .unwrap_or_else(|| i18n::nc(lang).into()),
-        int(c.n_common_scored)
-    )));
+    let rank = vec![
+        Block::para(t(Msg::KendallNote, lang)),
+        Block::para(format!(
+            "τ-b = {} ; ρ = {} (n = {})",
+            opt(c.kendall_tau_b),
+            opt(c.spearman),
+            i18n::int(c.n_common_scored, lang)
+        )),
+    ];
     Document {
         lang,
         title: t(Msg::CompareTitle, lang),
         subtitle: Some(format!("A = {} · B = {}", c.a.label, c.b.label)),
         sections: vec![
-            Section {
-                id: "runs".into(),
-                heading: t(Msg::SecCompareRuns, lang),
-                blocks: vec![Block::Table(runs)],
-                page_break: false,
-            },
-            Section {
-                id: "flips".into(),
-                heading: t(Msg::SecFlips, lang),
-                blocks: flips,
-                page_break: false,
-            },
-            Section {
-                id: "rank".into(),
-                heading: t(Msg::SecRank, lang),
-                blocks: rank,
-                page_break: false,
-            },
-            Section {
-                id: "weights".into(),
-                heading: t(Msg::SecWeights, lang),
-                blocks: vec![Block::Table(weights)],
-                page_break: false,
-            },
-            Section {
-                id: "estimates".into(),
-                heading: t(Msg::SecEstimateChanges, lang),
-                blocks: vec![Block::Table(estimates)],
-                page_break: false,
-            },
+            sec(
+                "runs",
+                t(Msg::SecCompareRuns, lang),
+                vec![Block::Table(runs_table(c, lang))],
+            ),
+            sec("flips", t(Msg::SecFlips, lang), flip_blocks(c, lang)),
+            sec("rank", t(Msg::SecRank, lang), rank),
+            sec(
+                "weights",
+                t(Msg::SecWeights, lang),
+                vec![Block::Table(weights_table(c, lang))],
+            ),
+            sec(
+                "estimates",
+                t(Msg::SecEstimateChanges, lang),
+                vec![Block::Table(estimates_table(c, lang))],
+            ),
         ],
     }
 }
 
-/// Renders a comparison to `index.html`, `report.md` and `comparison.json`.
+/// Renders a comparison to `index.html`, `report.md`, `comparison.json` and `flips.csv`.
 pub fn render_comparison_files(c: &Comparison, lang: Lang) -> Result<Vec<ReportFile>, ReportError> {
     let d = build_comparison_document(c, lang);
     let mut json = serde_json::to_string_pretty(c).map_err(ReportError::Serialise)?;
@@ -503,6 +621,7 @@ pub fn render_comparison_files(c: &Comparison, lang: Lang) -> Result<Vec<ReportF
             doc::to_markdown(&d).into_bytes(),
         ),
         (PathBuf::from("comparison.json"), json.into_bytes()),
+        (PathBuf::from("flips.csv"), flips_csv(c).into_bytes()),
     ])
 }
 

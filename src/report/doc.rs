@@ -7,6 +7,7 @@
 //! document, so output is byte-for-byte deterministic.
 
 use crate::config::Lang;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 /// A whole report.
 #[derive(Debug, Clone, Default)]
@@ -174,22 +175,6 @@ impl Document {
 // ---------------------------------------------------------------------------------------------
 // HTML
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// Style sheet shared by every HTML page of the crate: screen and A4 print.
 /// No `url(` and no `@import`: the pages fetch nothing.
 pub const BASE_CSS: &str = r#"
@@ -239,41 +224,30 @@ footer { margin-top: 3rem; font-size: 0.8rem; color: var(--muted); }
 }
 "#;
 
-fn inline_html(out: &mut String, inl: &[Inline]) {
-    for i in inl {
-        match i {
-            Inline::Text(t) => out.push_str(&escape_html(t)),
-            Inline::Strong(t) => {
-                out.push_str("<strong>");
-                out.push_str(&escape_html(t));
-                out.push_str("</strong>");
-            }
-            Inline::Code(t) => {
-                out.push_str("<code>");
-                out.push_str(&escape_html(t));
-                out.push_str("</code>");
-            }
-            Inline::Link { text, href } => {
-                out.push_str("<a href=\"");
-                out.push_str(&escape_html(href));
-                out.push_str("\">");
-                out.push_str(&escape_html(text));
-                out.push_str("</a>");
+fn inline_html(inl: &[Inline]) -> Markup {
+    html! {
+        @for i in inl {
+            @match i {
+                Inline::Text(t) => (t),
+                Inline::Strong(t) => strong { (t) },
+                Inline::Code(t) => code { (t) },
+                Inline::Link { text, href } => a href=(href) { (text) },
             }
         }
     }
 }
 
-fn align_class(a: Align) -> &'static str {
+fn align_class(a: Align) -> Option<&'static str> {
     match a {
-        Align::Left => "",
-        Align::Right => " class=\"r\"",
-        Align::Center => " class=\"c\"",
+        Align::Left => None,
+        Align::Right => Some("r"),
+        Align::Center => Some("c"),
     }
 }
 
 /// Prepares a standalone SVG document for inlining in HTML5: drops any XML declaration and
 /// the `xmlns` namespace URL (implied for `<svg>` in HTML5), so the page holds no URL at all.
+/// The SVG is drawn by this crate from numbers and escaped labels (plotters escapes text).
 pub fn inline_svg(svg: &str) -> String {
     let s = svg.trim();
     let s = match s.strip_prefix("<?xml") {
@@ -286,171 +260,106 @@ pub fn inline_svg(svg: &str) -> String {
     s.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
 }
 
-fn table_html(out: &mut String, t: &Table) {
-    out.push_str("<table>");
-    if let Some(c) = &t.caption {
-        out.push_str("<caption>");
-        out.push_str(&escape_html(c));
-        out.push_str("</caption>");
-    }
-    out.push_str("<thead><tr>");
-    for (h, a) in &t.columns {
-        out.push_str(&format!("<th{}>{}</th>", align_class(*a), escape_html(h)));
-    }
-    out.push_str("</tr></thead><tbody>\n");
-    for row in &t.rows {
-        out.push_str("<tr>");
-        for (j, cell) in row.iter().enumerate() {
-            let a = t.columns.get(j).map(|c| c.1).unwrap_or_default();
-            out.push_str(&format!("<td{}>{}</td>", align_class(a), escape_html(cell)));
+fn table_html(t: &Table) -> Markup {
+    html! {
+        table {
+            @if let Some(c) = &t.caption { caption { (c) } }
+            thead { tr { @for (h, a) in &t.columns { th class=[align_class(*a)] { (h) } } } }
+            tbody {
+                @for row in &t.rows {
+                    tr { @for (j, cell) in row.iter().enumerate() {
+                        td class=[align_class(t.columns.get(j).map(|c| c.1).unwrap_or_default())] { (cell) }
+                    } }
+                }
+            }
         }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody></table>\n");
-    if !t.notes.is_empty() {
-        out.push_str("<div class=\"tnotes\">");
-        for n in &t.notes {
-            out.push_str("<p>");
-            out.push_str(&escape_html(n));
-            out.push_str("</p>");
-        }
-        out.push_str("</div>\n");
+        @if !t.notes.is_empty() { div.tnotes { @for n in &t.notes { p { (n) } } } }
     }
 }
 
-fn block_html(out: &mut String, b: &Block) {
-    match b {
-        Block::Heading(h) => out.push_str(&format!("<h3>{}</h3>\n", escape_html(h))),
-        Block::Paragraph(inl) => {
-            out.push_str("<p>");
-            inline_html(out, inl);
-            out.push_str("</p>\n");
-        }
-        Block::List(items) => {
-            out.push_str("<ul>\n");
-            for it in items {
-                out.push_str("<li>");
-                inline_html(out, it);
-                out.push_str("</li>\n");
-            }
-            out.push_str("</ul>\n");
-        }
-        Block::KeyFigures(kf) => {
-            out.push_str("<div class=\"keyfigs\">\n");
-            for k in kf {
-                out.push_str("<div class=\"keyfig\">");
-                out.push_str(&format!(
-                    "<div class=\"v\">{}</div><div class=\"l\">{}</div>",
-                    escape_html(&k.value),
-                    escape_html(&k.label)
-                ));
-                if let Some(d) = &k.detail {
-                    out.push_str(&format!("<div class=\"d\">{}</div>", escape_html(d)));
-                }
-                out.push_str("</div>\n");
-            }
-            out.push_str("</div>\n");
-        }
-        Block::Table(t) => table_html(out, t),
-        Block::Figure(f) => {
-            out.push_str(&format!(
-                "<figure id=\"fig-{}\" role=\"img\" aria-label=\"{}\">\n",
-                escape_html(&f.id),
-                escape_html(&f.alt)
-            ));
-            out.push_str(&inline_svg(&f.svg));
-            out.push_str(&format!(
-                "\n<figcaption>{}</figcaption></figure>\n",
-                escape_html(&f.caption)
-            ));
-        }
-        Block::Callout { kind, title, body } => {
-            let cls = match kind {
+fn block_html(b: &Block) -> Markup {
+    html! {
+        @match b {
+            Block::Heading(h) => h3 { (h) },
+            Block::Paragraph(inl) => p { (inline_html(inl)) },
+            Block::List(items) => ul { @for it in items { li { (inline_html(it)) } } },
+            Block::KeyFigures(kf) => div.keyfigs { @for k in kf {
+                div.keyfig { div.v { (k.value) } div.l { (k.label) }
+                    @if let Some(d) = &k.detail { div.d { (d) } } }
+            } },
+            Block::Table(t) => (table_html(t)),
+            Block::Figure(f) => figure id={ "fig-" (f.id) } role="img" aria-label=(f.alt) {
+                (PreEscaped(inline_svg(&f.svg)))
+                figcaption { (f.caption) }
+            },
+            Block::Callout { kind, title, body } => div class=(match kind {
                 CalloutKind::Note => "callout",
                 CalloutKind::Warning => "callout warning",
-            };
-            out.push_str(&format!(
-                "<div class=\"{cls}\"><p><span class=\"t\">{}</span> ",
-                escape_html(title)
-            ));
-            inline_html(out, body);
-            out.push_str("</p></div>\n");
-        }
-        Block::Code(c) => {
-            out.push_str("<pre><code>");
-            out.push_str(&escape_html(c));
-            out.push_str("</code></pre>\n");
+            }) { p { @if !title.is_empty() { span.t { (title) } " " } (inline_html(body)) } },
+            Block::Code(c) => pre { code { (c) } },
         }
     }
 }
 
 /// Renders the document to one self-contained HTML5 page (inline CSS and SVG).
 pub fn to_html(doc: &Document) -> String {
-    let lang = match doc.lang {
-        Lang::Fr => "fr",
-        Lang::En => "en",
+    let (lang, toc) = match doc.lang {
+        Lang::Fr => ("fr", "Sommaire"),
+        Lang::En => ("en", "Contents"),
     };
-    let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n");
-    out.push_str(&format!(
-        "<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\"/>\n"
-    ));
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
-    out.push_str(&format!("<title>{}</title>\n", escape_html(&doc.title)));
-    out.push_str("<style>");
-    out.push_str(BASE_CSS);
-    out.push_str("</style>\n</head>\n<body>\n<main>\n");
-    out.push_str(&format!("<h1>{}</h1>\n", escape_html(&doc.title)));
-    if let Some(s) = &doc.subtitle {
-        out.push_str(&format!("<p class=\"subtitle\">{}</p>\n", escape_html(s)));
-    }
-    let toc = match doc.lang {
-        Lang::Fr => "Sommaire",
-        Lang::En => "Contents",
-    };
-    out.push_str(&format!(
-        "<nav class=\"toc\" aria-label=\"{toc}\"><strong>{toc}</strong><ol>\n"
-    ));
-    for s in &doc.sections {
-        out.push_str(&format!(
-            "<li><a href=\"#{}\">{}</a></li>\n",
-            escape_html(&s.id),
-            escape_html(&s.heading)
-        ));
-    }
-    out.push_str("</ol></nav>\n");
-    for s in &doc.sections {
-        let cls = if s.page_break { " class=\"pb\"" } else { "" };
-        out.push_str(&format!(
-            "<section id=\"{}\"{cls}>\n<h2>{}</h2>\n",
-            escape_html(&s.id),
-            escape_html(&s.heading)
-        ));
-        for b in &s.blocks {
-            block_html(&mut out, b);
+    html! {
+        (DOCTYPE)
+        html lang=(lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (doc.title) }
+                style { (PreEscaped(BASE_CSS)) }
+            }
+            body { main {
+                h1 { (doc.title) }
+                @if let Some(s) = &doc.subtitle { p.subtitle { (s) } }
+                nav.toc aria-label=(toc) { strong { (toc) } ol {
+                    @for s in &doc.sections { li { a href={ "#" (s.id) } { (s.heading) } } }
+                } }
+                @for s in &doc.sections {
+                    section id=(s.id) class=[s.page_break.then_some("pb")] {
+                        h2 { (s.heading) }
+                        @for b in &s.blocks { (block_html(b)) }
+                    }
+                }
+            } }
         }
-        out.push_str("</section>\n");
     }
-    out.push_str("</main>\n</body>\n</html>\n");
-    out
+    .into_string()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-/// Escapes text for a Markdown table cell (pipes and newlines).
+/// Escapes text for Markdown: HTML special characters become entities, so a name such as
+/// `<script>` read from a DSN file is shown, never interpreted, by a Markdown viewer.
+pub fn md_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Escapes text for a Markdown table cell (HTML, pipes and newlines).
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    md_text(s).replace('|', "\\|").replace('\n', " ")
 }
 
 fn inline_md(inl: &[Inline]) -> String {
     let mut out = String::new();
     for i in inl {
         match i {
-            Inline::Text(t) => out.push_str(t),
-            Inline::Strong(t) => out.push_str(&format!("**{t}**")),
+            Inline::Text(t) => out.push_str(&md_text(t)),
+            Inline::Strong(t) => out.push_str(&format!("**{}**", md_text(t))),
             Inline::Code(t) => out.push_str(&format!("`{t}`")),
-            Inline::Link { text, href } => out.push_str(&format!("[{text}]({href})")),
+            Inline::Link { text, href } => {
+                out.push_str(&format!("[{}]({})", md_text(text), md_text(href)))
+            }
         }
     }
     out
@@ -460,7 +369,7 @@ fn inline_md(inl: &[Inline]) -> String {
 pub fn table_md(t: &Table) -> String {
     let mut out = String::new();
     if let Some(c) = &t.caption {
-        out.push_str(&format!("**{c}**\n\n"));
+        out.push_str(&format!("**{}**\n\n", md_text(c)));
     }
     out.push('|');
     for (h, _) in &t.columns {
@@ -483,58 +392,61 @@ pub fn table_md(t: &Table) -> String {
         out.push('\n');
     }
     for n in &t.notes {
-        out.push_str(&format!("\n*{n}*\n"));
+        out.push_str(&format!("\n*{}*\n", md_text(n)));
     }
     out
 }
 
-/// Renders the document to Markdown; figure `x` is referenced as `figures/x.svg`.
+fn block_md(out: &mut String, b: &Block, colon: &str) {
+    match b {
+        Block::Heading(h) => out.push_str(&format!("### {}\n\n", md_text(h))),
+        Block::Paragraph(inl) => out.push_str(&format!("{}\n\n", inline_md(inl))),
+        Block::List(items) => {
+            for it in items {
+                out.push_str(&format!("- {}\n", inline_md(it)));
+            }
+            out.push('\n');
+        }
+        Block::KeyFigures(kf) => {
+            for k in kf {
+                let (l, v) = (md_text(&k.label), md_text(&k.value));
+                match &k.detail {
+                    Some(d) => out.push_str(&format!("- **{l}**{colon} {v} ({})\n", md_text(d))),
+                    None => out.push_str(&format!("- **{l}**{colon} {v}\n")),
+                }
+            }
+            out.push('\n');
+        }
+        Block::Table(t) => {
+            out.push_str(&table_md(t));
+            out.push('\n');
+        }
+        Block::Figure(f) => {
+            out.push_str(&format!("![{}](figures/{}.svg)\n\n", md_text(&f.alt), f.id));
+            out.push_str(&format!("*{}*\n\n", md_text(&f.caption)));
+        }
+        Block::Callout { title, body, .. } => {
+            out.push_str(&format!("> **{}** {}\n\n", md_text(title), inline_md(body)));
+        }
+        Block::Code(c) => out.push_str(&format!("```\n{c}\n```\n\n")),
+    }
+}
+
+/// Renders the document to Markdown; figure `x` is referenced as `figures/x.svg`. Text is
+/// escaped ([`md_text`]) so that no HTML from the data reaches a Markdown viewer.
 pub fn to_markdown(doc: &Document) -> String {
-    let mut out = format!("# {}\n\n", doc.title);
+    let mut out = format!("# {}\n\n", md_text(&doc.title));
     let colon = match doc.lang {
         Lang::Fr => " :",
         Lang::En => ":",
     };
     if let Some(s) = &doc.subtitle {
-        out.push_str(&format!("{s}\n\n"));
+        out.push_str(&format!("{}\n\n", md_text(s)));
     }
     for s in &doc.sections {
-        out.push_str(&format!("## {}\n\n", s.heading));
+        out.push_str(&format!("## {}\n\n", md_text(&s.heading)));
         for b in &s.blocks {
-            match b {
-                Block::Heading(h) => out.push_str(&format!("### {h}\n\n")),
-                Block::Paragraph(inl) => out.push_str(&format!("{}\n\n", inline_md(inl))),
-                Block::List(items) => {
-                    for it in items {
-                        out.push_str(&format!("- {}\n", inline_md(it)));
-                    }
-                    out.push('\n');
-                }
-                Block::KeyFigures(kf) => {
-                    for k in kf {
-                        match &k.detail {
-                            Some(d) => out
-                                .push_str(&format!("- **{}**{colon} {} ({d})\n", k.label, k.value)),
-                            None => {
-                                out.push_str(&format!("- **{}**{colon} {}\n", k.label, k.value))
-                            }
-                        }
-                    }
-                    out.push('\n');
-                }
-                Block::Table(t) => {
-                    out.push_str(&table_md(t));
-                    out.push('\n');
-                }
-                Block::Figure(f) => {
-                    out.push_str(&format!("![{}](figures/{}.svg)\n\n", f.alt, f.id));
-                    out.push_str(&format!("*{}*\n\n", f.caption));
-                }
-                Block::Callout { title, body, .. } => {
-                    out.push_str(&format!("> **{title}** {}\n\n", inline_md(body)));
-                }
-                Block::Code(c) => out.push_str(&format!("```\n{c}\n```\n\n")),
-            }
+            block_md(&mut out, b, colon);
         }
     }
     out

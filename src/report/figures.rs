@@ -506,11 +506,12 @@ pub fn stacked_share_bars(
     finish(FIG, r, buf)
 }
 
-/// A histogram from bin edges and counts. A bin hidden by statistical secrecy (`None`) is
-/// drawn as a grey full-height band marked as secret, never as an empty bar.
+/// A histogram from bin edges and counts; a `None` count is hidden by statistical secrecy and
+/// drawn as a grey bin marked `hidden_label` across the whole height, never as 0.
 pub fn histogram(
     edges: &[f64],
     counts: &[Option<u64>],
+    hidden_label: &str,
     axes: &Axes,
 ) -> Result<String, FigureError> {
     const FIG: &str = "histogram";
@@ -549,21 +550,25 @@ pub fn histogram(
             .axis_desc_style((FONT, AXIS_PT))
             .draw()?;
         let c = colour(0);
-        chart.draw_series(counts.iter().enumerate().filter_map(|(i, k)| {
-            let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], (*k)? as f64)], c.filled());
+        chart.draw_series(counts.iter().enumerate().filter_map(|(i, &k)| {
+            let k = k?;
+            let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], k as f64)], c.filled());
             r.set_margin(0, 0, 1, 1);
             Some(r)
         }))?;
-        let grey = RGBColor(0xd0, 0xd5, 0xdc);
-        let secret = i18n::Msg::Suppressed.text(axes.lang);
+        let grey = RGBColor(0xDD, 0xDD, 0xDD);
         for (i, _) in counts.iter().enumerate().filter(|(_, k)| k.is_none()) {
             let mut r = Rectangle::new([(edges[i], 0.0), (edges[i + 1], ymax)], grey.filled());
             r.set_margin(0, 0, 1, 1);
             chart.draw_series(std::iter::once(r))?;
+            let ink = BLACK.mix(0.7);
+            let style = TextStyle::from((FONT, TICK_PT).into_font())
+                .color(&ink)
+                .pos(Pos::new(HPos::Center, VPos::Center));
             chart.draw_series(std::iter::once(Text::new(
-                secret,
-                (edges[i], ymax * 1.06),
-                (FONT, TICK_PT).into_font(),
+                hidden_label.to_string(),
+                ((edges[i] + edges[i + 1]) / 2.0, ymax / 2.0),
+                style,
             )))?;
         }
         root.present()?;
@@ -678,7 +683,7 @@ mod tests {
         assert!(line_with_bands(&[], &axes()).is_err());
         assert!(points_with_error_bars(&[], &axes(), Some(-0.5)).is_err());
         assert!(km_steps(&[], &axes()).is_err());
-        assert!(histogram(&[0.0], &[], &axes()).is_err());
+        assert!(histogram(&[0.0], &[], "x", &axes()).is_err());
         assert!(stacked_share_bars(&[], &[], &LEVEL_COLOURS, &axes()).is_err());
     }
 

@@ -1,25 +1,35 @@
 //! Conversions from the scoring stage's outputs ([`crate::score::ScoreOutput`]) into the
-//! report's plain rows: the counsellors' page rows and the employer sheet.
+//! report's language-free rows: the counsellors' page rows, the employer sheet and the run
+//! report's score section.
 //!
-//! Privacy: positions and peer figures come from the employer's published record
-//! ([`crate::score::publish`]): criteria are shown as positions only, a sensitive criterion
-//! (BOETH, long unemployment, IAE) on fewer than 11 persons is shown as withheld, and "what
-//! peers at the next level do" is a protected median (at least [`MIN_NEXT_LEVEL_PEERS`]
-//! establishments and 11 persons, never one establishment's value) rounded to a band.
+//! Privacy: criteria are shown as positions from the employer's published record
+//! ([`crate::score::publish`]); a sensitive criterion (BOETH, long unemployment, IAE) on
+//! fewer than 11 persons is withheld. On a sheet, values are rounded bands
+//! ([`crate::score::publish::sheet_figures`]): the employer's own only where its counts allow
+//! ([`privacy::can_cite`]), the peers' a protected median (never one competitor's value, at
+//! least 3 peers and 11 persons, no peer above 85%), quoted only when the peer group also has
+//! at least [`MIN_PEERS_FOR_MEDIAN`] calculable members. The run report's label tables come
+//! from the score summary, with secrecy applied cell by cell; it lists no establishment.
 
-use super::counsellor::{CounsellorRow, CriterionPosition, Position, Trend};
-use super::feedback::{FeedbackCriterion, FeedbackData, HistoryPoint};
-use crate::config::Lang;
-use crate::indicators::{Criterion, Kind, CRITERIA};
+use super::counsellor::{CounsellorRow, CriterionPosition};
+use super::feedback::{
+    Calculability, FeedbackCriterion, FeedbackData, GateInfo, HistoryPoint, PeerInfo, SheetCase,
+};
+use super::names::{sector_name, zone_place};
+use super::results::{
+    CriterionWeight, Distribution, Explanation, ExplanationRow, GateDef, GroupLevels, Histogram,
+    LevelDef, PeerGroupRules, ScoreSection, Transition,
+};
+use crate::indicators::{Criterion, CRITERIA};
 use crate::model::siret_string;
 use crate::reference::Reference;
-use crate::score::list::{ListRow, Trend as ListTrend};
-use crate::score::peers::{GeoRung, Rung, SectorRung};
-use crate::score::{privacy, Position as ScorePosition, ScoreError, ScoreOutput};
+use crate::score::list::ListRow;
+use crate::score::publish::{sheet_figures, PeerComparison};
+use crate::score::summary::LevelRow;
+use crate::score::{Label, Position, ScoreError, ScoreOutput};
 
-/// Fewest next-level peers whose median may be shown on a sheet (business statistics secrecy:
-/// at least 3 units per published cell).
-pub const MIN_NEXT_LEVEL_PEERS: usize = privacy::MIN_UNITS as usize;
+/// Fewest calculable peers whose median may be shown on a sheet.
+pub const MIN_PEERS_FOR_MEDIAN: u32 = 20;
 
 /// Why a sheet cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -30,63 +40,22 @@ pub enum SheetError {
     UnknownSiret { siret: String, period: String },
 }
 
-/// The score stage's seven positions mapped onto the report's five.
-pub fn position_of(p: ScorePosition) -> Position {
-    match p {
-        ScorePosition::TopDecile | ScorePosition::TopQuartile => Position::WellAbove,
-        ScorePosition::AboveMedian => Position::Above,
-        ScorePosition::AtMedian => Position::Near,
-        ScorePosition::BelowMedian => Position::Below,
-        ScorePosition::BottomQuartile => Position::WellBelow,
-        ScorePosition::NonCalculable => Position::NotCalculable,
-    }
+/// Position of score row `i` on criterion `c`, as the published record gives it.
+fn position(out: &ScoreOutput, i: usize, c: Criterion) -> Position {
+    crate::score::publish::position(out, i, c)
 }
 
-/// The list's trend as the report's trend.
-pub fn trend_of(t: ListTrend) -> Trend {
-    match t {
-        ListTrend::Up => Trend::Up,
-        ListTrend::Down => Trend::Down,
-        ListTrend::Stable => Trend::Stable,
-        ListTrend::New => Trend::New,
-    }
+fn weighted(out: &ScoreOutput) -> impl Iterator<Item = Criterion> + '_ {
+    CRITERIA.into_iter().filter(|&c| out.params.weight(c) > 0.0)
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
-/// Positions of score row `i` on every weighted criterion, from the published record
-/// (withheld where privacy forbids).
-fn positions(out: &ScoreOutput, i: usize, lang: Lang) -> Vec<CriterionPosition> {
-    use crate::score::publish::Citation;
-    crate::score::publish::record(out, i)
-        .criteria
-        .iter()
-        .map(|v| CriterionPosition {
-            key: v.criterion.0.name().to_string(),
-            label: capitalised(v.criterion.0.label(lang)),
-            position: match v.citation {
-                Citation::Shown(st) => position_of(st.position()),
-                Citation::Withheld => Position::Withheld,
-                Citation::NotCalculable => Position::NotCalculable,
-            },
-        })
-        .collect()
-}
-
-/// Counsellors' page rows from the list builder's rows (same order), adding the zone, the
-/// sector code and every criterion's position.
+/// Counsellors' page rows from the list builder's rows (same order), adding the zone and
+/// every criterion's position.
 pub fn counsellor_rows(
     out: &ScoreOutput,
     reference: &Reference,
     rows: &[ListRow],
     period: Option<&str>,
-    lang: Lang,
 ) -> Result<Vec<CounsellorRow>, ScoreError> {
     let p = out.period_index(period)?;
     Ok(rows
@@ -96,85 +65,117 @@ pub fn counsellor_rows(
             let e = out.establishment(siret)?;
             let i = out.row_index(siret, p)?;
             let s = &out.scores[i];
-            let zone_name = reference.zone_name(&e.zone).to_string();
             Some(CounsellorRow {
                 name: (!r.name.is_empty() && r.name != r.siret).then(|| r.name.clone()),
                 siret: r.siret.clone(),
                 commune: r.commune.clone(),
-                zone_code: e.zone.clone(),
-                zone_name,
-                sector_code: e.naf.get(..2).unwrap_or(&e.naf).to_string(),
-                sector_label: r.sector.clone(),
-                size_band: s.size_band.as_str().replace('-', "–"),
-                level: r.label,
+                zone: zone_place(reference, &e.zone),
+                sector_code: r.sector_code.clone(),
+                sector_name: sector_name(reference, &r.sector_code),
+                size_band: s.size_band,
+                label: r.label,
                 score: s.composite,
                 score_lower: s.lower,
                 score_upper: s.upper,
-                trend: trend_of(r.trend),
-                criteria: positions(out, i, lang),
-                stands_out: r.strengths.iter().map(|x| capitalised(&x.label)).collect(),
+                trend: r.trend,
+                criteria: weighted(out)
+                    .map(|c| CriterionPosition {
+                        key: c,
+                        position: position(out, i, c),
+                    })
+                    .collect(),
+                strengths: r.strengths.iter().map(|x| x.criterion).collect(),
+                withheld: r.withheld.clone(),
             })
         })
         .collect())
 }
 
-/// A peer-group rung in words: "division NAF × zone d'emploi".
-fn rung_words(r: Rung, lang: Lang) -> String {
-    let fr = lang == Lang::Fr;
-    let sector = match (r.sector, fr) {
-        (SectorRung::Group, true) => "groupe NAF",
-        (SectorRung::Group, false) => "NAF group",
-        (SectorRung::Division, true) => "division NAF",
-        (SectorRung::Division, false) => "NAF division",
-        (SectorRung::Section, true) => "section NAF",
-        (SectorRung::Section, false) => "NAF section",
-        (SectorRung::All, true) => "tous secteurs",
-        (SectorRung::All, false) => "all sectors",
-    };
-    let geo = match (r.geo, fr) {
-        (GeoRung::Zone, true) => "zone d'emploi",
-        (GeoRung::Zone, false) => "employment zone",
-        (GeoRung::Departement, _) => "département",
-        (GeoRung::Region, true) => "région",
-        (GeoRung::Region, false) => "region",
-        (GeoRung::National, true) => "France entière",
-        (GeoRung::National, false) => "all of France",
-    };
-    format!("{sector} × {geo}")
+/// Level the score alone would give (before gates), from the peer percentile.
+fn level_before_gates(out: &ScoreOutput, i: usize) -> Option<u8> {
+    let q = out.scores[i].peer_percentile?;
+    let t = out.params.label_thresholds;
+    Some(t.iter().filter(|&&x| q >= x).count() as u8)
 }
 
-/// Display value and unit of a criterion's natural value: shares and turnover in percent,
-/// days, or a rate per 100 or 1,000 employees.
-fn display(c: Criterion, v: f64, lang: Lang) -> (f64, String) {
-    let fr = lang == Lang::Fr;
-    match c.kind() {
-        Kind::Share(_) => (100.0 * v, "%".into()),
-        Kind::Days => (v, if fr { "jours" } else { "days" }.into()),
-        Kind::Rate { per: 1.0 } => (100.0 * v, "%".into()),
-        Kind::Rate { per } => (
-            v,
-            if fr {
-                format!("pour {} salariés", super::i18n::num(per, 0, lang))
-            } else {
-                format!("per {} employees", super::i18n::num(per, 0, lang))
-            },
-        ),
-    }
+/// A peer median that may be shown (see the module docs): the protected median of `fig`.
+fn publishable_median(out: &ScoreOutput, i: usize, fig: &PeerComparison) -> Option<f64> {
+    let g = &out.peer_groups[out.scores[i].peer_group as usize];
+    let st = &g.criteria[fig.criterion as usize];
+    fig.peer_median
+        .filter(|_| st.n_calculable >= MIN_PEERS_FOR_MEDIAN)
 }
 
-/// The employer sheet of `siret` in `period` (latest when `None`).
-///
-/// "Where to progress": for each criterion, the next-level peers are the members of the
-/// establishment's peer group whose label is one level up; the possible gain is
-/// `w_c / Σ_calc w · max(0, m_c − s_c)` score points, with `s_c` the establishment's sub-score
-/// and `m_c` the next-level peers' protected median sub-score, and the sheet quotes their
-/// protected median value rounded to a band ([`crate::score::publish::sheet_figures`]).
+/// Every weighted criterion of row `i` on the sheet: position, own value, peer median and
+/// the points that reaching the peer median would add.
+fn sheet_criteria(out: &ScoreOutput, i: usize) -> Vec<FeedbackCriterion> {
+    let s = &out.scores[i];
+    let figures = sheet_figures(out, i);
+    let wsum_all: f64 = weighted(out).map(|c| out.params.weight(c)).sum();
+    let wsum_calc: f64 = weighted(out)
+        .filter(|&c| s.subscores[c as usize].is_some())
+        .map(|c| out.params.weight(c))
+        .sum();
+    weighted(out)
+        .zip(&figures.criteria)
+        .map(|(c, fig)| {
+            let sub = s.subscores[c as usize].map(f64::from);
+            let wt = out.params.weight(c);
+            // A withheld criterion is not discussed on the sheet either.
+            let pos = position(out, i, c);
+            FeedbackCriterion {
+                key: c,
+                position: pos,
+                weight: if wsum_all > 0.0 { wt / wsum_all } else { 0.0 },
+                gain_points: match sub {
+                    Some(v)
+                        if wsum_calc > 0.0
+                            && s.composite.is_some()
+                            && pos != Position::Withheld =>
+                    {
+                        Some((wt / wsum_calc * (50.0 - v)).max(0.0))
+                    }
+                    _ => None,
+                },
+                own_value: fig.own,
+                peer_median: publishable_median(out, i, fig),
+            }
+        })
+        .collect()
+}
+
+fn calculability(out: &ScoreOutput, i: usize) -> Option<Calculability> {
+    let reason = out.scores[i].non_calculable?;
+    let ind = &out.indicators.rows[i];
+    Some(Calculability {
+        reason,
+        headcount: ind.headcount,
+        hires: u64::from(ind.hires),
+        min_headcount: out.params.min_headcount,
+        min_hires: u64::from(out.params.min_hires),
+    })
+}
+
+fn gate(out: &ScoreOutput, i: usize) -> Option<GateInfo> {
+    let c = out.scores[i].gated_by?;
+    let figures = sheet_figures(out, i);
+    let fig = figures.criteria.iter().find(|f| f.criterion == c);
+    Some(GateInfo {
+        criterion: c,
+        level_without_gate: level_before_gates(out, i).unwrap_or(0),
+        own_value: fig.and_then(|f| f.own),
+        peer_median: fig.and_then(|f| publishable_median(out, i, f)),
+    })
+}
+
+/// The employer sheet of `siret` in `period` (latest when `None`); `contact` is the
+/// experiment's contact line.
 pub fn feedback_data(
     out: &ScoreOutput,
     reference: &Reference,
     siret: u64,
     period: Option<&str>,
-    lang: Lang,
+    contact: Option<&str>,
 ) -> Result<FeedbackData, SheetError> {
     let p = out.period_index(period)?;
     let unknown = || SheetError::UnknownSiret {
@@ -188,93 +189,17 @@ pub fn feedback_data(
     let e = out.establishment(siret).ok_or_else(unknown)?;
     let i = out.row_index(siret, p).ok_or_else(unknown)?;
     let s = &out.scores[i];
-    let level = s.label.unwrap_or(0);
     let g = &out.peer_groups[s.peer_group as usize];
-    let expl = out.explain(i);
-    let wsum_all: f64 = expl.iter().map(|x| x.weight).sum();
-    // Peer figures under statistical secrecy: protected medians, rounded bands.
-    let figures = crate::score::publish::sheet_figures(out, i);
-    let positions = positions(out, i, lang);
-    let criteria = expl
-        .iter()
-        .filter(|x| x.weight > 0.0)
-        .zip(&figures.criteria)
-        .map(|(x, f)| {
-            let c = x.criterion;
-            let (shown, unit) = match f.next_level_median {
-                Some(v) => {
-                    let (d, u) = display(c, v, lang);
-                    (Some((d * 1e6).round() / 1e6), u)
-                }
-                None => (None, display(c, 0.0, lang).1),
-            };
-            let position = positions
-                .iter()
-                .find(|q| q.key == c.name())
-                .map(|q| q.position)
-                .unwrap_or(Position::NotCalculable);
-            let withheld = position == Position::Withheld;
-            FeedbackCriterion {
-                key: c.name().to_string(),
-                label: capitalised(c.label(lang)),
-                position,
-                weight: if wsum_all > 0.0 {
-                    x.weight / wsum_all
-                } else {
-                    0.0
-                },
-                // A withheld criterion is not discussed on the sheet either.
-                gain_points: f.gain_points.filter(|_| !withheld),
-                next_level_median: shown.filter(|_| !withheld),
-                unit,
-            }
-        })
-        .collect();
-    let step = out.params.step_months.max(1);
-    let year_back = (12 / step).max(1);
-    let before = p
-        .checked_sub(year_back)
-        .and_then(|pb| out.row_index(siret, pb))
-        .and_then(|k| out.scores[k].label);
-    let trend = match before {
-        None => Trend::New,
-        Some(b) if b < level => Trend::Up,
-        Some(b) if b > level => Trend::Down,
-        Some(_) => Trend::Stable,
-    };
-    let history = (0..=p)
-        .filter_map(|q| {
-            let k = out.row_index(siret, q)?;
-            Some(HistoryPoint {
-                period: out.periods()[q as usize].label.clone(),
-                score: out.scores[k].composite,
-                level: out.scores[k].label.unwrap_or(0),
-            })
-        })
-        .collect();
-    let sector_label = reference
-        .naf_label(&e.naf)
-        .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
-        .unwrap_or(&e.naf)
-        .to_string();
-    let zone_name = reference.zone_name(&e.zone).to_string();
-    let peer_group = match lang {
-        Lang::Fr => format!(
-            "{} établissements comparables ({}, {} ; comparés au niveau {})",
-            g.members,
-            sector_label,
-            s.size_band.label(lang),
-            rung_words(g.rung, lang)
-        ),
-        Lang::En => format!(
-            "{} comparable establishments ({}, {}; compared at the level of {})",
-            g.members,
-            sector_label,
-            s.size_band.label(lang),
-            rung_words(g.rung, lang)
-        ),
+    let label = Label::of(s.label);
+    let gate = gate(out, i);
+    let case = match (label, &gate) {
+        (Label::NotCalculable, _) => SheetCase::NotCalculable,
+        (_, Some(_)) => SheetCase::Gated,
+        (Label::Exemplary, _) => SheetCase::TopLevel,
+        _ => SheetCase::Calculable,
     };
     Ok(FeedbackData {
+        case,
         name: if e.name.trim().is_empty() {
             siret_string(siret)
         } else {
@@ -282,198 +207,137 @@ pub fn feedback_data(
         },
         siret: siret_string(siret),
         commune: e.commune_name.clone(),
-        sector_label,
-        size_band: s.size_band.as_str().replace('-', "–"),
-        zone_name,
+        sector_name: sector_name(reference, &e.naf),
+        size_band: s.size_band,
+        zone: zone_place(reference, &e.zone),
         period: out.periods()[p as usize].label.clone(),
-        peer_group,
-        level,
-        max_level: 3,
+        peers: PeerInfo {
+            members: g.members,
+            rung: g.rung,
+        },
+        label,
         score: s.composite,
         score_lower: s.lower,
         score_upper: s.upper,
-        trend,
-        history,
-        criteria,
+        trend: out.label_trend(siret, p),
+        calculability: calculability(out, i),
+        gate,
+        history: history(out, siret, p),
+        criteria: sheet_criteria(out, i),
+        contact: contact.map(str::to_string),
     })
+}
+
+fn history(out: &ScoreOutput, siret: u64, p: u32) -> Vec<HistoryPoint> {
+    (0..=p)
+        .filter_map(|q| {
+            let k = out.row_index(siret, q)?;
+            Some(HistoryPoint {
+                period: out.periods()[q as usize].label.clone(),
+                score: out.scores[k].composite,
+                label: Label::of(out.scores[k].label),
+            })
+        })
+        .collect()
 }
 
 /// Nearest-rank-free percentile by linear interpolation (numpy's default) of sorted values.
 fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let h = (sorted.len() - 1) as f64 * q;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    crate::stats::describe::quantile_sorted(sorted, q).unwrap_or(f64::NAN)
 }
 
-fn section_label(reference: &Reference, code: &str) -> String {
-    reference
-        .naf_label(code)
-        .map(str::to_string)
-        .unwrap_or_else(|| code.to_string())
-}
-
-/// The report's score section from the score outputs, for the latest period:
-/// criteria and weights, peer-group rules, level rules, the score distribution, labels by
-/// NAF section and zone (secrecy applied cell by cell by the score summary), up to `n_examples` anonymised explanations and
-/// label transitions. No per-establishment list: `compare` reads those from the run's research
-/// folder. In the examples values are rounded bands, the establishment's own only where
-/// [`privacy::can_cite`] allows it (11 persons), the peers' a protected median.
-pub fn score_section(
-    out: &ScoreOutput,
-    reference: &Reference,
-    n_examples: usize,
-    lang: Lang,
-) -> super::results::ScoreSection {
-    use super::results::{
-        Criterion as RCriterion, Distribution, Explanation, ExplanationRow, GroupLevels, Histogram,
-        LevelDef, PeerGroupRules, ScoreSection, Transition,
-    };
-    let fr = lang == Lang::Fr;
-    let sum = &out.summary;
-    let Ok(p) = out.period_index(None) else {
-        return ScoreSection::default();
-    };
-    let params = &out.params;
-    let wsum: f64 = CRITERIA
-        .iter()
-        .map(|&c| params.weight(c))
+fn criteria_weights(out: &ScoreOutput) -> Vec<CriterionWeight> {
+    let wsum: f64 = weighted(out)
+        .map(|c| out.params.weight(c))
         .sum::<f64>()
         .max(1e-12);
-    let criteria = CRITERIA
-        .iter()
-        .filter(|&&c| params.weight(c) > 0.0)
-        .map(|&c| RCriterion {
-            key: c.name().into(),
-            label: capitalised(c.label(lang)),
+    weighted(out)
+        .map(|c| CriterionWeight {
+            key: c,
             direction: if c.direction() < 0.0 { -1 } else { 1 },
-            weight: params.weight(c) / wsum,
+            weight: out.params.weight(c) / wsum,
         })
-        .collect();
-    let ladder = crate::score::peers::ladder(params.sector_level);
-    let latest: Vec<usize> = (0..out.scores.len())
-        .filter(|&i| out.scores[i].period == p && out.scores[i].composite.is_some())
-        .collect();
+        .collect()
+}
+
+fn peer_rules(out: &ScoreOutput, latest: &[usize]) -> PeerGroupRules {
+    let ladder = crate::score::peers::ladder(out.params.sector_level);
     let in_base = latest
         .iter()
         .filter(|&&i| {
             Some(&out.peer_groups[out.scores[i].peer_group as usize].rung) == ladder.first()
         })
         .count();
-    let peer_groups = PeerGroupRules {
-        definition: ladder
-            .first()
-            .map(|r| {
-                format!(
-                    "{} × {}",
-                    rung_words(*r, lang),
-                    if fr { "tranche de taille" } else { "size band" }
-                )
-            })
-            .unwrap_or_default(),
-        min_size: params.min_peers as u64,
-        fallback: ladder
-            .iter()
-            .skip(1)
-            .map(|r| rung_words(*r, lang))
-            .collect(),
+    PeerGroupRules {
+        base: ladder.first().copied(),
+        min_size: out.params.min_peers as u64,
+        fallback: ladder.iter().skip(1).copied().collect(),
         share_in_base_group: (!latest.is_empty()).then(|| in_base as f64 / latest.len() as f64),
-    };
-    let t = params.label_thresholds;
-    let gates = params
+    }
+}
+
+fn level_defs(out: &ScoreOutput) -> Vec<LevelDef> {
+    let t = out.params.label_thresholds;
+    let gates: Vec<GateDef> = out
+        .params
         .gates
         .iter()
-        .map(|g| {
-            if fr {
-                format!(
-                    "niveau {} au plus si {} dans les {} % les moins bons des pairs",
-                    g.max_label,
-                    g.criterion.label(lang),
-                    super::i18n::num(100.0 * g.worst_share, 0, lang)
-                )
-            } else {
-                format!(
-                    "level {} at most if {} is in the peers' worst {}%",
-                    g.max_label,
-                    g.criterion.label(lang),
-                    super::i18n::num(100.0 * g.worst_share, 0, lang)
-                )
-            }
+        .map(|g| GateDef {
+            criterion: g.criterion,
+            worst_share: g.worst_share,
+            max_level: g.max_label,
         })
-        .collect::<Vec<_>>()
-        .join("; ");
-    let rule = |k: usize| {
-        let pc = super::i18n::num(100.0 * t[k], 0, lang);
-        if fr {
-            format!("score ≥ {pc}e percentile des pairs")
-        } else {
-            format!("score ≥ peers' {pc}th percentile")
-        }
-    };
+        .collect();
     let mut levels = vec![LevelDef {
-        level: 0,
-        name: super::i18n::level_name(0, lang).into(),
-        rule: if fr {
-            format!(
-                "score < {}e percentile des pairs",
-                super::i18n::num(100.0 * t[0], 0, lang)
-            )
-        } else {
-            format!(
-                "score < peers' {}th percentile",
-                super::i18n::num(100.0 * t[0], 0, lang)
-            )
-        },
+        label: Label::None,
+        percentile: t[0],
+        gates: vec![],
     }];
-    for k in 0..3 {
+    for (k, &th) in t.iter().enumerate() {
         levels.push(LevelDef {
-            level: k as u8 + 1,
-            name: super::i18n::level_name(k as u8 + 1, lang).into(),
-            rule: if gates.is_empty() || k < 2 {
-                rule(k)
-            } else {
-                format!("{} ; {gates}", rule(k))
-            },
+            label: Label::level_of(k as u8 + 1),
+            percentile: th,
+            gates: gates
+                .iter()
+                .filter(|g| g.max_level < k as u8 + 1)
+                .cloned()
+                .collect(),
         });
     }
-    let mut comps: Vec<f64> = latest
-        .iter()
-        .filter_map(|&i| out.scores[i].composite)
-        .collect();
-    comps.sort_by(f64::total_cmp);
-    let summary = (!comps.is_empty()).then(|| Distribution {
+    levels
+}
+
+fn distribution(comps: &[f64]) -> Option<Distribution> {
+    (!comps.is_empty()).then(|| Distribution {
         n: comps.len() as u64,
         mean: comps.iter().sum::<f64>() / comps.len() as f64,
-        p10: percentile(&comps, 0.10),
-        p25: percentile(&comps, 0.25),
-        median: percentile(&comps, 0.5),
-        p75: percentile(&comps, 0.75),
-        p90: percentile(&comps, 0.90),
-    });
-    let histogram = (!sum.distribution.is_empty()).then(|| Histogram {
-        edges: sum
-            .distribution
+        p10: percentile(comps, 0.10),
+        p25: percentile(comps, 0.25),
+        median: percentile(comps, 0.5),
+        p75: percentile(comps, 0.75),
+        p90: percentile(comps, 0.90),
+    })
+}
+
+fn histogram(out: &ScoreOutput) -> Option<Histogram> {
+    let d = &out.summary.distribution;
+    (!d.is_empty()).then(|| Histogram {
+        edges: d
             .iter()
             .map(|b| b.from)
-            .chain(sum.distribution.last().map(|b| b.to))
+            .chain(d.last().map(|b| b.to))
             .collect(),
-        // Bins hidden by statistical secrecy stay hidden (`None`), never drawn as 0.
-        counts: sum.distribution.iter().map(|b| b.count).collect(),
-    });
-    let labels_by_level = (0..4)
-        .map(|l| sum.labels.get(&l.to_string()).copied().flatten())
-        .collect();
-    // Label tables with secrecy applied cell by cell by the score summary.
-    let group = |rows: &[crate::score::summary::LevelRow], zone: bool| -> Vec<GroupLevels> {
+        counts: d.iter().map(|b| b.count).collect(),
+    })
+}
+
+/// Label counts by section and by zone, with secrecy applied cell by cell by the score
+/// summary (a hidden count stays `None`, never 0).
+fn margins(out: &ScoreOutput, reference: &Reference) -> (Vec<GroupLevels>, Vec<GroupLevels>) {
+    let group = |rows: &[LevelRow], name: &dyn Fn(&str) -> String| -> Vec<GroupLevels> {
         rows.iter()
             .map(|row| GroupLevels {
-                label: if zone {
-                    reference.zone_name(&row.code).to_string()
-                } else {
-                    section_label(reference, &row.code)
-                },
+                name: name(&row.code),
                 code: row.code.clone(),
                 counts: row.counts.to_vec(),
                 total: row.total,
@@ -481,112 +345,126 @@ pub fn score_section(
             })
             .collect()
     };
-    let labels_by_sector = group(&sum.by_section, false);
-    let labels_by_zone = group(&sum.by_zone, true);
-    // Examples: for levels 3, 2, 1, 0, the establishment closest to its level's median score.
-    let mut examples = Vec::new();
+    let sum = &out.summary;
+    let sectors = group(&sum.by_section, &|c| sector_name(reference, c));
+    let zones = group(&sum.by_zone, &|c| zone_place(reference, c).name);
+    (sectors, zones)
+}
+
+/// For levels 3, 2, 1, 0: the establishment closest to its level's median score, preferring
+/// establishments of at least 11 employees.
+fn example_rows(out: &ScoreOutput, latest: &[usize], n: usize) -> Vec<usize> {
+    let mut picked = Vec::new();
     for level in [3u8, 2, 1, 0] {
-        if examples.len() >= n_examples {
+        if picked.len() >= n {
             break;
         }
-        let mut at: Vec<usize> = latest
+        let at: Vec<usize> = latest
             .iter()
             .copied()
             .filter(|&i| out.scores[i].label == Some(level))
             .collect();
-        // Prefer establishments of at least 11 employees, whose values can be shown.
         let big: Vec<usize> = at
             .iter()
             .copied()
             .filter(|&i| out.indicators.rows[i].headcount >= 11.0)
             .collect();
-        if !big.is_empty() {
-            at = big;
-        }
+        let mut at = if big.is_empty() { at } else { big };
         if at.is_empty() {
             continue;
         }
         at.sort_by(|&a, &b| {
-            out.scores[a]
-                .composite
+            let (x, y) = (&out.scores[a], &out.scores[b]);
+            x.composite
                 .unwrap_or(0.0)
-                .total_cmp(&out.scores[b].composite.unwrap_or(0.0))
-                .then(out.scores[a].siret.cmp(&out.scores[b].siret))
+                .total_cmp(&y.composite.unwrap_or(0.0))
+                .then(x.siret.cmp(&y.siret))
         });
-        let i = at[at.len() / 2];
-        let s = &out.scores[i];
-        let ind = &out.indicators.rows[i];
-        let w = out.indicators.window_months;
-        let e = out.establishment(s.siret);
-        let letter = (b'A' + examples.len() as u8) as char;
-        examples.push(Explanation {
-            name: if fr {
-                format!("Établissement {letter}")
-            } else {
-                format!("Establishment {letter}")
-            },
-            sector: e
-                .map(|e| {
-                    reference
-                        .naf_label(&e.naf)
-                        .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
-                        .unwrap_or(&e.naf)
-                        .to_string()
-                })
-                .unwrap_or_default(),
-            size_band: s.size_band.as_str().replace('-', "–"),
-            zone: e
-                .and_then(|e| reference.zone(&e.zone).map(|z| z.name.to_string()))
-                .unwrap_or_default(),
-            score: s.composite,
-            score_lower: s.lower,
-            score_upper: s.upper,
-            level,
-            criteria: {
-                // Privacy: values are rounded bands, the establishment's only where its counts
-                // allow, the peers' a protected median; a sensitive criterion on few persons
-                // is not shown at all.
-                let figures = crate::score::publish::sheet_figures(out, i);
-                out.explain(i)
-                    .into_iter()
-                    .filter(|x| x.weight > 0.0)
-                    .zip(figures.criteria)
-                    .map(|(x, f)| {
-                        let hide =
-                            x.criterion.is_sensitive() && !privacy::can_cite(ind, x.criterion, w);
-                        ExplanationRow {
-                            key: x.criterion.name().into(),
-                            label: capitalised(x.criterion.label(lang)),
-                            value: f.own,
-                            peer_median: f.peer_median,
-                            sub_score: if hide { None } else { x.subscore },
-                            contribution: if hide { None } else { x.contribution },
-                        }
-                    })
-                    .collect()
-            },
-        });
+        picked.push(at[at.len() / 2]);
     }
+    picked
+}
+
+fn example(out: &ScoreOutput, reference: &Reference, i: usize, k: usize) -> Explanation {
+    let s = &out.scores[i];
+    let e = out.establishment(s.siret);
+    Explanation {
+        letter: ((b'A' + k as u8) as char).to_string(),
+        sector: e
+            .map(|e| sector_name(reference, &e.naf))
+            .unwrap_or_default(),
+        size_band: s.size_band,
+        zone: e
+            .map(|e| zone_place(reference, &e.zone).name)
+            .unwrap_or_default(),
+        score: s.composite,
+        score_lower: s.lower,
+        score_upper: s.upper,
+        label: Label::of(s.label),
+        criteria: out
+            .explain(i)
+            .into_iter()
+            .filter(|x| x.weight > 0.0)
+            .map(|x| {
+                // Positions only; a sensitive criterion on few persons is not shown at all.
+                let pos = position(out, i, x.criterion);
+                let hide = pos == Position::Withheld;
+                ExplanationRow {
+                    key: x.criterion,
+                    position: pos,
+                    sub_score: if hide { None } else { x.subscore },
+                    contribution: if hide { None } else { x.contribution },
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The report's score section for the latest period: criteria and weights, peer-group and
+/// level rules, the score distribution, labels by NAF section and zone (secrecy applied cell
+/// by cell by the score summary), up to `n_examples` anonymised explanations and label
+/// transitions; no per-establishment list.
+pub fn score_section(out: &ScoreOutput, reference: &Reference, n_examples: usize) -> ScoreSection {
+    let Ok(p) = out.period_index(None) else {
+        return ScoreSection::default();
+    };
+    let latest: Vec<usize> = (0..out.scores.len())
+        .filter(|&i| out.scores[i].period == p && out.scores[i].composite.is_some())
+        .collect();
+    let mut comps: Vec<f64> = latest
+        .iter()
+        .filter_map(|&i| out.scores[i].composite)
+        .collect();
+    comps.sort_by(f64::total_cmp);
+    let (labels_by_sector, labels_by_zone) = margins(out, reference);
+    let sum = &out.summary;
     ScoreSection {
         reference_period: sum.period.clone(),
-        criteria,
-        peer_groups,
-        levels,
+        criteria: criteria_weights(out),
+        peer_groups: peer_rules(out, &latest),
+        levels: level_defs(out),
         n_scored: sum.calculable,
         n_not_calculable: sum.establishments - sum.calculable,
-        summary,
-        histogram,
-        labels_by_level,
+        summary: distribution(&comps),
+        histogram: histogram(out),
+        labels_by_level: (0..4)
+            .map(|l| sum.labels.get(&l.to_string()).copied().flatten())
+            .collect(),
         labels_by_sector,
         labels_by_zone,
-        examples,
+        examples: example_rows(out, &latest, n_examples)
+            .into_iter()
+            .enumerate()
+            .map(|(k, i)| example(out, reference, i, k))
+            .collect(),
+        // No per-establishment list: `compare` reads it from the run's research folder.
         reference_scores: Vec::new(),
         label_transitions: sum
             .transitions
             .iter()
             .map(|t| Transition {
-                from: t.from,
-                to: t.to,
+                from: Label::of(Some(t.from)),
+                to: Label::of(Some(t.to)),
                 count: t.count,
             })
             .collect(),

@@ -1,11 +1,36 @@
-//! User-interface strings (French and English) and number formatting for reports.
+//! The one place where keys become words: every string a reader sees, in French and English,
+//! and number formatting.
 //!
-//! Every string a reader sees lives here, so a translation is one edit in one file. French is
-//! the default (the readers are French policy teams and counsellors). Numbers follow each
-//! language's conventions: `1 234,5` and `52,3 %` in French (narrow no-break spaces),
-//! `1,234.5` and `52.3%` in English. A missing value is written "n.c." / "n/a", never 0.
+//! Stages return language-free results (criteria, labels, positions, trends, estimators,
+//! policies... and numbers); the HTML and Markdown reports, the counsellors' page, the employer
+//! sheet and `engagement list` turn them into words here, so one run renders in either
+//! language and a translation is one edit in one file. French is the default (the readers are
+//! French policy teams and counsellors). [`catalog`] lists every (French, English) pair, so
+//! tests can check that a page in one language holds no word of the other.
+//!
+//! Positions are phrased in the reader's terms: for a criterion where less is better
+//! (turnover, early ruptures, accidents), a position better than the peers reads "lower than
+//! the peers" — never "above the median", which would read as a higher rate.
+//!
+//! Numbers follow each language's conventions: `1 234,5` and `52,3 %` in French (narrow
+//! no-break spaces), `1,234.5` and `52.3%` in English. A missing value is written "n.c." /
+//! "n/a", never 0.
 
 use crate::config::Lang;
+use crate::indicators::{Criterion, CRITERIA};
+use crate::report::results::{
+    Arm, Cohort, Contrast, DataSource, Design, Estimator, ExposureGroup, Method, Note, Policy,
+};
+use crate::score::peers::{GeoRung, Rung, SectorRung, SizeBand};
+use crate::score::{Label, NonCalculable, Position, Trend};
+
+/// French or English, by language.
+fn pick(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Fr => fr,
+        Lang::En => en,
+    }
+}
 
 macro_rules! messages {
     ($($name:ident => $fr:expr, $en:expr;)*) => {
@@ -13,10 +38,12 @@ macro_rules! messages {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Msg { $($name),* }
         impl Msg {
+            /// Every message.
+            pub const ALL: &'static [Msg] = &[$(Msg::$name),*];
             /// The message in `lang`.
             pub fn text(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $((Msg::$name, Lang::Fr) => $fr, (Msg::$name, Lang::En) => $en,)*
+                match self {
+                    $(Msg::$name => pick(lang, $fr, $en),)*
                 }
             }
         }
@@ -46,9 +73,7 @@ messages! {
     LabelledEstablishments => "Établissements labellisés", "Labelled establishments";
     ScoredEstablishments => "Établissements notés", "Scored establishments";
     NotCalculable => "Non calculables", "Not calculable";
-    MainEffects => "Effets estimés de l'exposition", "Estimated effects of exposure";
     RetentionByPolicy => "Maintien dans l'emploi à 6 et 12 mois selon la politique d'orientation", "Retention at 6 and 12 months by orientation policy";
-    TrueEffect => "Effet planté (vérité)", "Planted effect (truth)";
     // Generic columns.
     ColEstimator => "Estimateur", "Estimator";
     ColEstimate => "Estimation", "Estimate";
@@ -84,7 +109,6 @@ messages! {
     ColPosition => "Position par rapport aux pairs", "Position against peers";
     ColVariable => "Variable", "Variable";
     ColExposed => "Exposés", "Exposed";
-    ColComparison => "Témoins", "Comparison";
     ColSmdBefore => "DMS avant", "SMD before";
     ColSmdAfter => "DMS après", "SMD after";
     ColBias => "Biais", "Bias";
@@ -186,6 +210,7 @@ messages! {
     MatchingNote => "Les erreurs-types de l'appariement au plus proche voisin ne sont pas obtenues par bootstrap, invalide dans ce cas (Abadie & Imbens 2008).", "Nearest-neighbour matching standard errors are not bootstrapped, which is invalid there (Abadie & Imbens 2008).";
     Notes => "Notes de ce run", "Notes for this run";
     Conventions => "Conventions", "Conventions";
+    ConventionsNote => "Chaque convention nomme l'appel de l'outil de référence qu'elle reproduit (en code, identique dans toutes les langues).", "Each convention names the reference tool's call it reproduces (as code, the same in every language).";
     ReproIntro => "Toutes les valeurs de ce rapport proviennent de results.json, dans le même dossier. Pour relancer l'expérience :", "Every value in this report comes from results.json, in the same folder. To rerun the experiment:";
     RerenderIntro => "Pour régénérer ce rapport sans recalculer :", "To re-render this report without recomputing:";
     Manifest => "Manifeste", "Manifest";
@@ -200,26 +225,6 @@ messages! {
     Inputs => "Fichiers d'entrée", "Input files";
     Timings => "Durées par étape", "Timings";
     // Levels and positions.
-    Level0 => "non labellisé", "not labelled";
-    Level1 => "engagée", "engaged";
-    Level2 => "très engagée", "highly engaged";
-    Level3 => "exemplaire", "exemplary";
-    PosWellAbove => "nettement au-dessus de la médiane des pairs", "well above the peer median";
-    PosAbove => "au-dessus de la médiane des pairs", "above the peer median";
-    PosNear => "proche de la médiane des pairs", "close to the peer median";
-    PosBelow => "en dessous de la médiane des pairs", "below the peer median";
-    PosWellBelow => "nettement en dessous de la médiane des pairs", "well below the peer median";
-    PosNc => "non calculable", "not calculable";
-    PosShortWellAbove => "nettement au-dessus de la médiane", "well above the median";
-    PosShortAbove => "au-dessus de la médiane", "above the median";
-    PosShortNear => "proche de la médiane", "close to the median";
-    PosShortBelow => "en dessous de la médiane", "below the median";
-    PosShortWellBelow => "nettement en dessous de la médiane", "well below the median";
-    PosWithheld => "non communiqué (trop peu de personnes)", "not shown (too few persons)";
-    TrendUp => "en hausse", "rising";
-    TrendDown => "en baisse", "falling";
-    TrendStable => "stable", "stable";
-    TrendNew => "nouveau", "new";
     // Compare.
     CompareTitle => "Comparaison de deux runs", "Comparison of two runs";
     SecCompareRuns => "Les deux runs", "The two runs";
@@ -227,17 +232,9 @@ messages! {
     SecRank => "Corrélation des rangs", "Rank correlation";
     SecEstimateChanges => "Changements des estimations", "Changes in estimates";
     SecWeights => "Poids des critères", "Criterion weights";
-    InBoth => "Établissements notés dans les deux runs", "Establishments scored in both runs";
     OnlyA => "Seulement dans A", "Only in A";
     OnlyB => "Seulement dans B", "Only in B";
-    Flips => "Labels modifiés", "Labels changed";
-    Up => "en hausse", "up";
-    Down => "en baisse", "down";
-    FlipMatrix => "Niveau dans A (lignes) et dans B (colonnes)", "Level in A (rows) and in B (columns)";
     FlipsBySector => "Changements de label par secteur", "Label flips by sector";
-    KendallTau => "τ-b de Kendall", "Kendall's τ-b";
-    KendallNote => "Calculé sur les établissements dont le score est calculable dans les deux runs.", "Computed on establishments with a calculable score in both runs.";
-    NoScores => "Les deux runs doivent contenir score.reference_scores.", "Both runs must contain score.reference_scores.";
     RunA => "Run A", "Run A";
     RunB => "Run B", "Run B";
     Change => "Écart (B − A)", "Change (B − A)";
@@ -255,7 +252,6 @@ messages! {
     SizeBand => "Taille", "Size";
     Employees => "salariés", "employees";
     Commune => "Commune", "Commune";
-    PrivacyNote => "Les positions sont relatives aux employeurs comparables (même secteur, taille et zone). Aucun effectif de personnes n'est affiché.", "Positions are relative to comparable employers (same sector, size and zone). No count of persons is shown.";
     StandsOut => "Points forts", "Stands out on";
     // Feedback sheet.
     SheetTitle => "Votre résultat d'engagement pour l'inclusion", "Your inclusion engagement result";
@@ -265,27 +261,664 @@ messages! {
     PeerGroup => "Vos pairs", "Your peers";
     Position => "Votre position, critère par critère", "Your position, criterion by criterion";
     Priorities => "Où progresser en priorité", "Where to progress first";
-    PrioritiesIntro => "Les critères où un progrès relèverait le plus votre score, et ce que font les employeurs comparables du niveau supérieur :", "The criteria where progress would raise your score most, and what comparable employers at the next level do:";
-    NextLevelDo => "Au niveau supérieur, la médiane de vos pairs est", "At the next level, your peers' median is";
-    Gain => "gain possible", "possible gain";
     Points => "points", "points";
-    NoPriorities => "Vous êtes au niveau le plus élevé : continuez ainsi.", "You are at the highest level: keep it up.";
     HowComputed => "Comment le score est calculé", "How the score is computed";
-    HowComputedText => "Chaque critère est calculé à partir de vos déclarations sociales nominatives (DSN) sur 12 mois glissants, puis comparé à la médiane d'employeurs comparables (même secteur, taille et zone d'emploi). Les petites valeurs sont rapprochées de la médiane pour éviter les effets du hasard. Les critères sont pondérés dans un score de 0 à 100 ; l'intervalle indique l'incertitude. Le niveau de label dépend du score au sein de vos pairs.", "Each criterion is computed from your DSN payroll declarations over a rolling 12 months, then compared with the median of comparable employers (same sector, size and employment zone). Small values are pulled toward the median to avoid luck. Criteria are weighted into a 0–100 score; the interval shows the uncertainty. The label level depends on the score within your peers.";
     Contest => "Contester ou corriger vos données", "Contest or correct your data";
-    ContestText => "Si une donnée vous paraît inexacte (contrat mal codé, arrêt mal rattaché), corrigez-la dans votre prochaine DSN ou par une DSN rectificative, puis signalez-le à votre conseiller. Le score est recalculé à chaque trimestre. Vous pouvez aussi contester votre résultat en indiquant votre SIRET et la période concernée.", "If a value looks wrong (a miscoded contract, a misattributed stoppage), correct it in your next DSN or with a corrective DSN, then tell your counsellor. The score is recomputed every quarter. You can also contest your result, giving your SIRET and the period concerned.";
     NextLevel => "Niveau suivant", "Next level";
     Interval => "intervalle", "interval";
     Siret => "SIRET", "SIRET";
+    TrueEffect => "Effet vrai (connu grâce à la simulation)", "True effect (known from the simulation)";
+    ColComparison => "Comparables", "Comparison";
+    MainEffects => "Les exposés ont-ils progressé plus vite ?", "Did exposed employers improve faster?";
+    // Policy summary.
+    PointsUnit => "points de score sur 100", "score points out of 100";
+    PrimaryEstimate => "Effet estimé de l'exposition", "Estimated effect of exposure";
+    CiReading => "Intervalle de confiance à 95 % : les valeurs de l'effet compatibles avec les données.", "95% confidence interval: the effect sizes compatible with the data.";
+    CiIncludesZero => "L'intervalle contient 0 : on ne peut pas conclure que l'exposition a un effet.", "The interval contains 0: we cannot conclude that exposure has an effect.";
+    CiPositive => "L'intervalle est entièrement au-dessus de 0 : l'exposition a amélioré les scores.", "The interval lies entirely above 0: exposure improved scores.";
+    CiNegative => "L'intervalle est entièrement en dessous de 0 : les scores des exposés ont reculé.", "The interval lies entirely below 0: exposed employers' scores fell.";
+    Power => "Puissance de l'essai", "Power of the trial";
+    PowerReading => "probabilité qu'un essai de cette taille détecte l'effet vrai au seuil de 5 %", "probability that a trial of this size detects the true effect at the 5% level";
+    PowerLow => "Un essai de cette taille détecterait rarement un effet de cette ampleur : un résultat non significatif ne prouve pas l'absence d'effet.", "A trial of this size would rarely detect an effect of this size: a non-significant result does not show that there is no effect.";
+    NaiveCaution => "Mise en garde : la comparaison naïve", "Caution: the naive comparison";
+    NaiveCautionText => "compare les exposés aux autres après l'exposition sans tenir compte de leurs écarts d'avant. Elle ne mesure pas l'effet de l'exposition.", "compares exposed and other employers after exposure without accounting for their earlier differences. It does not measure the effect of exposure.";
+    OtherEstimates => "Autres estimateurs", "Other estimators";
+    RetentionHorizonNote => "Les horizons de lecture évitent les durées de contrat usuelles (6 et 12 mois), où beaucoup de contrats s'achèvent le même jour : lire à 180 ou 365 jours pile mesurerait la fin des contrats plutôt que le maintien.", "The reading horizons avoid the usual contract lengths (6 and 12 months), when many contracts end on the same day: reading exactly at 180 or 365 days would measure contract ends rather than retention.";
+    RetentionHorizonCoincide => "Attention : un horizon de lecture tombe sur une durée de contrat usuelle (6 ou 12 mois) ; la courbe y chute car beaucoup de contrats s'achèvent ce jour-là.", "Caution: a reading horizon falls on a usual contract length (6 or 12 months); the curve drops there because many contracts end that day.";
+    RetentionHeadline => "Maintien dans l'emploi selon la politique d'orientation", "Retention by orientation policy";
+    // Compare.
+    InBoth => "Établissements présents dans les deux runs", "Establishments in both runs";
+    ScoredBoth => "Notés dans les deux runs", "Scored in both runs";
+    NotCalculableEither => "Non calculables dans au moins un run", "Not calculable in at least one run";
+    Flips => "Labels modifiés (établissements notés dans les deux runs)", "Labels changed (establishments scored in both runs)";
+    Up => "en hausse", "up";
+    Down => "en baisse", "down";
+    FlipMatrix => "Label dans A (lignes) et dans B (colonnes)", "Label in A (rows) and in B (columns)";
+    KendallTau => "τ-b de Kendall", "Kendall's τ-b";
+    Spearman => "ρ de Spearman", "Spearman's ρ";
+    KendallNote => "Corrélations de rang calculées sur les établissements dont le score est calculable dans les deux runs.", "Rank correlations on establishments with a calculable score in both runs.";
+    NoScores => "Aucun établissement commun : ces runs ne portent pas sur les mêmes données.", "No establishment in common: these runs are not on the same data.";
+    FlipList => "La liste des changements de label, établissement par établissement, est dans flips.csv (données de recherche, à ne pas publier).", "The list of label changes, establishment by establishment, is in flips.csv (research data, not for publication).";
+    TruthPerRun => "Effet vrai de chaque run", "True effect of each run";
+    SecTruth => "Vérité simulée", "Simulated truth";
+    // Counsellor page and list.
+    FilterSize => "Taille", "Size";
+    WhyListed => "Pourquoi cet employeur", "Why this employer";
+    WhyLabel => "label attribué car son score est parmi les meilleurs de ses pairs", "label given because its score is among the best of its peers";
+    WhyUnlabelled => "score calculable mais sans label", "calculable score but no label";
+    NothingCitable => "Aucun critère ne peut être cité un par un (trop peu de personnes pour respecter le secret statistique).", "No criterion can be cited one by one (too few persons to respect statistical secrecy).";
+    WithheldNote => "Non communiqués (moins de 11 personnes concernées)", "Not shown (fewer than 11 persons concerned)";
+    PrivacyNote => "Les positions sont relatives aux employeurs comparables (même secteur et même taille, dans la même zone, ou plus large quand ils sont trop peu nombreux). Aucun effectif de personnes n'est affiché ; un critère sensible (handicap, chômage de longue durée, IAE) n'est cité qu'avec au moins 11 personnes.", "Positions are relative to comparable employers (same sector and size, in the same zone, or wider when there are too few). No count of persons is shown; a sensitive criterion (disability, long unemployment, IAE) is cited only with at least 11 persons.";
+    ColRank => "#", "#";
+    ColEstablishment => "Établissement", "Establishment";
+    ColStrengths => "Points forts", "Strengths";
+    // Employer sheet.
+    YourValue => "Votre valeur", "Your value";
+    PeersMedian => "Médiane des pairs", "Peers' median";
+    SecretValue => "secret", "secret";
+    NotCalculableTitle => "Votre score n'est pas calculable cette période", "Your score cannot be calculated this period";
+    NcSmallHeadcount => "Votre effectif moyen sur 12 mois est inférieur à 5 salariés : le score n'est calculé qu'à partir de 5 salariés en moyenne, pour ne pas juger sur trop peu de personnes.", "Your average headcount over 12 months is below 5 employees: the score is computed from 5 employees on average, so as not to judge on too few people.";
+    NcFewHires => "Vous avez fait moins de 5 embauches sur 12 mois : le score n'est calculé qu'à partir de 5 embauches, pour ne pas juger sur trop peu de recrutements.", "You made fewer than 5 hires over 12 months: the score is computed from 5 hires, so as not to judge on too few hires.";
+    NcFewCriteria => "Trop peu de critères sont calculables pour vous (ils portent moins des trois quarts du poids total).", "Too few criteria can be calculated for you (they carry less than three quarters of the total weight).";
+    NcNotALabel => "Ce n'est ni une mauvaise note ni un refus de label : le résultat sera calculé dès que ces seuils seront atteints.", "This is neither a bad mark nor a refused label: your result will be computed as soon as these thresholds are reached.";
+    NcWhatWouldHelp => "Ce qui rendrait votre score calculable", "What would make your score calculable";
+    GatedTitle => "Votre label est plafonné", "Your label is capped";
+    GatedText => "Votre score vous placerait au niveau", "Your score would place you at level";
+    GatedBecause => "mais le label est plafonné car votre fréquence d'accidents du travail est parmi les plus élevées de vos pairs", "but the label is capped because your work-accident frequency is among the highest of your peers";
+    GatedLift => "Réduire les accidents du travail lèvera ce plafond.", "Reducing work accidents will lift this cap.";
+    TopLevel => "Vous êtes au niveau le plus élevé. Les leviers ci-dessous aident à le garder.", "You are at the highest level. The levers below help you keep it.";
+    NoLever => "Tous vos critères calculables sont au niveau de vos pairs ou au-dessus.", "All your calculable criteria are at or above your peers' level.";
+    Levers => "Leviers pour progresser", "Levers to progress";
+    LeversIntro => "Les critères où vous êtes en dessous de vos pairs et qui pèsent le plus, avec des actions concrètes et les dispositifs publics qui les accompagnent :", "The criteria where you are below your peers and that weigh most, with concrete actions and the public schemes that support them:";
+    Contact => "Contact", "Contact";
+    ContestText => "Si une donnée vous paraît inexacte (contrat mal codé, arrêt mal rattaché), corrigez-la dans votre prochaine DSN ou par une DSN rectificative. Le score est recalculé chaque trimestre. Pour contester votre résultat, écrivez en indiquant votre SIRET et la période concernée.", "If a value looks wrong (a miscoded contract, a misattributed stoppage), correct it in your next DSN or with a corrective DSN. The score is recomputed every quarter. To contest your result, write giving your SIRET and the period concerned.";
+    HowComputedText => "Chaque critère est calculé à partir de vos déclarations sociales nominatives (DSN) sur 12 mois glissants, puis comparé à des employeurs comparables. Les petites valeurs sont rapprochées de la médiane pour éviter les effets du hasard. Les critères sont pondérés dans un score de 0 à 100 ; l'intervalle indique l'incertitude. Le niveau de label dépend du score au sein de vos pairs : engagée dans les 30 % meilleurs, très engagée dans les 15 %, exemplaire dans les 5 %.", "Each criterion is computed from your DSN payroll declarations over a rolling 12 months, then compared with comparable employers. Small values are pulled toward the median to avoid luck. Criteria are weighted into a 0–100 score; the interval shows the uncertainty. The label depends on the score within your peers: engaged in the best 30%, highly engaged in the best 15%, exemplary in the best 5%.";
+    AccidentFrequency => "Fréquence des accidents du travail", "Work-accident frequency";
+    PerThousand => "pour 1 000 salariés", "per 1,000 employees";
+    ExampleCase => "Cas", "Case";
+    CaseCalculable => "score calculable", "calculable score";
+    CaseNotCalculable => "score non calculable", "score not calculable";
+    CaseGated => "label plafonné", "capped label";
+    CaseTopLevel => "niveau le plus élevé", "highest level";
 }
 
-/// Name of label level `level` (0 = none).
+/// "label : value" (French spacing) or "label: value".
+pub fn kv(k: &str, v: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => format!("{k} : {v}"),
+        Lang::En => format!("{k}: {v}"),
+    }
+}
+
+/// First letter in upper case.
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A place in words, saying what kind of place it is.
+pub fn place_words(p: &crate::report::names::Place, lang: Lang) -> String {
+    use crate::report::names::PlaceKind;
+    match (p.kind, lang) {
+        (PlaceKind::Departement, Lang::Fr) => format!("département {} ({})", p.name, p.code),
+        (PlaceKind::Departement, Lang::En) => format!("{} département ({})", p.name, p.code),
+        (PlaceKind::EmploymentZone, Lang::Fr) => format!("zone d'emploi {} ({})", p.name, p.code),
+        (PlaceKind::EmploymentZone, Lang::En) => format!("{} employment zone ({})", p.name, p.code),
+    }
+}
+
+/// Name of a label.
+pub fn label_name(l: Label, lang: Lang) -> &'static str {
+    match l {
+        Label::NotCalculable => pick(lang, "non calculable", "not calculable"),
+        Label::None => pick(lang, "non labellisé", "not labelled"),
+        Label::Engaged => pick(lang, "engagée", "engaged"),
+        Label::HighlyEngaged => pick(lang, "très engagée", "highly engaged"),
+        Label::Exemplary => pick(lang, "exemplaire", "exemplary"),
+    }
+}
+
+/// Name of a label level 0–3.
 pub fn level_name(level: u8, lang: Lang) -> &'static str {
-    match level {
-        0 => Msg::Level0.text(lang),
-        1 => Msg::Level1.text(lang),
-        2 => Msg::Level2.text(lang),
-        _ => Msg::Level3.text(lang),
+    label_name(Label::level_of(level), lang)
+}
+
+/// Name of a criterion (sentence case).
+pub fn criterion_name(c: Criterion, lang: Lang) -> &'static str {
+    use Criterion::*;
+    match c {
+        WomenBalance => pick(lang, "Mixité des embauches", "Gender balance of hires"),
+        NoExperience => pick(
+            lang,
+            "Embauches sans expérience",
+            "Hires without experience",
+        ),
+        LongUnemployed => pick(
+            lang,
+            "Embauches après un chômage long",
+            "Hires after long unemployment",
+        ),
+        Under26 => pick(lang, "Embauches de moins de 26 ans", "Hires under 26"),
+        Over50 => pick(lang, "Embauches de 50 ans et plus", "Hires aged 50 or more"),
+        Boeth => pick(
+            lang,
+            "Embauches de travailleurs handicapés",
+            "Hires of disabled workers",
+        ),
+        FromIae => pick(
+            lang,
+            "Embauches issues de l'IAE ou de contrats aidés",
+            "Hires from IAE or subsidised jobs",
+        ),
+        SubsidisedContract => pick(
+            lang,
+            "Contrats aidés et alternance",
+            "Subsidised and work-study contracts",
+        ),
+        CdiShare => pick(lang, "Part des CDI", "Share of permanent contracts (CDI)"),
+        CddMeanDays => pick(
+            lang,
+            "Durée moyenne des CDD",
+            "Mean fixed-term (CDD) length",
+        ),
+        CddMedianDays => pick(
+            lang,
+            "Durée médiane des CDD",
+            "Median fixed-term (CDD) length",
+        ),
+        Conversions => pick(lang, "CDD transformés en CDI", "CDD converted to CDI"),
+        Internships => pick(
+            lang,
+            "Stages et immersions accueillis",
+            "Internships and immersions hosted",
+        ),
+        Turnover => pick(lang, "Rotation du personnel", "Staff turnover"),
+        EarlyRuptures => pick(lang, "Ruptures précoces", "Early ruptures"),
+        AtMpFrequency => pick(lang, "Accidents du travail", "Work accidents"),
+    }
+}
+
+/// The position of an establishment on a criterion, in the reader's terms: for a criterion
+/// where less is better, a favourable position reads as *less* (fewer ruptures, lower
+/// turnover), never as "above".
+pub fn position_words(c: Criterion, p: Position, lang: Lang) -> &'static str {
+    use Criterion::*;
+    use Position::*;
+    match (c, p) {
+        (_, NotCalculable) => pick(lang, "non calculable", "not calculable"),
+        (_, Withheld) => pick(
+            lang,
+            "non communiqué (trop peu de personnes)",
+            "not shown (too few persons)",
+        ),
+        (_, Near) => pick(
+            lang,
+            "proche de la médiane des pairs",
+            "close to the peer median",
+        ),
+        (Turnover, WellAbove) => pick(
+            lang,
+            "rotation nettement plus faible que chez la plupart des pairs",
+            "much lower turnover than most peers",
+        ),
+        (Turnover, Above) => pick(
+            lang,
+            "rotation plus faible que la médiane des pairs",
+            "lower turnover than the peer median",
+        ),
+        (Turnover, Below) => pick(
+            lang,
+            "rotation plus forte que la médiane des pairs",
+            "higher turnover than the peer median",
+        ),
+        (Turnover, WellBelow) => pick(
+            lang,
+            "rotation nettement plus forte que chez la plupart des pairs",
+            "much higher turnover than most peers",
+        ),
+        (EarlyRuptures, WellAbove) => pick(
+            lang,
+            "nettement moins de ruptures que la plupart des pairs",
+            "far fewer ruptures than most peers",
+        ),
+        (EarlyRuptures, Above) => pick(
+            lang,
+            "moins de ruptures que la médiane des pairs",
+            "fewer ruptures than the peer median",
+        ),
+        (EarlyRuptures, Below) => pick(
+            lang,
+            "davantage de ruptures que la médiane des pairs",
+            "more ruptures than the peer median",
+        ),
+        (EarlyRuptures, WellBelow) => pick(
+            lang,
+            "nettement davantage de ruptures que la plupart des pairs",
+            "far more ruptures than most peers",
+        ),
+        (AtMpFrequency, WellAbove) => pick(
+            lang,
+            "nettement moins d'accidents que la plupart des pairs",
+            "far fewer accidents than most peers",
+        ),
+        (AtMpFrequency, Above) => pick(
+            lang,
+            "moins d'accidents que la médiane des pairs",
+            "fewer accidents than the peer median",
+        ),
+        (AtMpFrequency, Below) => pick(
+            lang,
+            "davantage d'accidents que la médiane des pairs",
+            "more accidents than the peer median",
+        ),
+        (AtMpFrequency, WellBelow) => pick(
+            lang,
+            "nettement davantage d'accidents que la plupart des pairs",
+            "far more accidents than most peers",
+        ),
+        (_, WellAbove) => pick(
+            lang,
+            "nettement au-dessus de la plupart des pairs",
+            "well above most peers",
+        ),
+        (_, Above) => pick(
+            lang,
+            "au-dessus de la médiane des pairs",
+            "above the peer median",
+        ),
+        (_, Below) => pick(
+            lang,
+            "en dessous de la médiane des pairs",
+            "below the peer median",
+        ),
+        (_, WellBelow) => pick(
+            lang,
+            "nettement en dessous de la plupart des pairs",
+            "well below most peers",
+        ),
+    }
+}
+
+/// Trend with its arrow.
+pub fn trend_words(t: Trend, lang: Lang) -> &'static str {
+    match t {
+        Trend::Up => pick(lang, "↗ en progression", "↗ rising"),
+        Trend::Stable => pick(lang, "→ stable", "→ stable"),
+        Trend::Down => pick(lang, "↘ en recul", "↘ falling"),
+        Trend::New => pick(lang, "• nouveau", "• new"),
+    }
+}
+
+/// A size band in words.
+pub fn size_band(b: SizeBand, lang: Lang) -> &'static str {
+    match b {
+        SizeBand::Micro => pick(lang, "1 à 9 salariés", "1–9 employees"),
+        SizeBand::Small => pick(lang, "10 à 49 salariés", "10–49 employees"),
+        SizeBand::Medium => pick(lang, "50 à 249 salariés", "50–249 employees"),
+        SizeBand::Large => pick(lang, "250 salariés ou plus", "250 employees or more"),
+    }
+}
+
+/// Why a score is not calculable.
+pub fn non_calculable(r: NonCalculable, lang: Lang) -> &'static str {
+    match r {
+        NonCalculable::SmallHeadcount => Msg::NcSmallHeadcount.text(lang),
+        NonCalculable::FewHires => Msg::NcFewHires.text(lang),
+        NonCalculable::FewCriteria => Msg::NcFewCriteria.text(lang),
+    }
+}
+
+/// Name of an estimator.
+pub fn estimator_name(e: Estimator, lang: Lang) -> &'static str {
+    match e {
+        Estimator::NaivePostDifference => pick(
+            lang,
+            "Comparaison naïve après exposition",
+            "Naive post-exposure comparison",
+        ),
+        Estimator::Twfe => pick(
+            lang,
+            "Doubles différences à effets fixes (TWFE)",
+            "Two-way fixed effects DiD (TWFE)",
+        ),
+        Estimator::CsSimple => pick(
+            lang,
+            "Callaway–Sant'Anna, agrégation simple",
+            "Callaway–Sant'Anna, simple aggregation",
+        ),
+        Estimator::CsDynamic => pick(
+            lang,
+            "Callaway–Sant'Anna, agrégation dynamique",
+            "Callaway–Sant'Anna, dynamic aggregation",
+        ),
+        Estimator::DifferenceInMeansChange => pick(
+            lang,
+            "Différence des évolutions moyennes (tirage au sort)",
+            "Difference in mean changes (randomised trial)",
+        ),
+        Estimator::MatchedDid => pick(
+            lang,
+            "Doubles différences sur paires appariées (score de propension)",
+            "Matched DiD (propensity score)",
+        ),
+    }
+}
+
+/// Name of an exposure design.
+pub fn design_name(d: Design, lang: Lang) -> &'static str {
+    match d {
+        Design::Randomised => pick(lang, "essai par tirage au sort", "randomised trial"),
+        Design::Staggered => pick(lang, "adoption échelonnée", "staggered adoption"),
+        Design::Observational => pick(lang, "étude observationnelle", "observational study"),
+    }
+}
+
+/// Name of a data source.
+pub fn source_name(s: DataSource, lang: Lang) -> &'static str {
+    match s {
+        DataSource::Synthetic => Msg::SumSynthetic.text(lang),
+        DataSource::Dsn => Msg::SumIngested.text(lang),
+    }
+}
+
+/// Name of an exposure group.
+pub fn exposure_group(g: ExposureGroup, lang: Lang) -> &'static str {
+    match g {
+        ExposureGroup::Exposed => pick(lang, "exposés", "exposed"),
+        ExposureGroup::Comparison => {
+            pick(lang, "comparables non exposés", "comparison (not exposed)")
+        }
+    }
+}
+
+/// Name of a retention arm (employer group or policy).
+pub fn arm_name(a: Arm, lang: Lang) -> &'static str {
+    match a {
+        Arm::Labelled => pick(lang, "employeurs labellisés", "labelled employers"),
+        Arm::Other => pick(lang, "autres employeurs", "other employers"),
+        Arm::StatusQuo => pick(
+            lang,
+            "orientation actuelle (statu quo)",
+            "current orientation (status quo)",
+        ),
+        Arm::LabelPriority => pick(
+            lang,
+            "priorité aux employeurs labellisés",
+            "priority to labelled employers",
+        ),
+        Arm::Encouragement => pick(lang, "incitation tirée au sort", "randomised encouragement"),
+    }
+}
+
+/// Name of an orientation policy.
+pub fn policy_name(p: Policy, lang: Lang) -> &'static str {
+    arm_name(Arm::of_policy(p), lang)
+}
+
+/// What a retention difference compares.
+pub fn contrast_name(c: Contrast, lang: Lang) -> &'static str {
+    match c {
+        Contrast::LabelledVsOther => pick(lang, "labellisés − autres", "labelled − other"),
+        Contrast::EncouragedVsNot => pick(
+            lang,
+            "conseillers incités − non incités : embauché et toujours en poste",
+            "encouraged − not encouraged counsellors: hired and still in the job",
+        ),
+        Contrast::LabelledPlacementIv => pick(
+            lang,
+            "placement chez un labellisé (instrument : incitation) : embauché et toujours en poste",
+            "labelled placement (instrument: encouragement): hired and still in the job",
+        ),
+        Contrast::FlaggedHires => pick(
+            lang,
+            "embauches DSN signalées (IAE, chômage long) : labellisés − autres",
+            "flagged DSN hires (IAE, long unemployment): labelled − other",
+        ),
+    }
+}
+
+/// Name of a retention estimation method.
+pub fn method_name(m: Method, lang: Lang) -> &'static str {
+    match m {
+        Method::Naive => pick(lang, "comparaison brute", "raw comparison"),
+        Method::Ipw => pick(
+            lang,
+            "pondération inverse (IPW)",
+            "inverse probability weighting (IPW)",
+        ),
+        Method::Itt => pick(
+            lang,
+            "intention de traiter (ITT)",
+            "intention to treat (ITT)",
+        ),
+        Method::WaldIv => pick(
+            lang,
+            "Wald (variable instrumentale)",
+            "Wald (instrumental variable)",
+        ),
+    }
+}
+
+/// Name of a cohort of job seekers.
+pub fn cohort_name(c: Cohort, lang: Lang) -> &'static str {
+    match c {
+        Cohort::IaeExit => pick(lang, "sorties d'IAE", "IAE exits"),
+        Cohort::LongTermUnemployed => {
+            pick(lang, "chômeurs de longue durée", "long-term unemployed")
+        }
+        Cohort::YoungUnqualified => pick(
+            lang,
+            "moins de 26 ans sans qualification",
+            "under 26 without qualification",
+        ),
+    }
+}
+
+/// Every covariate key that has a name.
+pub const COVARIATES: [&str; 12] = [
+    "baseline_score",
+    "log_headcount",
+    "hires",
+    "exit_rate",
+    "age",
+    "female",
+    "boeth",
+    "unemployment_months",
+    "iae_history",
+    "cohort_long_term",
+    "cohort_young",
+    "group=labelled",
+];
+
+/// Name of a covariate key (balance tables, Cox terms); unknown keys are shown as they are.
+pub fn covariate_name(key: &str, lang: Lang) -> String {
+    let (fr, en) = match key {
+        "baseline_score" => ("score avant exposition", "score before exposure"),
+        "log_headcount" => ("effectif (log)", "headcount (log)"),
+        "hires" => ("embauches sur 12 mois", "hires over 12 months"),
+        "exit_rate" => ("taux de sortie", "exit rate"),
+        "age" => ("âge", "age"),
+        "female" => ("femme", "woman"),
+        "boeth" => ("travailleur handicapé (BOETH)", "disabled worker (BOETH)"),
+        "unemployment_months" => ("mois de chômage", "months of unemployment"),
+        "iae_history" => ("passé en IAE", "IAE history"),
+        "cohort_long_term" => (
+            "cohorte chômage de longue durée",
+            "long-term unemployed cohort",
+        ),
+        "cohort_young" => (
+            "cohorte jeunes sans qualification",
+            "young unqualified cohort",
+        ),
+        "group=labelled" => ("employeur labellisé", "labelled employer"),
+        other => return other.to_string(),
+    };
+    pick(lang, fr, en).to_string()
+}
+
+/// Every calibration key that has a name.
+pub const CALIBRATION_KEYS: [&str; 18] = [
+    "cdd_share_of_hires",
+    "cdd_under_one_month",
+    "cdd_median_days",
+    "cdd_mean_days",
+    "cdi_ended_within_year",
+    "entry_rate",
+    "turnover_rate",
+    "accidents_per_1000",
+    "accidents_per_1000_construction",
+    "women_share",
+    "women_share_construction",
+    "women_share_health",
+    "part_time_share",
+    "boeth_share_20plus",
+    "size_band_1-9",
+    "size_band_10-49",
+    "size_band_50-249",
+    "size_band_250+",
+];
+
+/// Name of a calibration target; unknown keys are shown as they are.
+pub fn calibration_name(key: &str, lang: Lang) -> String {
+    let (fr, en) = match key {
+        "cdd_share_of_hires" => (
+            "Part des CDD dans les embauches (hors intérim)",
+            "CDD share of hires (excl. temp work)",
+        ),
+        "cdd_under_one_month" => (
+            "Part des CDD de moins d'un mois",
+            "CDD under one month, share of CDD",
+        ),
+        "cdd_median_days" => ("Durée médiane des CDD", "Median CDD duration"),
+        "cdd_mean_days" => ("Durée moyenne des CDD", "Mean CDD duration"),
+        "cdi_ended_within_year" => (
+            "CDI rompus dans leur première année",
+            "CDI ended within their first year",
+        ),
+        "entry_rate" => ("Taux d'entrée", "Entry rate"),
+        "turnover_rate" => (
+            "Taux de rotation (moyenne des taux d'entrée et de sortie)",
+            "Turnover rate (mean of entry and exit rates)",
+        ),
+        "accidents_per_1000" => ("Accidents du travail", "Work accidents"),
+        "accidents_per_1000_construction" => (
+            "Accidents du travail, construction",
+            "Work accidents, construction",
+        ),
+        "women_share" => ("Part des femmes (ETP)", "Women's share of FTE"),
+        "women_share_construction" => (
+            "Part des femmes, construction",
+            "Women's share, construction",
+        ),
+        "women_share_health" => (
+            "Part des femmes, santé et action sociale",
+            "Women's share, health and social work",
+        ),
+        "part_time_share" => (
+            "Part des salariés à temps partiel",
+            "Part-time share of employees",
+        ),
+        "boeth_share_20plus" => (
+            "Part des BOETH, établissements de 20 salariés ou plus",
+            "BOETH share of headcount, establishments of 20+",
+        ),
+        "size_band_1-9" => (
+            "Établissements de 1 à 9 salariés",
+            "Establishments with 1–9 employees",
+        ),
+        "size_band_10-49" => (
+            "Établissements de 10 à 49 salariés",
+            "Establishments with 10–49 employees",
+        ),
+        "size_band_50-249" => (
+            "Établissements de 50 à 249 salariés",
+            "Establishments with 50–249 employees",
+        ),
+        "size_band_250+" => (
+            "Établissements de 250 salariés ou plus",
+            "Establishments with 250+ employees",
+        ),
+        other => return other.to_string(),
+    };
+    pick(lang, fr, en).to_string()
+}
+
+/// Unit of a calibration target.
+pub fn calibration_unit(key: &str, lang: Lang) -> &'static str {
+    if key.ends_with("_days") {
+        pick(lang, "jours", "days")
+    } else if key.starts_with("accidents") {
+        Msg::PerThousand.text(lang)
+    } else if key.ends_with("rate") {
+        pick(lang, "par salarié et par an", "per employee-year")
+    } else {
+        pick(lang, "part", "share")
+    }
+}
+
+/// A peer-group rung in words: "division NAF × zone d'emploi".
+pub fn rung_words(r: Rung, lang: Lang) -> String {
+    let sector = match r.sector {
+        SectorRung::Group => pick(lang, "groupe NAF", "NAF group"),
+        SectorRung::Division => pick(lang, "division NAF", "NAF division"),
+        SectorRung::Section => pick(lang, "section NAF", "NAF section"),
+        SectorRung::All => pick(lang, "tous secteurs", "all sectors"),
+    };
+    let geo = match r.geo {
+        GeoRung::Zone => pick(lang, "zone d'emploi", "employment zone"),
+        GeoRung::Departement => pick(lang, "département", "département"),
+        GeoRung::Region => pick(lang, "région", "region"),
+        GeoRung::National => pick(lang, "France entière", "all of France"),
+    };
+    format!("{sector} × {geo}")
+}
+
+/// A method note of a run in words.
+pub fn note_text(n: &Note, lang: Lang) -> String {
+    match n {
+        Note::RelativeScores => pick(lang, "Les scores sont relatifs aux pairs : quand les établissements exposés progressent, la position de leurs pairs non exposés recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet (négatif) sur les comparables ; c'est cette différence qui sert de vérité.", "Scores are relative to peers: when exposed establishments improve, their non-exposed peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the (negative) effect on comparison units; that difference is the truth used.").to_string(),
+        Note::SunAbraham => pick(lang, "Avec des effets qui diffèrent selon la cohorte, les coefficients avancés d'une étude d'événement TWFE sont contaminés (Sun et Abraham, 2021) : l'agrégation dynamique de Callaway et Sant'Anna est présentée à côté.", "With effects that differ by cohort, dynamic TWFE leads are contaminated (Sun and Abraham, 2021): the Callaway–Sant'Anna dynamic aggregation is shown alongside.").to_string(),
+        Note::IpwWithoutSe { horizon_days, estimate } => match lang {
+            Lang::Fr => format!("À {horizon_days} jours, la différence IPW ({}) n'a pas d'erreur-type (retention.ipw_bootstrap < 2) : elle n'est pas dans le tableau.", num(*estimate, 4, lang)),
+            Lang::En => format!("At {horizon_days} days, the IPW difference ({}) has no standard error (retention.ipw_bootstrap < 2): it is left out of the table.", num(*estimate, 4, lang)),
+        },
+        Note::NoIpw { horizon_days } => match lang {
+            Lang::Fr => format!("À {horizon_days} jours, pas de différence ajustée par IPW."),
+            Lang::En => format!("At {horizon_days} days, no IPW-adjusted difference."),
+        },
+        Note::WaldUndefined { horizon_days } => match lang {
+            Lang::Fr => format!("À {horizon_days} jours, l'estimation de Wald n'est pas définie (première étape trop faible)."),
+            Lang::En => format!("At {horizon_days} days, the Wald estimate is undefined (weak first stage)."),
+        },
+        Note::PeerNormalisation => pick(lang, "Normalisation par les pairs : médiane et écart absolu médian du groupe de pairs (division NAF × tranche de taille × zone, avec replis), rétrécissement bêta-binomial des parts calculées sur peu de personnes.", "Peer normalisation: median and median absolute deviation of the peer group (NAF division × size band × zone, with fallbacks), beta-binomial shrinkage of shares on few persons.").to_string(),
+        Note::TruthDefinition => pick(lang, "Vérité : un monde contrefactuel est simulé avec les mêmes nombres aléatoires ; l'effet vrai est l'évolution des exposés moins celle des comparables.", "Truth: a counterfactual world is simulated with the same random numbers; the true effect is the change of the exposed minus that of the comparison group.").to_string(),
+        Note::Technical { stage, text } => format!("[{stage}] {text}"),
+    }
+}
+
+/// A lever: concrete actions and public schemes for a criterion (the documented table in
+/// `docs/levers.md`).
+pub fn lever(c: Criterion, lang: Lang) -> &'static str {
+    use Criterion::*;
+    match c {
+        LongUnemployed => pick(lang, "recruter avec France Travail des demandeurs d'emploi de longue durée, après une période de mise en situation en milieu professionnel (PMSMP) ; le parcours emploi compétences (PEC) et les emplois francs peuvent financer une partie du poste.", "recruit long-term job seekers with France Travail after a work-placement immersion (PMSMP); the PEC subsidised contract and emplois francs can fund part of the job."),
+        Boeth => pick(lang, "accueillir des personnes handicapées en immersion (PMSMP) avec Cap emploi, et mobiliser les aides de l'Agefiph à l'embauche et à l'adaptation du poste.", "host disabled people on immersion (PMSMP) with Cap emploi, and use Agefiph's hiring and workplace-adaptation grants."),
+        FromIae => pick(lang, "recruter des salariés sortant d'une structure d'insertion (IAE) du territoire ; Les emplois de l'inclusion mettent en relation avec ces structures.", "hire people leaving an integration enterprise (IAE) of the area; Les emplois de l'inclusion connects you with these structures."),
+        NoExperience => pick(lang, "ouvrir des postes aux débutants avec un tuteur, et passer par la préparation opérationnelle à l'emploi (POEI) de France Travail pour former avant l'embauche.", "open posts to beginners with a mentor, and use France Travail's pre-hiring training (POEI) to train before hiring."),
+        Under26 => pick(lang, "recruter des jeunes en apprentissage ou en contrat de professionnalisation, avec la Mission locale (aide à l'embauche d'alternants).", "hire young people on apprenticeships or professionalisation contracts, with the Mission locale (hiring aid for work-study contracts)."),
+        Over50 => pick(lang, "ouvrir vos recrutements aux 50 ans et plus ; le contrat de professionnalisation et les emplois francs sont accessibles aux seniors demandeurs d'emploi.", "open hiring to people aged 50 or more; professionalisation contracts and emplois francs are open to older job seekers."),
+        WomenBalance => pick(lang, "diversifier les canaux de recrutement pour les métiers peu mixtes et accueillir des immersions (PMSMP) de candidates et candidats du sexe sous-représenté.", "diversify hiring channels for jobs dominated by one sex and host immersions (PMSMP) of candidates of the under-represented sex."),
+        SubsidisedContract => pick(lang, "proposer des contrats en alternance (apprentissage, professionnalisation) ou des contrats aidés (PEC) avec votre conseiller France Travail.", "offer work-study contracts (apprenticeship, professionalisation) or subsidised contracts (PEC) with your France Travail counsellor."),
+        CdiShare => pick(lang, "proposer un CDI dès l'embauche sur les postes durables ; les emplois francs aident l'embauche en CDI de résidents des quartiers prioritaires.", "offer a permanent contract (CDI) from the start for lasting posts; emplois francs support CDI hires of residents of priority neighbourhoods."),
+        Conversions => pick(lang, "transformer les CDD réussis en CDI, en fixant un entretien avant la fin de chaque CDD.", "convert successful fixed-term contracts into CDI, with an interview before each CDD ends."),
+        CddMeanDays | CddMedianDays => pick(lang, "allonger les CDD trop courts en regroupant les missions successives d'une même personne.", "lengthen very short fixed-term contracts by grouping a person's successive assignments."),
+        Internships => pick(lang, "accueillir des stagiaires et des immersions (PMSMP, 1 à 4 semaines, sans coût pour vous) proposées par France Travail, Cap emploi ou la Mission locale.", "host interns and immersions (PMSMP, 1 to 4 weeks, free for you) offered by France Travail, Cap emploi or the Mission locale."),
+        Turnover => pick(lang, "accompagner les nouvelles recrues pendant la période d'essai (tuteur, point à un mois) ; l'appui France Travail après l'embauche peut y aider.", "support new hires through the trial period (mentor, one-month review); France Travail's post-hiring support can help."),
+        EarlyRuptures => pick(lang, "préparer l'intégration (accueil, tutorat, point à 15 jours et à la fin de la période d'essai) pour éviter les ruptures des premiers mois.", "prepare onboarding (welcome, mentoring, reviews after two weeks and at the end of the trial period) to avoid ruptures in the first months."),
+        AtMpFrequency => pick(lang, "mettre à jour le document unique d'évaluation des risques et solliciter l'accompagnement prévention de la Carsat (subventions prévention TPE).", "update the occupational risk assessment and ask the Carsat for prevention support (small-business prevention grants)."),
     }
 }
 
@@ -350,6 +983,16 @@ pub fn pct(share: f64, decimals: usize, lang: Lang) -> String {
     }
 }
 
+/// Formats a signed share as a percentage: `+7,5 %` (fr), `+7.5%` (en).
+pub fn signed_pct(share: f64, decimals: usize, lang: Lang) -> String {
+    let s = pct(share, decimals, lang);
+    if share > 0.0 {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
 /// Formats an interval: `[1,2 ; 3,4]` (fr), `[1.2, 3.4]` (en).
 pub fn interval(lo: f64, hi: f64, decimals: usize, lang: Lang) -> String {
     match lang {
@@ -399,6 +1042,128 @@ pub fn p_value(p: f64, lang: Lang) -> String {
     }
 }
 
+/// Every (French, English) pair a reader can see: messages and the names of every key.
+pub fn catalog() -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = Vec::new();
+    let mut push = |f: &dyn Fn(Lang) -> String| v.push((f(Lang::Fr), f(Lang::En)));
+    for &m in Msg::ALL {
+        push(&|l| m.text(l).to_string());
+    }
+    for c in CRITERIA {
+        push(&|l| criterion_name(c, l).to_string());
+        push(&|l| lever(c, l).to_string());
+        for p in Position::ALL {
+            push(&|l| position_words(c, p, l).to_string());
+        }
+    }
+    for x in Label::ALL {
+        push(&|l| label_name(x, l).to_string());
+    }
+    for t in [Trend::Up, Trend::Stable, Trend::Down, Trend::New] {
+        push(&|l| trend_words(t, l).to_string());
+    }
+    for b in SizeBand::ALL {
+        push(&|l| size_band(b, l).to_string());
+    }
+    for e in Estimator::ALL {
+        push(&|l| estimator_name(e, l).to_string());
+    }
+    for d in [Design::Randomised, Design::Staggered, Design::Observational] {
+        push(&|l| design_name(d, l).to_string());
+    }
+    for g in [ExposureGroup::Exposed, ExposureGroup::Comparison] {
+        push(&|l| exposure_group(g, l).to_string());
+    }
+    for a in [
+        Arm::Labelled,
+        Arm::Other,
+        Arm::StatusQuo,
+        Arm::LabelPriority,
+        Arm::Encouragement,
+    ] {
+        push(&|l| arm_name(a, l).to_string());
+    }
+    for c in [
+        Contrast::LabelledVsOther,
+        Contrast::EncouragedVsNot,
+        Contrast::LabelledPlacementIv,
+        Contrast::FlaggedHires,
+    ] {
+        push(&|l| contrast_name(c, l).to_string());
+    }
+    for m in [Method::Naive, Method::Ipw, Method::Itt, Method::WaldIv] {
+        push(&|l| method_name(m, l).to_string());
+    }
+    for c in [
+        Cohort::IaeExit,
+        Cohort::LongTermUnemployed,
+        Cohort::YoungUnqualified,
+    ] {
+        push(&|l| cohort_name(c, l).to_string());
+    }
+    for k in COVARIATES {
+        push(&|l| covariate_name(k, l));
+    }
+    for k in CALIBRATION_KEYS {
+        push(&|l| calibration_name(k, l));
+        push(&|l| calibration_unit(k, l).to_string());
+    }
+    for n in [
+        Note::RelativeScores,
+        Note::SunAbraham,
+        Note::PeerNormalisation,
+        Note::TruthDefinition,
+    ] {
+        push(&|l| note_text(&n, l));
+    }
+    v
+}
+
+/// Catalog phrases of language `other` that appear in `text` (a page in the other language):
+/// phrases that differ between the languages, at least `min_chars` long, matched on word
+/// boundaries. Used by the one-language tests.
+pub fn foreign_phrases(text: &str, other: Lang, min_chars: usize) -> Vec<String> {
+    let cat = catalog();
+    let mut found = Vec::new();
+    for (fr, en) in &cat {
+        let (mine, theirs) = match other {
+            Lang::En => (fr, en),
+            Lang::Fr => (en, fr),
+        };
+        if mine == theirs || theirs.chars().count() < min_chars {
+            continue;
+        }
+        // A phrase that also exists in this language (e.g. "Kaplan–Meier") is not foreign.
+        if cat.iter().any(|(f, e)| {
+            let same = if other == Lang::En { f } else { e };
+            same.contains(theirs.as_str())
+        }) {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(i) = text[from..].find(theirs.as_str()) {
+            let a = from + i;
+            let b = a + theirs.len();
+            // Word boundaries; a file name or identifier (`tables/contracts.parquet`) is
+            // not prose.
+            let before = text[..a].chars().next_back();
+            let mut rest = text[b..].chars();
+            let after = rest.next();
+            let ident =
+                |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/');
+            let dotted = after == Some('.') && rest.next().is_some_and(char::is_alphanumeric);
+            if !ident(before) && !ident(after) && !dotted {
+                found.push(theirs.clone());
+                break;
+            }
+            from = b;
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,13 +1182,30 @@ mod tests {
         assert_eq!(num(f64::NAN, 1, Lang::Fr), "—");
         assert_eq!(opt_num(None, 1, Lang::Fr), "n.c.");
         assert_eq!(p_value(0.0001, Lang::En), "< 0.001");
+        assert_eq!(signed_pct(0.075, 1, Lang::Fr), "+7,5\u{202F}%");
     }
 
     #[test]
-    fn every_message_has_both_languages() {
-        for m in [Msg::ReportTitle, Msg::SunAbraham, Msg::Siret] {
-            assert!(!m.text(Lang::Fr).is_empty() && !m.text(Lang::En).is_empty());
+    fn every_entry_has_both_languages_and_keys_match_the_config() {
+        for (fr, en) in catalog() {
+            assert!(!fr.is_empty() && !en.is_empty(), "{fr:?} / {en:?}");
         }
         assert_ne!(Msg::SecScore.text(Lang::Fr), Msg::SecScore.text(Lang::En));
+        // Criterion keys are the same in the config, results.json and `list --format json`.
+        for c in CRITERIA {
+            let json = serde_json::to_value(c).unwrap();
+            assert_eq!(json.as_str(), Some(c.name()), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn foreign_phrases_are_found_on_word_boundaries() {
+        let en = "Summary for decision makers: well above most peers.";
+        let found = foreign_phrases(en, Lang::En, 6);
+        assert!(
+            found.iter().any(|f| f == "Summary for decision makers"),
+            "{found:?}"
+        );
+        assert!(foreign_phrases("Synthèse pour les décideurs", Lang::En, 6).is_empty());
     }
 }

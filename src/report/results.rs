@@ -1,13 +1,18 @@
-//! `results.json`: every number a run reports, as plain serde data.
+//! `results.json`: every number a run reports, as plain serde data with no display text.
 //!
-//! The report is a rendering of this struct and of nothing else (style guide, practice 8):
-//! `engagement report RUN_DIR` re-renders a run from its `results.json` without recomputing.
-//! The sections are plain numbers, strings and small tables, deliberately decoupled from the
-//! stage modules' own result types: `pipeline` converts `score`, `estimate` and
-//! `retention` outputs into these structs, so a stage can change its internals without
-//! breaking old runs' reports. Every section is optional, so a run that skipped a stage
-//! still renders. Unknown fields are ignored (no `deny_unknown_fields`) so that a newer
-//! `results.json` still renders with an older binary; missing fields take their default.
+//! The report is a rendering of this struct and of nothing else: `engagement report RUN_DIR`
+//! re-renders a run from its `results.json` without recomputing. Results are data: every
+//! name is a key (a criterion, a label, an estimator, a policy, a cohort...) that
+//! `report::i18n` turns into words in the reader's language, so the same run renders in French
+//! or English and two runs compare key by key whatever language they were rendered in. The
+//! only text kept is proper names from the reference data (NAF labels, place names), the
+//! estimators' named conventions and the stages' technical warnings, which are the same in
+//! every language.
+//!
+//! The schema is strict: [`RunResults::parse`] refuses another `schema_version`, a missing
+//! field and an unknown field, with the JSON path of the problem, so a tampered or foreign
+//! file is refused rather than rendered as zeros. Optional sections (`null`) are stages that
+//! did not run.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -17,7 +22,7 @@ pub const RESULTS_SCHEMA_VERSION: u32 = 2;
 
 /// The content of `results.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RunResults {
     /// Layout version ([`RESULTS_SCHEMA_VERSION`]).
     pub schema_version: u32,
@@ -40,7 +45,7 @@ pub struct RunResults {
 
 /// Provenance of a run (cookiecutter-data-science: data, code version, parameters).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Run identifier (the name of the run folder).
     pub run_id: String,
@@ -50,6 +55,8 @@ pub struct Manifest {
     pub experiment_file: String,
     /// SHA-256 of the canonical experiment.
     pub experiment_sha256: String,
+    /// Fingerprint of the data the run scored (same data ⇔ same fingerprint).
+    pub data_fingerprint: String,
     /// Master seed.
     pub seed: u64,
     /// `engagement` crate version.
@@ -68,7 +75,7 @@ pub struct Manifest {
 
 /// One input file of a run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct InputFile {
     /// Path as read.
     pub path: String,
@@ -80,7 +87,7 @@ pub struct InputFile {
 
 /// Wall time of one stage.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct StageTiming {
     /// Stage name (`generate`, `score`, ...).
     pub stage: String,
@@ -89,22 +96,170 @@ pub struct StageTiming {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Keys: the vocabulary of results, turned into words by `report::i18n` only.
+
+pub use crate::exposure::Design;
+pub use crate::indicators::Criterion;
+pub use crate::retention::sim::Cohort;
+pub use crate::retention::Policy;
+pub use crate::score::peers::{Rung, SizeBand};
+pub use crate::score::{Label, Position, Trend};
+
+/// An effect estimator of the exposure study.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// Difference between exposed and comparison means after exposure (a caution, not an
+    /// estimate of the effect).
+    NaivePostDifference,
+    /// Two-way fixed effects difference in differences.
+    Twfe,
+    /// Callaway–Sant'Anna, simple aggregation.
+    CsSimple,
+    /// Callaway–Sant'Anna, dynamic aggregation.
+    CsDynamic,
+    /// Difference in means of the changes (randomised design).
+    DifferenceInMeansChange,
+    /// Difference in differences on propensity-score matched pairs.
+    MatchedDid,
+}
+
+impl Estimator {
+    /// Every estimator.
+    pub const ALL: [Estimator; 6] = [
+        Estimator::NaivePostDifference,
+        Estimator::Twfe,
+        Estimator::CsSimple,
+        Estimator::CsDynamic,
+        Estimator::DifferenceInMeansChange,
+        Estimator::MatchedDid,
+    ];
+
+    /// From the stage's key (`twfe`, `cs_simple`...).
+    pub fn from_key(k: &str) -> Option<Estimator> {
+        serde_json::from_value(serde_json::Value::String(k.to_string())).ok()
+    }
+
+    /// The estimate that answers the exposure question for a design: the design-based
+    /// difference in means for a randomised trial, Callaway–Sant'Anna for staggered or
+    /// observational adoption.
+    pub fn primary_for(design: Design) -> [Estimator; 2] {
+        match design {
+            Design::Randomised => [Estimator::DifferenceInMeansChange, Estimator::Twfe],
+            Design::Staggered | Design::Observational => [Estimator::CsSimple, Estimator::Twfe],
+        }
+    }
+}
+
+/// Where the data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSource {
+    /// Calibrated synthetic data.
+    #[default]
+    Synthetic,
+    /// Ingested DSN declarations.
+    Dsn,
+}
+
+/// A group of the exposure trajectories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExposureGroup {
+    Exposed,
+    Comparison,
+}
+
+/// A curve or row of the retention section: an employer group or an orientation policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arm {
+    /// People hired by labelled employers.
+    Labelled,
+    /// People hired by other employers.
+    Other,
+    /// Orientation policy.
+    StatusQuo,
+    LabelPriority,
+    Encouragement,
+}
+
+impl Arm {
+    /// The arm of a policy.
+    pub fn of_policy(p: Policy) -> Arm {
+        match p {
+            Policy::StatusQuo => Arm::StatusQuo,
+            Policy::LabelPriority => Arm::LabelPriority,
+            Policy::Encouragement => Arm::Encouragement,
+        }
+    }
+}
+
+/// What a retention difference compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Contrast {
+    /// Simulated cohort: hired by labelled minus other employers.
+    LabelledVsOther,
+    /// Encouraged minus not encouraged counsellors: hired and still in the job.
+    EncouragedVsNot,
+    /// Labelled placement instrumented by the encouragement: hired and still in the job.
+    LabelledPlacementIv,
+    /// Hires flagged in the DSN data (IAE, long unemployment): labelled minus other.
+    FlaggedHires,
+}
+
+/// How a retention difference is estimated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Naive,
+    Ipw,
+    Itt,
+    WaldIv,
+}
+
+/// A method note of a run: a key and the numbers it quotes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "note", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Note {
+    /// Scores are relative to peers: the DiD truth is exposed minus comparison effects.
+    RelativeScores,
+    /// Dynamic TWFE leads are contaminated under heterogeneous effects (Sun & Abraham).
+    SunAbraham,
+    /// How scores are normalised against peers.
+    PeerNormalisation,
+    /// How the exposure truth is defined.
+    TruthDefinition,
+    /// An IPW difference without a standard error was left out of the table.
+    IpwWithoutSe { horizon_days: u32, estimate: f64 },
+    /// No IPW-adjusted difference at a horizon.
+    NoIpw { horizon_days: u32 },
+    /// Wald estimate undefined (weak first stage).
+    WaldUndefined { horizon_days: u32 },
+    /// A stage's technical warning, verbatim (the same in every language).
+    Technical { stage: String, text: String },
+}
+
+// ---------------------------------------------------------------------------------------------
 // Data
 
 /// What was simulated or ingested.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct DataSection {
-    /// `synthetic` (generated) or `dsn` (ingested declarations).
-    pub source: String,
-    /// One-sentence description (free text written by `pipeline`).
-    pub description: String,
+    /// Synthetic (generated) or ingested declarations.
+    pub source: DataSource,
     /// First month covered, `AAAA-MM`.
     pub period_start: String,
     /// Last month covered, `AAAA-MM`.
     pub period_end: String,
     /// Départements of the territory.
     pub departements: Vec<String>,
+    /// Observed years of generated data (synthetic data only).
+    pub years: Option<u32>,
+    /// Burn-in months before the observed years (synthetic data only).
+    pub burn_in_months: Option<u32>,
     /// Number of establishments.
     pub n_establishments: u64,
     /// Number of persons.
@@ -119,14 +274,12 @@ pub struct DataSection {
 
 /// A calibration target (`docs/calibration.md`) and the value realised in the data.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CalibrationRow {
     /// Row of the calibration table, e.g. `B2`.
     pub id: String,
-    /// What is measured.
-    pub name: String,
-    /// Unit, e.g. `%`, `days`, `per 1,000 employees`.
-    pub unit: String,
+    /// Key of what is measured, e.g. `cdd_share_of_hires`.
+    pub key: String,
     /// Published target.
     pub target: f64,
     /// Value realised in the generated data.
@@ -140,15 +293,15 @@ pub struct CalibrationRow {
 
 /// The engagement score and labels.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ScoreSection {
-    /// Period the distributions and tables refer to, e.g. `2025-T4`.
+    /// Period the distributions and tables refer to, e.g. `2025T4`.
     pub reference_period: String,
     /// Criteria with direction and weight.
-    pub criteria: Vec<Criterion>,
+    pub criteria: Vec<CriterionWeight>,
     /// Peer-group rules.
     pub peer_groups: PeerGroupRules,
-    /// Label level names and score thresholds, level 0 first.
+    /// Label levels and their rules, level 0 first.
     pub levels: Vec<LevelDef>,
     /// Establishments with a calculable score in the reference period.
     pub n_scored: u64,
@@ -167,22 +320,19 @@ pub struct ScoreSection {
     /// A few anonymised example explanations.
     pub examples: Vec<Explanation>,
     /// Per-establishment scores: research data, never written to a published
-    /// `results.json` (the run keeps them in its research folder, where `compare` reads them).
-    /// Old results files that carry them are still read.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// `results.json` (a run keeps them in its research folder, where `compare` reads them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_scores: Vec<EstablishmentScore>,
-    /// Label changes between consecutive periods: (from level, to level) counts.
+    /// Label changes between consecutive periods: (from, to) counts.
     pub label_transitions: Vec<Transition>,
 }
 
 /// One criterion of the composite score.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Criterion {
-    /// Stable key, e.g. `cdi_share`.
-    pub key: String,
-    /// Human label (in the run's language).
-    pub label: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionWeight {
+    /// The criterion (its config key).
+    pub key: Criterion,
     /// +1 when more is better (hiring, contracts), −1 when less is better (turnover, accidents).
     pub direction: i8,
     /// Weight in the composite (weights sum to 1).
@@ -191,33 +341,46 @@ pub struct Criterion {
 
 /// How peer groups are formed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct PeerGroupRules {
-    /// Definition, e.g. "NAF division × size band × employment zone".
-    pub definition: String,
+    /// The finest group (always crossed with the size band).
+    pub base: Option<Rung>,
     /// Minimum number of establishments in a peer group before falling back.
     pub min_size: u64,
     /// Fallback hierarchy, in order.
-    pub fallback: Vec<String>,
+    pub fallback: Vec<Rung>,
     /// Share of establishments scored in their base group (not a fallback), 0–1.
     pub share_in_base_group: Option<f64>,
 }
 
-/// A label level.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// A label level and its rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LevelDef {
-    /// Level number, 0 = none.
-    pub level: u8,
-    /// Name, e.g. `engagée`.
-    pub name: String,
-    /// Rule, e.g. "score ≥ peer-group 60th percentile, no accident gate".
-    pub rule: String,
+    /// The label.
+    pub label: Label,
+    /// Peer-group percentile (0–1) the score must reach; for level 0, the first threshold
+    /// it stays below.
+    pub percentile: f64,
+    /// Gates capping this level.
+    pub gates: Vec<GateDef>,
+}
+
+/// A gate: a criterion in the peers' worst share caps the label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateDef {
+    /// The criterion.
+    pub criterion: Criterion,
+    /// Worst share of the peers (0–1) that triggers the gate.
+    pub worst_share: f64,
+    /// Highest level then allowed.
+    pub max_level: u8,
 }
 
 /// Summary statistics of a distribution.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Distribution {
     /// Number of values.
     pub n: u64,
@@ -235,25 +398,26 @@ pub struct Distribution {
     pub p90: f64,
 }
 
-/// A histogram: `counts[i]` values in `[edges[i], edges[i+1])`.
+/// A histogram: `counts[i]` values in `[edges[i], edges[i+1])`; `None` = hidden by
+/// statistical secrecy (drawn as hidden, never as 0).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Histogram {
     /// Bin edges, increasing, `counts.len() + 1` of them.
     pub edges: Vec<f64>,
-    /// Count per bin; `None` for a bin hidden by statistical secrecy (never drawn as 0).
+    /// Count per bin, `None` when secret.
     pub counts: Vec<Option<u64>>,
 }
 
 /// Label counts in one sector or zone.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct GroupLevels {
     /// Code (NAF section or division, zone code).
     pub code: String,
-    /// Label.
-    pub label: String,
-    /// Count per level, level 0 first; `None` where the cell is secret.
+    /// Name from the reference data (NAF label, place name).
+    pub name: String,
+    /// Count per level, level 0 first; `None` where the cell is secret (never 0).
     pub counts: Vec<Option<u64>>,
     /// Establishments of the row (all levels); `None` where secret.
     pub total: Option<u64>,
@@ -262,16 +426,16 @@ pub struct GroupLevels {
 }
 
 /// The explanation of one establishment's score.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Explanation {
-    /// Display name (anonymised in reports).
-    pub name: String,
-    /// Sector label.
+    /// Anonymised letter (A, B, C...).
+    pub letter: String,
+    /// Sector name (NAF label).
     pub sector: String,
-    /// Size band, e.g. `10–49`.
-    pub size_band: String,
-    /// Zone label.
+    /// Size band.
+    pub size_band: SizeBand,
+    /// Zone name.
     pub zone: String,
     /// Composite score (0–100).
     pub score: Option<f64>,
@@ -279,24 +443,20 @@ pub struct Explanation {
     pub score_lower: Option<f64>,
     /// Upper bound of the 95% interval.
     pub score_upper: Option<f64>,
-    /// Label level.
-    pub level: u8,
+    /// Label.
+    pub label: Label,
     /// One row per criterion.
     pub criteria: Vec<ExplanationRow>,
 }
 
-/// One criterion of an explanation. `None` = not calculable (never a silent zero).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// One criterion of an explanation. `None` = not calculable or not shown (never a zero).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExplanationRow {
-    /// Criterion key.
-    pub key: String,
-    /// Criterion label.
-    pub label: String,
-    /// Establishment value, rounded to a band (5 points for shares), where its counts allow.
-    pub value: Option<f64>,
-    /// Peer median (a protected median: never one establishment's value), rounded.
-    pub peer_median: Option<f64>,
+    /// Criterion.
+    pub key: Criterion,
+    /// Position against the peers.
+    pub position: Position,
     /// Sub-score (position against peers, 0–100).
     pub sub_score: Option<f64>,
     /// Contribution to the composite, in score points.
@@ -304,8 +464,8 @@ pub struct ExplanationRow {
 }
 
 /// Score and label of one establishment in the reference period.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EstablishmentScore {
     /// SIRET, 14 digits.
     pub siret: String,
@@ -315,18 +475,18 @@ pub struct EstablishmentScore {
     pub zone: String,
     /// Composite score, `None` if not calculable.
     pub score: Option<f64>,
-    /// Label level.
-    pub level: u8,
+    /// Label (`not_calculable` when the score is not).
+    pub label: Label,
 }
 
-/// Number of establishments moving from one level to another between consecutive periods.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// Number of establishments moving from one label to another between consecutive periods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Transition {
-    /// Level before.
-    pub from: u8,
-    /// Level after.
-    pub to: u8,
+    /// Label before.
+    pub from: Label,
+    /// Label after.
+    pub to: Label,
     /// Number of establishment-period pairs; `None` where secret.
     pub count: Option<u64>,
 }
@@ -335,8 +495,8 @@ pub struct Transition {
 // Exposure
 
 /// Exposure evaluation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExposureSection {
     /// The exposure design.
     pub design: ExposureDesignInfo,
@@ -344,7 +504,7 @@ pub struct ExposureSection {
     pub balance: Vec<BalanceRow>,
     /// Mean score by group over time with 95% intervals.
     pub trajectories: Vec<Trajectory>,
-    /// Headline estimates (TWFE, CS simple, difference in means, matched DiD...).
+    /// Headline estimates (naive, TWFE, CS simple, difference in means, matched DiD...).
     pub estimates: Vec<NamedEstimate>,
     /// TWFE event study, reference period −1.
     pub event_study: Vec<DynamicPoint>,
@@ -361,29 +521,42 @@ pub struct ExposureSection {
 }
 
 /// What the exposure design was.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExposureDesignInfo {
-    /// `randomised`, `staggered` or `observational`.
-    pub kind: String,
-    /// Free-text description.
-    pub description: String,
-    /// Exposure dates (periods), one per wave.
+    /// Randomised, staggered or observational.
+    pub kind: Design,
+    /// Last scored period before the first exposure.
+    pub baseline_period: String,
+    /// Exposure dates (months), one per wave.
     pub waves: Vec<String>,
+    /// Establishments eligible (scored and not labelled at baseline).
+    pub n_eligible: u64,
     /// Exposed establishments.
     pub n_exposed: u64,
+    /// Of which responded to their sheet.
+    pub n_responders: u64,
     /// Comparison establishments.
     pub n_comparison: u64,
-    /// Planted effect on the score in points (synthetic data), when known.
+    /// Targeted relative effect on inclusive hiring shares (0.075 = +7.5%).
+    pub effect_size: f64,
+    /// Months between exposure and the first response.
+    pub lag_months: u32,
+    /// Months of ramp-up of the response.
+    pub ramp_months: u32,
+    /// True effect on the score in points (synthetic data), when known.
     pub true_effect: Option<f64>,
+    /// Power of the primary estimator against the true effect at 5% (two-sided, normal
+    /// approximation with its standard error), when both are known.
+    pub power: Option<f64>,
 }
 
 /// One row of a balance table.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BalanceRow {
-    /// Covariate name.
-    pub variable: String,
+    /// Covariate key (`baseline_score`, `log_headcount`...).
+    pub covariate: String,
     /// Mean among exposed.
     pub mean_exposed: f64,
     /// Mean among comparison units.
@@ -395,22 +568,22 @@ pub struct BalanceRow {
 }
 
 /// Mean score of one group over time.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Trajectory {
-    /// Group name (`exposed`, `comparison`).
-    pub group: String,
+    /// Group.
+    pub group: ExposureGroup,
     /// One point per period.
     pub points: Vec<TrajectoryPoint>,
 }
 
 /// Mean and 95% interval at one period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TrajectoryPoint {
-    /// Period label, e.g. `2024-T1`.
+    /// Period label, e.g. `2024T1`.
     pub period: String,
-    /// Position on the time axis (period index, or months since the first exposure).
+    /// Position on the time axis (period index).
     pub t: f64,
     /// Mean score.
     pub mean: f64,
@@ -420,14 +593,12 @@ pub struct TrajectoryPoint {
     pub ci_upper: f64,
 }
 
-/// A named point estimate with its interval.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// A point estimate with its interval, in score points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NamedEstimate {
-    /// Stable key, e.g. `twfe`, `cs_simple`.
-    pub key: String,
-    /// Display name.
-    pub name: String,
+    /// The estimator.
+    pub key: Estimator,
     /// Estimate (score points).
     pub estimate: f64,
     /// Standard error.
@@ -446,7 +617,7 @@ pub struct NamedEstimate {
 
 /// One point of a dynamic (event-time) estimate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct DynamicPoint {
     /// Periods relative to exposure (−1 = reference for the event study).
     pub rel_time: i32,
@@ -462,7 +633,7 @@ pub struct DynamicPoint {
 
 /// A test statistic.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TestResult {
     /// Statistic.
     pub statistic: f64,
@@ -473,11 +644,11 @@ pub struct TestResult {
 }
 
 /// One estimator's Monte Carlo performance.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MonteCarloRow {
-    /// Estimator name.
-    pub estimator: String,
+    /// The estimator.
+    pub estimator: Estimator,
     /// True effect in the replications.
     pub true_effect: f64,
     /// Mean estimate − truth.
@@ -490,12 +661,22 @@ pub struct MonteCarloRow {
     pub rejection_rate: f64,
 }
 
-/// A link to an example feedback sheet.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// A link to an example feedback sheet, described without the employer's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SheetLink {
-    /// Link text (an anonymised description, not a SIRET).
-    pub label: String,
+    /// What the example shows.
+    pub case: crate::report::feedback::SheetCase,
+    /// Sector name.
+    pub sector: String,
+    /// Size band.
+    pub size_band: SizeBand,
+    /// Zone name.
+    pub zone: String,
+    /// Label on the sheet.
+    pub label: Label,
+    /// Period of the sheet.
+    pub period: String,
     /// Relative path inside the run folder, e.g. `sheets/example-1.html`.
     pub href: String,
 }
@@ -505,7 +686,7 @@ pub struct SheetLink {
 
 /// Retention of people placed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RetentionSection {
     /// Cohorts of job seekers and their sizes.
     pub cohorts: Vec<CohortRow>,
@@ -513,7 +694,7 @@ pub struct RetentionSection {
     pub km_by_group: Vec<KmCurve>,
     /// Kaplan–Meier curves by orientation policy.
     pub km_by_policy: Vec<KmCurve>,
-    /// Retention at 182 and 365 days, per policy.
+    /// Retention at the horizons, per policy.
     pub by_policy: Vec<HorizonRow>,
     /// Risk differences at the horizons (naive, adjusted, truth).
     pub risk_differences: Vec<RiskDifferenceRow>,
@@ -524,11 +705,11 @@ pub struct RetentionSection {
 }
 
 /// A cohort of job seekers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CohortRow {
-    /// Cohort name.
-    pub name: String,
+    /// Cohort.
+    pub cohort: Cohort,
     /// Persons.
     pub n: u64,
     /// Persons hired.
@@ -536,18 +717,18 @@ pub struct CohortRow {
 }
 
 /// A Kaplan–Meier curve (log(−log) 95% band).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KmCurve {
-    /// Group value.
-    pub group: String,
+    /// Employer group or policy.
+    pub arm: Arm,
     /// Steps of the curve, in increasing time.
     pub points: Vec<KmPoint>,
 }
 
 /// One step of a Kaplan–Meier curve.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct KmPoint {
     /// Days since hire.
     pub t: f64,
@@ -561,13 +742,13 @@ pub struct KmPoint {
     pub at_risk: u64,
 }
 
-/// Retention at the two horizons for one policy or group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// Retention at a horizon for one policy or group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HorizonRow {
     /// Policy or group.
-    pub group: String,
-    /// Horizon in days (182 or 365).
+    pub arm: Arm,
+    /// Horizon in days.
     pub horizon_days: u32,
     /// Estimated S(horizon).
     pub survival: f64,
@@ -580,13 +761,13 @@ pub struct HorizonRow {
 }
 
 /// A difference in retention between two groups at a horizon.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RiskDifferenceRow {
-    /// What is compared, e.g. `labelled − other`.
-    pub comparison: String,
-    /// Method: `naive`, `ipw`, `itt`, `wald_iv`.
-    pub method: String,
+    /// What is compared.
+    pub comparison: Contrast,
+    /// How.
+    pub method: Method,
     /// Horizon in days.
     pub horizon_days: u32,
     /// Difference in S(horizon).
@@ -603,9 +784,9 @@ pub struct RiskDifferenceRow {
 
 /// A Cox model.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CoxTable {
-    /// Ties method (`efron` or `breslow`).
+    /// Ties method key (`efron` or `breslow`).
     pub ties: String,
     /// Observations.
     pub n: u64,
@@ -617,9 +798,9 @@ pub struct CoxTable {
 
 /// One Cox coefficient.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CoxTerm {
-    /// Covariate.
+    /// Covariate key.
     pub name: String,
     /// Coefficient β.
     pub coef: f64,
@@ -640,16 +821,63 @@ pub struct CoxTerm {
 
 /// Method notes and conventions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct MethodsSection {
-    /// Convention name per topic, e.g. `twfe_se` → `CRV1, fixest small-sample correction`.
+    /// Convention per topic, e.g. `did.twfe` → the reference tool's call it reproduces.
     pub conventions: BTreeMap<String, String>,
-    /// Free-text notes (warnings, fallbacks used in this run).
-    pub notes: Vec<String>,
+    /// This run's notes.
+    pub notes: Vec<Note>,
+}
+
+/// Why a `results.json` was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("not a JSON object (line {line}, column {column}): {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("no schema_version: this is not a results.json written by engagement")]
+    NoVersion,
+    #[error("schema_version {found} is not supported: this engagement reads version {expected}")]
+    Version { found: u64, expected: u32 },
+    #[error("{message} (line {line}, column {column})")]
+    Content {
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 impl RunResults {
-    /// Parses `results.json` text.
+    /// Parses and validates `results.json` text: the version first, then every field.
+    pub fn parse(text: &str) -> Result<Self, SchemaError> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| SchemaError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        let version = v
+            .as_object()
+            .ok_or(SchemaError::NoVersion)?
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or(SchemaError::NoVersion)?;
+        if version != u64::from(RESULTS_SCHEMA_VERSION) {
+            return Err(SchemaError::Version {
+                found: version,
+                expected: RESULTS_SCHEMA_VERSION,
+            });
+        }
+        serde_json::from_str(text).map_err(|e| SchemaError::Content {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Parses `results.json` text without the version check (tests and fixtures).
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }

@@ -57,6 +57,27 @@ pub fn data(n: usize, seed: u64) -> BenchData {
     d
 }
 
+/// Writes the benchmark table as CSV (`duration,event,group,age,boeth,unemp`), the input of
+/// `tests/reference/retention/time_lifelines.py` and of `estimate retention` timings.
+pub fn write_csv(d: &BenchData, path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(f, "duration,event,group,age,boeth,unemp")?;
+    for i in 0..d.duration.len() {
+        writeln!(
+            f,
+            "{},{},{},{},{},{}",
+            d.duration[i],
+            u8::from(d.event[i]),
+            d.group[i],
+            d.covariates[0][i],
+            d.covariates[1][i],
+            d.covariates[2][i]
+        )?;
+    }
+    f.flush()
+}
+
 /// Measured figures (seconds, wall clock, single thread).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchFigures {

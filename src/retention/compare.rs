@@ -8,8 +8,10 @@
 //! - IPW (Xie & Liu 2005; Cole & Hernán 2004): propensity `P(group = treated | x)` by
 //!   logistic regression (`stats::logit`, Newton), ATE weights `1/p` and `1/(1 − p)`,
 //!   weighted Kaplan–Meier per group. Greenwood's formula is not valid with estimated weights
-//!   (lifelines warns likewise), so the standard error is a seeded nonparametric bootstrap
-//!   that refits the propensity model in every replicate.
+//!   (lifelines warns likewise): the standard error comes from the influence function of the
+//!   weighted curves including the propensity estimation ([`super::ipw`], the default), or
+//!   from a seeded nonparametric bootstrap that refits the propensity model in every
+//!   replicate ([`IpwVariance::Bootstrap`]).
 //! - Encouragement: ITT = difference in means by assignment; Wald = ITT on the outcome /
 //!   ITT on take-up (Angrist, Imbens & Rubin 1996), both with standard errors clustered on
 //!   the randomisation unit (counsellor): CR0 scaled by G/(G − 1).
@@ -137,10 +139,23 @@ pub enum CompareError {
     Length { what: String, a: usize, b: usize },
 }
 
+/// How the IPW-adjusted difference gets its standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum IpwVariance {
+    /// Influence function of the weighted curves, propensity estimation included.
+    #[default]
+    Analytic,
+    /// Nonparametric bootstrap refitting the propensity model in every replicate.
+    Bootstrap,
+}
+
 /// Options of the IPW comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct IpwOptions {
-    /// Bootstrap replicates for the standard error (default 200; 0 = no standard error).
+    /// Standard error method (default analytic).
+    pub variance: IpwVariance,
+    /// Bootstrap replicates, with [`IpwVariance::Bootstrap`] (default 200; 0 = no standard error).
     pub bootstrap: usize,
     /// Seed of the bootstrap stream.
     pub seed: u64,
@@ -151,6 +166,7 @@ pub struct IpwOptions {
 impl Default for IpwOptions {
     fn default() -> Self {
         IpwOptions {
+            variance: IpwVariance::Analytic,
             bootstrap: 200,
             seed: 0,
             trim: 0.01,
@@ -188,7 +204,9 @@ pub struct AdjustedComparison {
     pub weight_range: (f64, f64),
     /// Kish effective sample size of the weights, per group (treated, reference).
     pub effective_n: (f64, f64),
-    /// Bootstrap replicates used for the SE.
+    /// Standard error method.
+    pub variance: IpwVariance,
+    /// Bootstrap replicates used for the SE (0 with the analytic variance).
     pub bootstrap: usize,
     /// Seed of the bootstrap.
     pub seed: u64,
@@ -206,8 +224,14 @@ pub fn logistic(x: &[&[f64]], y: &[bool]) -> Result<Vec<f64>, CompareError> {
         .map_err(|e| CompareError::Logit(e.to_string()))
 }
 
-/// Propensity coefficients, (treated, reference) retention per horizon, weights.
-type IpwPoint = (Vec<f64>, Vec<(f64, f64)>, Vec<f64>);
+/// Propensity fit, (treated, reference) retention per horizon, weights.
+struct IpwPoint {
+    fit: crate::stats::LogitFit,
+    survival: Vec<(f64, f64)>,
+    weights: Vec<f64>,
+    /// Whether each row's propensity was clipped.
+    clipped: Vec<bool>,
+}
 
 fn ipw_point(
     table: &PersonTable,
@@ -216,6 +240,7 @@ fn ipw_point(
     horizons: &[f64],
     trim: f64,
 ) -> Result<IpwPoint, CompareError> {
+    use crate::stats::logit;
     let cols: Vec<Vec<f64>> = table
         .covariates()
         .iter()
@@ -223,14 +248,17 @@ fn ipw_point(
         .collect();
     let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
     let y: Vec<bool> = rows.iter().map(|&i| table.group()[i] == treated).collect();
-    let beta = logistic(&refs, &y)?;
+    let m = crate::stats::Matrix::from_columns(&refs)
+        .map_err(|e| CompareError::Logit(e.to_string()))?;
+    let yf: Vec<f64> = y.iter().map(|&b| f64::from(u8::from(b))).collect();
+    let fit = logit::fit(&m, &yf, None, &logit::LogitOptions::default())
+        .map_err(|e| CompareError::Logit(e.to_string()))?;
     let mut w = Vec::with_capacity(rows.len());
+    let mut clipped = Vec::with_capacity(rows.len());
     for (k, &i) in rows.iter().enumerate() {
-        let eta = beta[0]
-            + (0..refs.len())
-                .map(|a| beta[a + 1] * refs[a][k])
-                .sum::<f64>();
-        let p = (1.0 / (1.0 + (-eta).exp())).clamp(trim, 1.0 - trim);
+        let raw = fit.fitted[k];
+        let p = raw.clamp(trim, 1.0 - trim);
+        clipped.push(p != raw);
         w.push(table.weight(i) * if y[k] { 1.0 / p } else { 1.0 / (1.0 - p) });
     }
     let d: Vec<f64> = rows.iter().map(|&i| table.duration()[i]).collect();
@@ -239,11 +267,84 @@ fn ipw_point(
     let r_rows: Vec<usize> = (0..rows.len()).filter(|&k| !y[k]).collect();
     let kt = KaplanMeier::fit(&d, &e, Some(&w), Some(&t_rows));
     let kr = KaplanMeier::fit(&d, &e, Some(&w), Some(&r_rows));
-    let s = horizons
+    let survival = horizons
         .iter()
         .map(|&h| (kt.survival_at(h), kr.survival_at(h)))
         .collect();
-    Ok((beta, s, w))
+    Ok(IpwPoint {
+        fit,
+        survival,
+        weights: w,
+        clipped,
+    })
+}
+
+/// Bootstrap SE of the difference at each horizon (NaN with fewer than 2 usable replicates).
+fn bootstrap_se(
+    table: &PersonTable,
+    treated: &str,
+    horizons: &[f64],
+    opts: &IpwOptions,
+) -> Vec<f64> {
+    let n = table.len();
+    // Replicates run in parallel, each from its own seeded stream, and are collected in
+    // replicate order: the result does not depend on the thread count.
+    use rayon::prelude::*;
+    let draws: Vec<Option<Vec<(f64, f64)>>> = (0..opts.bootstrap)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                opts.seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+            // a replicate without both groups or with separation is skipped
+            ipw_point(table, &rows, treated, horizons, opts.trim)
+                .ok()
+                .map(|p| p.survival)
+        })
+        .collect();
+    let mut reps: Vec<Vec<f64>> = vec![Vec::new(); horizons.len()];
+    for s in draws.into_iter().flatten() {
+        for (k, (a, b)) in s.iter().enumerate() {
+            reps[k].push(a - b);
+        }
+    }
+    reps.iter()
+        .map(|r| {
+            if r.len() < 2 {
+                return f64::NAN;
+            }
+            let m = r.len() as f64;
+            let mean = r.iter().sum::<f64>() / m;
+            (r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt()
+        })
+        .collect()
+}
+
+/// Influence-function SE of the difference at each horizon.
+fn analytic_se(table: &PersonTable, treated: &str, horizons: &[f64], pt: &IpwPoint) -> Vec<f64> {
+    let n = table.len();
+    let design: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            std::iter::once(1.0)
+                .chain(table.covariates().iter().map(|c| c.values[i]))
+                .collect()
+        })
+        .collect();
+    let is_t: Vec<bool> = table.group().iter().map(|g| g == treated).collect();
+    super::ipw::difference_se(
+        &super::ipw::IpwInputs {
+            duration: table.duration(),
+            event: table.event(),
+            weights: &pt.weights,
+            treated: &is_t,
+            propensity: &pt.fit.fitted,
+            clipped: &pt.clipped,
+            design: &design,
+            inv_info: pt.fit.cov.as_slice(),
+        },
+        horizons,
+    )
 }
 
 /// IPW-adjusted retention difference `treated − reference` at each horizon, using every
@@ -265,49 +366,24 @@ pub fn ipw_difference(
     }
     let n = table.len();
     let all: Vec<usize> = (0..n).collect();
-    let (beta, point, w) = ipw_point(table, &all, treated, horizons, opts.trim)?;
-    // Replicates run in parallel, each from its own seeded stream, and are collected in
-    // replicate order: the result does not depend on the thread count.
-    use rayon::prelude::*;
-    let draws: Vec<Option<Vec<(f64, f64)>>> = (0..opts.bootstrap)
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(
-                opts.seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            );
-            let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
-            // a replicate without both groups or with separation is skipped
-            ipw_point(table, &rows, treated, horizons, opts.trim)
-                .ok()
-                .map(|(_, s, _)| s)
-        })
-        .collect();
-    let mut reps: Vec<Vec<f64>> = vec![Vec::new(); horizons.len()];
-    for s in draws.into_iter().flatten() {
-        for (k, (a, b)) in s.iter().enumerate() {
-            reps[k].push(a - b);
-        }
-    }
+    let pt = ipw_point(table, &all, treated, horizons, opts.trim)?;
+    let ses = match opts.variance {
+        IpwVariance::Analytic => analytic_se(table, treated, horizons, &pt),
+        IpwVariance::Bootstrap => bootstrap_se(table, treated, horizons, opts),
+    };
     let horizons_out = horizons
         .iter()
-        .enumerate()
-        .map(|(k, &t)| {
-            let (st, sr) = point[k];
-            let se = if reps[k].len() > 1 {
-                let m = reps[k].len() as f64;
-                let mean = reps[k].iter().sum::<f64>() / m;
-                (reps[k].iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt()
-            } else {
-                f64::NAN
-            };
-            AdjustedHorizon {
-                t,
-                survival_treated: st,
-                survival_reference: sr,
-                difference: Estimate::new(st - sr, se, z),
-            }
+        .zip(&pt.survival)
+        .zip(&ses)
+        .map(|((&t, &(st, sr)), &se)| AdjustedHorizon {
+            t,
+            survival_treated: st,
+            survival_reference: sr,
+            difference: Estimate::new(st - sr, se, z),
         })
         .collect();
+    let w = &pt.weights;
+    let beta = pt.fit.coef.clone();
     let is_t: Vec<bool> = table.group().iter().map(|g| g == treated).collect();
     let kish = |sel: bool| {
         let (s, s2) = w
@@ -333,7 +409,11 @@ pub fn ipw_difference(
                 (lo.min(v), hi.max(v))
             }),
         effective_n: (kish(true), kish(false)),
-        bootstrap: opts.bootstrap,
+        variance: opts.variance,
+        bootstrap: match opts.variance {
+            IpwVariance::Analytic => 0,
+            IpwVariance::Bootstrap => opts.bootstrap,
+        },
         seed: opts.seed,
     })
 }

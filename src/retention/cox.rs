@@ -19,7 +19,7 @@
 //! Covariates are centred internally (β is unchanged). Constant and collinear covariates,
 //! data without events and a diverging fit (monotone likelihood) are errors.
 
-use super::linalg;
+use crate::stats::linalg::{self, LinalgError, Matrix};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -211,7 +211,7 @@ pub fn fit_cox(
     let corr: Vec<f64> = (0..p * p)
         .map(|k| xtx[k] / (sd[k / p] * sd[k % p]))
         .collect();
-    linalg::cholesky(&corr, p, 1e-10).map_err(|j| CoxError::Collinear(names[j].clone()))?;
+    chol(&corr, p, 1e-10).map_err(|j| CoxError::Collinear(names[j].clone()))?;
 
     let all: Vec<usize> = (0..n).collect();
     let idx = super::table::order_by_duration(duration, &all);
@@ -247,7 +247,7 @@ pub fn fit_cox(
         let info: Vec<f64> = hess.iter().map(|h| -h).collect();
         let max_coef = beta.iter().fold(0.0f64, |m, b| m.max(b.abs()));
         // a vanishing information after large steps is the monotone-likelihood case
-        let l = linalg::cholesky(&info, p, 1e-14).map_err(|_| {
+        let l = chol(&info, p, 1e-14).map_err(|_| {
             if iterations > 1 && max_coef > 5.0 {
                 CoxError::NotConverged {
                     iterations,
@@ -258,7 +258,7 @@ pub fn fit_cox(
                 CoxError::Singular
             }
         })?;
-        let delta = linalg::chol_solve(&l, p, &grad);
+        let delta = linalg::cholesky_solve(&l, &grad).map_err(|_| CoxError::Singular)?;
         let mut step = 1.0;
         let (mut nb, mut nll, mut ng, mut nh);
         loop {
@@ -294,8 +294,11 @@ pub fn fit_cox(
         }
     }
     let info: Vec<f64> = hess.iter().map(|h| -h).collect();
-    let l = linalg::cholesky(&info, p, 1e-14).map_err(|_| CoxError::Singular)?;
-    let vinv = linalg::chol_inverse(&l, p);
+    let l = chol(&info, p, 1e-14).map_err(|_| CoxError::Singular)?;
+    let vinv = linalg::cholesky_inverse(&l)
+        .map_err(|_| CoxError::Singular)?
+        .as_slice()
+        .to_vec();
     let cov = match opts.variance {
         CoxVariance::Observed => vinv,
         CoxVariance::Robust => d.sandwich(&beta, &vinv),
@@ -492,6 +495,16 @@ impl Design {
         let vm = matmul(v, &meat, p);
         matmul(&vm, v, p)
     }
+}
+
+/// Cholesky factor of the row-major `p × p` matrix `a` with a pivot floor relative to its
+/// largest diagonal entry; the error is the index of the failing pivot.
+fn chol(a: &[f64], p: usize, tol: f64) -> Result<Matrix, usize> {
+    let m = Matrix::from_vec(p, p, a.to_vec()).map_err(|_| 0usize)?;
+    linalg::cholesky_tol(&m, tol).map_err(|e| match e {
+        LinalgError::NotPositiveDefinite { column, .. } => column,
+        _ => 0,
+    })
 }
 
 fn matmul(a: &[f64], b: &[f64], p: usize) -> Vec<f64> {

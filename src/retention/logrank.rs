@@ -7,7 +7,9 @@
 //! `multivariate_logrank_test` (`logrank_test` for two groups). Unweighted: case weights are
 //! ignored (an IPW log-rank has no agreed reference implementation).
 
-use super::linalg;
+use crate::stats::linalg::{self, LinalgError, Matrix};
+use crate::stats::memory::{self, TooLarge};
+use ndarray::{linalg::general_mat_mul, s, Array2};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
@@ -37,6 +39,60 @@ pub enum LogRankError {
     NoEvents,
     #[error("log-rank variance is singular (a group has nobody at risk at any event time: {0:?})")]
     Singular(String),
+    #[error(transparent)]
+    TooLarge(#[from] TooLarge),
+}
+
+/// Rank-one variance terms buffered before one matrix product updates `V`.
+const CHUNK: usize = 256;
+
+/// The hypergeometric covariance `V = Σ_t f_t diag(n_t) − Σ_t (f_t/n_t) n_t n_tᵀ`, kept as its
+/// diagonal part and a buffer of scaled at-risk vectors flushed by a matrix product: the cost
+/// is one rank-CHUNK update per CHUNK event times instead of k² per event time.
+struct Variance {
+    diag: Vec<f64>,
+    v: Array2<f64>,
+    buf: Array2<f64>,
+    used: usize,
+}
+
+impl Variance {
+    fn new(m: usize) -> Variance {
+        Variance {
+            diag: vec![0.0; m],
+            v: Array2::zeros((m, m)),
+            buf: Array2::zeros((m, CHUNK)),
+            used: 0,
+        }
+    }
+
+    fn add(&mut self, f: f64, n_t: f64, n_j: &[f64]) {
+        let c = (f / n_t).sqrt();
+        for (j, d) in self.diag.iter_mut().enumerate() {
+            *d += f * n_j[j];
+            self.buf[(j, self.used)] = c * n_j[j];
+        }
+        self.used += 1;
+        if self.used == CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let u = self.buf.slice(s![.., ..self.used]);
+        general_mat_mul(-1.0, &u, &u.t(), 1.0, &mut self.v);
+        self.used = 0;
+    }
+
+    fn finish(mut self) -> Matrix {
+        self.flush();
+        let m = self.diag.len();
+        for (j, d) in self.diag.iter().enumerate() {
+            self.v[(j, j)] += d;
+        }
+        Matrix::from_vec(m, m, self.v.iter().copied().collect())
+            .unwrap_or_else(|_| Matrix::zeros(m, m))
+    }
 }
 
 /// Log-rank test on durations, events and group codes `0..k` (with their labels).
@@ -61,7 +117,17 @@ pub fn logrank(
     let mut obs = vec![0.0; k];
     let mut exp = vec![0.0; k];
     let m = k - 1;
-    let mut v = vec![0.0; m * m];
+    memory::check(
+        || {
+            format!(
+                "the log-rank test over {} groups ({m} × {m} covariance)",
+                memory::thousands(k as f64)
+            )
+        },
+        8.0 * (m as f64) * (m as f64 + CHUNK as f64 + 2.0),
+        "compare fewer groups (recode the group column) or lower --max-groups",
+    )?;
+    let mut var = Variance::new(m);
     let mut any = false;
     // one distinct time: events d_j and removals r_j per group
     let mut step = |d_j: &[f64], r_j: &[f64]| {
@@ -74,12 +140,7 @@ pub fn logrank(
             }
             if n_t > 1.0 {
                 let f = d * (n_t - d) / (n_t - 1.0) / n_t;
-                for j in 0..m {
-                    for l in 0..m {
-                        let delta = if j == l { 1.0 } else { 0.0 };
-                        v[j * m + l] += f * n_j[j] * (delta - n_j[l] / n_t);
-                    }
-                }
+                var.add(f, n_t, &n_j[..m]);
             }
         }
         for j in 0..k {
@@ -132,9 +193,15 @@ pub fn logrank(
         return Err(LogRankError::NoEvents);
     }
     let diff: Vec<f64> = (0..m).map(|j| obs[j] - exp[j]).collect();
-    let l =
-        linalg::cholesky(&v, m, 1e-12).map_err(|j| LogRankError::Singular(labels[j].clone()))?;
-    let x = linalg::chol_solve(&l, m, &diff);
+    let v = var.finish();
+    let singular = |e: LinalgError| match e {
+        LinalgError::NotPositiveDefinite { column, .. } => {
+            LogRankError::Singular(labels[column].clone())
+        }
+        _ => LogRankError::Singular(labels[0].clone()),
+    };
+    let l = linalg::cholesky_tol(&v, 1e-12).map_err(singular)?;
+    let x = linalg::cholesky_solve(&l, &diff).map_err(singular)?;
     let statistic: f64 = diff.iter().zip(&x).map(|(a, b)| a * b).sum();
     let p_value = ChiSquared::new(m as f64)
         .map(|c| c.sf(statistic))

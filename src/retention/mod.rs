@@ -16,8 +16,8 @@ pub mod compare;
 pub mod cox;
 mod design;
 pub mod hires;
+pub mod ipw;
 pub mod km;
-mod linalg;
 pub mod logrank;
 pub mod sim;
 mod table;
@@ -66,6 +66,12 @@ pub enum RetentionError {
     BadConfidence(f64),
     #[error("reference group {0:?} does not occur in the group column")]
     UnknownReference(String),
+    #[error("{groups} groups in the group column exceed --max-groups {max} (the log-rank covariance grows with the square of the number of groups); recode the groups or raise --max-groups")]
+    TooManyGroups { groups: usize, max: usize },
+    #[error(transparent)]
+    Design(#[from] crate::stats::design::DesignError),
+    #[error(transparent)]
+    TooLarge(#[from] crate::stats::memory::TooLarge),
     #[error(transparent)]
     Cox(#[from] cox::CoxError),
     #[error(transparent)]
@@ -87,7 +93,17 @@ pub struct RetentionOptions {
     pub reference: Option<String>,
     /// IPW settings, used when there are covariates and exactly two groups.
     pub ipw: compare::IpwOptions,
+    /// Largest number of groups accepted (default [`MAX_GROUPS`]).
+    pub max_groups: usize,
 }
+
+/// Default largest number of groups: the log-rank covariance is groups² (2,000 groups: 32 MB,
+/// under a second).
+pub const MAX_GROUPS: usize = 2_000;
+
+/// Above this many group indicators the Cox model is not fitted (its Newton step costs
+/// rows × indicators² per iteration); the log-rank test and the curves still are.
+pub const MAX_COX_GROUPS: usize = 100;
 
 impl Default for RetentionOptions {
     fn default() -> Self {
@@ -98,6 +114,7 @@ impl Default for RetentionOptions {
             confidence: 0.95,
             reference: None,
             ipw: compare::IpwOptions::default(),
+            max_groups: MAX_GROUPS,
         }
     }
 }
@@ -146,6 +163,56 @@ pub struct RetentionResult {
     pub convention: BTreeMap<String, String>,
 }
 
+/// Errors when a categorical level has no event among the Cox rows (its coefficient diverges).
+fn check_cox_levels(table: &PersonTable, rows: &[usize]) -> Result<(), RetentionError> {
+    if table.references().is_empty() {
+        return Ok(());
+    }
+    let terms: Vec<_> = table.covariates().iter().map(|c| c.term.clone()).collect();
+    let cols: Vec<Vec<f64>> = table
+        .covariates()
+        .iter()
+        .map(|c| rows.iter().map(|&i| c.values[i]).collect())
+        .collect();
+    let views: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let event: Vec<bool> = rows.iter().map(|&i| table.event()[i]).collect();
+    crate::stats::design::check_levels_have_events(
+        &terms,
+        &views,
+        table.references(),
+        &event,
+        " in the Cox model",
+    )?;
+    Ok(())
+}
+
+/// Errors when a categorical level occurs in only one of the two compared groups.
+fn check_ipw_levels(
+    table: &PersonTable,
+    treated: &str,
+    reference: &str,
+) -> Result<(), RetentionError> {
+    if table.references().is_empty() {
+        return Ok(());
+    }
+    let terms: Vec<_> = table.covariates().iter().map(|c| c.term.clone()).collect();
+    let views: Vec<&[f64]> = table
+        .covariates()
+        .iter()
+        .map(|c| c.values.as_slice())
+        .collect();
+    let in_t: Vec<bool> = table.group().iter().map(|g| g == treated).collect();
+    crate::stats::design::check_levels_in_both_groups(
+        &terms,
+        &views,
+        table.references(),
+        &in_t,
+        (treated, reference),
+        " (group column)",
+    )?;
+    Ok(())
+}
+
 /// Two-sided normal critical value for a confidence level.
 pub fn critical_value(confidence: f64) -> f64 {
     Normal::standard().inverse_cdf(0.5 + confidence / 2.0)
@@ -176,6 +243,12 @@ pub fn estimate_retention(
     horizons.dedup();
     let z = critical_value(opts.confidence);
     let levels = table.group_levels();
+    if levels.len() > opts.max_groups {
+        return Err(RetentionError::TooManyGroups {
+            groups: levels.len(),
+            max: opts.max_groups,
+        });
+    }
     let reference = match &opts.reference {
         Some(r) if levels.contains(r) => r.clone(),
         Some(r) => return Err(RetentionError::UnknownReference(r.clone())),
@@ -233,6 +306,7 @@ pub fn estimate_retention(
         let gi: Vec<usize> = table.group().iter().map(|g| code[g]).collect();
         match logrank::logrank(table.duration(), table.event(), &gi, &levels) {
             Ok(r) => Some(r),
+            Err(logrank::LogRankError::TooLarge(t)) => return Err(t.into()),
             Err(e) => {
                 warnings.push(format!("log-rank test not computed: {e}"));
                 None
@@ -254,6 +328,12 @@ pub fn estimate_retention(
             "Cox model not fitted: the reference group {reference:?} has no events (hazard ratios against it are infinite)"
         ));
         None
+    } else if dummy_groups.len() > MAX_COX_GROUPS {
+        warnings.push(format!(
+            "Cox model not fitted: {} group indicators exceed {MAX_COX_GROUPS} (each Newton step costs rows × indicators²); the curves, differences and log-rank test are reported",
+            dummy_groups.len()
+        ));
+        None
     } else {
         for g in &dummy_groups {
             names.push(format!("group={g}"));
@@ -268,6 +348,7 @@ pub fn estimate_retention(
             names.push(c.name.clone());
             cols.push(cox_rows.iter().map(|&i| c.values[i]).collect());
         }
+        check_cox_levels(table, &cox_rows)?;
         if names.is_empty() {
             warnings.push(
                 "Cox model not fitted: no group indicator (single group, or only groups without events) and no covariates".into(),
@@ -304,9 +385,10 @@ pub fn estimate_retention(
             .find(|g| **g != reference)
             .cloned()
             .unwrap_or_default();
+        check_ipw_levels(table, &treated, &reference)?;
         match compare::ipw_difference(table, &treated, &reference, &horizons, &opts.ipw, z) {
             Ok(a) => {
-                if opts.ipw.bootstrap < 2 {
+                if opts.ipw.variance == compare::IpwVariance::Bootstrap && opts.ipw.bootstrap < 2 {
                     warnings.push(format!(
                         "IPW-adjusted difference: {} bootstrap replicates, so its se and interval are null (undefined)",
                         opts.ipw.bootstrap
@@ -335,7 +417,11 @@ pub fn estimate_retention(
         ("cox_convergence", "Newton-Raphson with step halving, relative log-likelihood change < 1e-12 and step < 1e-9"),
         ("cox_design", "indicators group=<label> for each non-reference group, then covariates as given"),
         ("risk_difference", "S_group(h) - S_reference(h), Wald interval with Greenwood variances; ratio interval on the log scale"),
-        ("ipw", "logistic propensity of the non-reference group, ATE weights 1/p and 1/(1-p), p clipped to [trim, 1-trim], weighted KM; SE by seeded bootstrap refitting the propensity"),
+        ("ipw", match opts.ipw.variance {
+            compare::IpwVariance::Analytic => "logistic propensity of the non-reference group, ATE weights 1/p and 1/(1-p), p clipped to [trim, 1-trim], weighted KM; SE from the influence function of the weighted curves including the propensity estimation",
+            compare::IpwVariance::Bootstrap => "logistic propensity of the non-reference group, ATE weights 1/p and 1/(1-p), p clipped to [trim, 1-trim], weighted KM; SE by seeded bootstrap refitting the propensity",
+        }),
+        ("categorical_covariates", "text or declared columns expanded into indicators column[T.level] against a reference level (first in sort order unless given), as R model.matrix and patsy/formulaic"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

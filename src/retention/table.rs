@@ -5,14 +5,18 @@
 //! happen in one place and report the offending row and value.
 
 use super::RetentionError;
+use crate::stats::design::{Expansion, Term};
+use std::collections::BTreeMap;
 
-/// A named numeric covariate column.
+/// A named numeric covariate column (a number, or the indicator of a categorical level).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Covariate {
-    /// Column name, as given by the user.
+    /// Column name, as given by the user (`column[T.level]` for an indicator).
     pub name: String,
     /// One value per person.
     pub values: Vec<f64>,
+    /// The input column and level it comes from.
+    pub term: Term,
 }
 
 /// Person-level survival data: one row per person (or per job spell).
@@ -23,6 +27,7 @@ pub struct PersonTable {
     group: Vec<String>,
     covariates: Vec<Covariate>,
     weights: Option<Vec<f64>>,
+    references: BTreeMap<String, String>,
 }
 
 impl PersonTable {
@@ -59,6 +64,7 @@ impl PersonTable {
             group,
             covariates: Vec::new(),
             weights: None,
+            references: BTreeMap::new(),
         })
     }
 
@@ -143,8 +149,30 @@ impl PersonTable {
         self.covariates.push(Covariate {
             name: name.to_string(),
             values,
+            term: Term::numeric(name),
         });
         Ok(self)
+    }
+
+    /// Adds the columns of a design expansion (numeric covariates and the indicators of
+    /// categorical ones), remembering each categorical column's reference level.
+    ///
+    /// # Errors
+    /// As [`PersonTable::with_covariate`].
+    pub fn with_design(mut self, design: Expansion) -> Result<PersonTable, RetentionError> {
+        for (term, values) in design.terms.into_iter().zip(design.values) {
+            self = self.with_covariate(&term.name, values)?;
+            if let Some(c) = self.covariates.last_mut() {
+                c.term = term;
+            }
+        }
+        self.references.extend(design.references);
+        Ok(self)
+    }
+
+    /// Reference level of each categorical covariate.
+    pub fn references(&self) -> &BTreeMap<String, String> {
+        &self.references
     }
 
     /// Sets case weights (e.g. inverse probability weights).
@@ -236,12 +264,14 @@ impl PersonTable {
                 .map(|c| Covariate {
                     name: c.name.clone(),
                     values: rows.iter().map(|&i| c.values[i]).collect(),
+                    term: c.term.clone(),
                 })
                 .collect(),
             weights: self
                 .weights
                 .as_ref()
                 .map(|w| rows.iter().map(|&i| w[i]).collect()),
+            references: self.references.clone(),
         }
     }
 }
@@ -251,7 +281,9 @@ impl PersonTable {
 /// can be bucketed by day in O(n + T) instead of sorted in O(n log n).
 pub(crate) fn integer_span(duration: &[f64], rows: Option<&[usize]>) -> Option<usize> {
     let n = rows.map_or(duration.len(), <[usize]>::len);
-    let limit = (4 * n).clamp(100_000, 50_000_000) as f64;
+    // Buckets pay off while the span is within a small multiple of the rows (a group of a few
+    // rows must not allocate a 100,000-day array).
+    let limit = (16 * n).clamp(1_024, 50_000_000) as f64;
     let mut max = 0.0f64;
     let ok = |d: f64| d.fract() == 0.0 && d <= limit;
     match rows {

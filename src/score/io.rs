@@ -17,8 +17,7 @@
 //! `engagement score --out DIR` writes both kinds into DIR ([`write_outputs`]): that folder is
 //! a research folder.
 
-use super::{label_name, ScoreError, ScoreOutput};
-use crate::config::Lang;
+use super::{Label, ScoreError, ScoreOutput};
 use crate::indicators::{Criterion, CRITERIA};
 use crate::model::siret_string;
 use crate::tables::{write_df, write_text, Format};
@@ -135,9 +134,9 @@ pub fn scores_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
             s.iter().map(|r| r.label.map(u32::from)).collect::<Vec<_>>()
         ),
         col!(
-            "label_name",
+            "label_key",
             s.iter()
-                .map(|r| label_name(r.label, Lang::Fr))
+                .map(|r| Label::of(r.label).key())
                 .collect::<Vec<_>>()
         ),
         col!(
@@ -189,9 +188,7 @@ pub fn explanations_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
         ),
         col!(
             "position",
-            e.iter()
-                .map(|r| r.position.label(Lang::Fr))
-                .collect::<Vec<_>>()
+            e.iter().map(|r| r.position.key()).collect::<Vec<_>>()
         ),
     ])
 }

@@ -1,21 +1,30 @@
-//! The counsellors' list: establishments of a zone and sector, ranked by label then score.
+//! The counsellors' list: establishments of a zone, sector and size band, ranked by label then
+//! score. Rows are data (keys and numbers); `report::list` writes them as a table, CSV, JSON
+//! or the counsellors' page, in the reader's language.
 //!
-//! Each row is read from the employer's published record ([`super::publish::record`]), so it
-//! shows what a counsellor may see: name (or SIRET), commune, sector label, size band, label,
-//! score with its interval, the two or three criteria where the establishment is better than
-//! its peers — as positions, never counts, a sensitive criterion only on 11 persons or more —
-//! and the label trend over a year.
+//! Each row holds what a counsellor may see (see [`super::privacy`]): name (or SIRET),
+//! commune, sector, size band, label, score with its interval, the criteria where the
+//! establishment is better than its peers — as positions, never counts, and only when
+//! [`privacy::can_cite`] allows — whether sensitive criteria had to be withheld, and the
+//! label trend over a year ([`ScoreOutput::label_trend`]).
+//!
+//! **Queries are checked, never silently empty.** A zone is an employment zone, a
+//! département, a région or a commune, by code or name; a code that is several of these at
+//! once (`53` is the Mayenne département and the Bretagne région) is refused with the
+//! choices (`dep:53`, `reg:53`). A sector is a NAF code prefix or a section letter; a word
+//! such as `restauration` is refused with the NAF codes whose label contains it.
 //!
 //! Sorting is by label, then score. With `rotate`, establishments with the same label are put
 //! in a seeded, score-weighted random order (Efraimidis–Spirakis keys `u^(1/w)` with
 //! `w = score + 1`), as La Bonne Boîte's "optimised" sort does, so that the top of the list
 //! does not absorb every orientation; the seed should change with the day of use.
 
-use super::{label_name, Position, ScoreError, ScoreOutput};
-use crate::config::Lang;
-use crate::indicators::Criterion;
+use super::peers::SizeBand;
+use super::{Label, Position, ScoreError, ScoreOutput, Trend};
+use crate::indicators::{Criterion, CRITERIA};
 use crate::model::siret_string;
-use crate::reference::Reference;
+use crate::reference::{NafLevel, Reference};
+use crate::score::privacy;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -23,13 +32,19 @@ use serde::{Deserialize, Serialize};
 /// Stream id of the list rotation, so other seeded stages are not reshuffled.
 const ROTATION_STREAM: u64 = 0x4c49_5354;
 
+/// Most strengths shown per row.
+pub const MAX_STRENGTHS: usize = 3;
+
 /// What the counsellor asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListQuery {
-    /// Zone code, département code or name, région code or name, or commune name.
+    /// Zone code, département code or name, région code or name, or commune name; a prefix
+    /// `zone:`, `dep:`, `reg:` or `commune:` says which.
     pub zone: Option<String>,
     /// NAF code prefix (`56`, `561`, `5610C`, dots allowed) or a section letter (`I`).
     pub sector: Option<String>,
+    /// Size bands to keep (all when empty).
+    pub sizes: Vec<SizeBand>,
     /// Period label; latest when `None`.
     pub period: Option<String>,
     /// Keep the first N rows.
@@ -38,44 +53,53 @@ pub struct ListQuery {
     pub include_unlabelled: bool,
     /// Seeded fair rotation among equal labels.
     pub rotate: Option<u64>,
-    pub lang: Lang,
 }
 
-/// Label trend over one year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Trend {
-    Up,
-    Stable,
-    Down,
-    /// No calculable label a year earlier.
-    New,
+/// Why a query cannot be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Score(#[from] ScoreError),
+    #[error("unknown zone {0:?}: no scored establishment is in that employment zone, département, région or commune")]
+    UnknownZone(String),
+    #[error("no scored establishment in {0}")]
+    EmptyZone(String),
+    #[error("ambiguous zone {query:?}: it is {choices}; say which with one of: {prefixed}")]
+    AmbiguousZone {
+        query: String,
+        choices: String,
+        prefixed: String,
+    },
+    #[error("unknown sector {query:?}: give a NAF code prefix (56, 56.10, 5610C) or a section letter (I){hint}")]
+    UnknownSector { query: String, hint: String },
 }
 
-impl Trend {
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Trend::Up, Lang::Fr) => "↗ en progression",
-            (Trend::Up, Lang::En) => "↗ rising",
-            (Trend::Stable, Lang::Fr) => "→ stable",
-            (Trend::Stable, Lang::En) => "→ stable",
-            (Trend::Down, Lang::Fr) => "↘ en recul",
-            (Trend::Down, Lang::En) => "↘ falling",
-            (Trend::New, Lang::Fr) => "nouveau",
-            (Trend::New, Lang::En) => "new",
+/// What a zone query resolved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "code", rename_all = "snake_case")]
+pub enum ZoneFilter {
+    Zone(String),
+    Departement(String),
+    Region(String),
+    Commune(String),
+}
+
+impl ZoneFilter {
+    fn matches(&self, e: &super::EstablishmentInfo) -> bool {
+        match self {
+            ZoneFilter::Zone(c) => &e.zone == c,
+            ZoneFilter::Departement(c) => &e.departement == c,
+            ZoneFilter::Region(c) => &e.region == c,
+            ZoneFilter::Commune(c) => &e.commune == c,
         }
     }
 }
 
-/// A criterion where the establishment stands out, as a position.
+/// A criterion where the establishment is better than its peers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Strength {
     pub criterion: Criterion,
-    /// Criterion label in the requested language.
-    pub label: String,
     pub position: Position,
-    /// Position text in the requested language.
-    pub position_label: String,
 }
 
 /// One row of the counsellors' list.
@@ -89,53 +113,232 @@ pub struct ListRow {
     pub name: String,
     /// Commune name.
     pub commune: String,
-    /// NAF code.
+    /// Employment zone code.
+    pub zone: String,
+    /// NAF code (APET).
     pub naf: String,
-    /// NAF label of the sub-class (or division).
-    pub sector: String,
-    /// Size band text.
-    pub size_band: String,
-    /// Label level 0–3.
-    pub label: u8,
-    /// Label text.
-    pub label_name: String,
+    /// Code of the sector shown: the NAF level the query filtered on (division by default).
+    pub sector_code: String,
+    /// Size band.
+    pub size_band: SizeBand,
+    /// Label.
+    pub label: Label,
     /// Composite, rounded to the unit.
     pub score: u32,
     /// Interval bounds, rounded.
     pub lower: u32,
     pub upper: u32,
-    /// Two or three criteria where it stands out (top quarter first).
+    /// Up to three criteria where it is better than its peers (best first), citable ones only.
     pub strengths: Vec<Strength>,
+    /// Sensitive criteria (disability, long unemployment, IAE) calculable but not citable one
+    /// by one: too few persons.
+    pub withheld: Vec<Criterion>,
     /// Label trend over a year.
     pub trend: Trend,
-    /// Trend text.
-    pub trend_label: String,
+}
+
+impl ListRow {
+    /// Label level 0–3 (rows are calculable by construction).
+    pub fn level(&self) -> u8 {
+        self.label.level().unwrap_or(0)
+    }
 }
 
 fn norm(s: &str) -> String {
     s.trim().to_lowercase().replace(['-', '\''], " ")
 }
 
-fn zone_matches(q: &str, e: &super::EstablishmentInfo, r: &Reference) -> bool {
-    let nq = norm(q);
-    e.zone == q
-        || e.departement == q
-        || e.region == q
-        || norm(&e.commune_name) == nq
-        || r.zones.get(&e.zone).is_some_and(|n| norm(n) == nq)
-        || r.departements
-            .get(&e.departement)
-            .is_some_and(|d| norm(&d.name) == nq)
-        || r.regions.get(&e.region).is_some_and(|n| norm(n) == nq)
+/// Resolves a zone query against the scored establishments (see the module docs).
+pub fn resolve_zone(q: &str, out: &ScoreOutput, r: &Reference) -> Result<ZoneFilter, ListError> {
+    let (prefix, code) = match q.split_once(':') {
+        Some((p, c)) if ["zone", "dep", "reg", "commune"].contains(&p) => (Some(p), c.trim()),
+        _ => (None, q.trim()),
+    };
+    let nq = norm(code);
+    let es = &out.establishments;
+    let mut found: Vec<(ZoneFilter, String)> = Vec::new();
+    let mut add = |f: ZoneFilter, what: String| {
+        if !found.iter().any(|(g, _)| g == &f) {
+            found.push((f, what));
+        }
+    };
+    if prefix.is_none_or(|p| p == "zone") {
+        if let Some(e) = es.iter().find(|e| e.zone == code) {
+            add(
+                ZoneFilter::Zone(e.zone.clone()),
+                format!("employment zone {code}"),
+            );
+        }
+    }
+    if prefix.is_none_or(|p| p == "dep") {
+        for (c, d) in &r.departements {
+            if c == code || norm(&d.name) == nq {
+                add(
+                    ZoneFilter::Departement(c.clone()),
+                    format!("département {c} ({})", d.name),
+                );
+            }
+        }
+    }
+    if prefix.is_none_or(|p| p == "reg") {
+        for (c, n) in &r.regions {
+            if c == code || norm(n) == nq {
+                add(ZoneFilter::Region(c.clone()), format!("région {c} ({n})"));
+            }
+        }
+    }
+    if prefix.is_none_or(|p| p == "commune") {
+        for e in es {
+            if e.commune == code || norm(&e.commune_name) == nq {
+                add(
+                    ZoneFilter::Commune(e.commune.clone()),
+                    format!("commune {} ({})", e.commune, e.commune_name),
+                );
+            }
+        }
+    }
+    // A zone and a département with the same code and the same establishments are one place.
+    if let [(ZoneFilter::Zone(z), _), (ZoneFilter::Departement(d), _)] = found.as_slice() {
+        if z == d && es.iter().all(|e| (e.zone == *z) == (e.departement == *d)) {
+            found.truncate(1);
+        }
+    }
+    match found.len() {
+        0 => Err(ListError::UnknownZone(q.to_string())),
+        1 => {
+            let (f, what) = found.remove(0);
+            if es.iter().any(|e| f.matches(e)) {
+                Ok(f)
+            } else {
+                Err(ListError::EmptyZone(what))
+            }
+        }
+        _ => Err(ListError::AmbiguousZone {
+            query: q.to_string(),
+            choices: found
+                .iter()
+                .map(|(_, w)| w.as_str())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            prefixed: found
+                .iter()
+                .map(|(f, _)| match f {
+                    ZoneFilter::Zone(c) => format!("zone:{c}"),
+                    ZoneFilter::Departement(c) => format!("dep:{c}"),
+                    ZoneFilter::Region(c) => format!("reg:{c}"),
+                    ZoneFilter::Commune(c) => format!("commune:{c}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
 }
 
-fn sector_matches(q: &str, e: &super::EstablishmentInfo) -> bool {
-    let q = q.trim().replace('.', "").to_uppercase();
-    if q.len() == 1 && q.chars().all(|c| c.is_ascii_alphabetic()) {
-        e.section == q
-    } else {
-        e.naf.to_uppercase().starts_with(&q)
+/// A checked sector filter: a section letter or a NAF code prefix, and the NAF level shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectorFilter {
+    /// Section letter or NAF code without dots, upper case.
+    pub code: String,
+    /// True for a section letter.
+    pub section: bool,
+}
+
+impl SectorFilter {
+    fn matches(&self, e: &super::EstablishmentInfo) -> bool {
+        if self.section {
+            e.section == self.code
+        } else {
+            e.naf.to_uppercase().starts_with(&self.code)
+        }
     }
+
+    /// Code of an establishment's sector at this filter's level (a section filter shows
+    /// divisions; a code filter shows its own level).
+    fn shown_code(&self, naf: &str) -> String {
+        if self.section {
+            naf.get(..2).unwrap_or(naf).to_string()
+        } else {
+            naf.get(..self.code.len().min(naf.len()))
+                .unwrap_or(naf)
+                .to_string()
+        }
+    }
+}
+
+/// Checks a sector query (see the module docs).
+pub fn resolve_sector(q: &str, r: &Reference) -> Result<SectorFilter, ListError> {
+    let code = q.trim().replace('.', "").to_uppercase();
+    if code.len() == 1
+        && r.naf
+            .get(&code)
+            .is_some_and(|e| e.level == NafLevel::Section)
+    {
+        return Ok(SectorFilter {
+            code,
+            section: true,
+        });
+    }
+    let is_code = !code.is_empty()
+        && code.len() <= 5
+        && code.chars().take(2).all(|c| c.is_ascii_digit())
+        && r.naf.keys().any(|k| k.starts_with(&code));
+    if is_code {
+        return Ok(SectorFilter {
+            code,
+            section: false,
+        });
+    }
+    let word = norm(q);
+    let mut hits: Vec<String> = r
+        .naf
+        .values()
+        .filter(|e| matches!(e.level, NafLevel::Section | NafLevel::Division))
+        .filter(|e| !word.is_empty() && norm(&e.label).contains(&word))
+        .map(|e| format!("{} ({})", e.code, e.label))
+        .collect();
+    hits.truncate(8);
+    Err(ListError::UnknownSector {
+        query: q.to_string(),
+        hint: if hits.is_empty() {
+            String::new()
+        } else {
+            format!("; sectors whose name contains it: {}", hits.join(", "))
+        },
+    })
+}
+
+/// Strengths (citable criteria better than the peers, best first) and withheld sensitive
+/// criteria of score row `i`.
+pub fn strengths(out: &ScoreOutput, i: usize) -> (Vec<Strength>, Vec<Criterion>) {
+    let s = &out.scores[i];
+    let ind = &out.indicators.rows[i];
+    let w = out.indicators.window_months;
+    let mut withheld = Vec::new();
+    let mut cands: Vec<(f32, Criterion)> = Vec::new();
+    for &c in CRITERIA.iter().filter(|&&c| out.params.weight(c) > 0.0) {
+        let Some(v) = s.subscores[c as usize] else {
+            continue;
+        };
+        if !privacy::can_cite(ind, c, w) {
+            if c.is_sensitive() {
+                withheld.push(c);
+            }
+            continue;
+        }
+        if Position::of(Some(f64::from(v))).is_favourable() {
+            cands.push((v, c));
+        }
+    }
+    cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let strengths = cands
+        .into_iter()
+        .take(MAX_STRENGTHS)
+        .map(|(v, c)| Strength {
+            criterion: c,
+            position: Position::of(Some(f64::from(v))),
+        })
+        .collect();
+    (strengths, withheld)
 }
 
 /// Builds the ranked list for a query.
@@ -143,8 +346,22 @@ pub fn build_list(
     out: &ScoreOutput,
     reference: &Reference,
     q: &ListQuery,
-) -> Result<Vec<ListRow>, ScoreError> {
+) -> Result<Vec<ListRow>, ListError> {
     let p = out.period_index(q.period.as_deref())?;
+    let zone = q
+        .zone
+        .as_deref()
+        .map(|z| resolve_zone(z, out, reference))
+        .transpose()?;
+    let sector = q
+        .sector
+        .as_deref()
+        .map(|c| resolve_sector(c, reference))
+        .transpose()?;
+    let division = SectorFilter {
+        code: String::new(),
+        section: true,
+    };
     let mut rows: Vec<(u8, f64, ListRow)> = Vec::new();
     for (i, s) in out.scores.iter().enumerate() {
         if s.period != p {
@@ -156,36 +373,18 @@ pub fn build_list(
         if level == 0 && !q.include_unlabelled {
             continue;
         }
+        if !q.sizes.is_empty() && !q.sizes.contains(&s.size_band) {
+            continue;
+        }
         let Some(e) = out.establishment(s.siret) else {
             continue;
         };
-        if q.zone
-            .as_deref()
-            .is_some_and(|z| !zone_matches(z, e, reference))
-            || q.sector.as_deref().is_some_and(|c| !sector_matches(c, e))
+        if zone.as_ref().is_some_and(|z| !z.matches(e))
+            || sector.as_ref().is_some_and(|c| !c.matches(e))
         {
             continue;
         }
-        let rec = super::publish::record(out, i);
-        let strengths = rec
-            .strengths()
-            .take(3)
-            .filter_map(|c| {
-                let pos = rec.citation(c)?.standing()?.position();
-                Some(Strength {
-                    criterion: c,
-                    label: c.label(q.lang).to_string(),
-                    position: pos,
-                    position_label: pos.label(q.lang).to_string(),
-                })
-            })
-            .collect();
-        let trend = rec.trend;
-        let sector = reference
-            .naf_label(&e.naf)
-            .or_else(|| reference.naf_label(e.naf.get(..2).unwrap_or("")))
-            .unwrap_or(&e.naf)
-            .to_string();
+        let (strengths, withheld) = strengths(out, i);
         rows.push((
             level,
             score,
@@ -198,21 +397,25 @@ pub fn build_list(
                     e.name.clone()
                 },
                 commune: e.commune_name.clone(),
+                zone: e.zone.clone(),
                 naf: e.naf.clone(),
-                sector,
-                size_band: s.size_band.label(q.lang),
-                label: level,
-                label_name: label_name(Some(level), q.lang).to_string(),
-                score: rec.score.unwrap_or(0),
-                lower: rec.score_interval.map_or(0, |v| v[0]),
-                upper: rec.score_interval.map_or(0, |v| v[1]),
+                sector_code: sector.as_ref().unwrap_or(&division).shown_code(&e.naf),
+                size_band: s.size_band,
+                label: Label::of(Some(level)),
+                score: score.round() as u32,
+                lower: s.lower.unwrap_or(score).round() as u32,
+                upper: s.upper.unwrap_or(score).round() as u32,
                 strengths,
-                trend,
-                trend_label: trend.label(q.lang).to_string(),
+                withheld,
+                trend: out.label_trend(s.siret, p),
             },
         ));
     }
-    // Deterministic order first (label, score, SIRET), then optional rotation.
+    Ok(rank(rows, q))
+}
+
+/// Deterministic order (label, score, SIRET), then the optional rotation, the top N and ranks.
+fn rank(mut rows: Vec<(u8, f64, ListRow)>, q: &ListQuery) -> Vec<ListRow> {
     rows.sort_by(|a, b| {
         b.0.cmp(&a.0)
             .then(b.1.total_cmp(&a.1))
@@ -238,124 +441,5 @@ pub fn build_list(
     for (k, r) in out_rows.iter_mut().enumerate() {
         r.rank = k + 1;
     }
-    Ok(out_rows)
-}
-
-/// Renders the list as an aligned text table.
-pub fn render_table(rows: &[ListRow], lang: Lang) -> String {
-    let head = match lang {
-        Lang::Fr => [
-            "#",
-            "Établissement",
-            "Commune",
-            "Secteur",
-            "Taille",
-            "Label",
-            "Score",
-            "Points forts",
-            "Tendance",
-        ],
-        Lang::En => [
-            "#",
-            "Establishment",
-            "Commune",
-            "Sector",
-            "Size",
-            "Label",
-            "Score",
-            "Strengths",
-            "Trend",
-        ],
-    };
-    let cells: Vec<[String; 9]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.rank.to_string(),
-                r.name.clone(),
-                r.commune.clone(),
-                truncate(&r.sector, 40),
-                r.size_band.clone(),
-                r.label_name.clone(),
-                format!("{} [{}–{}]", r.score, r.lower, r.upper),
-                r.strengths
-                    .iter()
-                    .map(|s| format!("{} : {}", s.label, s.position_label))
-                    .collect::<Vec<_>>()
-                    .join(" ; "),
-                r.trend_label.clone(),
-            ]
-        })
-        .collect();
-    let mut width = head.map(|h| h.chars().count());
-    for c in &cells {
-        for (k, v) in c.iter().enumerate() {
-            width[k] = width[k].max(v.chars().count());
-        }
-    }
-    let line = |v: &[String]| {
-        v.iter()
-            .enumerate()
-            .map(|(k, s)| format!("{s}{}", " ".repeat(width[k] - s.chars().count())))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut s = line(&head.map(String::from));
-    s.push('\n');
-    for c in &cells {
-        s.push_str(&line(c));
-        s.push('\n');
-    }
-    s
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    }
-}
-
-/// Renders the list as CSV (RFC 4180 quoting).
-pub fn render_csv(rows: &[ListRow]) -> String {
-    let q = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    let mut s = String::from(
-        "rank,siret,name,commune,naf,sector,size_band,label,label_name,score,lower,upper,strengths,trend\n",
-    );
-    for r in rows {
-        let strengths = r
-            .strengths
-            .iter()
-            .map(|x| format!("{}={}", x.criterion.name(), x.position_label))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let fields = [
-            r.rank.to_string(),
-            r.siret.clone(),
-            r.name.clone(),
-            r.commune.clone(),
-            r.naf.clone(),
-            r.sector.clone(),
-            r.size_band.clone(),
-            r.label.to_string(),
-            r.label_name.clone(),
-            r.score.to_string(),
-            r.lower.to_string(),
-            r.upper.to_string(),
-            strengths,
-            r.trend_label.clone(),
-        ];
-        s.push_str(&fields.iter().map(|f| q(f)).collect::<Vec<_>>().join(","));
-        s.push('\n');
-    }
-    s
+    out_rows
 }

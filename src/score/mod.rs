@@ -38,7 +38,6 @@ pub use params::{
     DEFAULT_WEIGHTS,
 };
 
-use crate::config::Lang;
 use crate::indicators::{self, Criterion, IndicatorError, Indicators, Period, CRITERIA, N_OCC};
 use crate::model::{Dataset, Establishment};
 use crate::reference::Reference;
@@ -172,62 +171,177 @@ pub struct ScoreRow {
     pub subscores: [Option<f32>; Criterion::COUNT],
 }
 
-/// Position of a sub-score, shown instead of raw counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// Position of an establishment against its peers on one criterion, shown instead of raw
+/// values or counts. It is *oriented*: "above" always means better (for turnover, early
+/// ruptures or accidents, a low rate is "above"); `report::i18n` phrases it in the reader's
+/// terms for each criterion. Bands of the 0–100 sub-score (50 = peer median): top quarter
+/// `[75, 100]`, above `(55, 75)`, near the median `[45, 55]`, below `[25, 45)`, bottom quarter
+/// `[0, 25)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Position {
-    NonCalculable,
-    BottomQuartile,
-    BelowMedian,
-    AtMedian,
-    AboveMedian,
-    TopQuartile,
-    TopDecile,
+    /// Criterion not calculable (too few hires or employees): never a silent zero.
+    NotCalculable,
+    /// Calculable but not shown: a sensitive criterion on too few persons (privacy).
+    Withheld,
+    /// Bottom quarter of the peers.
+    WellBelow,
+    /// Below the peer median.
+    Below,
+    /// Close to the peer median.
+    Near,
+    /// Above the peer median.
+    Above,
+    /// Top quarter of the peers.
+    WellAbove,
 }
 
 impl Position {
+    /// Every position, for catalogs and tests.
+    pub const ALL: [Position; 7] = [
+        Position::WellAbove,
+        Position::Above,
+        Position::Near,
+        Position::Below,
+        Position::WellBelow,
+        Position::NotCalculable,
+        Position::Withheld,
+    ];
+
+    /// From an oriented sub-score (0–100, 50 = peer median); `None` = not calculable.
     pub fn of(sub: Option<f64>) -> Position {
         match sub {
-            None => Position::NonCalculable,
-            Some(s) if s >= 90.0 => Position::TopDecile,
-            Some(s) if s >= 75.0 => Position::TopQuartile,
-            Some(s) if s > 50.0 => Position::AboveMedian,
-            Some(s) if s >= 50.0 => Position::AtMedian,
-            Some(s) if s >= 25.0 => Position::BelowMedian,
-            Some(_) => Position::BottomQuartile,
+            Some(s) if s.is_finite() => {
+                if s >= 75.0 {
+                    Position::WellAbove
+                } else if s > 55.0 {
+                    Position::Above
+                } else if s >= 45.0 {
+                    Position::Near
+                } else if s >= 25.0 {
+                    Position::Below
+                } else {
+                    Position::WellBelow
+                }
+            }
+            _ => Position::NotCalculable,
         }
     }
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Position::NonCalculable, Lang::Fr) => "non calculable",
-            (Position::NonCalculable, Lang::En) => "not calculable",
-            (Position::BottomQuartile, Lang::Fr) => "dans le quart inférieur",
-            (Position::BottomQuartile, Lang::En) => "in the bottom quarter",
-            (Position::BelowMedian, Lang::Fr) => "en dessous de la médiane",
-            (Position::BelowMedian, Lang::En) => "below the median",
-            (Position::AtMedian, Lang::Fr) => "à la médiane",
-            (Position::AtMedian, Lang::En) => "at the median",
-            (Position::AboveMedian, Lang::Fr) => "au-dessus de la médiane",
-            (Position::AboveMedian, Lang::En) => "above the median",
-            (Position::TopQuartile, Lang::Fr) => "dans le quart supérieur",
-            (Position::TopQuartile, Lang::En) => "in the top quarter",
-            (Position::TopDecile, Lang::Fr) => "parmi les 10 % meilleurs",
-            (Position::TopDecile, Lang::En) => "among the best 10%",
+
+    /// True when the position is better than the peer median.
+    pub fn is_favourable(self) -> bool {
+        matches!(self, Position::Above | Position::WellAbove)
+    }
+
+    /// True when the position is worse than the peer median.
+    pub fn is_unfavourable(self) -> bool {
+        matches!(self, Position::Below | Position::WellBelow)
+    }
+
+    /// Filled dots on a five-dot gauge (0 when not shown).
+    pub fn dots(self) -> usize {
+        match self {
+            Position::WellAbove => 5,
+            Position::Above => 4,
+            Position::Near => 3,
+            Position::Below => 2,
+            Position::WellBelow => 1,
+            Position::NotCalculable | Position::Withheld => 0,
+        }
+    }
+
+    /// Stable key, e.g. `well_above`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Position::WellAbove => "well_above",
+            Position::Above => "above",
+            Position::Near => "near",
+            Position::Below => "below",
+            Position::WellBelow => "well_below",
+            Position::NotCalculable => "not_calculable",
+            Position::Withheld => "withheld",
         }
     }
 }
 
-/// Label name of a level (`None` = non calculable).
-pub fn label_name(level: Option<u8>, lang: Lang) -> &'static str {
-    match (level, lang) {
-        (None, Lang::Fr) => "non calculable",
-        (None, Lang::En) => "not calculable",
-        (Some(0), Lang::Fr) => "sans label",
-        (Some(0), Lang::En) => "no label",
-        (Some(1), _) => "engagée",
-        (Some(2), _) => "très engagée",
-        (Some(_), _) => "exemplaire",
+/// A label level: the one vocabulary for labels in tables, lists, sheets and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// Score not calculable: no label can be given (never the same as "no label").
+    NotCalculable,
+    /// Calculable, below the first threshold.
+    None,
+    /// Level 1.
+    Engaged,
+    /// Level 2.
+    HighlyEngaged,
+    /// Level 3.
+    Exemplary,
+}
+
+impl Label {
+    /// Every label, lowest first.
+    pub const ALL: [Label; 5] = [
+        Label::NotCalculable,
+        Label::None,
+        Label::Engaged,
+        Label::HighlyEngaged,
+        Label::Exemplary,
+    ];
+
+    /// From a score row's level (`None` = not calculable).
+    pub fn of(level: Option<u8>) -> Label {
+        match level {
+            None => Label::NotCalculable,
+            Some(0) => Label::None,
+            Some(1) => Label::Engaged,
+            Some(2) => Label::HighlyEngaged,
+            Some(_) => Label::Exemplary,
+        }
     }
+
+    /// From a level 0–3.
+    pub fn level_of(level: u8) -> Label {
+        Label::of(Some(level))
+    }
+
+    /// Level 0–3 (`None` when not calculable).
+    pub fn level(self) -> Option<u8> {
+        match self {
+            Label::NotCalculable => None,
+            Label::None => Some(0),
+            Label::Engaged => Some(1),
+            Label::HighlyEngaged => Some(2),
+            Label::Exemplary => Some(3),
+        }
+    }
+
+    /// Stable key, e.g. `highly_engaged`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Label::NotCalculable => "not_calculable",
+            Label::None => "none",
+            Label::Engaged => "engaged",
+            Label::HighlyEngaged => "highly_engaged",
+            Label::Exemplary => "exemplary",
+        }
+    }
+}
+
+/// Label trend over one year: the one rule is [`ScoreOutput::label_trend`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Trend {
+    /// Higher level than a year earlier.
+    Up,
+    /// Same level.
+    #[default]
+    Stable,
+    /// Lower level.
+    Down,
+    /// No calculable label a year earlier.
+    New,
 }
 
 /// One criterion of one establishment's score, for the explanation.
@@ -303,7 +417,7 @@ impl ScoreOutput {
             None => Ok(ps.len().saturating_sub(1) as u32),
             Some(l) => ps
                 .iter()
-                .position(|p| p.label == l)
+                .position(|p| normalise_period(&p.label) == normalise_period(l))
                 .map(|i| i as u32)
                 .ok_or_else(|| ScoreError::UnknownPeriod {
                     got: l.to_string(),
@@ -371,6 +485,25 @@ impl ScoreOutput {
             .collect()
     }
 
+    /// Label trend of `siret` at period `p`: its level against its level a year earlier
+    /// (`New` when it had no calculable label then). The one rule used by the list, the
+    /// counsellors' page and the employer sheet.
+    pub fn label_trend(&self, siret: u64, p: u32) -> Trend {
+        let step = self.params.step_months.max(1);
+        let year_back = (12 / step).max(1);
+        let now = self.row_index(siret, p).and_then(|k| self.scores[k].label);
+        let before = p
+            .checked_sub(year_back)
+            .and_then(|pb| self.row_index(siret, pb))
+            .and_then(|k| self.scores[k].label);
+        match (before, now) {
+            (None, _) | (_, None) => Trend::New,
+            (Some(b), Some(l)) if b < l => Trend::Up,
+            (Some(b), Some(l)) if b > l => Trend::Down,
+            _ => Trend::Stable,
+        }
+    }
+
     /// Explanations of every calculable score row.
     pub fn explanations(&self) -> Vec<Explanation> {
         (0..self.scores.len())
@@ -378,6 +511,15 @@ impl ScoreOutput {
             .flat_map(|i| self.explain(i))
             .collect()
     }
+}
+
+/// A period label in one canonical form, so that `2025T4`, `2025-T4`, `2025-t4` and
+/// `2025-Q4` all name the same quarter.
+pub fn normalise_period(s: &str) -> String {
+    s.trim()
+        .to_uppercase()
+        .replace(['-', ' ', '_'], "")
+        .replace('Q', "T")
 }
 
 /// Establishment infos, sorted by SIRET.

@@ -50,6 +50,15 @@ impl SizeBand {
             SizeBand::Large
         }
     }
+    /// Every band, smallest first.
+    pub const ALL: [SizeBand; 4] = [
+        SizeBand::Micro,
+        SizeBand::Small,
+        SizeBand::Medium,
+        SizeBand::Large,
+    ];
+
+    /// Stable key, e.g. `10-49`.
     pub fn as_str(self) -> &'static str {
         match self {
             SizeBand::Micro => "1-9",
@@ -58,12 +67,11 @@ impl SizeBand {
             SizeBand::Large => "250+",
         }
     }
-    /// Human label.
-    pub fn label(self, lang: crate::config::Lang) -> String {
-        match lang {
-            crate::config::Lang::Fr => format!("{} salariés", self.as_str()),
-            crate::config::Lang::En => format!("{} employees", self.as_str()),
-        }
+
+    /// Parses a band key (`1-9`, `10-49`, `50-249`, `250+`; an en dash is accepted).
+    pub fn from_key(s: &str) -> Option<SizeBand> {
+        let k = s.trim().replace('–', "-");
+        SizeBand::ALL.into_iter().find(|b| b.as_str() == k)
     }
 }
 

@@ -2,154 +2,49 @@
 //! employer sheets, and any API or job-board feed publish, with statistical secrecy applied
 //! once, here ([`super::privacy`]).
 //!
-//! An [`EmployerRecord`] holds language-free keys and enums only: label level and its
-//! history, period, rounded score, zone, sector, size band, and per criterion a
-//! [`Standing`] against the peers in the reader's sense (better is better: a *lower*
-//! turnover, fewer early ruptures or fewer accidents than the peers is *better*). It never
-//! holds a count of persons or a raw share. A sensitive criterion (BOETH, long unemployment,
-//! IAE) is cited only when its numerator and denominator both reach 11 persons; otherwise it
-//! is [`Citation::Withheld`]. The sensitive criteria are also pooled into one
-//! [`FarFromEmployment`] block ("publics far from employment"), shown when the pool reaches 11
-//! persons in numerator and denominator and pooling cannot reveal a withheld member by
-//! difference; otherwise the block says plainly that nothing can be shown. The strengths —
-//! why an employer is listed — are the cited criteria where it is better than its peers'
-//! median, best first.
+//! An [`EmployerRecord`] holds language-free keys and enums only: label and its history,
+//! period, rounded score, zone, sector, size band, and per criterion a [`Position`] against
+//! the peers (oriented: better is "above"). It never holds a count of persons or a raw share.
+//! A sensitive criterion (BOETH, long unemployment, IAE) is cited only when its numerator and
+//! denominator both reach 11 persons; otherwise it is [`Position::Withheld`]. The sensitive
+//! criteria are also pooled into one [`FarFromEmployment`] block ("publics far from
+//! employment"), shown when the pool reaches 11 persons in numerator and denominator and
+//! pooling cannot reveal a withheld member by difference; otherwise the block says plainly
+//! that nothing can be shown. The reasons why an employer is listed are the list's strengths
+//! ([`super::list::strengths`]), then the pooled block when it is better than the peers.
 //!
-//! The employer sheet adds [`SheetFigures`]: the employer's own values, its peers' median and
-//! the median of the peers one label level up, all as rounded bands ([`step`]), the medians
-//! being protected medians ([`privacy::protected_median`]: never one competitor's value,
-//! never fewer than 3 peers or 11 persons), and the score points each criterion could add.
+//! The employer sheet adds [`SheetFigures`]: the employer's own values and its peers' median,
+//! as rounded bands ([`step`]), the median being a protected median
+//! ([`privacy::protected_median`]: never one competitor's value, never fewer than 3 peers or
+//! 11 persons, no peer above 85% of the persons).
 
-use super::list::Trend;
 use super::peers::{Rung, SizeBand};
 use super::privacy::{self, MedianInput, PersonRule};
-use super::{NonCalculable, Position, ScoreError, ScoreOutput};
+use super::{Label, NonCalculable, Position, ScoreError, ScoreOutput, Trend};
 use crate::indicators::{Criterion, Kind, CRITERIA};
 use crate::model::siret_string;
 use serde::{Deserialize, Serialize};
 
 /// Version of the record layout.
-pub const RECORD_VERSION: u32 = 1;
-
-/// Position of an employer against its peers on one criterion, in the reader's sense (the
-/// sub-score's percentile, already oriented so that better is higher). Ordered worst first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Standing {
-    WorstQuarter,
-    WorseThanMedian,
-    AtMedian,
-    BetterThanMedian,
-    BestQuarter,
-    BestTenth,
-}
-
-/// Which side of the peers' median the raw value lies on (to phrase "lower turnover").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ValueSide {
-    Higher,
-    Same,
-    Lower,
-}
-
-impl Standing {
-    /// From a sub-score (0–100, 50 = peer median, higher = better).
-    pub fn of(sub: f64) -> Standing {
-        match sub {
-            s if s >= 90.0 => Standing::BestTenth,
-            s if s >= 75.0 => Standing::BestQuarter,
-            s if s > 50.0 => Standing::BetterThanMedian,
-            s if s >= 50.0 => Standing::AtMedian,
-            s if s >= 25.0 => Standing::WorseThanMedian,
-            _ => Standing::WorstQuarter,
-        }
-    }
-    /// Better than the peers' median.
-    pub fn is_better(self) -> bool {
-        self > Standing::AtMedian
-    }
-    /// Where the raw value lies against the median: for a criterion where less is better
-    /// (turnover, early ruptures, accidents), better means lower.
-    pub fn value_side(self, c: Criterion) -> ValueSide {
-        let better = match self {
-            Standing::AtMedian => return ValueSide::Same,
-            s => s.is_better(),
-        };
-        if better == (c.direction() > 0.0) {
-            ValueSide::Higher
-        } else {
-            ValueSide::Lower
-        }
-    }
-    /// The score stage's position of the same band.
-    pub fn position(self) -> Position {
-        match self {
-            Standing::BestTenth => Position::TopDecile,
-            Standing::BestQuarter => Position::TopQuartile,
-            Standing::BetterThanMedian => Position::AboveMedian,
-            Standing::AtMedian => Position::AtMedian,
-            Standing::WorseThanMedian => Position::BelowMedian,
-            Standing::WorstQuarter => Position::BottomQuartile,
-        }
-    }
-}
-
-/// What a record says about one criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status", content = "standing")]
-pub enum Citation {
-    /// The standing may be published.
-    Shown(Standing),
-    /// Calculable, but a sensitive criterion on fewer than 11 persons: not published.
-    Withheld,
-    /// Not calculable (too few hires, employees or completed CDDs): never a silent zero.
-    NotCalculable,
-}
-
-impl Citation {
-    pub fn standing(self) -> Option<Standing> {
-        match self {
-            Citation::Shown(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-/// A criterion key serialised as in the configuration (`under_26`, `cdd_cdi_conversions`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key(pub Criterion);
-
-impl Serialize for Key {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Criterion::from_name(&s)
-            .map(Key)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown criterion {s:?}")))
-    }
-}
+pub const RECORD_VERSION: u32 = 2;
 
 /// One weighted criterion of a record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriterionView {
-    pub criterion: Key,
+    pub criterion: Criterion,
     /// Weight in the composite, share of the total weight (0–1).
     pub weight: f64,
-    pub citation: Citation,
+    /// Position against the peers; [`Position::Withheld`] for a sensitive criterion on fewer
+    /// than 11 persons, [`Position::NotCalculable`] never a silent zero.
+    pub position: Position,
 }
 
 /// The "publics far from employment" block: the sensitive criteria pooled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status", content = "standing")]
+#[serde(rename_all = "snake_case", tag = "status", content = "position")]
 pub enum FarStatus {
-    /// The pooled standing (weighted mean of the members' sub-scores) may be published.
-    Shown(Standing),
+    /// The pooled position (weighted mean of the members' sub-scores) may be published.
+    Shown(Position),
     /// Some members are cited one by one and the others are too small; pooling them with the
     /// cited ones would reveal the others by difference, so nothing more is shown.
     PartlyShown,
@@ -163,7 +58,7 @@ pub enum FarStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FarFromEmployment {
     pub status: FarStatus,
-    pub members: Vec<Key>,
+    pub members: Vec<Criterion>,
 }
 
 /// Why an employer is listed: a strength criterion, or the pooled block.
@@ -207,8 +102,7 @@ impl<'de> Deserialize<'de> for Reason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub period: String,
-    /// Label level; `None` when not calculable.
-    pub label: Option<u8>,
+    pub label: Label,
 }
 
 /// Activity, as codes.
@@ -250,17 +144,17 @@ pub struct EmployerRecord {
     pub name: Option<String>,
     /// Period label, e.g. `2025T4`.
     pub period: String,
-    /// Label level 0–3; `None` when the score is not calculable.
-    pub label: Option<u8>,
+    /// Label (`not_calculable` when the score is not).
+    pub label: Label,
     /// Why the score is not calculable.
     pub non_calculable: Option<NonCalculable>,
     /// The gate that capped the label, if any.
-    pub gated_by: Option<Key>,
+    pub gated_by: Option<Criterion>,
     /// Composite rounded to the unit.
     pub score: Option<u32>,
     /// Its interval, rounded.
     pub score_interval: Option<[u32; 2]>,
-    /// Label trend over a year.
+    /// Label trend over a year ([`ScoreOutput::label_trend`]).
     pub trend: Trend,
     /// Label in every period up to this one, oldest first.
     pub history: Vec<HistoryEntry>,
@@ -276,12 +170,12 @@ pub struct EmployerRecord {
 }
 
 impl EmployerRecord {
-    /// The citation of one criterion (`None` when it has no weight).
-    pub fn citation(&self, c: Criterion) -> Option<Citation> {
+    /// The position on one criterion (`None` when it has no weight).
+    pub fn position(&self, c: Criterion) -> Option<Position> {
         self.criteria
             .iter()
-            .find(|v| v.criterion.0 == c)
-            .map(|v| v.citation)
+            .find(|v| v.criterion == c)
+            .map(|v| v.position)
     }
     /// The strength criteria, best first.
     pub fn strengths(&self) -> impl Iterator<Item = Criterion> + '_ {
@@ -292,20 +186,15 @@ impl EmployerRecord {
     }
 }
 
-/// The citation of criterion `c` for score row `i`.
-fn citation(out: &ScoreOutput, i: usize, c: Criterion) -> Citation {
-    match out.scores[i].subscores[c as usize] {
-        None => Citation::NotCalculable,
-        Some(_)
-            if !privacy::can_cite_position(
-                &out.indicators.rows[i],
-                c,
-                out.indicators.window_months,
-            ) =>
-        {
-            Citation::Withheld
-        }
-        Some(s) => Citation::Shown(Standing::of(s as f64)),
+/// The published position of criterion `c` for score row `i`: withheld where a sensitive
+/// criterion rests on fewer than 11 persons.
+pub fn position(out: &ScoreOutput, i: usize, c: Criterion) -> Position {
+    let sub = out.scores[i].subscores[c as usize].map(f64::from);
+    let row = &out.indicators.rows[i];
+    if sub.is_some() && !privacy::can_cite_position(row, c, out.indicators.window_months) {
+        Position::Withheld
+    } else {
+        Position::of(sub)
     }
 }
 
@@ -316,8 +205,10 @@ pub fn far_from_employment(out: &ScoreOutput, i: usize) -> FarFromEmployment {
         .copied()
         .filter(|c| c.is_sensitive() && out.scores[i].subscores[*c as usize].is_some())
         .collect();
-    let cites: Vec<Citation> = members.iter().map(|&c| citation(out, i, c)).collect();
-    let withheld = cites.iter().filter(|c| **c == Citation::Withheld).count();
+    let withheld = members
+        .iter()
+        .filter(|&&c| position(out, i, c) == Position::Withheld)
+        .count();
     let row = &out.indicators.rows[i];
     let min = privacy::MIN_PERSONS;
     let pooled_ok = row.sensitive_any as u64 >= min && row.new_hires as u64 >= min;
@@ -332,29 +223,9 @@ pub fn far_from_employment(out: &ScoreOutput, i: usize) -> FarFromEmployment {
         let sub = |c: Criterion| out.scores[i].subscores[c as usize].unwrap_or(0.0) as f64;
         let wsum: f64 = members.iter().map(|&c| w(c)).sum();
         let mean = members.iter().map(|&c| w(c) * sub(c)).sum::<f64>() / wsum;
-        FarStatus::Shown(Standing::of(mean))
+        FarStatus::Shown(Position::of(Some(mean)))
     };
-    FarFromEmployment {
-        status,
-        members: members.into_iter().map(Key).collect(),
-    }
-}
-
-/// The label trend of `siret` at period `p`, against a year earlier.
-pub fn trend(out: &ScoreOutput, siret: u64, p: u32) -> Trend {
-    let year_back = (12 / out.params.step_months.max(1)).max(1);
-    let now = out.row_index(siret, p).and_then(|k| out.scores[k].label);
-    let before = p
-        .checked_sub(year_back)
-        .and_then(|pb| out.row_index(siret, pb))
-        .and_then(|k| out.scores[k].label);
-    match (before, now) {
-        (None, _) => Trend::New,
-        (Some(b), Some(l)) if b < l => Trend::Up,
-        (Some(b), Some(l)) if b > l => Trend::Down,
-        (Some(_), None) => Trend::Down,
-        _ => Trend::Stable,
-    }
+    FarFromEmployment { status, members }
 }
 
 /// The published record of score row `i`.
@@ -366,26 +237,22 @@ pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
         .iter()
         .filter(|&&c| out.params.weight(c) > 0.0)
         .map(|&c| CriterionView {
-            criterion: Key(c),
+            criterion: c,
             weight: if wsum > 0.0 {
                 out.params.weight(c) / wsum
             } else {
                 0.0
             },
-            citation: citation(out, i, c),
+            position: position(out, i, c),
         })
         .collect();
     let far = far_from_employment(out, i);
-    let mut strong: Vec<(Standing, f32, Criterion)> = criteria
+    let (strengths, _) = super::list::strengths(out, i);
+    let mut reasons: Vec<Reason> = strengths
         .iter()
-        .filter_map(|v| {
-            let st = v.citation.standing().filter(|st| st.is_better())?;
-            Some((st, s.subscores[v.criterion.0 as usize]?, v.criterion.0))
-        })
+        .map(|x| Reason::Criterion(x.criterion))
         .collect();
-    strong.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
-    let mut reasons: Vec<Reason> = strong.iter().map(|x| Reason::Criterion(x.2)).collect();
-    if matches!(far.status, FarStatus::Shown(st) if st.is_better()) {
+    if matches!(far.status, FarStatus::Shown(p) if p.is_favourable()) {
         reasons.push(Reason::FarFromEmployment);
     }
     let g = &out.peer_groups[s.peer_group as usize];
@@ -398,14 +265,14 @@ pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
             .map(|e| e.name.trim().to_string())
             .filter(|n| !n.is_empty()),
         period: out.periods()[s.period as usize].label.clone(),
-        label: s.label,
+        label: Label::of(s.label),
         non_calculable: s.non_calculable,
-        gated_by: s.gated_by.map(Key),
+        gated_by: s.gated_by,
         score: s.composite.map(|v| v.round() as u32),
         score_interval: s
             .composite
             .map(|v| [s.lower.unwrap_or(v), s.upper.unwrap_or(v)].map(|x| x.round() as u32)),
-        trend: trend(out, s.siret, s.period),
+        trend: out.label_trend(s.siret, s.period),
         history: history(out, s.siret, s.period),
         sector: Sector {
             division: naf.get(..2).unwrap_or(&naf).to_string(),
@@ -435,7 +302,7 @@ fn history(out: &ScoreOutput, siret: u64, p: u32) -> Vec<HistoryEntry> {
             let k = out.row_index(siret, q)?;
             Some(HistoryEntry {
                 period: out.periods()[q as usize].label.clone(),
-                label: out.scores[k].label,
+                label: Label::of(out.scores[k].label),
             })
         })
         .collect()
@@ -484,54 +351,47 @@ pub fn rounded(c: Criterion, v: f64) -> f64 {
     privacy::round_to(v, step(c))
 }
 
-/// One criterion of the employer sheet, beside its [`Citation`].
+/// One criterion of the employer sheet, beside its [`Position`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeerComparison {
-    pub criterion: Key,
+    pub criterion: Criterion,
     /// The employer's own value, rounded; only where its counts allow citing it
     /// ([`privacy::can_cite`]).
     pub own: Option<f64>,
     /// Protected median of the peer group, rounded.
     pub peer_median: Option<f64>,
-    /// Protected median of the peers one label level up, rounded.
-    pub next_level_median: Option<f64>,
-    /// Score points gained if the sub-score reached the next level's protected median.
-    pub gain_points: Option<f64>,
     /// The rounding step, natural units ([`step`]).
     pub step: f64,
 }
 
-/// What an employer sheet may quote besides the record.
+/// What an employer sheet may quote besides the record: weighted criteria, in the record's
+/// order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SheetFigures {
-    /// The next label level (`None` at the top level or when not calculable).
-    pub next_level: Option<u8>,
-    /// Weighted criteria, in the record's order.
     pub criteria: Vec<PeerComparison>,
 }
 
-/// The protected median of criterion `c` over score rows `rows`: raw values when
-/// `sub` is false, sub-scores otherwise.
-fn peer_median(out: &ScoreOutput, rows: &[usize], c: Criterion, sub: bool) -> Option<f64> {
+/// The protected median of criterion `c`'s values over score rows `rows`.
+fn peer_median(out: &ScoreOutput, rows: &[usize], c: Criterion) -> Option<f64> {
     let w = out.indicators.window_months;
     let inputs: Vec<MedianInput> = rows
         .iter()
         .filter_map(|&k| {
-            let s = out.scores[k].subscores[c as usize]?;
+            out.scores[k].subscores[c as usize]?;
             let r = &out.indicators.rows[k];
             let (num, den) = r.counts(c, w);
-            let value = if sub { s as f64 } else { r.value(c, w)? };
-            Some(MedianInput { value, num, den })
+            Some(MedianInput {
+                value: r.value(c, w)?,
+                num,
+                den,
+            })
         })
         .collect();
-    let rule = match (sub, c.is_sensitive()) {
-        (true, false) => PersonRule::None,
-        _ => PersonRule::of(c),
-    };
-    privacy::protected_median(&inputs, rule).ok()
+    privacy::protected_median(&inputs, PersonRule::of(c)).ok()
 }
 
-/// The sheet figures of score row `i` (see the module docs).
+/// The sheet figures of score row `i` (see the module docs): the peers are the members of its
+/// peer group in the same period.
 pub fn sheet_figures(out: &ScoreOutput, i: usize) -> SheetFigures {
     let s = &out.scores[i];
     let row = &out.indicators.rows[i];
@@ -539,50 +399,20 @@ pub fn sheet_figures(out: &ScoreOutput, i: usize) -> SheetFigures {
     let group: Vec<usize> = (0..out.scores.len())
         .filter(|&k| out.scores[k].period == s.period && out.scores[k].peer_group == s.peer_group)
         .collect();
-    let next_level = s.label.filter(|&l| l < 3).map(|l| l + 1);
-    let next: Vec<usize> = group
-        .iter()
-        .copied()
-        .filter(|&k| next_level.is_some() && out.scores[k].label == next_level)
-        .collect();
-    let wsum_calc: f64 = CRITERIA
-        .iter()
-        .filter(|&&c| s.subscores[c as usize].is_some())
-        .map(|&c| out.params.weight(c))
-        .sum();
     let criteria = CRITERIA
         .iter()
         .filter(|&&c| out.params.weight(c) > 0.0)
-        .map(|&c| {
-            let withheld = citation(out, i, c) == Citation::Withheld;
-            let own_sub = s.subscores[c as usize].map(f64::from);
-            let med_sub = peer_median(out, &next, c, true);
-            let gain = match (own_sub, med_sub) {
-                (Some(o), Some(m)) if wsum_calc > 0.0 && !withheld => {
-                    Some((out.params.weight(c) / wsum_calc * (m - o)).max(0.0))
-                }
-                _ => None,
-            };
-            let own = own_sub
+        .map(|&c| PeerComparison {
+            criterion: c,
+            own: s.subscores[c as usize]
                 .and(row.value(c, w))
                 .filter(|_| privacy::can_cite(row, c, w))
-                .map(|v| rounded(c, v));
-            PeerComparison {
-                criterion: Key(c),
-                own,
-                peer_median: peer_median(out, &group, c, false).map(|v| rounded(c, v)),
-                next_level_median: peer_median(out, &next, c, false)
-                    .filter(|_| !withheld)
-                    .map(|v| rounded(c, v)),
-                gain_points: gain,
-                step: step(c),
-            }
+                .map(|v| rounded(c, v)),
+            peer_median: peer_median(out, &group, c).map(|v| rounded(c, v)),
+            step: step(c),
         })
         .collect();
-    SheetFigures {
-        next_level,
-        criteria,
-    }
+    SheetFigures { criteria }
 }
 
 #[cfg(test)]
@@ -590,53 +420,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn standing_bands_and_reader_sense() {
-        assert_eq!(Standing::of(95.0), Standing::BestTenth);
-        assert_eq!(Standing::of(50.0), Standing::AtMedian);
-        assert_eq!(Standing::of(10.0), Standing::WorstQuarter);
-        assert!(Standing::of(60.0).is_better() && !Standing::of(50.0).is_better());
-        // Better turnover is a lower turnover; better CDI share is a higher one.
-        assert_eq!(
-            Standing::BestQuarter.value_side(Criterion::Turnover),
-            ValueSide::Lower
-        );
-        assert_eq!(
-            Standing::WorstQuarter.value_side(Criterion::AtMpFrequency),
-            ValueSide::Higher
-        );
-        assert_eq!(
-            Standing::BestQuarter.value_side(Criterion::CdiShare),
-            ValueSide::Higher
-        );
-        assert_eq!(
-            Standing::AtMedian.value_side(Criterion::Turnover),
-            ValueSide::Same
-        );
-    }
-
-    #[test]
-    fn keys_are_the_configuration_names() {
-        for c in CRITERIA {
-            let json = serde_json::to_string(&c).unwrap();
-            assert_eq!(json, format!("\"{}\"", c.name()), "serde key of {c:?}");
-            let key = serde_json::to_string(&Key(c)).unwrap();
-            assert_eq!(key, json);
-            let back: Key = serde_json::from_str(&key).unwrap();
-            assert_eq!(back.0, c);
-        }
-        let old: Criterion = serde_json::from_str("\"under26\"").unwrap();
-        assert_eq!(old, Criterion::Under26);
+    fn reasons_serialise_as_keys() {
         let r: Reason = serde_json::from_str("\"far_from_employment\"").unwrap();
         assert_eq!(r, Reason::FarFromEmployment);
-    }
-
-    #[test]
-    fn citations_serialise_as_tagged_keys() {
-        let v = serde_json::to_value(Citation::Shown(Standing::BestQuarter)).unwrap();
+        let r: Reason = serde_json::from_str("\"under_26\"").unwrap();
+        assert_eq!(r, Reason::Criterion(Criterion::Under26));
+        assert!(serde_json::from_str::<Reason>("\"under26\"").is_err());
+        let v = serde_json::to_value(FarStatus::Shown(Position::WellAbove)).unwrap();
         assert_eq!(v["status"], "shown");
-        assert_eq!(v["standing"], "best_quarter");
-        let v = serde_json::to_value(Citation::Withheld).unwrap();
-        assert_eq!(v["status"], "withheld");
+        assert_eq!(v["position"], "well_above");
     }
 
     #[test]

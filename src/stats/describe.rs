@@ -95,6 +95,17 @@ pub fn quantile(x: &[f64], q: f64) -> Option<f64> {
     quantile_sorted(&sorted(x)?, q)
 }
 
+/// Quantile, Hyndman–Fan type 1 (inverse of the empirical CDF, R `quantile(type = 1)`):
+/// the `⌈n q⌉`-th smallest value, `q ∈ (0, 1]` (the smallest value for `q = 0`).
+pub fn quantile_type1(x: &[f64], q: f64) -> Option<f64> {
+    let s = sorted(x)?;
+    if s.is_empty() || !(0.0..=1.0).contains(&q) {
+        return None;
+    }
+    let j = (s.len() as f64 * q).ceil() as usize;
+    Some(s[j.clamp(1, s.len()) - 1])
+}
+
 /// Median.
 pub fn median(x: &[f64]) -> Option<f64> {
     quantile(x, 0.5)

@@ -1,11 +1,13 @@
-//! Small dense linear algebra for the estimators: row-major matrices, Cholesky factorisation,
-//! solves and inverses of symmetric positive-definite matrices, and a rank check that names the
-//! collinear columns.
+//! Small dense linear algebra for the estimators: row-major matrices (an `ndarray::Array2`
+//! underneath, so that products run through ndarray's blocked kernels and large estimators
+//! can work on the array directly), Cholesky factorisation, solves and inverses of symmetric
+//! positive-definite matrices, and a rank check that names the collinear columns.
 //!
 //! The estimators only ever invert small cross-product matrices (a few dozen columns at most:
 //! event-time dummies, covariates), so a plain Cholesky is both fast and exact enough. Large
 //! fixed-effect dimensions are swept out by demeaning before anything reaches this module.
 
+use ndarray::Array2;
 use std::fmt;
 
 /// Relative pivot tolerance under which a column is declared collinear with earlier ones.
@@ -29,12 +31,25 @@ pub enum LinalgError {
     NonFinite { row: usize, col: usize },
 }
 
-/// Dense row-major matrix of `f64`.
+/// Dense row-major matrix of `f64`, backed by an `ndarray::Array2` in standard layout.
 #[derive(Clone, PartialEq)]
 pub struct Matrix {
     rows: usize,
     cols: usize,
-    data: Vec<f64>,
+    data: Array2<f64>,
+}
+
+impl From<Array2<f64>> for Matrix {
+    fn from(a: Array2<f64>) -> Matrix {
+        let (rows, cols) = a.dim();
+        // A standard-layout copy, so that rows are contiguous slices.
+        let data = if a.is_standard_layout() {
+            a
+        } else {
+            a.as_standard_layout().to_owned()
+        };
+        Matrix { rows, cols, data }
+    }
 }
 
 impl fmt::Debug for Matrix {
@@ -53,7 +68,7 @@ impl Matrix {
         Matrix {
             rows,
             cols,
-            data: vec![0.0; rows * cols],
+            data: Array2::zeros((rows, cols)),
         }
     }
 
@@ -74,6 +89,8 @@ impl Matrix {
                 data.len()
             )));
         }
+        let data = Array2::from_shape_vec((rows, cols), data)
+            .map_err(|e| LinalgError::Dimension(e.to_string()))?;
         Ok(Matrix { rows, cols, data })
     }
 
@@ -90,11 +107,7 @@ impl Matrix {
             }
             data.extend_from_slice(r);
         }
-        Ok(Matrix {
-            rows: rows.len(),
-            cols,
-            data,
-        })
+        Self::from_vec(rows.len(), cols, data)
     }
 
     /// Builds an `n × p` matrix from `p` columns of length `n`.
@@ -110,7 +123,7 @@ impl Matrix {
                 )));
             }
             for (i, v) in c.iter().enumerate() {
-                m.data[i * cols + j] = *v;
+                m.s_mut()[i * cols + j] = *v;
             }
         }
         Ok(m)
@@ -126,18 +139,30 @@ impl Matrix {
 
     /// Row-major storage.
     pub fn as_slice(&self) -> &[f64] {
+        self.s()
+    }
+
+    /// The underlying array.
+    pub fn as_array(&self) -> &Array2<f64> {
         &self.data
     }
 
+    fn s(&self) -> &[f64] {
+        // Every constructor keeps the standard (row-major, contiguous) layout.
+        self.data.as_slice().expect("row-major matrix")
+    }
+
+    fn s_mut(&mut self) -> &mut [f64] {
+        self.data.as_slice_mut().expect("row-major matrix")
+    }
+
     pub fn row(&self, r: usize) -> &[f64] {
-        &self.data[r * self.cols..(r + 1) * self.cols]
+        &self.s()[r * self.cols..(r + 1) * self.cols]
     }
 
     /// Copy of column `c`.
     pub fn column(&self, c: usize) -> Vec<f64> {
-        (0..self.rows)
-            .map(|r| self.data[r * self.cols + c])
-            .collect()
+        (0..self.rows).map(|r| self.data[(r, c)]).collect()
     }
 
     /// Diagonal of a square matrix.
@@ -151,7 +176,7 @@ impl Matrix {
         let mut t = Matrix::zeros(self.cols, self.rows);
         for r in 0..self.rows {
             for c in 0..self.cols {
-                t.data[c * self.rows + r] = self.data[r * self.cols + c];
+                t.data[(c, r)] = self.data[(r, c)];
             }
         }
         t
@@ -165,21 +190,7 @@ impl Matrix {
                 self.rows, self.cols, other.rows, other.cols
             )));
         }
-        let mut out = Matrix::zeros(self.rows, other.cols);
-        for i in 0..self.rows {
-            for k in 0..self.cols {
-                let a = self.data[i * self.cols + k];
-                if a == 0.0 {
-                    continue;
-                }
-                let orow = &other.data[k * other.cols..(k + 1) * other.cols];
-                let dst = &mut out.data[i * other.cols..(i + 1) * other.cols];
-                for (d, o) in dst.iter_mut().zip(orow) {
-                    *d += a * o;
-                }
-            }
-        }
-        Ok(out)
+        Ok(Matrix::from(self.data.dot(&other.data)))
     }
 
     /// `self · v`.
@@ -212,7 +223,7 @@ impl Matrix {
                 if xi == 0.0 {
                     continue;
                 }
-                let dst = &mut out.data[i * p + i..(i + 1) * p];
+                let dst = &mut out.s_mut()[i * p + i..(i + 1) * p];
                 for (d, xj) in dst.iter_mut().zip(&x[i..]) {
                     *d += xi * xj;
                 }
@@ -220,7 +231,7 @@ impl Matrix {
         }
         for i in 0..p {
             for j in 0..i {
-                out.data[i * p + j] = out.data[j * p + i];
+                out.data[(i, j)] = out.data[(j, i)];
             }
         }
         out
@@ -239,7 +250,7 @@ impl Matrix {
     }
 
     fn check_finite(&self) -> Result<(), LinalgError> {
-        for (k, v) in self.data.iter().enumerate() {
+        for (k, v) in self.s().iter().enumerate() {
             if !v.is_finite() {
                 return Err(LinalgError::NonFinite {
                     row: k / self.cols,
@@ -254,13 +265,13 @@ impl Matrix {
 impl std::ops::Index<(usize, usize)> for Matrix {
     type Output = f64;
     fn index(&self, (r, c): (usize, usize)) -> &f64 {
-        &self.data[r * self.cols + c]
+        &self.data[(r, c)]
     }
 }
 
 impl std::ops::IndexMut<(usize, usize)> for Matrix {
     fn index_mut(&mut self, (r, c): (usize, usize)) -> &mut f64 {
-        &mut self.data[r * self.cols + c]
+        &mut self.data[(r, c)]
     }
 }
 
@@ -275,33 +286,73 @@ fn square(a: &Matrix) -> Result<usize, LinalgError> {
 }
 
 /// Lower-triangular Cholesky factor `L` with `A = L L'` of a symmetric positive-definite matrix.
+/// A pivot at or below [`COLLINEARITY_TOL`] times its own diagonal entry is an error.
 pub fn cholesky(a: &Matrix) -> Result<Matrix, LinalgError> {
+    cholesky_by(a, |j| {
+        COLLINEARITY_TOL * a[(j, j)].abs().max(f64::MIN_POSITIVE)
+    })
+}
+
+/// Cholesky factor with a pivot threshold relative to the largest diagonal entry:
+/// a pivot at or below `tol · max_j |A_jj|` is an error naming its column (the Newton steps
+/// of the Cox model and the log-rank variance use this form).
+pub fn cholesky_tol(a: &Matrix, tol: f64) -> Result<Matrix, LinalgError> {
+    let n = square(a)?;
+    let scale = (0..n)
+        .map(|i| a[(i, i)].abs())
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    cholesky_by(a, |_| tol * scale)
+}
+
+/// Cholesky–Banachiewicz, row by row, so that every inner product runs over two contiguous
+/// row prefixes (vectorised: a 2,000 × 2,000 factor takes well under a second).
+fn cholesky_by(a: &Matrix, floor: impl Fn(usize) -> f64) -> Result<Matrix, LinalgError> {
     let n = square(a)?;
     a.check_finite()?;
-    let mut l = Matrix::zeros(n, n);
-    for j in 0..n {
-        let mut d = a[(j, j)];
-        for k in 0..j {
-            d -= l[(j, k)] * l[(j, k)];
-        }
-        // Relative to the original diagonal so that scale does not matter.
-        if d.is_nan() || d <= COLLINEARITY_TOL * a[(j, j)].abs().max(f64::MIN_POSITIVE) {
-            return Err(LinalgError::NotPositiveDefinite {
-                column: j,
-                pivot: d,
-            });
-        }
-        let djj = d.sqrt();
-        l[(j, j)] = djj;
-        for i in (j + 1)..n {
-            let mut s = a[(i, j)];
-            for k in 0..j {
-                s -= l[(i, k)] * l[(j, k)];
+    let mut l = vec![0.0; n * n];
+    let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+    for i in 0..n {
+        for j in 0..=i {
+            let (ri, rj) = (&l[i * n..i * n + j], &l[j * n..j * n + j]);
+            let s = a.data[(i, j)] - dot(ri, rj);
+            if i == j {
+                if s.is_nan() || s <= floor(j) {
+                    return Err(LinalgError::NotPositiveDefinite {
+                        column: j,
+                        pivot: s,
+                    });
+                }
+                l[i * n + i] = s.sqrt();
+            } else {
+                l[i * n + j] = s / l[j * n + j];
             }
-            l[(i, j)] = s / djj;
         }
     }
-    Ok(l)
+    Matrix::from_vec(n, n, l)
+}
+
+/// Inverse of `L L'` from its Cholesky factor (symmetrised).
+pub fn cholesky_inverse(l: &Matrix) -> Result<Matrix, LinalgError> {
+    let n = square(l)?;
+    let mut inv = Matrix::zeros(n, n);
+    let mut e = vec![0.0; n];
+    for j in 0..n {
+        e.iter_mut().for_each(|v| *v = 0.0);
+        e[j] = 1.0;
+        let col = cholesky_solve(l, &e)?;
+        for i in 0..n {
+            inv[(i, j)] = col[i];
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            let m = 0.5 * (inv[(i, j)] + inv[(j, i)]);
+            inv[(i, j)] = m;
+            inv[(j, i)] = m;
+        }
+    }
+    Ok(inv)
 }
 
 /// Solves `L L' x = b` given the Cholesky factor `L`.
@@ -338,26 +389,7 @@ pub fn solve_spd(a: &Matrix, b: &[f64]) -> Result<Vec<f64>, LinalgError> {
 
 /// Inverse of a symmetric positive-definite matrix (symmetrised on output).
 pub fn inv_spd(a: &Matrix) -> Result<Matrix, LinalgError> {
-    let n = square(a)?;
-    let l = cholesky(a)?;
-    let mut inv = Matrix::zeros(n, n);
-    let mut e = vec![0.0; n];
-    for j in 0..n {
-        e.iter_mut().for_each(|v| *v = 0.0);
-        e[j] = 1.0;
-        let col = cholesky_solve(&l, &e)?;
-        for i in 0..n {
-            inv[(i, j)] = col[i];
-        }
-    }
-    for i in 0..n {
-        for j in 0..i {
-            let m = 0.5 * (inv[(i, j)] + inv[(j, i)]);
-            inv[(i, j)] = m;
-            inv[(j, i)] = m;
-        }
-    }
-    Ok(inv)
+    cholesky_inverse(&cholesky(a)?)
 }
 
 /// Indices of the columns of a cross-product matrix `X'X` that are (numerically) linear

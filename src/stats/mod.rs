@@ -4,8 +4,10 @@
 //! [`describe::spearman`], [`describe::kendall_tau_b`], [`linalg::inv_spd`].
 
 pub mod describe;
+pub mod design;
 pub mod linalg;
 pub mod logit;
+pub mod memory;
 
 pub use describe::{
     kendall_tau_b, mad, mad_raw, mean, median, percentile_rank, quantile, spearman,

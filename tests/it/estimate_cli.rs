@@ -24,7 +24,11 @@ fn run(input: &Path, extra: &[&str]) -> (bool, String, String) {
             "--cohort",
             "cohort",
         ])
-        .args(["--bootstrap-iterations", "49"])
+        .args(if extra.contains(&"--bootstrap-iterations") {
+            &[][..]
+        } else {
+            &["--bootstrap-iterations", "49"][..]
+        })
         .args(extra)
         .output()
         .unwrap();
@@ -192,4 +196,135 @@ fn parquet_input_matches_csv() {
     let b: serde_json::Value = serde_json::from_str(&out_b).unwrap();
     assert_eq!(a["twfe"], b["twfe"]);
     assert_eq!(a["cs"]["simple"], b["cs"]["simple"]);
+}
+
+fn json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out).unwrap()
+}
+
+/// Text covariates on the command line: the doubly robust CS agrees with csdid
+/// (`xformla = "~ size_class + sector + region"`), and a bad reference level is named.
+#[test]
+fn did_expands_text_covariates_like_csdid() {
+    let (ok, out, err) = run(
+        &fixture("categorical.csv"),
+        &[
+            "--covariates",
+            "size_class,sector,region",
+            "--bootstrap-iterations",
+            "0",
+        ],
+    );
+    assert!(ok, "{err}");
+    let v = json(&out);
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/estimate/reference.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let re = &reference["categorical"]["cs_never_varying_dr"]["simple"];
+    for key in ["att", "se"] {
+        let (a, b) = (
+            v["cs"]["simple"][key].as_f64().unwrap(),
+            re[key].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1e-6 * (1.0 + b.abs()), "{key}: {a} vs {b}");
+    }
+    let (ok, _, err) = run(
+        &fixture("categorical.csv"),
+        &[
+            "--covariates",
+            "size_class,sector",
+            "--reference-level",
+            "sector=Z",
+        ],
+    );
+    assert!(
+        !ok && err.contains("`Z`") && err.contains("sector"),
+        "{err}"
+    );
+}
+
+/// Quarter labels and ISO dates as time and cohort give the integer-period results, and the
+/// output names the conversion.
+#[test]
+fn did_reads_quarter_labels_and_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("balanced.csv")).unwrap();
+    let (mut q, mut d) = (String::new(), String::new());
+    let quarter = |t: i64| format!("{}T{}", 2020 + (t - 1) / 4, (t - 1) % 4 + 1);
+    let date = |t: i64| format!("{}-{:02}-01", 2020 + (t - 1) / 4, 3 * ((t - 1) % 4) + 1);
+    for (i, line) in text.lines().enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        if i == 0 {
+            q.push_str(line);
+            d.push_str(line);
+        } else {
+            let t: i64 = f[1].parse().unwrap();
+            let g: i64 = f[3].parse().unwrap();
+            let (gq, gd) = if g == 0 {
+                ("0".into(), "".into())
+            } else {
+                (quarter(g), date(g))
+            };
+            q.push_str(&format!(
+                "{},{},{},{},{},{}",
+                f[0],
+                quarter(t),
+                f[2],
+                gq,
+                f[4],
+                f[5]
+            ));
+            d.push_str(&format!(
+                "{},{},{},{},{},{}",
+                f[0],
+                date(t),
+                f[2],
+                gd,
+                f[4],
+                f[5]
+            ));
+        }
+        q.push('\n');
+        d.push('\n');
+    }
+    let base = json(&run(&fixture("balanced.csv"), &[]).1);
+    for (name, body, word) in [("q.csv", q, "quarter"), ("d.csv", d, "ISO dates")] {
+        let (ok, out, err) = run(&write(dir.path(), name, &body), &[]);
+        assert!(ok, "{name}: {err}");
+        let v = json(&out);
+        for path in [["twfe", "att"], ["twfe", "se"]] {
+            assert!(
+                (v[path[0]][path[1]].as_f64().unwrap() - base[path[0]][path[1]].as_f64().unwrap())
+                    .abs()
+                    < 1e-9
+            );
+        }
+        assert!(
+            (v["cs"]["simple"]["att"].as_f64().unwrap()
+                - base["cs"]["simple"]["att"].as_f64().unwrap())
+            .abs()
+                < 1e-9
+        );
+        assert!(
+            v["convention"]["time"].as_str().unwrap().contains(word),
+            "{v}"
+        );
+    }
+}
+
+/// Absurd bootstrap sizes are refused before allocating, naming the option.
+#[test]
+fn did_refuses_a_bootstrap_that_cannot_fit() {
+    let (ok, _, err) = run(
+        &fixture("balanced.csv"),
+        &["--bootstrap-iterations", "1000000000000"],
+    );
+    assert!(
+        !ok && err.contains("--bootstrap-iterations") && err.contains("needs about"),
+        "{err}"
+    );
 }

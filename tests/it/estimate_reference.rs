@@ -360,3 +360,145 @@ fn event_study_without_never_treated_drops_collinear_lags_like_pyfixest() {
         close(&format!("no-never es se {}", c.rel_time), c.se, &e["se"]);
     }
 }
+
+/// Reads `categorical.csv` (unit,time,y,cohort,size_class,sector,region as text), expanding the
+/// text covariates into indicators as R model.matrix / patsy.
+fn categorical_panel(references: &[(&str, &str)]) -> Panel {
+    use engagement::stats::design::{expand, RawColumn};
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/estimate/categorical.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut u, mut t, mut y, mut g) = (vec![], vec![], vec![], vec![]);
+    let mut cols: Vec<Vec<String>> = vec![vec![]; 3];
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        u.push(f[0].to_string());
+        t.push(f[1].parse::<i64>().unwrap());
+        y.push(f[2].parse::<f64>().unwrap());
+        let c: i64 = f[3].parse().unwrap();
+        g.push((c != 0).then_some(c));
+        for (k, col) in cols.iter_mut().enumerate() {
+            col.push(f[4 + k].to_string());
+        }
+    }
+    let names = ["size_class", "sector", "region"];
+    let raw = names
+        .iter()
+        .zip(cols)
+        .map(|(n, c)| (n.to_string(), RawColumn::Categorical(c)))
+        .collect();
+    let refs = references
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
+    Panel::with_design(&u, &t, &y, &g, expand(raw, &refs).unwrap()).unwrap()
+}
+
+/// Doubly robust and IPW Callaway–Sant'Anna with text covariates agree with csdid
+/// `xformla = "~ size_class + sector + region"` to 1e-6.
+#[test]
+fn categorical_covariates_match_csdid() {
+    let r = reference();
+    let p = categorical_panel(&[]);
+    assert_eq!(
+        p.covariate_names,
+        [
+            "size_class[T.medium]",
+            "size_class[T.small]",
+            "sector[T.F]",
+            "sector[T.G]",
+            "sector[T.Q]",
+            "region[T.NOR]",
+            "region[T.PDL]"
+        ]
+    );
+    for (case, control, method) in [
+        ("cs_never_varying_dr", Control::Never, Method::Dr),
+        ("cs_notyet_varying_dr", Control::NotYet, Method::Dr),
+        ("cs_never_varying_ipw", Control::Never, Method::Ipw),
+    ] {
+        let opts = CsOptions {
+            control,
+            method,
+            use_covariates: true,
+            ..Default::default()
+        };
+        let ours = callaway_santanna(&p, &opts).unwrap();
+        check_cs(case, &ours, &r["categorical"][case]);
+    }
+    // Another reference level changes the indicators, not the estimates.
+    let other = categorical_panel(&[("sector", "Q"), ("size_class", "small")]);
+    let opts = CsOptions {
+        use_covariates: true,
+        ..Default::default()
+    };
+    let a = callaway_santanna(&p, &opts).unwrap();
+    let b = callaway_santanna(&other, &opts).unwrap();
+    assert!((a.simple.att - b.simple.att).abs() < 1e-9);
+    assert!((a.simple.se - b.simple.se).abs() < 1e-9);
+}
+
+/// A level seen only among the treated units of a cell is named, with its column.
+#[test]
+fn categorical_level_in_one_group_is_an_error() {
+    use engagement::stats::design::{expand, RawColumn};
+    let p = fixture("balanced.csv");
+    // A sector "Z" held only by units of cohort 4.
+    let sector: Vec<String> = (0..p.n_rows())
+        .map(|r| {
+            let u = p.unit[r];
+            match p.cohort[u] {
+                Some(4) if u % 2 == 0 => "Z".into(),
+                _ if u % 3 == 0 => "B".into(),
+                _ => "A".into(),
+            }
+        })
+        .collect();
+    let units: Vec<&str> = p.unit.iter().map(|&u| p.unit_labels[u].as_str()).collect();
+    let times: Vec<i64> = p.period.iter().map(|&t| p.periods[t]).collect();
+    let cohorts: Vec<Option<i64>> = p.unit.iter().map(|&u| p.cohort[u]).collect();
+    let design = expand(
+        vec![("sector".into(), RawColumn::Categorical(sector))],
+        &Default::default(),
+    )
+    .unwrap();
+    let q = Panel::with_design(&units, &times, &p.y, &cohorts, design).unwrap();
+    let opts = CsOptions {
+        use_covariates: true,
+        ..Default::default()
+    };
+    let err = callaway_santanna(&q, &opts).unwrap_err().to_string();
+    assert!(
+        err.contains("`sector`") && err.contains("`Z`") && err.contains("treated"),
+        "{err}"
+    );
+}
+
+/// Sizes that would not fit in memory are refused before anything is allocated, naming the
+/// size and the option to change.
+#[test]
+fn oversized_event_study_is_refused_before_allocating() {
+    // 60,000 units seen twice (period 1 and period u + 2): 60,001 event times × 120,000 rows.
+    let n = 60_000usize;
+    let units: Vec<usize> = (0..n).flat_map(|u| [u, u]).collect();
+    let times: Vec<i64> = (0..n as i64).flat_map(|u| [1, u + 2]).collect();
+    let y: Vec<f64> = (0..2 * n).map(|i| (i % 7) as f64).collect();
+    let cohort: Vec<Option<i64>> = (0..n)
+        .flat_map(|u| [Some(2), Some(2)].map(|c| c.filter(|_| u % 2 == 0)))
+        .collect();
+    let p = Panel::new(&units, &times, &y, &cohort, vec![]).unwrap();
+    let err = event_study(&p, &EventStudyOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--bin-event-time") && err.contains("GB"),
+        "{err}"
+    );
+    // The multiplier bootstrap checks its draw matrix the same way.
+    let inf = vec![vec![0.5; 10]; 4];
+    let refs: Vec<&Vec<f64>> = inf.iter().collect();
+    let err = engagement::estimate::cs::multiplier_bootstrap(&refs, 1_000_000_000_000, 1, 0.05)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--bootstrap-iterations"), "{err}");
+}

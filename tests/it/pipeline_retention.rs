@@ -2,10 +2,10 @@
 //! is filled, its curves are proper survival curves, the truth is there, and the stage is
 //! deterministic.
 
-use engagement::config::{Experiment, Lang};
+use engagement::config::Experiment;
 use engagement::pipeline::retention::{retention_stage, RetentionStageOutput};
 use engagement::reference::Reference;
-use engagement::report::results::KmCurve;
+use engagement::report::results::{Contrast, KmCurve, Method};
 use std::path::Path;
 
 const EXPERIMENT: &str = r#"
@@ -36,47 +36,47 @@ fn run_stage() -> RetentionStageOutput {
     let exp = Experiment::from_toml(EXPERIMENT, Path::new("small.toml"), &reference).unwrap();
     let synthetic = engagement::synth::generate(&exp, &reference, false).unwrap();
     let scores = engagement::score::run(&synthetic.dataset, &exp.score, &reference).unwrap();
-    retention_stage(&exp, &reference, &synthetic, &scores, Lang::En).unwrap()
+    retention_stage(&exp, &reference, &synthetic, &scores).unwrap()
 }
 
 fn check_curve(c: &KmCurve) {
-    assert!(!c.points.is_empty(), "{}: empty curve", c.group);
+    assert!(!c.points.is_empty(), "{:?}: empty curve", c.arm);
     assert!(
         c.points.len() <= 160,
-        "{}: {} points",
-        c.group,
+        "{:?}: {} points",
+        c.arm,
         c.points.len()
     );
     for h in [182.0, 365.0] {
         assert!(
             c.points.iter().any(|p| p.t == h),
-            "{}: no row at {h}",
-            c.group
+            "{:?}: no row at {h}",
+            c.arm
         );
     }
     assert_eq!(c.points[0].t, 0.0);
     assert_eq!(c.points[0].survival, 1.0);
     for w in c.points.windows(2) {
-        assert!(w[0].t < w[1].t, "{}: times not increasing", c.group);
+        assert!(w[0].t < w[1].t, "{:?}: times not increasing", c.arm);
         assert!(
             w[1].survival <= w[0].survival + 1e-12,
-            "{}: survival rises at t = {}",
-            c.group,
+            "{:?}: survival rises at t = {}",
+            c.arm,
             w[1].t
         );
-        assert!(w[1].at_risk <= w[0].at_risk, "{}: at risk rises", c.group);
+        assert!(w[1].at_risk <= w[0].at_risk, "{:?}: at risk rises", c.arm);
     }
     for p in &c.points {
         assert!(
             (0.0..=1.0).contains(&p.survival),
-            "{}: S = {}",
-            c.group,
+            "{:?}: S = {}",
+            c.arm,
             p.survival
         );
         assert!(
             p.ci_lower <= p.survival + 1e-12 && p.survival <= p.ci_upper + 1e-12,
-            "{}: t = {}: band [{}, {}] misses S = {}",
-            c.group,
+            "{:?}: t = {}: band [{}, {}] misses S = {}",
+            c.arm,
             p.t,
             p.ci_lower,
             p.ci_upper,
@@ -114,7 +114,7 @@ fn retention_section_is_filled_sound_and_deterministic() {
     }
 
     // Risk differences: naive and IPW (with truth) at both horizons, ITT and Wald.
-    for m in ["naive", "ipw", "itt", "wald_iv"] {
+    for m in [Method::Naive, Method::Ipw, Method::Itt, Method::WaldIv] {
         let rows: Vec<_> = s
             .risk_differences
             .iter()
@@ -123,7 +123,7 @@ fn retention_section_is_filled_sound_and_deterministic() {
         assert!(
             rows.iter().any(|r| r.horizon_days == 182)
                 && rows.iter().any(|r| r.horizon_days == 365),
-            "method {m}: {rows:?}"
+            "method {m:?}: {rows:?}"
         );
         for r in rows {
             assert!(r.se.is_finite() && r.se > 0.0, "{r:?}");
@@ -137,7 +137,7 @@ fn retention_section_is_filled_sound_and_deterministic() {
     assert!(s
         .risk_differences
         .iter()
-        .filter(|r| r.method == "naive" && r.truth.is_some())
+        .filter(|r| r.method == Method::Naive && r.truth.is_some())
         .all(|r| r.truth.unwrap() > 0.0));
 
     // On the generated dataset itself: flagged hires by label at hire, without truth.
@@ -146,10 +146,9 @@ fn retention_section_is_filled_sound_and_deterministic() {
         .as_ref()
         .expect("flagged hires on the dataset");
     assert!(f.selection.kept > 0 && f.result.groups.len() == 2);
-    assert!(s
-        .risk_differences
-        .iter()
-        .any(|r| r.method == "naive" && r.truth.is_none() && r.comparison.contains("DSN")));
+    assert!(s.risk_differences.iter().any(|r| r.method == Method::Naive
+        && r.truth.is_none()
+        && r.comparison == Contrast::FlaggedHires));
 
     let lr = s.logrank.as_ref().expect("log-rank");
     assert_eq!(lr.df, 1.0);

@@ -3,9 +3,9 @@
 
 use crate::common::bin;
 use engagement::config::Lang;
-use engagement::report::counsellor::Position;
 use engagement::report::{check, counsellor_page, feedback_sheet, from_score};
 use engagement::score::list::{build_list, ListQuery};
+use engagement::score::Position;
 use engagement::score::ScoreOutput;
 use std::path::Path;
 
@@ -39,12 +39,12 @@ fn rows_and_sheets_from_score_outputs() {
         ..Default::default()
     };
     let list = build_list(&out, &reference, &q).unwrap();
-    let rows = from_score::counsellor_rows(&out, &reference, &list, None, Lang::Fr).unwrap();
+    let rows = from_score::counsellor_rows(&out, &reference, &list, None).unwrap();
     assert_eq!(rows.len(), list.len());
     assert!(rows.len() > 50);
     for (r, l) in rows.iter().zip(&list) {
         assert_eq!(r.siret, l.siret);
-        assert_eq!(r.level, l.label);
+        assert_eq!(r.label, l.label);
         assert!(!r.criteria.is_empty());
     }
     // Sensitive criteria on few persons are withheld somewhere in a real territory.
@@ -64,17 +64,21 @@ fn rows_and_sheets_from_score_outputs() {
         .iter()
         .filter(|s| s.period == p && s.label == Some(0))
     {
-        let d = from_score::feedback_data(&out, &reference, s.siret, None, Lang::Fr).unwrap();
-        assert_eq!(d.level, 0);
+        let d = from_score::feedback_data(&out, &reference, s.siret, None, None).unwrap();
+        assert_eq!(d.label, engagement::score::Label::None);
         assert_eq!(d.score, s.composite);
         let wsum: f64 = d.criteria.iter().map(|c| c.weight).sum();
         assert!((wsum - 1.0).abs() < 1e-9, "weights sum to 1: {wsum}");
         for c in &d.criteria {
             assert!(c.gain_points.is_none_or(|g| g >= 0.0));
-            if c.position == Position::Withheld || c.position == Position::NotCalculable {
+            if c.position == Position::NotCalculable {
                 assert!(c.gain_points.is_none());
             }
         }
+        // Levers never point at a criterion at or above the median.
+        assert!(engagement::report::feedback::priorities(&d)
+            .iter()
+            .all(|c| c.position.is_unfavourable()));
         // Gains cannot exceed the distance to the top score.
         let total: f64 = d.criteria.iter().filter_map(|c| c.gain_points).sum();
         assert!(total <= 100.0 - s.composite.unwrap() + 1e-9);
@@ -86,18 +90,14 @@ fn rows_and_sheets_from_score_outputs() {
     }
     assert!(n_with_priorities > 0);
     // An unknown SIRET is an error, not a panic.
-    assert!(from_score::feedback_data(&out, &reference, 1, None, Lang::Fr).is_err());
-    assert!(from_score::feedback_data(
-        &out,
-        &reference,
-        out.scores[0].siret,
-        Some("1999T1"),
-        Lang::Fr
-    )
-    .is_err());
+    assert!(from_score::feedback_data(&out, &reference, 1, None, None).is_err());
+    assert!(
+        from_score::feedback_data(&out, &reference, out.scores[0].siret, Some("1999T1"), None)
+            .is_err()
+    );
 
     // The run report's score section from the same outputs.
-    let sec = from_score::score_section(&out, &reference, 3, Lang::Fr);
+    let sec = from_score::score_section(&out, &reference, 3);
     assert_eq!(sec.reference_period, out.summary.period);
     if sec.labels_by_level.iter().all(Option::is_some) {
         assert_eq!(
@@ -112,10 +112,7 @@ fn rows_and_sheets_from_score_outputs() {
     let w: f64 = sec.criteria.iter().map(|c| c.weight).sum();
     assert!((w - 1.0).abs() < 1e-9);
     assert_eq!(sec.examples.len(), 3);
-    assert!(sec
-        .examples
-        .iter()
-        .all(|e| e.name.starts_with("Établissement ")));
+    assert!(sec.examples.iter().all(|e| e.letter.len() == 1));
     let shown: u64 = sec
         .labels_by_sector
         .iter()
@@ -141,7 +138,7 @@ fn rows_and_sheets_from_score_outputs() {
                 sector: e.section,
                 zone: e.zone,
                 score: e.score,
-                level: e.level.unwrap_or(0),
+                label: engagement::score::Label::of(e.level),
             })
             .collect();
     let run_dir = tmp.path().join("run");

@@ -6,6 +6,7 @@ use crate::common::bin;
 use engagement::config::Lang;
 use engagement::report::{
     self, check, counsellor_page, feedback_sheet, CounsellorRow, FeedbackData, RunResults,
+    SheetCase,
 };
 use std::path::Path;
 
@@ -83,11 +84,8 @@ fn figure_files_are_standalone_svg_and_markdown_links_resolve() {
         n += 1;
     }
     assert_eq!(n, 8);
-    // results.json is rewritten from the struct it rendered: it round-trips.
-    let back = report::read_results(&dir).unwrap();
-    let mut expected = fixture();
-    expected.schema_version = report::RESULTS_SCHEMA_VERSION;
-    assert_eq!(back, expected);
+    // The report never writes results.json: the run writes it once.
+    assert!(!dir.join("results.json").exists());
 }
 
 #[test]
@@ -104,7 +102,7 @@ fn empty_results_render_every_section_as_not_run() {
     for id in report::SECTION_IDS {
         assert!(html.contains(&format!("<section id=\"{id}\"")));
     }
-    assert!(html.contains("n&#39;a pas été exécutée"));
+    assert!(html.contains("n'a pas été exécutée"));
     assert!(svgs(&html).is_empty());
 }
 
@@ -199,6 +197,12 @@ fn numbers_fr(text: &str) -> Vec<(f64, usize)> {
 fn untraceable(html: &str, json: &serde_json::Value) -> Vec<String> {
     let (mut nums, mut strs) = (Vec::new(), Vec::new());
     json_values(json, &mut nums, &mut strs);
+    // Names from the catalog (e.g. "moins de 26 ans") are words, not numbers.
+    strs.extend(
+        engagement::report::i18n::catalog()
+            .into_iter()
+            .map(|(fr, _)| fr),
+    );
     // Remove string values (names, periods, SIRETs) before looking for numbers; longest first.
     strs.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
     strs.retain(|s| !s.is_empty());
@@ -229,8 +233,7 @@ fn every_number_shown_comes_from_results_json() {
     let dir = tmp.path().join("run");
     report::render_run(&fixture(), &dir, Lang::Fr).unwrap();
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(TINY).unwrap();
     let cells = shown_values(&html);
     let n_numbers: usize = cells.iter().map(|c| numbers_fr(c).len()).sum();
     assert!(n_numbers > 300, "the sample is large: {n_numbers} numbers");
@@ -238,7 +241,7 @@ fn every_number_shown_comes_from_results_json() {
     assert!(bad.is_empty(), "numbers not in results.json: {bad:?}");
 
     // A specific sample, parsed from both sides.
-    let est = &json["exposure"]["estimates"][0];
+    let est = &json["exposure"]["estimates"][1];
     let shown = engagement::report::i18n::num(est["estimate"].as_f64().unwrap(), 2, Lang::Fr);
     assert!(html.contains(&format!("<td class=\"r\">{shown}</td>")));
     let s182 = json["retention"]["by_policy"][0]["survival"]
@@ -298,6 +301,11 @@ fn report_command_rerenders_from_results_json() {
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("Kaplan–Meier curves by employer group"));
     assert!(dir.join("figures/event-study.svg").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("results.json")).unwrap(),
+        TINY,
+        "report never rewrites results.json"
+    );
 
     let bad = bin()
         .args(["report"])
@@ -332,11 +340,13 @@ fn counsellor_page_is_self_contained_filterable_and_private() {
     assert!(check::external_references(&html).is_empty());
     assert!(html.contains("<html lang=\"fr\">"));
     assert_eq!(html.matches("<details class=\"emp\"").count(), rows.len());
-    for id in ["f-zone", "f-sector", "f-level", "f-q", "n-shown"] {
+    for id in ["f-zone", "f-sector", "f-size", "f-level", "f-q", "n-shown"] {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
     // One option per zone and per sector, plus "all".
-    assert!(html.contains("<option value=\"5315\">Rennes (5315)</option>"));
+    assert!(html.contains("<option value=\"35\">département Ille-et-Vilaine (35)</option>"));
+    assert!(html.contains("id=\"f-size\"") && html.contains("data-size=\"10-49\""));
+    assert!(html.contains("Pourquoi") || html.contains("Points forts"));
     assert!(html.contains("data-q=\"crepe"), "search text is folded");
     // Privacy: criterion rows hold positions in words, never numbers.
     let mut rest = html.as_str();
@@ -365,51 +375,51 @@ fn sheets() -> Vec<FeedbackData> {
 }
 
 #[test]
-fn feedback_sheet_shows_level_positions_and_three_priorities() {
+fn feedback_sheet_shows_values_medians_and_levers_below_the_median_only() {
     let d = &sheets()[1];
     let html = feedback_sheet(d, Lang::Fr);
     check::well_formed(&html).unwrap();
     assert!(check::external_references(&html).is_empty());
     assert!(html.contains("non labellisé") && html.contains("46 / 100"));
     assert!(html.contains("intervalle [39 ; 53]"));
-    assert!(html.contains("nettement en dessous de la médiane des pairs"));
-    // Priorities: the three largest positive gains, largest first.
+    // Own value beside the peers' median.
+    assert!(html.contains("<td class=\"r\">8\u{202F}%</td><td class=\"r\">35\u{202F}%</td>"));
+    // Levers: only criteria below the median, largest gain first, with a public scheme.
     let p = report::feedback::priorities(d);
-    let keys: Vec<&str> = p.iter().map(|c| c.key.as_str()).collect();
+    let keys: Vec<&str> = p.iter().map(|c| c.key.name()).collect();
     assert_eq!(keys, ["cdi_share", "long_unemployed", "turnover"]);
-    let i_cdi = html.find("<strong>Part de CDI</strong>").unwrap();
-    let i_lu = html
-        .find("<strong>Embauches après chômage long</strong>")
-        .unwrap();
-    assert!(i_cdi < i_lu);
-    assert!(html.contains("la médiane de vos pairs est 35\u{202F}%"));
+    assert!(p.iter().all(|c| c.position.is_unfavourable()));
+    assert!(html.contains("PMSMP") && html.contains("période d'essai"));
+    // Lower is better, read in the reader's terms: a low accident rate is good.
+    assert!(html.contains("moins d'accidents que la médiane des pairs"));
     assert!(html.contains("Contester ou corriger vos données"));
+    assert!(html.contains("Contact : Mission inclusion"));
     assert!(html.contains("<svg"), "trend sparkline");
-    // At the top level there is nothing to prioritise.
-    let mut top = d.clone();
-    top.level = 3;
-    assert!(feedback_sheet(&top, Lang::Fr).contains("continuez ainsi"));
 }
 
 #[test]
-fn feedback_command_writes_the_sheet() {
+fn feedback_sheets_for_every_case() {
+    let all = sheets();
+    let nc = feedback_sheet(&all[2], Lang::Fr);
+    check::well_formed(&nc).unwrap();
+    assert_eq!(all[2].case, SheetCase::NotCalculable);
+    assert!(nc.contains("n'est pas calculable") && nc.contains("(vous : 3,2)"));
+    assert!(nc.contains("Ce n'est ni une mauvaise note"));
+    assert!(!nc.contains("continuez") && !nc.contains("Niveau suivant"));
+    let gated = feedback_sheet(&all[3], Lang::Fr);
+    assert!(gated.contains("plafonné") && gated.contains("« exemplaire »"));
+    assert!(gated.contains("95,0 pour 1 000 salariés") && gated.contains("21,0 pour 1 000"));
+    let en = feedback_sheet(&all[3], Lang::En);
+    assert!(en.contains("capped") && en.contains("<html lang=\"en\">"));
+    let mut top = all[1].clone();
+    top.case = SheetCase::TopLevel;
+    top.label = report::results::Label::Exemplary;
+    assert!(feedback_sheet(&top, Lang::Fr).contains("niveau le plus élevé"));
+}
+
+#[test]
+fn feedback_command_writes_a_sheet_and_a_batch_with_a_send_log() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("feedback.json"), SHEETS).unwrap();
-    let out_file = tmp.path().join("sheet.html");
-    let out = bin()
-        .args(["--quiet", "feedback", "--scores"])
-        .arg(tmp.path())
-        .args(["--siret", "35123456700051", "--period", "2025-T3", "--out"])
-        .arg(&out_file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let html = std::fs::read_to_string(&out_file).unwrap();
-    assert!(html.contains("2025-T3") && html.contains("44 / 100"));
     let bad = bin()
         .args(["feedback", "--scores"])
         .arg(tmp.path())
@@ -418,21 +428,17 @@ fn feedback_command_writes_the_sheet() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("14 digits"));
-    let unknown = bin()
-        .args(["feedback", "--scores"])
-        .arg(tmp.path())
-        .args(["--siret", "99999999999999"])
-        .output()
-        .unwrap();
-    assert!(!unknown.status.success());
 }
 
 #[test]
-fn example_sheets_are_linked_from_the_exposure_section() {
+fn example_sheets_are_anonymised_and_linked_from_the_exposure_section() {
     let (files, links) = report::feedback::example_sheet_files(&sheets(), Lang::Fr);
-    assert_eq!(files.len(), 2);
+    assert_eq!(files.len(), 4);
     assert_eq!(links[0].href, "sheets/example-1.html");
-    assert!(!links[0].label.contains("Crêperie"), "links are anonymised");
+    for (_, bytes) in &files {
+        let html = String::from_utf8_lossy(bytes);
+        assert!(!html.contains("Crêperie") && !html.contains("35123456700051"));
+    }
     let mut r = fixture();
     r.exposure.as_mut().unwrap().example_sheets = links;
     let tmp = tempfile::tempdir().unwrap();
@@ -445,6 +451,7 @@ fn example_sheets_are_linked_from_the_exposure_section() {
     stage.commit().unwrap();
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("href=\"sheets/example-2.html\""));
+    assert!(html.contains("score non calculable"));
     assert!(dir.join("sheets/example-2.html").exists());
     // Re-rendering keeps the sheets.
     report::render_run(&r, &dir, Lang::En).unwrap();
@@ -466,9 +473,20 @@ fn write_demo() {
         counsellor_page(&rows(), Lang::Fr),
     )
     .unwrap();
-    std::fs::write(
-        dir.join("sheet.html"),
-        feedback_sheet(&sheets()[1], Lang::Fr),
-    )
-    .unwrap();
+    for (i, name) in [
+        "sheet",
+        "sheet-calculable",
+        "sheet-not-calculable",
+        "sheet-gated",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let d = &sheets()[i.max(1)];
+        std::fs::write(
+            dir.join(format!("{name}.html")),
+            feedback_sheet(d, Lang::Fr),
+        )
+        .unwrap();
+    }
 }

@@ -63,7 +63,7 @@ fn comparison_markdown() {
     let mut b = fixture();
     let s = b.score.as_mut().unwrap();
     s.criteria[1].weight = 0.05;
-    s.reference_scores[3].level = 3;
+    s.reference_scores[3].label = engagement::report::results::Label::Exemplary;
     s.reference_scores[4].score = Some(99.0);
     b.exposure.as_mut().unwrap().estimates[0].estimate = 3.5;
     let c = compare_runs("A", &a, "B", &b);

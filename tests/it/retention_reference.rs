@@ -303,3 +303,153 @@ fn robust_variance_without_ties_matches_lifelines() {
     let res = run("notie", &["x1", "x2"], Ties::Efron, CoxVariance::Observed);
     check_cox(res.cox.as_ref().unwrap(), &r["cox_efron"], true);
 }
+
+/// Text covariates (sex F/M, sector C/F/G/Q) expanded as patsy does: the Cox model agrees with
+/// lifelines on the same indicators, and the IPW comparison (propensity and weighted curves)
+/// with statsmodels + lifelines, to 1e-6.
+#[test]
+fn categorical_covariates_match_lifelines() {
+    use engagement::stats::design::{expand, RawColumn};
+    let csv = Csv::read("categorical.csv");
+    let re = reference("categorical_reference.json");
+    let raw = vec![
+        ("age".to_string(), RawColumn::Numeric(csv.num("age"))),
+        ("sex".to_string(), RawColumn::Categorical(csv.col("sex"))),
+        (
+            "sector".to_string(),
+            RawColumn::Categorical(csv.col("sector")),
+        ),
+    ];
+    let table = csv
+        .table(&[])
+        .with_design(expand(raw, &Default::default()).unwrap())
+        .unwrap();
+    let opts = RetentionOptions {
+        reference: Some("labelled".into()),
+        ..Default::default()
+    };
+    let res = estimate_retention(&table, &opts).unwrap();
+    let cox = res.cox.unwrap();
+    let names: Vec<&str> = cox.terms.iter().map(|t| t.name.as_str()).collect();
+    let design: Vec<&str> = re["cox_design"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(names, design);
+    for (t, r) in cox
+        .terms
+        .iter()
+        .zip(re["cox_efron"]["terms"].as_array().unwrap())
+    {
+        close(
+            t.coef,
+            r["coef"].as_f64().unwrap(),
+            &format!("{} coef", t.name),
+        );
+        close(t.se, r["se"].as_f64().unwrap(), &format!("{} se", t.name));
+    }
+    close(
+        cox.log_likelihood,
+        re["cox_efron"]["log_likelihood"].as_f64().unwrap(),
+        "loglik",
+    );
+    let adj = res.adjusted.unwrap();
+    assert_eq!(adj.treated, "other");
+    for (a, b) in adj
+        .propensity_coefficients
+        .iter()
+        .zip(re["ipw"]["propensity_coefficients"].as_array().unwrap())
+    {
+        close(*a, b.as_f64().unwrap(), "propensity coefficient");
+    }
+    for (h, r) in adj
+        .horizons
+        .iter()
+        .zip(re["ipw"]["horizons"].as_array().unwrap())
+    {
+        close(
+            h.survival_treated,
+            r["survival_treated"].as_f64().unwrap(),
+            "IPW S treated",
+        );
+        close(
+            h.survival_reference,
+            r["survival_reference"].as_f64().unwrap(),
+            "IPW S reference",
+        );
+        assert!(h.difference.se > 0.0 && h.difference.se < 0.1, "{h:?}");
+    }
+}
+
+/// The analytic (influence-function) SE of the IPW difference agrees with the bootstrap that
+/// refits the propensity in every replicate.
+#[test]
+fn ipw_analytic_se_agrees_with_the_bootstrap() {
+    use engagement::retention::compare::{IpwOptions, IpwVariance};
+    let csv = Csv::read("medium.csv");
+    let table = csv.table(&["age", "boeth", "unemp"]);
+    let run = |variance| {
+        let opts = RetentionOptions {
+            ipw: IpwOptions {
+                variance,
+                bootstrap: 400,
+                seed: 5,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        estimate_retention(&table, &opts).unwrap().adjusted.unwrap()
+    };
+    let (a, b) = (run(IpwVariance::Analytic), run(IpwVariance::Bootstrap));
+    for (x, y) in a.horizons.iter().zip(&b.horizons) {
+        assert_eq!(x.difference.estimate, y.difference.estimate);
+        let ratio = x.difference.se / y.difference.se;
+        assert!(
+            (0.88..1.12).contains(&ratio),
+            "analytic {x:?} vs bootstrap {y:?}"
+        );
+    }
+}
+
+/// Many groups: past --max-groups a clear error before any allocation; 2,000 groups answer
+/// (curves, differences and the log-rank test; the Cox model is skipped with a warning).
+#[test]
+fn many_groups_are_bounded_and_fast() {
+    let n = 50_001;
+    let d: Vec<Option<f64>> = (0..n).map(|i| Some((i % 300) as f64)).collect();
+    let e: Vec<Option<f64>> = (0..n).map(|i| Some((i % 3 != 0) as u8 as f64)).collect();
+    let g: Vec<Option<String>> = (0..n).map(|i| Some(format!("g{}", i % 50_000))).collect();
+    let t = PersonTable::from_raw(&d, &e, &g).unwrap();
+    let err = estimate_retention(&t, &RetentionOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("50000 groups") && err.contains("--max-groups"),
+        "{err}"
+    );
+    let opts = RetentionOptions {
+        max_groups: 100_000,
+        ..Default::default()
+    };
+    let err = estimate_retention(&t, &opts).unwrap_err().to_string();
+    assert!(
+        err.contains("log-rank") || err.contains("needs about"),
+        "{err}"
+    );
+
+    let n = 20_000;
+    let d: Vec<Option<f64>> = (0..n).map(|i| Some(((i * 7919) % 700) as f64)).collect();
+    let e: Vec<Option<f64>> = (0..n).map(|i| Some((i % 4 != 0) as u8 as f64)).collect();
+    let g: Vec<Option<String>> = (0..n).map(|i| Some(format!("g{:04}", i % 2_000))).collect();
+    let t = PersonTable::from_raw(&d, &e, &g).unwrap();
+    let res = estimate_retention(&t, &RetentionOptions::default()).unwrap();
+    assert_eq!(res.groups.len(), 2_000);
+    assert_eq!(res.logrank.as_ref().unwrap().df, 1_999);
+    assert!(res.cox.is_none());
+    assert!(res
+        .warnings
+        .iter()
+        .any(|w| w.contains("Cox model not fitted")));
+}

@@ -153,39 +153,6 @@ fn no_planted_effect_gives_a_null_truth_and_an_unbiased_adjusted_estimate() {
     }
 }
 
-/// Writes the benchmark table for the lifelines timing script and times our estimators on it
-/// (dev profile). Run with:
-/// `RETENTION_BENCH_CSV=/tmp/bench.csv RETENTION_BENCH_N=1000000 cargo test --test it retention_sim::bench_dump -- --ignored --nocapture`
-#[test]
-#[ignore = "slow: writes a large CSV for tests/reference/retention/time_lifelines.py"]
-fn bench_dump() {
-    use std::io::Write;
-    let n: usize = std::env::var("RETENTION_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let path = std::env::var("RETENTION_BENCH_CSV").unwrap_or("/tmp/retention_bench.csv".into());
-    let d = engagement::retention::bench::data(n, 2026);
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    writeln!(f, "duration,event,group,age,boeth,unemp").unwrap();
-    for i in 0..n {
-        writeln!(
-            f,
-            "{},{},{},{},{},{}",
-            d.duration[i],
-            u8::from(d.event[i]),
-            d.group[i],
-            d.covariates[0][i],
-            d.covariates[1][i],
-            d.covariates[2][i]
-        )
-        .unwrap();
-    }
-    drop(f);
-    let fig = engagement::retention::bench::run(n, 2026).unwrap();
-    eprintln!("{}", serde_json::to_string_pretty(&fig).unwrap());
-}
-
 #[test]
 fn person_table_dataframe_has_one_row_per_person() {
     let d = design(Policy::StatusQuo, 0);

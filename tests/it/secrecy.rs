@@ -15,8 +15,8 @@
 use crate::common::bin;
 use engagement::indicators::Criterion;
 use engagement::score::privacy::{self, MIN_PERSONS, MIN_UNITS};
-use engagement::score::publish::{self, Citation, FarStatus, Reason};
-use engagement::score::{io, ScoreOutput};
+use engagement::score::publish::{self, FarStatus, Reason};
+use engagement::score::{io, Position, ScoreOutput};
 use polars::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -439,26 +439,31 @@ fn check_table(f: &mut Findings, p: &Path, t: &Truth) {
     }
 }
 
-/// Percentages quoted as "what next-level peers do" on a sheet are rounded bands (multiples
-/// of 5 points).
+/// The number a rendered value cell starts with (`45 %`, `1,5 pour 100`, `35 jours`).
+fn leading_number(cell: &str) -> Option<f64> {
+    let digits: String = cell
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '\u{202f}' | '\u{a0}'))
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect();
+    digits.replace(',', ".").parse().ok()
+}
+
+/// Values on an employer sheet (the employer's own and the peers' median, columns 4 and 5 of
+/// its criteria table) are rounded bands: percentages and days on multiples of 5.
 fn check_sheet(f: &mut Findings, name: &str, html: &str) {
-    let Some(prio) = html.split("<ol class=\"prio\">").nth(1) else {
-        return;
-    };
-    let prio = prio.split("</ol>").next().unwrap_or_default();
-    for (k, _) in prio.match_indices('%') {
-        let digits: String = prio[..k]
-            .trim_end_matches(['\u{202f}', '\u{a0}', ' '])
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_digit() || *c == ',')
-            .collect::<String>()
-            .chars()
-            .rev()
-            .collect();
-        if let Ok(v) = digits.replace(',', ".").parse::<f64>() {
-            if !privacy::is_rounded(v, 5.0) {
-                f.add(format!("{name}: peer value {v} % is not a rounded band"));
+    for row in html_rows(html).iter().filter(|r| r.len() == 6) {
+        for cell in &row[3..5] {
+            let Some(v) = leading_number(cell) else {
+                continue;
+            };
+            let banded = cell.contains('%') || cell.contains("jour") || cell.contains("day");
+            if banded && !privacy::is_rounded(v, 5.0) {
+                f.add(format!(
+                    "{name}: {}: value {cell} is not a rounded band",
+                    row[0]
+                ));
             }
         }
     }
@@ -550,12 +555,13 @@ fn check_records(run_dir: &Path) {
         let rec = publish::record(&out, i);
         let row = &out.indicators.rows[i];
         for v in &rec.criteria {
-            let c = v.criterion.0;
-            if c.is_sensitive() && matches!(v.citation, Citation::Shown(_)) {
+            let c = v.criterion;
+            let shown = !matches!(v.position, Position::Withheld | Position::NotCalculable);
+            if c.is_sensitive() && shown {
                 let (x, n) = row.counts(c, w);
                 assert!(x >= min && n >= min, "{} cited on {x}/{n}", c.name());
             }
-            withheld += usize::from(v.citation == Citation::Withheld);
+            withheld += usize::from(v.position == Position::Withheld);
         }
         if let FarStatus::Shown(_) = rec.far_from_employment.status {
             far_shown += 1;
@@ -577,31 +583,23 @@ fn check_records(run_dir: &Path) {
         }
         let fig = publish::sheet_figures(&out, i);
         for c in &fig.criteria {
-            for v in [c.own, c.peer_median, c.next_level_median]
-                .into_iter()
-                .flatten()
-            {
+            for v in [c.own, c.peer_median].into_iter().flatten() {
                 assert!(
                     privacy::is_rounded(v, c.step),
                     "{v} not on a {} grid",
                     c.step
                 );
             }
-            if c.next_level_median.is_some() {
-                let k = c.criterion.0;
+            if c.own.is_some() {
+                assert!(privacy::can_cite(row, c.criterion, w), "own value cited");
+            }
+            if c.peer_median.is_some() {
                 let g = out.scores[i].peer_group;
-                let next: Vec<usize> = (0..out.scores.len())
-                    .filter(|&j| {
-                        let s = &out.scores[j];
-                        s.period == p && s.peer_group == g && s.label == fig.next_level
-                    })
-                    .filter(|&j| out.scores[j].subscores[k as usize].is_some())
-                    .collect();
-                assert!(
-                    next.len() as u64 >= MIN_UNITS,
-                    "median over {} peers",
-                    next.len()
-                );
+                let peers = (0..out.scores.len())
+                    .filter(|&j| out.scores[j].period == p && out.scores[j].peer_group == g)
+                    .filter(|&j| out.scores[j].subscores[c.criterion as usize].is_some())
+                    .count();
+                assert!(peers as u64 >= MIN_UNITS, "median over {peers} peers");
             }
         }
     }
@@ -695,13 +693,18 @@ fn hidden_histogram_bins_are_drawn_as_secret_not_zero() {
         x_tick_labels: vec![],
     };
     let edges: Vec<f64> = (0..=4).map(|k| 25.0 * k as f64).collect();
-    let svg =
-        engagement::report::figures::histogram(&edges, &[Some(10), None, Some(40), None], &axes)
-            .unwrap();
+    let svg = engagement::report::figures::histogram(
+        &edges,
+        &[Some(10), None, Some(40), None],
+        "secret",
+        &axes,
+    )
+    .unwrap();
     assert_eq!(text_nodes(&svg, "secret"), 2);
     let none = engagement::report::figures::histogram(
         &edges,
         &[Some(10), Some(0), Some(40), Some(3)],
+        "secret",
         &axes,
     )
     .unwrap();

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Renders the run report, the counsellors' page and an employer sheet to PNG with headless
-# Chromium, and checks that the counsellors' page filters when driven with clicks and typing
-# (tests/scripts/cdp_check.py). Not part of CI.
+# Screenshots with headless Chromium of what readers see in a run folder: the policy summary,
+# the example employer sheets (calculable, not calculable, gated, top level) and the
+# counsellors' page filtered by size; then checks that the counsellors' page filters when
+# driven with clicks and typing (tests/scripts/cdp_check.py, needs python3 `websockets`).
+# Not part of CI.
 #
-# Usage: tests/scripts/screenshot.sh [OUT_DIR] [RUN_DIR] [COUNSELLOR_HTML]
-#   Without RUN_DIR / COUNSELLOR_HTML, demo files are rendered from tests/fixtures/report/.
-# Needs: chromium (apt-get install -y chromium), python3 with `websockets`.
+# Usage: tests/scripts/screenshot.sh [OUT_DIR] [RUN_DIR]
+#   Without RUN_DIR, runs tests/fixtures/score/small.toml into OUT_DIR/run.
+# Needs: chromium (apt-get install -y chromium).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${1:-/tmp/engagement-screens}"
@@ -16,32 +18,28 @@ if [ -z "$CHROMIUM" ]; then
   echo "chromium not found: apt-get install -y chromium" >&2
   exit 2
 fi
-
-if [ $# -ge 3 ]; then
-  RUN_DIR="$2"; PAGE="$3"; SHEET=""
+if [ $# -ge 2 ]; then
+  RUN_DIR="$2"
 else
-  echo "rendering demo files from tests/fixtures/report into $OUT/demo"
-  mkdir -p "$OUT/demo"
-  REPORT_DEMO_DIR="$OUT/demo" cargo test --quiet --test it report_html -- --ignored write_demo >/dev/null
-  RUN_DIR="$OUT/demo/run"; PAGE="$OUT/demo/counsellor.html"; SHEET="$OUT/demo/sheet.html"
+  cargo run --quiet -- -q run tests/fixtures/score/small.toml --reports "$OUT/reports" \
+    --cache "$OUT/cache" --run-id screens
+  RUN_DIR="$OUT/reports/score-small/screens"
 fi
+RUN_DIR="$(cd "$RUN_DIR" && pwd)"
 
-shot() { # shot FILE PNG WIDTH HEIGHT
+shot() { # shot URL PNG WIDTH HEIGHT
   "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
     --user-data-dir="$(mktemp -d)" --hide-scrollbars --screenshot="$2" --window-size="$3,$4" \
-    "file://$(cd "$(dirname "$1")" && pwd)/$(basename "$1")" >/dev/null 2>&1
+    "$1" >/dev/null 2>&1
   echo "screenshot $2"
 }
 
-shot "$RUN_DIR/index.html" "$OUT/index.png" 1280 2000
-# The whole report, tall, to check every section and figure.
-shot "$RUN_DIR/index.html" "$OUT/index-full.png" 1280 16000
-shot "$PAGE" "$OUT/counsellor.png" 1280 2000
-if [ -n "$SHEET" ]; then
-  # A4 at 96 dpi is 794 × 1123 px.
-  shot "$SHEET" "$OUT/sheet.png" 794 1123
-  "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-    --user-data-dir="$(mktemp -d)" --no-pdf-header-footer --print-to-pdf="$OUT/sheet.pdf" \
-    "file://$SHEET" >/dev/null 2>&1 && echo "pdf $OUT/sheet.pdf"
+shot "file://$RUN_DIR/index.html" "$OUT/summary.png" 1280 1500
+# A4 at 96 dpi is 794 × 1123 px.
+for f in "$RUN_DIR"/sheets/example-*.html; do
+  shot "file://$f" "$OUT/sheet-$(basename "$f" .html).png" 794 1123
+done
+shot "file://$RUN_DIR/counsellors.html#size=10-49" "$OUT/counsellors-10-49.png" 1280 1400
+if [ -n "${CDP_CHECK:-}" ] && python3 -c "import websockets" 2>/dev/null; then
+  python3 tests/scripts/cdp_check.py "$RUN_DIR/counsellors.html" "$OUT" "$CHROMIUM"
 fi
-python3 tests/scripts/cdp_check.py "$PAGE" "$OUT" "$CHROMIUM"

@@ -16,9 +16,14 @@ Conventions:
 * TWFE, linearmodels convention: PanelOLS(entity_effects, time_effects).fit(cov_type="clustered",
   cluster_entity=True), defaults (debiased=True).
 * Event study: feols("y ~ i(rel, ref=-1) | unit + time"), never-treated coded rel = -1.
-* Pre-trend Wald: W = b' V^-1 b over the leads (rel <= -2), F = W/q with p from F(q, G-1)
-  (fixest `wald()` / pyfixest `wald_test(distribution="F")` with clustered vcov); the chi2(q)
-  p-value is stored too.
+* Pre-trend Wald, fixest `wald()` convention: W = b' V^-1 b over the leads (rel <= -2) with the
+  CRV1 vcov, F = W/q, p from F(q, df2) with df2 = nobs - nparams, nparams = coefficients + units
+  + periods - 1 (fixest counts every fixed effect in nparams; `wald()` sets
+  df2 = x$nobs - x$nparams). The chi2(q) p-value is stored too, and pyfixest's own
+  `wald_test` on the same leads (it switches to chi2 on a subset of coefficients).
+* Categorical covariates: csdid `xformla="~ size_class + sector + region"` on text columns
+  (patsy treatment coding, first level in sort order as reference), as R `did` with
+  `xformla = ~ size_class + sector + region` (model.matrix).
 * CS: csdid ATTgt(..., control_group, base_period, est_method="dr").fit(bstrap=False), aggte
   types simple/group/dynamic/calendar. Unbalanced input is balanced first (R `did` default
   allow_unbalanced_panel=FALSE drops units not observed in every period).
@@ -87,15 +92,20 @@ def event_study(df, bin=None):
     V = fit._vcov[np.ix_(lead_idx, lead_idx)]
     W = float(b @ np.linalg.solve(V, b))
     q = len(lead_idx)
-    G = d.unit.nunique()
     F = W / q
+    nparams = len(names) + d.unit.nunique() + d.time.nunique() - 1
+    df2 = int(fit._N) - nparams
+    R = np.zeros((q, len(names)))
+    R[np.arange(q), lead_idx] = 1.0
+    pf_w = fit.wald_test(R=R)
     wald = {
         "statistic": F,
         "df": q,
-        "df2": G - 1,
-        "p_value": float(stats.f.sf(F, q, G - 1)),
+        "df2": df2,
+        "p_value": float(stats.f.sf(F, q, df2)),
         "chi2": W,
         "p_value_chi2": float(stats.chi2.sf(W, q)),
+        "pyfixest_wald_test": {"statistic": float(pf_w["statistic"]), "p_value": float(pf_w["pvalue"])},
     }
     return out, wald
 
@@ -155,6 +165,14 @@ ref["balanced"]["event_study_no_never"] = event_study(bal[bal.cohort > 0])[0]
 ref["balanced"]["cs_notyet_no_never"] = cs(bal[bal.cohort > 0], control="notyettreated")
 ref["unbalanced"]["cs_never_varying"] = cs(balance(unb))
 ref["unbalanced"]["cs_balanced_units"] = int(balance(unb).unit.nunique())
+cat = pd.read_csv(FIX / "categorical.csv")
+cat["unit"] = cat.unit.str[1:].astype(int)  # csdid wants a numeric id (E001 -> 1)
+cat_x = "~ size_class + sector + region"
+ref["categorical"] = {
+    "cs_never_varying_dr": cs(cat, xformla=cat_x),
+    "cs_notyet_varying_dr": cs(cat, control="notyettreated", xformla=cat_x),
+    "cs_never_varying_ipw": cs(cat, xformla=cat_x, est_method="ipw"),
+}
 
 out = Path(__file__).resolve().parent / "reference.json"
 out.write_text(json.dumps(ref, indent=1, sort_keys=True) + "\n")

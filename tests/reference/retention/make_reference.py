@@ -13,6 +13,11 @@ It (re)writes the fixtures in tests/fixtures/retention/:
 - medium.csv: 2,000 persons, 2 groups ("0", "1"), integer days (many ties), covariates
   age, boeth, unemp;
 - notie.csv: 150 persons, continuous durations without ties (robust variance check);
+- categorical.csv: 1,500 persons, groups "labelled"/"other", covariates age (numeric), sex
+  (F/M) and sector (C/F/G/Q) as text: Cox with the patsy/model.matrix indicators
+  (sex[T.M], sector[T.F], ...; reference levels F and C) and group "labelled" as the reference,
+  and the IPW comparison (statsmodels Logit propensity on the same indicators, weights 1/p and
+  1/(1-p) clipped to [0.01, 0.99], lifelines weighted Kaplan-Meier at 182 and 365 days);
 and the reference JSON files *_reference.json next to them.
 Cox models are refitted with precision=1e-12 (lifelines' default 1e-7 stops early).
 """
@@ -74,6 +79,51 @@ def make_notie():
     c = rng.uniform(50, 800, n)
     g = np.where(rng.random(n) < 0.5, "x", "y")
     return pd.DataFrame(dict(duration=np.round(np.minimum(t, c), 6), event=(t <= c).astype(int), group=g, x1=np.round(x1, 4), x2=x2))
+
+
+def make_categorical():
+    rng = np.random.default_rng(2027)
+    n = 1500
+    age = rng.integers(18, 62, n).astype(float)
+    sex = rng.choice(["F", "M"], n)
+    sector = rng.choice(["C", "F", "G", "Q"], n, p=[0.3, 0.2, 0.3, 0.2])
+    score = -0.02 * (age - 40) + 0.4 * (sex == "F") - 0.5 * (sector == "F") + 0.3 * (sector == "Q")
+    labelled = rng.random(n) < 1 / (1 + np.exp(-(score - 0.3)))
+    lin = -0.4 * labelled + 0.01 * (age - 40) + 0.2 * (sex == "M") + 0.3 * (sector == "G") - 0.2 * (sector == "Q")
+    t = 700.0 * (rng.exponential(size=n) / np.exp(lin)) ** (1 / 0.8)
+    c = rng.uniform(100, 900, n)
+    return pd.DataFrame(dict(duration=np.floor(np.minimum(t, c)), event=(t <= c).astype(int),
+                             group=np.where(labelled, "labelled", "other"), age=age, sex=sex, sector=sector))
+
+
+def categorical_reference(df):
+    """Cox and IPW with the indicators patsy builds from the text columns."""
+    import statsmodels.api as sm
+    d = df.copy()
+    design = ["group=other", "age"]
+    d["group=other"] = (d.group == "other").astype(int)
+    for col in ["sex", "sector"]:
+        for lv in sorted(d[col].unique())[1:]:
+            name = f"{col}[T.{lv}]"
+            d[name] = (d[col] == lv).astype(int)
+            design.append(name)
+    out = dict(cox_design=design, cox_efron=cox_reference(d, design))
+    x = sm.add_constant(d[design[1:]].astype(float))
+    treated = (d.group == "other").astype(int)
+    lg = sm.Logit(treated, x).fit(method="newton", tol=1e-14, disp=0)
+    p = np.clip(lg.predict(x), 0.01, 0.99)
+    w = np.where(treated == 1, 1 / p, 1 / (1 - p))
+    hz = []
+    for h in HORIZONS:
+        s = {}
+        for g, flag in [("treated", 1), ("reference", 0)]:
+            m = (treated == flag).values
+            kmf = KaplanMeierFitter().fit(d.duration[m], d.event[m], weights=w[m])
+            s[g] = float(kmf.survival_function_at_times(h).iloc[0])
+        hz.append(dict(t=h, survival_treated=s["treated"], survival_reference=s["reference"]))
+    out["ipw"] = dict(treated="other", reference="labelled", propensity_coefficients=[float(v) for v in lg.params],
+                      horizons=hz)
+    return out
 
 
 def km_reference(df, weights=None):
@@ -163,6 +213,13 @@ def main():
         with open(os.path.join(FIX, f"{name}_reference.json"), "w") as f:
             json.dump(out, f, indent=1, sort_keys=True)
         print(name, len(df), "events", int(df.event.sum()), "logrank", out["logrank"]["statistic"])
+    df = make_categorical()
+    df.to_csv(os.path.join(FIX, "categorical.csv"), index=False)
+    df = pd.read_csv(os.path.join(FIX, "categorical.csv"))
+    out = dict(meta=meta, horizons=HORIZONS, **categorical_reference(df))
+    with open(os.path.join(FIX, "categorical_reference.json"), "w") as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+    print("categorical", len(df), "events", int(df.event.sum()))
 
 
 if __name__ == "__main__":

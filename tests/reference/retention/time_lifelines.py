@@ -2,10 +2,9 @@
 
 Versions: Python 3.11.7, lifelines 0.30.3, pandas 2.3, numpy 2.4.
 Rerun from the repository root:
-    RETENTION_BENCH_CSV=/tmp/retention_bench.csv RETENTION_BENCH_N=1000000 \
-      cargo test --test it retention_sim::bench_dump -- --ignored --nocapture
+    cargo run --release -- bench retention --tiers 1000000 --seed 2026 --dump-csv /tmp/retention_bench.csv
     python tests/reference/retention/time_lifelines.py /tmp/retention_bench.csv [n_rows]
-The Rust test prints our timings on the same rows (same seed 2026).
+`engagement bench retention` prints our timings on the same rows (same seed).
 """
 import json
 import sys
