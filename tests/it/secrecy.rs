@@ -717,3 +717,89 @@ fn siret_detector() {
     assert_eq!(sirets("\"12345678901234\""), 1);
     assert_eq!(sirets("44.12169663139954 ab12345678901234"), 0);
 }
+
+/// The checker is not blind: tables, `results.json` and rendered pages that break the rules
+/// are flagged, one finding per kind of violation.
+#[test]
+fn checker_flags_violating_cells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut t = Truth::default();
+    t.by_section.insert("C".into(), [5, 1, 0, 7]);
+    t.by_section.insert("F".into(), [4, 4, 3, 3]);
+    t.bins[4] = 6;
+    let mut f = Findings::default();
+    // A cell of 1 establishment published as such; a row with one hidden cell and its total.
+    let p = tmp.path().join("labels_by_section.csv");
+    std::fs::write(
+        &p,
+        "code,level_0,level_1,level_2,level_3,total\nC,5,1,0,7,13\nF,4,,3,3,14\n",
+    )
+    .unwrap();
+    check_table(&mut f, &p, &t);
+    assert!(f.0.iter().any(|x| x.contains("C level 1")), "{:?}", f.0);
+    assert!(f.0.iter().any(|x| x.contains("recoverable")), "{:?}", f.0);
+    // A hidden histogram bin written as 0.
+    let p = tmp.path().join("score_histogram.csv");
+    let mut csv = "from,to,count\n".to_string();
+    for b in 0..10 {
+        csv.push_str(&format!("{},{},0\n", b * 10, b * 10 + 10));
+    }
+    std::fs::write(&p, csv).unwrap();
+    let n = f.0.len();
+    check_table(&mut f, &p, &t);
+    assert!(
+        f.0[n..].iter().any(|x| x.contains("shown as 0")),
+        "{:?}",
+        f.0
+    );
+    // A per-establishment table.
+    let p = tmp.path().join("scores.csv");
+    std::fs::write(&p, "siret,score\n12345678901234,50\n").unwrap();
+    let n = f.0.len();
+    check_table(&mut f, &p, &t);
+    assert!(
+        f.0[n..].iter().any(|x| x.contains("siret column")),
+        "{:?}",
+        f.0
+    );
+
+    // results.json: a label count of 2, a per-SIRET list, a small transition.
+    let t = Truth {
+        levels: [10, 2, 5, 0],
+        ..Default::default()
+    };
+    let r = serde_json::json!({
+        "score": {
+            "labels_by_level": [10, 2, 5, 0],
+            "reference_scores": [{"siret": "12345678901234"}],
+            "label_transitions": [{"from": "none", "to": "engaged", "count": 1}],
+        },
+        "retention": {"km_by_group": [{"points": [{"at_risk": 4}]}]},
+    });
+    let mut f = Findings::default();
+    check_results(&mut f, &r, &t);
+    for want in [
+        "labels_by_level[1]",
+        "lists 1 establishments",
+        "label transition",
+        "fewer than 11",
+    ] {
+        assert!(f.0.iter().any(|x| x.contains(want)), "{want}: {:?}", f.0);
+    }
+
+    // A rendered table showing a hidden cell as a number.
+    let r = serde_json::json!({"score": {"labels_by_sector": [
+        {"code": "C", "counts": [5, null, null, 7], "total": null}
+    ]}});
+    let mut f = Findings::default();
+    let md = "| C | Industrie | 5 | 0 | secret | 7 |\n";
+    check_rendered(&mut f, "report.md", &md_rows(md), &r);
+    assert_eq!(f.0.len(), 1, "{:?}", f.0);
+
+    // A raw share on a sheet.
+    let mut f = Findings::default();
+    let html = "<table><tr><td>BOETH</td><td>x</td><td>g</td><td>44 %</td><td>35 %</td><td>10 %</td></tr></table>";
+    check_sheet(&mut f, "sheets/example-1.html", html);
+    assert_eq!(f.0.len(), 1, "{:?}", f.0);
+    assert_eq!(sirets("SIRET 12345678901234"), 1);
+}
