@@ -22,6 +22,8 @@ pub enum Command {
     Generate(commands::generate::GenerateArgs),
     /// Read DSN declaration files (NEODeS) into the workbench tables.
     Ingest(commands::ingest::IngestArgs),
+    /// Replace the NIR column of an external file (a job-seeker cohort) by the ingest pseudonym.
+    Pseudonymise(commands::pseudonymise::PseudonymiseArgs),
     /// Compute indicators, scores, labels and explanations.
     Score(commands::score::ScoreArgs),
     /// Ranked list of engaged employers for counsellors.

@@ -469,7 +469,8 @@ pub fn read_dataset(dir: &Path) -> Result<Dataset, TableError> {
             siret: siret.num(r)?,
             name: name.opt_str(r).unwrap_or("").to_string(),
             naf: naf.string(r)?,
-            commune: commune.string(r)?,
+            // Empty for ingested DSN: the norm carries no INSEE commune code.
+            commune: commune.opt_str(r).unwrap_or("").to_string(),
             departement: dep.string(r)?,
             region: reg.string(r)?,
             zone: zone.string(r)?,

@@ -17,8 +17,10 @@ use std::time::Instant;
 pub enum Target {
     /// Generator end to end to Parquet (tiers = establishments).
     Generate,
-    /// DSN write and read-back of a generated corpus (tiers = establishments, `--years`
-    /// declared years, default 1 = 12 months; default tiers 5000,50000).
+    /// Ingest of a generated DSN corpus, as `engagement ingest` runs it (tiers =
+    /// establishments, `--years` declared years, default 1 = 12 months; default tiers
+    /// 5000,50000). The corpus is written by one process and read by another, so the peak
+    /// memory is the reader's own; `--corpus DIR` reads an existing corpus instead.
     Ingest,
     /// Indicators, scores and labels on a lean corpus (tiers = establishments, `--years`
     /// scored years, default 5; default tiers 50000,200000).
@@ -85,6 +87,18 @@ pub struct BenchArgs {
     /// Where to write the JSON figures.
     #[arg(long, default_value = "reports/bench")]
     pub out: PathBuf,
+    /// Ingest: read this existing DSN corpus (kept) instead of generating one per tier.
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// Ingest: keep the generated corpus (printed path) instead of deleting it.
+    #[arg(long)]
+    pub keep_corpus: bool,
+    /// Ingest: where generated corpora go (default: the system temporary directory).
+    #[arg(long)]
+    pub scratch: Option<PathBuf>,
+    /// Ingest: SIRET partitions of the declaration facts.
+    #[arg(long, default_value_t = crate::dsn::store::DEFAULT_PARTITIONS)]
+    pub partitions: u32,
     /// Write each tier's data as CSV here (estimate: the panel; retention: the person table),
     /// for timing the reference tools on the same rows (`tests/reference/*/time_*.py`). With
     /// several tiers the tier is appended to the file name.
@@ -93,6 +107,18 @@ pub struct BenchArgs {
     /// Internal: run one tier in this process and print its figures as JSON.
     #[arg(long, hide = true)]
     pub single: Option<u32>,
+    /// Internal (ingest): the phase a child runs, on `--corpus`.
+    #[arg(long, hide = true, value_enum)]
+    pub phase: Option<Phase>,
+}
+
+/// The two processes of an ingest tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Phase {
+    /// Generate the dataset and write it as DSN files.
+    Write,
+    /// Read the DSN files into tables, as `ingest` does.
+    Read,
 }
 
 /// Figures of one tier.
@@ -153,44 +179,19 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
     let mut extra = std::collections::BTreeMap::new();
     match args.target {
         Target::Ingest => {
-            exp.generator.establishments = tier;
-            exp.generator.years = years;
-            exp.seed = seed;
-            let mut s = crate::synth::generate(&exp, &reference, false)?;
-            // Declare only the observed years (12 months per year), not the burn-in.
-            let cov = &mut s.dataset.coverage;
-            cov.start = cov.end.add_days(1).add_months(-12 * years as i32);
-            let tmp = std::env::temp_dir()
-                .join(format!("engagement-bench-ingest-{}", std::process::id()));
-            std::fs::create_dir_all(&tmp)?;
-            let r = crate::dsn::bench::run(&s.dataset, &tmp, &Default::default());
-            std::fs::remove_dir_all(&tmp)?;
-            let r = r?;
-            if !r.consistent {
-                anyhow::bail!("tier {tier}: the DSN read-back does not reconcile with the writer");
+            let dir = args
+                .corpus
+                .as_deref()
+                .context("internal: ingest phase without --corpus")?;
+            match args.phase {
+                Some(Phase::Write) => {
+                    exp.generator.establishments = tier;
+                    exp.generator.years = years;
+                    exp.seed = seed;
+                    ingest_write(&exp, &reference, years, dir, tier)
+                }
+                _ => ingest_read(dir, tier, args.partitions),
             }
-            for (k, v) in [
-                ("months", r.months as f64),
-                ("contracts", r.contracts as f64),
-                ("files", r.files as f64),
-                ("bytes", r.bytes as f64),
-                ("write_seconds", r.write_seconds),
-                ("read_seconds", r.read_seconds),
-                ("read_mb_per_s", r.read_mb_per_s),
-                ("read_declarations_per_s", r.read_declarations_per_s),
-                ("write_mb_per_s", r.write_mb_per_s),
-                ("threads", r.threads as f64),
-            ] {
-                extra.insert(k.to_string(), v);
-            }
-            // The figure of interest is the reader: items are declarations read.
-            Ok(figures(
-                args.target,
-                tier,
-                r.read_seconds,
-                r.declarations,
-                extra,
-            ))
         }
         Target::Score => {
             let r = crate::score::bench::run(u64::from(tier), years, seed)?;
@@ -267,6 +268,180 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
     }
 }
 
+/// Ingest tier, first process: the generated dataset written as monthly DSN files.
+fn ingest_write(
+    exp: &Experiment,
+    reference: &Reference,
+    years: u32,
+    dir: &std::path::Path,
+    tier: u32,
+) -> anyhow::Result<TierFigures> {
+    let mut s = crate::synth::generate(exp, reference, false)?;
+    // Declare only the observed years (12 months per year), not the burn-in.
+    let cov = &mut s.dataset.coverage;
+    cov.start = cov.end.add_days(1).add_months(-12 * years as i32);
+    std::fs::create_dir_all(dir)?;
+    let t = Instant::now();
+    let months = (cov.end.month_index() - cov.start.month_index() + 1) as f64;
+    let w = crate::dsn::write_dataset(&s.dataset, dir, &Default::default())?;
+    let seconds = t.elapsed().as_secs_f64();
+    let mut extra = std::collections::BTreeMap::new();
+    for (k, v) in [
+        ("months", months),
+        ("contracts", s.dataset.contracts.len() as f64),
+        ("files", w.files as f64),
+        ("bytes", w.bytes as f64),
+        ("write_mb_per_s", w.bytes as f64 / 1e6 / seconds.max(1e-9)),
+    ] {
+        extra.insert(k.to_string(), v);
+    }
+    Ok(figures(
+        Target::Ingest,
+        tier,
+        seconds,
+        w.declarations,
+        extra,
+    ))
+}
+
+/// Ingest tier, second process: the corpus read into tables written as Parquet.
+fn ingest_read(dir: &std::path::Path, tier: u32, partitions: u32) -> anyhow::Result<TierFigures> {
+    let work = dir.with_extension(format!("read-{}", std::process::id()));
+    let t = Instant::now();
+    let (ing, f) = match crate::dsn::bench::read_corpus(dir, &work, partitions) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&work);
+            return Err(e.into());
+        }
+    };
+    let t_tables = Instant::now();
+    let written = crate::tables::write_dataset(&ing.dataset, &work, crate::tables::Format::Parquet);
+    let tables_seconds = t_tables.elapsed().as_secs_f64();
+    let seconds = t.elapsed().as_secs_f64();
+    std::fs::remove_dir_all(&work)?;
+    written?;
+    if !f.consistent {
+        anyhow::bail!("tier {tier}: the DSN read-back does not reconcile or has rejects");
+    }
+    let mut extra = std::collections::BTreeMap::new();
+    let mb_s = f.bytes as f64 / 1e6 / seconds.max(1e-9);
+    for (k, v) in [
+        ("files", f.files as f64),
+        ("bytes", f.bytes as f64),
+        ("parse_seconds", f.parse_seconds),
+        ("rebuild_seconds", f.rebuild_seconds),
+        ("tables_seconds", tables_seconds),
+        ("read_mb_per_s", mb_s),
+        ("read_mb_per_s_per_core", mb_s / f.threads.max(1) as f64),
+        (
+            "parse_mb_per_s_per_core",
+            f.bytes as f64 / 1e6 / f.parse_seconds.max(1e-9) / f.threads.max(1) as f64,
+        ),
+        ("threads", f.threads as f64),
+        ("partitions", f64::from(f.partitions)),
+        ("contracts_out", ing.report.contracts as f64),
+        ("persons_out", ing.report.persons as f64),
+    ] {
+        extra.insert(k.to_string(), v);
+    }
+    Ok(figures(
+        Target::Ingest,
+        tier,
+        seconds,
+        f.declarations_read,
+        extra,
+    ))
+}
+
+/// Runs one tier in a child process and reads its figures.
+fn child(args: &BenchArgs, tier: u32, extra: &[std::ffi::OsString]) -> anyhow::Result<TierFigures> {
+    let exe = std::env::current_exe()?;
+    let years = args.years.unwrap_or(args.target.default_years());
+    let target = serde_json::to_value(args.target)?;
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.arg("bench")
+        .arg(target.as_str().unwrap_or("generate"))
+        .args([
+            "--single",
+            &tier.to_string(),
+            "--years",
+            &years.to_string(),
+            "--periods",
+            &args.periods.to_string(),
+            "--partitions",
+            &args.partitions.to_string(),
+        ])
+        .arg("--experiment")
+        .arg(&args.experiment)
+        .args(extra);
+    if let Some(seed) = args.seed {
+        cmd.args(["--seed", &seed.to_string()]);
+    }
+    let out = cmd.output()?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "tier {tier} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// An ingest tier: write the corpus in one process (unless `--corpus`), read it in another.
+fn ingest_tier(args: &BenchArgs, tier: u32, quiet: bool) -> anyhow::Result<TierFigures> {
+    let scratch = args.scratch.clone().unwrap_or_else(std::env::temp_dir);
+    let corpus = args.corpus.clone().unwrap_or_else(|| {
+        scratch.join(format!(
+            "engagement-bench-corpus-{}-{tier}",
+            std::process::id()
+        ))
+    });
+    let with = |phase: &str| -> Vec<std::ffi::OsString> {
+        vec![
+            "--phase".into(),
+            phase.into(),
+            "--corpus".into(),
+            corpus.clone().into(),
+        ]
+    };
+    let written = if args.corpus.is_none() {
+        let w = child(args, tier, &with("write"));
+        if w.is_err() {
+            let _ = std::fs::remove_dir_all(&corpus);
+        }
+        Some(w?)
+    } else {
+        None
+    };
+    let read = child(args, tier, &with("read"));
+    if args.corpus.is_none() {
+        if args.keep_corpus {
+            if !quiet {
+                eprintln!("corpus kept in {}", corpus.display());
+            }
+        } else {
+            std::fs::remove_dir_all(&corpus)?;
+        }
+    }
+    let mut f = read?;
+    if let Some(w) = written {
+        if w.items != f.items {
+            anyhow::bail!(
+                "tier {tier}: {} declarations written, {} read",
+                w.items,
+                f.items
+            );
+        }
+        f.extra.insert("write_seconds".into(), w.seconds);
+        f.extra.insert("write_peak_mib".into(), w.peak_mib);
+        for (k, v) in w.extra {
+            f.extra.entry(k).or_insert(v);
+        }
+    }
+    Ok(f)
+}
+
 /// Writes a tier's data as CSV (estimate and retention targets).
 fn dump_csv(
     args: &BenchArgs,
@@ -305,44 +480,21 @@ pub fn execute(args: BenchArgs, quiet: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&single(&args, tier)?)?);
         return Ok(());
     }
-    let exe = std::env::current_exe()?;
     let mut all = Vec::new();
     let tiers = if args.tiers.is_empty() {
         args.target.default_tiers()
     } else {
         args.tiers.clone()
     };
-    let years = args.years.unwrap_or(args.target.default_years());
     let (tier_unit, item_unit) = args.target.units();
     for &tier in &tiers {
         if let Some(path) = &args.dump_csv {
             dump_csv(&args, tier, tiers.len() > 1, path)?;
         }
-        let target = serde_json::to_value(args.target)?;
-        let mut cmd = std::process::Command::new(&exe);
-        cmd.arg("bench")
-            .arg(target.as_str().unwrap_or("generate"))
-            .args([
-                "--single",
-                &tier.to_string(),
-                "--years",
-                &years.to_string(),
-                "--periods",
-                &args.periods.to_string(),
-            ])
-            .arg("--experiment")
-            .arg(&args.experiment);
-        if let Some(seed) = args.seed {
-            cmd.args(["--seed", &seed.to_string()]);
-        }
-        let out = cmd.output()?;
-        if !out.status.success() {
-            anyhow::bail!(
-                "tier {tier} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let f: TierFigures = serde_json::from_slice(&out.stdout)?;
+        let f = match args.target {
+            Target::Ingest => ingest_tier(&args, tier, quiet)?,
+            _ => child(&args, tier, &[])?,
+        };
         if !quiet {
             eprintln!(
                 "{:?} {:>8} {tier_unit}: {:>8.2}s  peak {:>8.0} MiB  {:>11} {item_unit}  {:>12.0} /s",

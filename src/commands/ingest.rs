@@ -2,10 +2,18 @@
 //!
 //! Writes into `--out` (atomically: a temporary sibling directory renamed at the end):
 //! the four tables and `coverage.json` (`tables::write_dataset`), `ingest_report.json`,
-//! `manifest.json`, and `rejects/` with one Latin-1 file per rejected declaration (NIR and
-//! NTT values redacted) plus `rejects/rejects.json` (file, line, rubric, reason of each).
+//! `manifest.json`, and `rejects/` with one Latin-1 file per rejected declaration
+//! (identifying values redacted) plus `rejects/rejects.json` (file, line, rubric, reason of
+//! each). Declaration facts are kept on disk inside the temporary directory between the
+//! parse and rebuild passes, so memory does not grow with the corpus.
+//!
+//! `--shard K/N` parses only a share of the files into a shard directory; `--merge` then
+//! rebuilds the tables from every shard directory (see `dsn::shard`). Every message leaving
+//! this command is scrubbed of NIR-shaped runs.
 
-use crate::dsn::{self, IngestReport, Problem, PseudoKey, ReadOptions};
+use crate::dsn::shard::{self, ShardManifest, ShardSpec};
+use crate::dsn::store::DEFAULT_PARTITIONS;
+use crate::dsn::{self, redact, IngestReport, PseudoKey, ReadOptions};
 use crate::output::AtomicDir;
 use crate::tables::{self, Format};
 use anyhow::{bail, Context};
@@ -17,10 +25,12 @@ pub const KEY_ENV: &str = "ENGAGEMENT_KEY";
 
 #[derive(Debug, clap::Args)]
 pub struct IngestArgs {
-    /// DSN files or directories (searched recursively for *.dsn, *.edi, *.txt, plain or .gz).
+    /// DSN files or directories (searched recursively for *.dsn, *.edi, *.txt, plain or
+    /// .gz); with --merge, shard directories written by --shard.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output directory for the tables, the report and the rejects.
+    /// Output directory for the tables, the report and the rejects (with --shard: the
+    /// shard directory).
     #[arg(long, short)]
     pub out: PathBuf,
     /// Stop at the first problem (non-zero exit) instead of rejecting the declaration.
@@ -37,6 +47,21 @@ pub struct IngestArgs {
     /// Replace an existing, non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// Follow symbolic links found inside directories (loops are detected and skipped).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Parse only the K-th of N shares of the files into a shard directory (--out), for a
+    /// later `ingest --merge`. Every shard must be given the same paths.
+    #[arg(long, value_name = "K/N", conflicts_with = "merge")]
+    pub shard: Option<ShardSpec>,
+    /// The paths are the shard directories of one corpus: rebuild the tables from them.
+    #[arg(long, conflicts_with_all = ["strict", "key_file", "demo_key", "follow_symlinks"])]
+    pub merge: bool,
+    /// SIRET partitions of the declaration facts: more partitions, less memory while
+    /// contracts are rebuilt. Does not change the results.
+    #[arg(long, default_value_t = DEFAULT_PARTITIONS,
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub partitions: u32,
 }
 
 /// Where the key came from.
@@ -46,6 +71,8 @@ pub enum KeySource {
     File,
     Environment,
     Demo,
+    /// A merge: the shards' key (checked to be the same for all of them).
+    Shards,
 }
 
 /// Provenance of an ingest (`manifest.json`).
@@ -55,29 +82,22 @@ pub struct IngestManifest {
     pub crate_version: String,
     /// Git commit of the build, when known.
     pub git_commit: Option<String>,
-    /// The command line.
+    /// The command line (NIR-shaped runs scrubbed).
     pub command: Vec<String>,
-    /// Input files read, in order, with their sizes in bytes.
+    /// Input files read, in order, with their sizes in bytes (paths scrubbed).
     pub inputs: Vec<(String, u64)>,
     /// Where the pseudonymisation key came from (never the key itself).
     pub key_source: KeySource,
+    /// Public fingerprint of the key: equal fingerprints, linkable pseudonyms.
+    pub key_fingerprint: String,
     /// True when made with the public demo key: every output of this directory is demo data.
     pub demo: bool,
     /// Strict mode.
     pub strict: bool,
+    /// Shards merged (1 for a plain ingest).
+    pub shards: u32,
     /// Table format.
     pub format: Format,
-}
-
-/// One entry of `rejects/rejects.json`.
-#[derive(Debug, Serialize)]
-pub struct RejectEntry {
-    /// The file under `rejects/` holding the declaration (NIR/NTT redacted).
-    pub reject_file: String,
-    /// Line of the declaration's first rubric in its source file.
-    pub first_line: u64,
-    /// The problem (file, line, rubric, reason, detail).
-    pub problem: Problem,
 }
 
 /// Resolves the key: `--key-file`, else `--demo-key`, else `ENGAGEMENT_KEY`.
@@ -107,23 +127,8 @@ pub fn resolve_key(key_file: Option<&Path>, demo: bool) -> anyhow::Result<(Pseud
     }
 }
 
-fn safe_stem(path: &str) -> String {
-    let stem = Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    stem.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// Writes the ingest outputs into `dir` (tables, report, manifest, rejects).
+/// Writes the ingest outputs into `dir` (tables, report, manifest, `rejects/rejects.json`;
+/// the reject files themselves are already in `dir/rejects`).
 pub fn write_outputs(
     ing: &dsn::Ingest,
     manifest: &IngestManifest,
@@ -141,25 +146,9 @@ pub fn write_outputs(
     )?;
     let rej = dir.join("rejects");
     std::fs::create_dir_all(&rej).with_context(|| rej.display().to_string())?;
-    let mut entries = Vec::with_capacity(ing.rejects.len());
-    for (i, r) in ing.rejects.iter().enumerate() {
-        let name = format!(
-            "{:05}-{}-L{}.dsn",
-            i + 1,
-            safe_stem(&r.problem.file),
-            r.first_line
-        );
-        let path = rej.join(&name);
-        std::fs::write(&path, &r.text).with_context(|| path.display().to_string())?;
-        entries.push(RejectEntry {
-            reject_file: name,
-            first_line: r.first_line,
-            problem: r.problem.clone(),
-        });
-    }
     tables::write_text(
         &rej.join("rejects.json"),
-        &serde_json::to_string_pretty(&entries)?,
+        &serde_json::to_string_pretty(&ing.rejects)?,
     )?;
     Ok(())
 }
@@ -175,42 +164,140 @@ fn print_summary(report: &IngestReport, out: &Path) {
     }
 }
 
+fn scrubbed(s: &str) -> String {
+    redact::scrub(s).into_owned()
+}
+
+fn command_line() -> Vec<String> {
+    std::env::args().map(|a| scrubbed(&a)).collect()
+}
+
+/// The error as one line scrubbed of NIR-shaped runs, keeping its exit-code kind.
+/// Library errors are scrubbed already; this also covers contexts added at the edge.
+pub fn scrub_error(e: anyhow::Error) -> anyhow::Error {
+    use super::{exit_code, render_error, ExitCode, UsageError};
+    let msg = scrubbed(&render_error(&e));
+    match exit_code(&e) {
+        ExitCode::Io => anyhow::Error::new(std::io::Error::other(msg)),
+        ExitCode::Usage => anyhow::Error::new(UsageError(msg)),
+        _ => anyhow::anyhow!(msg),
+    }
+}
+
 pub fn execute(args: IngestArgs, quiet: bool) -> anyhow::Result<()> {
+    run(args, quiet).map_err(scrub_error)
+}
+
+fn run(args: IngestArgs, quiet: bool) -> anyhow::Result<()> {
+    if args.merge {
+        return merge(&args, quiet);
+    }
     let (key, key_source) = resolve_key(args.key_file.as_deref(), args.demo_key)?;
-    let files = dsn::list_files(&args.paths)?;
-    let mut inputs: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
-    inputs.extend(args.key_file.as_deref());
-    crate::output::guard_replace(&args.out, &inputs)?;
-    let out = AtomicDir::create(&args.out, args.force)?;
+    let listing = dsn::list_files(&args.paths, args.follow_symlinks)?;
+    guard(&args)?;
     let opts = ReadOptions {
         key,
         strict: args.strict,
         full_mandatory: false,
+        follow_symlinks: args.follow_symlinks,
+        partitions: args.partitions,
     };
-    let ing = dsn::read(&args.paths, &opts).context("ingest")?;
+    let out = AtomicDir::create(&args.out, args.force)?;
+    if let Some(spec) = args.shard {
+        let m = shard::write_shard(&listing, spec, &opts, out.path()).context("ingest")?;
+        let target = out.commit()?;
+        if !quiet {
+            print_shard(&m, &target);
+        }
+        return Ok(());
+    }
+    let work = out.path().join(".shard");
+    shard::write_shard(&listing, ShardSpec::ALL, &opts, &work).context("ingest")?;
+    let rejects = out.path().join("rejects");
+    let ing =
+        shard::merge_shards(std::slice::from_ref(&work), Some(&rejects), true).context("ingest")?;
+    std::fs::remove_dir_all(&work).with_context(|| work.display().to_string())?;
     let manifest = IngestManifest {
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: crate::provenance::git_commit(),
-        command: std::env::args().collect(),
-        inputs: files
-            .iter()
-            .map(|p| {
-                let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-                (p.display().to_string(), len)
-            })
-            .collect(),
+        command: command_line(),
+        inputs: sized_inputs(&listing.files),
         key_source,
+        key_fingerprint: opts.key.fingerprint(),
         demo: key_source == KeySource::Demo,
         strict: args.strict,
+        shards: 1,
         format: args.format,
     };
-    write_outputs(&ing, &manifest, out.path(), args.format)?;
+    finish(ing, &manifest, out, args.format, quiet)
+}
+
+/// Refuses an output that would replace or sit inside an input (or the key file).
+fn guard(args: &IngestArgs) -> anyhow::Result<()> {
+    let mut inputs: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
+    inputs.extend(args.key_file.as_deref());
+    crate::output::guard_replace(&args.out, &inputs)?;
+    Ok(())
+}
+
+fn sized_inputs(files: &[PathBuf]) -> Vec<(String, u64)> {
+    files
+        .iter()
+        .map(|p| {
+            let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            (scrubbed(&p.display().to_string()), len)
+        })
+        .collect()
+}
+
+fn finish(
+    ing: dsn::Ingest,
+    manifest: &IngestManifest,
+    out: AtomicDir,
+    format: Format,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    if !ing.report.reconciles() {
+        bail!("internal error: declaration counts do not reconcile");
+    }
+    write_outputs(&ing, manifest, out.path(), format)?;
     let target = out.commit()?;
     if !quiet {
         print_summary(&ing.report, &target);
     }
-    if !ing.report.reconciles() {
-        bail!("internal error: declaration counts do not reconcile");
-    }
     Ok(())
+}
+
+fn print_shard(m: &ShardManifest, out: &Path) {
+    eprintln!(
+        "shard {}/{}: {} of {} file(s), {} declaration(s) read, {} rejected",
+        m.shard.index,
+        m.shard.count,
+        m.files.len(),
+        m.inputs.len(),
+        m.declarations_read(),
+        m.declarations_rejected()
+    );
+    eprintln!("written to {} (merge with `ingest --merge`)", out.display());
+}
+
+fn merge(args: &IngestArgs, quiet: bool) -> anyhow::Result<()> {
+    let first = shard::read_manifest(&args.paths[0])?;
+    guard(args)?;
+    let out = AtomicDir::create(&args.out, args.force)?;
+    let rejects = out.path().join("rejects");
+    let ing = shard::merge_shards(&args.paths, Some(&rejects), false).context("ingest --merge")?;
+    let manifest = IngestManifest {
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: crate::provenance::git_commit(),
+        command: command_line(),
+        inputs: first.inputs.clone(),
+        key_source: KeySource::Shards,
+        key_fingerprint: first.key_fingerprint.clone(),
+        demo: first.demo_key,
+        strict: first.strict,
+        shards: first.shard.count,
+        format: args.format,
+    };
+    finish(ing, &manifest, out, args.format, quiet)
 }

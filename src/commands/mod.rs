@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod generate;
 pub mod ingest;
 pub mod list;
+pub mod pseudonymise;
 pub mod report;
 pub mod run;
 pub mod score;
@@ -49,6 +50,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => run::execute(a, quiet),
         Command::Generate(a) => generate::execute(a, quiet),
         Command::Ingest(a) => ingest::execute(a, quiet),
+        Command::Pseudonymise(a) => pseudonymise::execute(a, quiet),
         Command::Score(a) => score::execute(a, quiet),
         Command::List(a) => list::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),

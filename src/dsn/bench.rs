@@ -1,73 +1,86 @@
-//! Reader and writer throughput on generated DSN corpora (`engagement bench` calls [`run`]).
+//! Reader and writer throughput on generated DSN corpora (`engagement bench ingest`).
 //!
-//! Figures are wall-clock over the whole corpus: MB/s of DSN text and declarations per
-//! second, with the rayon thread count used. Peak memory is left to the caller (it is a
-//! process-wide figure).
+//! [`read_corpus`] runs the same path as `engagement ingest`: the parse pass with facts on
+//! disk, then the rebuild and person passes. Figures are wall-clock: MB/s of DSN text and
+//! declarations per second, with the rayon thread count used. Peak memory is left to the
+//! caller (it is a process-wide figure).
 
-use super::{read, write_dataset, DsnError, PseudoKey, ReadOptions, WriterOptions};
+use super::shard::{self, ShardSpec};
+use super::{list_files, DsnError, Ingest, PseudoKey, ReadOptions};
 use crate::date::Date;
 use crate::model::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
 
-/// One benchmark measurement.
+/// Figures of one read of a corpus.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BenchResult {
-    /// Establishments in the corpus.
-    pub establishments: u64,
-    /// Declared months.
-    pub months: u64,
-    /// Contracts in the source dataset.
-    pub contracts: u64,
-    /// Files written.
+pub struct ReadFigures {
     pub files: u64,
-    /// Declarations written and read.
-    pub declarations: u64,
-    /// DSN text size in bytes.
+    pub declarations_read: u64,
+    pub declarations_rejected: u64,
+    /// DSN text read, in bytes (after gzip decompression).
     pub bytes: u64,
-    /// Seconds to write the corpus.
-    pub write_seconds: f64,
-    /// Seconds to read it back into tables.
-    pub read_seconds: f64,
-    /// Read throughput, MB (10^6 bytes) of DSN text per second.
-    pub read_mb_per_s: f64,
-    /// Read throughput, declarations per second.
-    pub read_declarations_per_s: f64,
-    /// Write throughput, MB per second.
-    pub write_mb_per_s: f64,
+    /// Parse pass (files → facts on disk), seconds.
+    pub parse_seconds: f64,
+    /// Rebuild and person passes (facts → tables in memory), seconds.
+    pub rebuild_seconds: f64,
     /// Rayon threads.
     pub threads: usize,
-    /// The reader's counts reconciled and matched the writer's.
+    /// SIRET partitions.
+    pub partitions: u32,
+    /// The counts reconcile and nothing was rejected.
     pub consistent: bool,
 }
 
-/// Writes `ds` as DSN under `dir` (which should be empty), reads it back and times both.
-pub fn run(ds: &Dataset, dir: &Path, opts: &WriterOptions) -> Result<BenchResult, DsnError> {
+impl ReadFigures {
+    pub fn seconds(&self) -> f64 {
+        self.parse_seconds + self.rebuild_seconds
+    }
+    /// MB (10^6 bytes) of DSN text per second, whole read.
+    pub fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.seconds().max(1e-9)
+    }
+}
+
+/// Reads the DSN files under `dir` as `ingest` does, facts kept under `work` (removed at
+/// the end), with the demo key.
+pub fn read_corpus(
+    dir: &Path,
+    work: &Path,
+    partitions: u32,
+) -> Result<(Ingest, ReadFigures), DsnError> {
+    let mut opts = ReadOptions::new(PseudoKey::demo());
+    opts.partitions = partitions;
     let t0 = Instant::now();
-    let w = write_dataset(ds, dir, opts)?;
-    let write_seconds = t0.elapsed().as_secs_f64();
+    let listing = list_files(&[dir.to_path_buf()], false)?;
+    let facts = work.join("shard");
+    shard::write_shard(&listing, ShardSpec::ALL, &opts, &facts)?;
+    let parse_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let ing = read(&[dir.to_path_buf()], &ReadOptions::new(PseudoKey::demo()))?;
-    let read_seconds = t1.elapsed().as_secs_f64().max(1e-9);
-    let months = (ds.coverage.end.month_index() - ds.coverage.start.month_index() + 1) as u64;
-    Ok(BenchResult {
-        establishments: ds.establishments.len() as u64,
-        months,
-        contracts: ds.contracts.len() as u64,
-        files: w.files,
-        declarations: w.declarations,
-        bytes: w.bytes,
-        write_seconds,
-        read_seconds,
-        read_mb_per_s: ing.report.bytes as f64 / 1e6 / read_seconds,
-        read_declarations_per_s: ing.report.declarations_read as f64 / read_seconds,
-        write_mb_per_s: w.bytes as f64 / 1e6 / write_seconds.max(1e-9),
+    let ing = shard::merge_shards(
+        std::slice::from_ref(&facts),
+        Some(&work.join("rejects")),
+        true,
+    )?;
+    let rebuild_seconds = t1.elapsed().as_secs_f64();
+    std::fs::remove_dir_all(&facts).map_err(|source| DsnError::Io {
+        path: facts.clone(),
+        source,
+    })?;
+    let r = &ing.report;
+    let figures = ReadFigures {
+        files: r.files,
+        declarations_read: r.declarations_read,
+        declarations_rejected: r.declarations_rejected,
+        bytes: r.bytes,
+        parse_seconds,
+        rebuild_seconds,
         threads: rayon::current_num_threads(),
-        consistent: ing.report.reconciles()
-            && ing.report.declarations_read == w.declarations
-            && ing.report.declarations_rejected == 0,
-    })
+        partitions,
+        consistent: r.reconciles() && r.declarations_rejected == 0,
+    };
+    Ok((ing, figures))
 }
 
 /// A deterministic toy dataset for benchmarks when the calibrated generator is not wanted:
@@ -110,31 +123,7 @@ pub fn toy_dataset(n_est: u64, months: u32, per_est: u64) -> Dataset {
                 boeth: false,
             });
             let s = start.add_days(((id * 7919) % span as u64) as i32 - 200);
-            let cdd = id % 3 == 0;
-            let end = cdd
-                .then(|| s.add_days(30 + (id % 90) as i32))
-                .filter(|&x| x <= ds.coverage.end);
-            ds.contracts.push(Contract {
-                contract_id: id,
-                person_id: id,
-                siret,
-                start: s,
-                planned_end: cdd.then(|| s.add_days(30 + (id % 90) as i32)),
-                actual_end: end,
-                end_reason: end.map(|_| end_reason::FIN_CDD),
-                nature: if cdd { nature::CDD } else { nature::CDI },
-                scheme: scheme::NONE,
-                iae: None,
-                working_time: working_time::FULL_TIME,
-                pcs: Pcs(*b"561b"),
-                cdd_reason: cdd.then_some(2),
-                boeth: None,
-                converted_to_cdi: None,
-                no_prior_employment: false,
-                months_since_prev: None,
-                prior_long_sick_leave: false,
-                prior_iae_or_subsidised: false,
-            });
+            ds.contracts.push(toy_contract(id, siret, s, end));
             if id % 11 == 0 {
                 ds.stoppages.push(Stoppage {
                     person_id: id,
@@ -150,4 +139,34 @@ pub fn toy_dataset(n_est: u64, months: u32, per_est: u64) -> Dataset {
     crate::history::derive_history(&mut ds);
     ds.sort();
     ds
+}
+
+/// Contract `id` of the toy dataset: one CDD in three (ended within the coverage when its
+/// end falls in it), the rest CDI.
+fn toy_contract(id: u64, siret: u64, s: Date, coverage_end: Date) -> Contract {
+    let cdd = id % 3 == 0;
+    let end = cdd
+        .then(|| s.add_days(30 + (id % 90) as i32))
+        .filter(|&x| x <= coverage_end);
+    Contract {
+        contract_id: id,
+        person_id: id,
+        siret,
+        start: s,
+        planned_end: cdd.then(|| s.add_days(30 + (id % 90) as i32)),
+        actual_end: end,
+        end_reason: end.map(|_| end_reason::FIN_CDD),
+        nature: if cdd { nature::CDD } else { nature::CDI },
+        scheme: scheme::NONE,
+        iae: None,
+        working_time: working_time::FULL_TIME,
+        pcs: Pcs(*b"561b"),
+        cdd_reason: cdd.then_some(2),
+        boeth: None,
+        converted_to_cdi: None,
+        no_prior_employment: false,
+        months_since_prev: None,
+        prior_long_sick_leave: false,
+        prior_iae_or_subsidised: false,
+    }
 }

@@ -2,8 +2,17 @@
 //!
 //! - [`read`] turns DSN files (plain or gzip, files or directories) into the workbench
 //!   [`Dataset`](crate::model::Dataset) plus an [`IngestReport`] and the rejected
-//!   declarations. It streams: one declaration is held in memory at a time, and files are
-//!   parsed in parallel (rayon) and merged in sorted-path order, so results are deterministic.
+//!   declarations. It runs in two passes so that memory does not grow with the corpus:
+//!   1. *parse*: files are read in parallel (rayon), streaming, one declaration in memory
+//!      per file; each accepted declaration's facts go to a fact store partitioned by a
+//!      hash of the SIRET (in memory, or files on disk: [`store`]);
+//!   2. *rebuild*: one SIRET partition at a time, replacements are resolved and contracts
+//!      rebuilt ([`rebuild`]); the partitions' rows are concatenated, then person histories
+//!      are derived over the whole corpus (`history`).
+//!
+//!   The parse pass can be split over machines ([`shard`]: `--shard K/N`, then a merge),
+//!   and results do not depend on how: declarations carry their chronology, and every
+//!   table is sorted at the end.
 //! - [`write_dataset`] writes a dataset as monthly DSN files, one declaration per
 //!   establishment and month, valid against the norm; re-reading them gives the same tables
 //!   with ids mapped by [`map_ids`] (the round trip).
@@ -21,17 +30,60 @@
 //! and the first declared month.
 
 pub mod bench;
+pub mod cohort;
+mod facts;
+mod input;
 pub mod norm;
+mod outcome;
+mod parser;
 pub mod pseudo;
 mod read;
 mod rebuild;
+pub mod redact;
 mod report;
+pub mod shard;
+pub mod store;
+mod structure;
+mod values;
 mod write;
 
+pub use facts::siret_partition;
+pub use input::{list_files, open_regular, Listing, SkipReason, SkippedPath};
+pub use outcome::{reject_file_name, Capped, FileOutcome, Reject, MAX_EXAMPLES};
 pub use pseudo::{contract_id, PseudoKey};
-pub use read::{list_files, read, read_bytes, Ingest, ReadOptions, Reject};
+pub use read::{read, read_bytes, Ingest};
 pub use report::IngestReport;
 pub use write::{map_ids, synthetic_nir, write_dataset, WriteSummary, WriterOptions};
+
+/// Reader options.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// Pseudonymisation key for NIR/NTT.
+    pub key: PseudoKey,
+    /// Stop at the first problem with an error instead of rejecting the declaration.
+    pub strict: bool,
+    /// Require every rubric the cahier technique marks mandatory (see
+    /// [`norm::mandatory`]), not only those the reconstruction needs. Used to check the
+    /// writer's output.
+    pub full_mandatory: bool,
+    /// Follow symbolic links found inside directories (loops are detected and skipped).
+    pub follow_symlinks: bool,
+    /// SIRET partitions of the fact store (any value gives the same tables; more
+    /// partitions mean smaller ones in the rebuild pass).
+    pub partitions: u32,
+}
+
+impl ReadOptions {
+    pub fn new(key: PseudoKey) -> ReadOptions {
+        ReadOptions {
+            key,
+            strict: false,
+            full_mandatory: false,
+            follow_symlinks: false,
+            partitions: store::DEFAULT_PARTITIONS,
+        }
+    }
+}
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -69,8 +121,11 @@ pub enum Reason {
     EmptyFile,
     /// The envoi totals S90.G00.90.001/002 disagree with the rubrics and declarations read.
     FooterMismatch,
-    /// The file could not be read (I/O or gzip error).
+    /// The file could not be read (I/O error).
     Unreadable,
+    /// The gzip stream does not decode (bad header or data, checksum or length mismatch,
+    /// truncation): every declaration of the file is set aside.
+    CorruptGzip,
 }
 
 impl Reason {
@@ -91,6 +146,7 @@ impl Reason {
             Reason::EmptyFile => "empty_file",
             Reason::FooterMismatch => "footer_mismatch",
             Reason::Unreadable => "unreadable",
+            Reason::CorruptGzip => "corrupt_gzip",
         }
     }
 }
@@ -126,19 +182,22 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Errors of the DSN reader and writer.
+/// Errors of the DSN reader and writer. Paths are shown scrubbed of NIR-shaped runs.
 #[derive(Debug, thiserror::Error)]
 pub enum DsnError {
     /// Strict mode: the first problem met.
     #[error("{0}")]
     Invalid(Box<Problem>),
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", redact::scrub(&path.display().to_string()))]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("no DSN file found in {0}")]
+    #[error("no DSN file found in {}", redact::scrub(.0))]
     NoFiles(String),
+    /// A fact file or shard directory that cannot be used.
+    #[error("facts: {}", redact::scrub(.0))]
+    Facts(String),
     #[error("pseudonymisation key: {0}")]
     Key(String),
     #[error("cannot write dataset as DSN: {0}")]

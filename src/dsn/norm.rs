@@ -16,6 +16,18 @@ const FIELDS_CSV: &str = include_str!("../../data/reference/dsn/fields.csv");
 /// The norm version whose tables are shipped.
 pub const NORM_VERSION: &str = "P24V01";
 
+/// Datatypes whose values identify a person, wherever their rubric sits: the NIR
+/// (`Identifiant_Nir_13`: the individual's, the former one in S21.G00.31, those of blocks
+/// S89; `DSN_NIR`: the beneficiaries of S21.G00.73), the NTT (`Type_Alphanumeric_11_40`,
+/// used by the norm only for the temporary identifier beside each NIR) and the 13-character
+/// individual identifier of block S89.G00.91 (`Type_Alphanumeric_13-13`, its only use).
+pub const IDENTIFYING_DATATYPES: [&str; 4] = [
+    "Identifiant_Nir_13",
+    "DSN_NIR",
+    "Type_Alphanumeric_11_40",
+    "Type_Alphanumeric_13-13",
+];
+
 /// A block code `Sss.Ggg.bb`, packed as `ss << 16 | gg << 8 | bb`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct BlockId(pub u32);
@@ -110,6 +122,9 @@ pub struct FieldDef {
     pub max_len: usize,
     /// Enumerated codes, sorted (empty unless `nature` is `Enumeration`).
     pub codes: Vec<String>,
+    /// The datatype identifies a person (see [`IDENTIFYING_DATATYPES`]): the value is
+    /// pseudonymised or dropped, never shown.
+    pub identifying: bool,
 }
 
 impl FieldDef {
@@ -137,6 +152,69 @@ fn parse_block(s: &str) -> Option<BlockId> {
     RubricId::parse(&code).map(|r| r.block)
 }
 
+type BlockTables = (HashMap<BlockId, BlockDef>, HashMap<BlockId, Vec<BlockId>>);
+
+/// The embedded `blocks.csv`: each block's definition, and each block's children.
+fn load_blocks() -> BlockTables {
+    let mut blocks = HashMap::new();
+    let mut children: HashMap<BlockId, Vec<BlockId>> = HashMap::new();
+    for line in BLOCKS_CSV.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let (Some(id), [_, parent, min, max]) = (parse_block(cols[0]), cols.as_slice()) else {
+            panic!("embedded blocks.csv: bad line {line:?}");
+        };
+        let parent = parse_block(parent);
+        if let Some(p) = parent {
+            children.entry(p).or_default().push(id);
+        }
+        let def = BlockDef {
+            id,
+            parent,
+            min: min.parse().unwrap_or(0),
+            max: max.parse().ok(),
+        };
+        blocks.insert(id, def);
+    }
+    (blocks, children)
+}
+
+/// The embedded `fields.csv`: each rubric's datatype.
+fn load_fields() -> HashMap<RubricId, FieldDef> {
+    let mut fields = HashMap::new();
+    for line in FIELDS_CSV.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let [rubric, datatype, nature, min, max, codes] = cols.as_slice() else {
+            panic!("embedded fields.csv: bad line {line:?}");
+        };
+        let id = RubricId::parse(rubric.as_bytes()).expect("embedded rubric code");
+        let nature = match *nature {
+            "Numeric" => FieldNature::Numeric,
+            "Date" => FieldNature::Date,
+            "Enumeration" => FieldNature::Enumeration,
+            "ExternalReferential" => FieldNature::External,
+            _ => FieldNature::Alphanumeric,
+        };
+        let mut codes: Vec<String> = codes
+            .split('|')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        codes.sort();
+        fields.insert(
+            id,
+            FieldDef {
+                datatype: datatype.to_string(),
+                nature,
+                min_len: min.parse().unwrap_or(0),
+                max_len: max.parse().unwrap_or(usize::MAX),
+                codes,
+                identifying: IDENTIFYING_DATATYPES.contains(datatype),
+            },
+        );
+    }
+    fields
+}
+
 impl Norm {
     /// The embedded P24V01 tables, parsed once.
     pub fn get() -> &'static Norm {
@@ -145,58 +223,10 @@ impl Norm {
     }
 
     fn load() -> Norm {
-        let mut blocks = HashMap::new();
-        let mut children: HashMap<BlockId, Vec<BlockId>> = HashMap::new();
-        for line in BLOCKS_CSV.lines().skip(1) {
-            let cols: Vec<&str> = line.split(',').collect();
-            let (Some(id), [_, parent, min, max]) = (parse_block(cols[0]), cols.as_slice()) else {
-                panic!("embedded blocks.csv: bad line {line:?}");
-            };
-            let parent = parse_block(parent);
-            if let Some(p) = parent {
-                children.entry(p).or_default().push(id);
-            }
-            let def = BlockDef {
-                id,
-                parent,
-                min: min.parse().unwrap_or(0),
-                max: max.parse().ok(),
-            };
-            blocks.insert(id, def);
-        }
-        let mut fields = HashMap::new();
-        for line in FIELDS_CSV.lines().skip(1) {
-            let cols: Vec<&str> = line.split(',').collect();
-            let [rubric, datatype, nature, min, max, codes] = cols.as_slice() else {
-                panic!("embedded fields.csv: bad line {line:?}");
-            };
-            let id = RubricId::parse(rubric.as_bytes()).expect("embedded rubric code");
-            let nature = match *nature {
-                "Numeric" => FieldNature::Numeric,
-                "Date" => FieldNature::Date,
-                "Enumeration" => FieldNature::Enumeration,
-                "ExternalReferential" => FieldNature::External,
-                _ => FieldNature::Alphanumeric,
-            };
-            let mut codes: Vec<String> = codes
-                .split('|')
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned)
-                .collect();
-            codes.sort();
-            fields.insert(
-                id,
-                FieldDef {
-                    datatype: datatype.to_string(),
-                    nature,
-                    min_len: min.parse().unwrap_or(0),
-                    max_len: max.parse().unwrap_or(usize::MAX),
-                    codes,
-                },
-            );
-        }
+        let (blocks, children) = load_blocks();
+        let fields = load_fields();
         let mut slot = vec![0u16; 100 * 100];
-        let mut block_list: Vec<BlockDef> = blocks.values().cloned().collect();
+        let mut block_list: Vec<BlockDef> = blocks.into_values().collect();
         block_list.sort_by_key(|b| b.id);
         for (i, b) in block_list.iter().enumerate() {
             let (s, g, bb) = (b.id.0 >> 16, (b.id.0 >> 8) & 0xff, b.id.0 & 0xff);
@@ -254,6 +284,24 @@ impl Norm {
 
     pub fn n_fields(&self) -> usize {
         self.fields.len()
+    }
+
+    /// Whether the rubric's datatype identifies a person (false for rubrics the norm does
+    /// not know: their values are still scrubbed of NIR-shaped runs).
+    pub fn is_identifying(&self, id: RubricId) -> bool {
+        self.field(id).is_some_and(|f| f.identifying)
+    }
+
+    /// Every identifying rubric of the tables, in code order.
+    pub fn identifying_rubrics(&self) -> Vec<RubricId> {
+        let mut v: Vec<RubricId> = self
+            .fields
+            .iter()
+            .filter(|(_, f)| f.identifying)
+            .map(|(r, _)| *r)
+            .collect();
+        v.sort();
+        v
     }
 }
 
@@ -334,6 +382,23 @@ mod tests {
         assert!(n.field(BlockId::new(21, 0, 6).rubric(903)).is_none());
         assert!(n.block(BlockId::new(10, 0, 95)).is_none());
         assert!(n.block(BlockId::new(5, 51, 0)).is_none());
+        let ids: Vec<String> = n
+            .identifying_rubrics()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        for r in [
+            "S21.G00.30.001",
+            "S21.G00.30.020",
+            "S21.G00.31.008",
+            "S21.G00.73.007",
+            "S21.G00.73.008",
+            "S89.G00.67.001",
+            "S89.G00.91.001",
+        ] {
+            assert!(ids.iter().any(|i| i == r), "{r} not identifying");
+        }
+        assert!(!n.is_identifying(blocks::CONTRAT.rubric(9)));
         let r = RubricId::parse(b"S21.G00.40.007").unwrap();
         assert_eq!(r.to_string(), "S21.G00.40.007");
         assert_eq!(RubricId::parse(b"S21.G00.40.07"), None);

@@ -71,6 +71,89 @@ impl PseudoKey {
         let out = mac.finalize().into_bytes();
         u64::from_be_bytes(out[..8].try_into().expect("32-byte digest"))
     }
+
+    /// A public fingerprint of the key (hex of the keyed hash of a fixed label that is no
+    /// identifier): tells whether two outputs were made with the same key, reveals nothing
+    /// about it.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(
+            self.person_id(b"engagement key fingerprint v1")
+                .to_be_bytes(),
+        )
+    }
+}
+
+/// Why an identifier cannot be used as a NIR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NirProblem {
+    /// Empty or missing.
+    Missing,
+    /// Not 13 characters (15 with the key) starting with 1 or 2, letters and digits only.
+    InvalidShape,
+    /// 15 characters whose last two (the key) do not match the first 13.
+    InvalidKey,
+}
+
+impl NirProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NirProblem::Missing => "missing",
+            NirProblem::InvalidShape => "invalid_shape",
+            NirProblem::InvalidKey => "invalid_key",
+        }
+    }
+}
+
+/// The NIR key: 97 − (the 13 characters as a number mod 97), Corsica's 2A/2B read as 19/18.
+fn nir_key(body: &[u8]) -> Option<u64> {
+    match body.get(5..7) {
+        Some(b"2A") => return nir_key_corsica(body, 19),
+        Some(b"2B") => return nir_key_corsica(body, 18),
+        _ => {}
+    }
+    let n: u64 = std::str::from_utf8(body).ok()?.parse().ok()?;
+    Some(97 - n % 97)
+}
+
+fn nir_key_corsica(body: &[u8], dep: u64) -> Option<u64> {
+    // `body[5..7]` is "2A" or "2B"; the position is one digit pair wide, so rebuild the
+    // number with the pair replaced.
+    let head = std::str::from_utf8(&body[..5]).ok()?.parse::<u64>().ok()?;
+    let tail = std::str::from_utf8(&body[7..]).ok()?.parse::<u64>().ok()?;
+    let n = (head * 100 + dep) * 1_000_000 + tail;
+    Some(97 - n % 97)
+}
+
+/// The 13 characters a DSN declares in 30.001 for an identifier written by hand: spaces
+/// dropped, letters upper-cased, the key checked and removed when present. Accepts what
+/// the reader accepts for 30.001, so the pseudonym is the one `ingest` gives.
+pub fn normalise_nir(raw: &str) -> Result<String, NirProblem> {
+    let v: Vec<u8> = raw
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
+    if v.is_empty() {
+        return Err(NirProblem::Missing);
+    }
+    let body = match v.len() {
+        13 => &v[..],
+        15 => &v[..13],
+        _ => return Err(NirProblem::InvalidShape),
+    };
+    if !super::values::nir_usable(body) {
+        return Err(NirProblem::InvalidShape);
+    }
+    if v.len() == 15 {
+        let key = std::str::from_utf8(&v[13..])
+            .ok()
+            .and_then(|k| k.parse::<u64>().ok());
+        if key.is_none() || key != nir_key(body) {
+            return Err(NirProblem::InvalidKey);
+        }
+    }
+    Ok(String::from_utf8_lossy(body).into_owned())
 }
 
 /// `contract_id` = first 8 bytes of SHA-256(siret ‖ person_id ‖ number ‖ start).
@@ -90,6 +173,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn nir_normalisation() {
+        // 1 85 07 75 123 456, key 97 - (1850775123456 mod 97).
+        let key = 97 - 1_850_775_123_456u64 % 97;
+        let with_key = format!("1850775123456{key:02}");
+        assert_eq!(normalise_nir(&with_key).unwrap(), "1850775123456");
+        assert_eq!(
+            normalise_nir(" 1 85 07 75 123 456 ").unwrap(),
+            "1850775123456"
+        );
+        let wrong = format!("1850775123456{:02}", (key + 1) % 100);
+        assert_eq!(normalise_nir(&wrong), Err(NirProblem::InvalidKey));
+        assert_eq!(normalise_nir(""), Err(NirProblem::Missing));
+        assert_eq!(normalise_nir("12345"), Err(NirProblem::InvalidShape));
+        assert_eq!(
+            normalise_nir("3850775123456"),
+            Err(NirProblem::InvalidShape)
+        );
+        assert_eq!(normalise_nir("185072a123456").unwrap(), "185072A123456");
+        // Corsica: 2A counts as 19 in the key.
+        let k2a = 97 - 1_850_719_123_456u64 % 97;
+        assert_eq!(
+            normalise_nir(&format!("185072A123456{k2a:02}")).unwrap(),
+            "185072A123456"
+        );
+    }
+
+    #[test]
     fn keyed_and_stable() {
         let k1 = PseudoKey::new(b"0123456789abcdef\n").unwrap();
         let k2 = PseudoKey::new(b"0123456789abcdeX").unwrap();
@@ -106,6 +216,9 @@ mod tests {
             k1.person_id(b"1850775123457")
         );
         assert!(PseudoKey::new(b"short").is_err());
+        assert_eq!(k1.fingerprint(), k1.fingerprint());
+        assert_ne!(k1.fingerprint(), k2.fingerprint());
+        assert_eq!(k1.fingerprint().len(), 16);
         assert!(!format!("{k1:?}").contains("0123"));
         let d = Date(19_000);
         assert_ne!(contract_id(1, 2, "00001", d), contract_id(1, 2, "00002", d));

@@ -190,9 +190,8 @@ fn active(c: &Contract, m0: Date, m1: Date) -> bool {
     c.start <= m1 && c.actual_end.is_none_or(|e| e >= m0)
 }
 
-/// Writes one monthly declaration (one envoi) for establishment `e` and month `m0..=m1`.
-fn declaration(out: &mut Out, e: &Establishment, m0: Date, m1: Date, ix: &Index<'_>, first: Date) {
-    let start_lines = out.lines;
+/// The envoi header (S10) and the declaration, company and establishment blocks.
+fn headers(out: &mut Out, e: &Establishment, m0: Date, m1: Date, employees: usize) {
     let siren = format!("{:09}", e.siren());
     let nic = format!("{:05}", e.siret % 100_000);
     let pc = postcode(e);
@@ -201,25 +200,14 @@ fn declaration(out: &mut Out, e: &Establishment, m0: Date, m1: Date, ix: &Index<
     } else {
         latin1_bytes(&e.name, 60)
     };
-    let empty: Vec<&Contract> = Vec::new();
-    let contracts: Vec<&Contract> = ix
-        .by_siret
-        .get(&e.siret)
-        .unwrap_or(&empty)
-        .iter()
-        .copied()
-        .filter(|c| active(c, m0, m1) && ix.persons.contains_key(&c.person_id))
-        .collect();
+    let kind = if employees == 0 { "02" } else { "01" };
     out.put("S10.G00.00.001", "engagement");
     out.put("S10.G00.00.002", "engagement");
     out.put("S10.G00.00.003", env!("CARGO_PKG_VERSION"));
     out.put("S10.G00.00.005", "01");
     out.put("S10.G00.00.006", NORM_VERSION);
     out.put("S10.G00.00.007", "01");
-    out.put(
-        "S10.G00.00.008",
-        if contracts.is_empty() { "02" } else { "01" },
-    );
+    out.put("S10.G00.00.008", kind);
     out.put("S10.G00.01.001", &siren);
     out.put("S10.G00.01.002", &nic);
     out.put_bytes("S10.G00.01.003", &name);
@@ -231,10 +219,7 @@ fn declaration(out: &mut Out, e: &Establishment, m0: Date, m1: Date, ix: &Index<
     out.put("S10.G00.02.004", "paie@example.invalid");
     out.put("S10.G00.02.005", "0100000000");
     out.put("S20.G00.05.001", "01");
-    out.put(
-        "S20.G00.05.002",
-        if contracts.is_empty() { "02" } else { "01" },
-    );
+    out.put("S20.G00.05.002", kind);
     out.put("S20.G00.05.003", "11");
     out.put("S20.G00.05.004", &format!("{}", m0.month_index()));
     out.put("S20.G00.05.005", &m0.to_dsn());
@@ -252,7 +237,7 @@ fn declaration(out: &mut Out, e: &Establishment, m0: Date, m1: Date, ix: &Index<
     out.put("S21.G00.11.003", "1 RUE DE LA PAIE");
     out.put("S21.G00.11.004", &pc);
     out.put("S21.G00.11.005", "COMMUNE");
-    out.put("S21.G00.11.008", &contracts.len().to_string());
+    out.put("S21.G00.11.008", &employees.to_string());
     if !e.commune.is_empty() {
         out.put_bytes("S21.G00.11.901", &latin1_bytes(&e.commune, 10));
     }
@@ -260,62 +245,75 @@ fn declaration(out: &mut Out, e: &Establishment, m0: Date, m1: Date, ix: &Index<
     if !e.zone.is_empty() {
         out.put_bytes("S21.G00.11.903", &latin1_bytes(&e.zone, 20));
     }
-    let mut i = 0;
-    while i < contracts.len() {
-        let pid = contracts[i].person_id;
-        let mut j = i;
-        while j < contracts.len() && contracts[j].person_id == pid {
-            j += 1;
+}
+
+/// One person's individu block, contracts, payment and remuneration blocks.
+fn person_blocks(out: &mut Out, p: &Person, contracts: &[&Contract], m: &Month<'_>) {
+    let (is_nir, ident) = identifier(p);
+    if is_nir {
+        out.put("S21.G00.30.001", &ident);
+    }
+    out.put("S21.G00.30.002", "NOM");
+    out.put("S21.G00.30.004", "PRENOM");
+    if !is_nir && matches!(p.sex, 1 | 2) {
+        out.put("S21.G00.30.005", &format!("{:02}", p.sex));
+    }
+    out.put("S21.G00.30.006", &p.birth_date.to_dsn());
+    if !is_nir {
+        out.put("S21.G00.30.020", &ident);
+    }
+    for c in contracts {
+        contract_blocks(out, c, m);
+    }
+    out.put("S21.G00.50.001", &m.m1.to_dsn());
+    out.put("S21.G00.50.002", "1500.00");
+    out.put("S21.G00.50.003", "01");
+    out.put("S21.G00.50.004", "1500.00");
+    for c in contracts {
+        out.put("S21.G00.51.001", &c.start.max(m.m0).to_dsn());
+        let end = c.actual_end.map_or(m.m1, |x| x.min(m.m1));
+        out.put("S21.G00.51.002", &end.to_dsn());
+        out.put("S21.G00.51.010", &contract_number(c));
+        out.put("S21.G00.51.011", "001");
+        out.put("S21.G00.51.013", "2000.00");
+    }
+}
+
+/// The month being declared for one establishment.
+struct Month<'a> {
+    e: &'a Establishment,
+    m0: Date,
+    m1: Date,
+    ix: &'a Index<'a>,
+    /// First declared month of the corpus.
+    first: Date,
+}
+
+/// Writes one monthly declaration (one envoi) for the establishment and month of `m`.
+fn declaration(out: &mut Out, m: &Month<'_>) {
+    let start_lines = out.lines;
+    let contracts: Vec<&Contract> =
+        m.ix.by_siret
+            .get(&m.e.siret)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|c| active(c, m.m0, m.m1) && m.ix.persons.contains_key(&c.person_id))
+            .collect();
+    headers(out, m.e, m.m0, m.m1, contracts.len());
+    for group in contracts.chunk_by(|a, b| a.person_id == b.person_id) {
+        if let Some(p) = m.ix.persons.get(&group[0].person_id) {
+            person_blocks(out, p, group, m);
         }
-        let Some(p) = ix.persons.get(&pid) else {
-            i = j;
-            continue;
-        };
-        let (is_nir, ident) = identifier(p);
-        if is_nir {
-            out.put("S21.G00.30.001", &ident);
-        }
-        out.put("S21.G00.30.002", "NOM");
-        out.put("S21.G00.30.004", "PRENOM");
-        if !is_nir && matches!(p.sex, 1 | 2) {
-            out.put("S21.G00.30.005", &format!("{:02}", p.sex));
-        }
-        out.put("S21.G00.30.006", &p.birth_date.to_dsn());
-        if !is_nir {
-            out.put("S21.G00.30.020", &ident);
-        }
-        for c in &contracts[i..j] {
-            contract_blocks(out, c, e, m0, m1, ix, first);
-        }
-        out.put("S21.G00.50.001", &m1.to_dsn());
-        out.put("S21.G00.50.002", "1500.00");
-        out.put("S21.G00.50.003", "01");
-        out.put("S21.G00.50.004", "1500.00");
-        for c in &contracts[i..j] {
-            out.put("S21.G00.51.001", &c.start.max(m0).to_dsn());
-            let end = c.actual_end.map_or(m1, |x| x.min(m1));
-            out.put("S21.G00.51.002", &end.to_dsn());
-            out.put("S21.G00.51.010", &contract_number(c));
-            out.put("S21.G00.51.011", "001");
-            out.put("S21.G00.51.013", "2000.00");
-        }
-        i = j;
     }
     let total = out.lines - start_lines + 2;
     out.put("S90.G00.90.001", &total.to_string());
     out.put("S90.G00.90.002", "1");
 }
 
-fn contract_blocks(
-    out: &mut Out,
-    c: &Contract,
-    e: &Establishment,
-    m0: Date,
-    m1: Date,
-    ix: &Index<'_>,
-    first: Date,
-) {
-    let converted = c.converted_to_cdi.filter(|&t| t <= m1);
+/// The contract block 40 and what happened to the contract this month (41, 60, 62).
+fn contract_blocks(out: &mut Out, c: &Contract, m: &Month<'_>) {
+    let converted = c.converted_to_cdi.filter(|&t| t <= m.m1);
     let nature_now = if converted.is_some() {
         nature::CDI
     } else {
@@ -343,7 +341,7 @@ fn contract_blocks(
     out.put("S21.G00.40.016", "99");
     out.put("S21.G00.40.017", "9999");
     out.put("S21.G00.40.018", "200");
-    out.put("S21.G00.40.019", &format!("{:014}", e.siret));
+    out.put("S21.G00.40.019", &format!("{:014}", m.e.siret));
     out.put("S21.G00.40.020", "200");
     if converted.is_none() {
         if let Some(r) = c.cdd_reason {
@@ -360,36 +358,121 @@ fn contract_blocks(
     if let Some(i) = c.iae {
         out.put("S21.G00.40.073", &format!("{i:02}"));
     }
+    contract_events(out, c, converted, m);
+    out.put("S21.G00.71.002", "RUAA");
+}
+
+/// Blocks 41 (change of nature), 60 (stoppages) and 62/63 (end) of a contract's month.
+fn contract_events(out: &mut Out, c: &Contract, converted: Option<Date>, m: &Month<'_>) {
     // The change of nature, in its month (or the contract's first declared month if earlier).
     if let Some(t) = converted {
-        let first_declared = c.start.max(first).first_of_month();
-        if t >= m0 || m0 == first_declared {
+        let first_declared = c.start.max(m.first).first_of_month();
+        if t >= m.m0 || m.m0 == first_declared {
             out.put("S21.G00.41.001", &t.to_dsn());
             out.put("S21.G00.41.004", &format!("{:02}", c.nature));
         }
     }
-    for s in ix.stoppages.get(&c.contract_id).into_iter().flatten() {
-        if s.start > m1 || s.end.is_some_and(|x| x < m0) {
+    for s in m.ix.stoppages.get(&c.contract_id).into_iter().flatten() {
+        if s.start > m.m1 || s.end.is_some_and(|x| x < m.m0) {
             continue;
         }
         out.put("S21.G00.60.001", &format!("{:02}", s.reason));
         out.put("S21.G00.60.002", &s.start.add_days(-1).to_dsn());
         if let Some(x) = s.end {
             out.put("S21.G00.60.003", &x.to_dsn());
-            if x <= m1 {
+            if x <= m.m1 {
                 out.put("S21.G00.60.010", &x.to_dsn());
                 out.put("S21.G00.60.011", "01");
             }
         }
     }
     if let (Some(end), Some(reason)) = (c.actual_end, c.end_reason) {
-        if end >= m0 && end <= m1 {
+        if end >= m.m0 && end <= m.m1 {
             out.put("S21.G00.62.001", &end.to_dsn());
             out.put("S21.G00.62.002", &format!("{reason:03}"));
             out.put("S21.G00.63.001", "90");
         }
     }
-    out.put("S21.G00.71.002", "RUAA");
+}
+
+impl<'a> Index<'a> {
+    fn new(ds: &'a Dataset) -> Index<'a> {
+        let mut ix = Index {
+            persons: ds.persons.iter().map(|p| (p.person_id, p)).collect(),
+            by_siret: HashMap::new(),
+            stoppages: HashMap::new(),
+        };
+        for c in &ds.contracts {
+            ix.by_siret.entry(c.siret).or_default().push(c);
+        }
+        for v in ix.by_siret.values_mut() {
+            v.sort_by_key(|c| (c.person_id, c.start, c.contract_id));
+        }
+        for s in &ds.stoppages {
+            ix.stoppages.entry(s.contract_id).or_default().push(s);
+        }
+        for v in ix.stoppages.values_mut() {
+            v.sort_by_key(|s| (s.start, s.reason));
+        }
+        ix
+    }
+}
+
+/// Writes `buf` to `path` (gzip when asked), creating its directory.
+fn write_file(path: &Path, buf: &[u8], gzip: bool) -> Result<(), DsnError> {
+    let io = |source| DsnError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut w = std::io::BufWriter::new(file);
+    if gzip {
+        let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
+        gz.write_all(buf).map_err(io)?;
+        w = gz.finish().map_err(io)?;
+    } else {
+        w.write_all(buf).map_err(io)?;
+    }
+    w.flush().map_err(io)
+}
+
+/// One file: the declarations of `chunk` for month index `mi`, as `AAAA-MM/dsn-AAAA-MM-k`.
+/// Returns the path, the bytes of DSN text and the declarations written.
+fn write_job(
+    out_dir: &Path,
+    mi: i32,
+    k: usize,
+    chunk: &[&Establishment],
+    ix: &Index<'_>,
+    first: Date,
+    gzip: bool,
+) -> Result<(PathBuf, u64, u64), DsnError> {
+    let m0 = Date::from_month_index(mi);
+    let m1 = m0.last_of_month();
+    let (y, m, _) = m0.ymd();
+    let ext = if gzip { "dsn.gz" } else { "dsn" };
+    let path = out_dir
+        .join(format!("{y:04}-{m:02}"))
+        .join(format!("dsn-{y:04}-{m:02}-{k:05}.{ext}"));
+    let mut out = Out {
+        buf: Vec::with_capacity(1 << 20),
+        lines: 0,
+    };
+    for e in chunk {
+        let month = Month {
+            e,
+            m0,
+            m1,
+            ix,
+            first,
+        };
+        declaration(&mut out, &month);
+    }
+    write_file(&path, &out.buf, gzip)?;
+    Ok((path, out.buf.len() as u64, chunk.len() as u64))
 }
 
 /// Writes `ds` as DSN files under `out_dir` (created if needed), in parallel over files.
@@ -407,23 +490,7 @@ pub fn write_dataset(
         )));
     }
     let per_file = opts.decls_per_file.max(1);
-    let mut ix = Index {
-        persons: ds.persons.iter().map(|p| (p.person_id, p)).collect(),
-        by_siret: HashMap::new(),
-        stoppages: HashMap::new(),
-    };
-    for c in &ds.contracts {
-        ix.by_siret.entry(c.siret).or_default().push(c);
-    }
-    for v in ix.by_siret.values_mut() {
-        v.sort_by_key(|c| (c.person_id, c.start, c.contract_id));
-    }
-    for s in &ds.stoppages {
-        ix.stoppages.entry(s.contract_id).or_default().push(s);
-    }
-    for v in ix.stoppages.values_mut() {
-        v.sort_by_key(|s| (s.start, s.reason));
-    }
+    let ix = Index::new(ds);
     let mut ests: Vec<&Establishment> = ds.establishments.iter().collect();
     ests.sort_by_key(|e| e.siret);
     let first = ds.coverage.start.first_of_month();
@@ -437,36 +504,8 @@ pub fn write_dataset(
     let results: Vec<Result<(PathBuf, u64, u64), DsnError>> = jobs
         .par_iter()
         .map(|&(mi, k)| {
-            let m0 = Date::from_month_index(mi);
-            let m1 = m0.last_of_month();
-            let (y, m, _) = m0.ymd();
-            let dir = out_dir.join(format!("{y:04}-{m:02}"));
-            let ext = if opts.gzip { "dsn.gz" } else { "dsn" };
-            let path = dir.join(format!("dsn-{y:04}-{m:02}-{k:05}.{ext}"));
-            let mut out = Out {
-                buf: Vec::with_capacity(1 << 20),
-                lines: 0,
-            };
             let chunk = &ests[k * per_file..((k + 1) * per_file).min(ests.len())];
-            for e in chunk {
-                declaration(&mut out, e, m0, m1, &ix, first);
-            }
-            let io = |source| DsnError::Io {
-                path: path.clone(),
-                source,
-            };
-            std::fs::create_dir_all(&dir).map_err(io)?;
-            let file = std::fs::File::create(&path).map_err(io)?;
-            let mut w = std::io::BufWriter::new(file);
-            if opts.gzip {
-                let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
-                gz.write_all(&out.buf).map_err(io)?;
-                w = gz.finish().map_err(io)?;
-            } else {
-                w.write_all(&out.buf).map_err(io)?;
-            }
-            w.flush().map_err(io)?;
-            Ok((path, out.buf.len() as u64, chunk.len() as u64))
+            write_job(out_dir, mi, k, chunk, &ix, first, opts.gzip)
         })
         .collect();
     let mut summary = WriteSummary::default();
