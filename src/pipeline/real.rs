@@ -37,6 +37,8 @@ pub struct Started<'a> {
     pub exp: &'a Experiment,
     pub reference: &'a Reference,
     pub out: AtomicDir,
+    /// The research folder (per-SIRET outputs, not for publication).
+    pub research: AtomicDir,
     pub run_id: String,
     pub lang: Lang,
     pub t0: std::time::Instant,
@@ -218,9 +220,16 @@ fn manifest(s: &Started, data_dir: &Path) -> anyhow::Result<Manifest> {
     Ok(m)
 }
 
-/// Writes the score tables and the rejects of every evaluator file.
-fn write_tables(scores: &ScoreOutput, inputs: &PilotInputs, dir: &Path) -> anyhow::Result<()> {
-    crate::score::io::write_outputs(scores, &dir.join("tables"))?;
+/// Writes the published score tables, the per-SIRET research tables and the rejects of
+/// every evaluator file.
+fn write_tables(
+    scores: &ScoreOutput,
+    inputs: &PilotInputs,
+    dir: &Path,
+    research: &Path,
+) -> anyhow::Result<()> {
+    crate::score::io::write_published(scores, &dir.join("tables"))?;
+    crate::score::io::write_research(scores, research)?;
     for (name, rejects) in inputs.rejects() {
         input::write_rejects(&dir.join("rejects").join(format!("{name}.csv")), rejects)?;
     }
@@ -243,7 +252,9 @@ pub fn run(s: Started, data_dir: &Path) -> anyhow::Result<RunOutcome> {
             .map(|reg| exposure(exp, &scores, reg))
             .transpose()
     })?;
-    timer.stage("tables", || write_tables(&scores, &inputs, s.out.path()))?;
+    timer.stage("tables", || {
+        write_tables(&scores, &inputs, s.out.path(), s.research.path())
+    })?;
     let study = timer.stage("retention", || cohort_study(exp, &ds, &scores, &inputs))?;
     let mut manifest = manifest(&s, data_dir)?;
     let until = extraction(exp, &ds)?;
@@ -277,7 +288,9 @@ pub fn run(s: Started, data_dir: &Path) -> anyhow::Result<RunOutcome> {
         &s.out.path().join("manifest.json"),
         &serde_json::to_string_pretty(&manifest)?,
     )?;
+    // The published folder first, as in the synthetic run.
     let dir = s.out.commit()?;
+    s.research.commit()?;
     Ok(RunOutcome {
         dir,
         results,
