@@ -157,8 +157,11 @@ pub fn placement_employers(
 }
 
 /// Keeps at most [`MAX_CURVE_POINTS`] evenly spaced rows, plus the first, the last and the
-/// rows at the horizons.
+/// rows at the horizons. The curve stops where fewer than 11 persons remain at risk
+/// (statistical secrecy: no published figure rests on fewer persons).
 fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
+    let min = crate::score::privacy::MIN_PERSONS as f64;
+    let rows: Vec<&KmRow> = rows.iter().take_while(|r| r.at_risk >= min).collect();
     let step = rows.len().div_ceil(MAX_CURVE_POINTS).max(1);
     rows.iter()
         .enumerate()
@@ -595,9 +598,14 @@ mod tests {
             .collect();
         let p = thin(&rows, &[182.0, 365.0]);
         assert!(p.len() <= MAX_CURVE_POINTS + 3, "{}", p.len());
-        for t in [0.0, 182.0, 365.0, 999.0] {
+        // The curve stops at the last time with 11 persons at risk (t = 989).
+        for t in [0.0, 182.0, 365.0, 989.0] {
             assert!(p.iter().any(|x| x.t == t), "missing t = {t}");
         }
+        assert!(
+            p.iter().all(|x| x.at_risk >= 11),
+            "a point on fewer than 11 persons"
+        );
         assert!(p.windows(2).all(|w| w[0].t < w[1].t));
         assert_eq!(thin(&rows[..10], &[]).len(), 10);
     }

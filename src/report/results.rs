@@ -316,15 +316,17 @@ pub struct ScoreSection {
     pub summary: Option<Distribution>,
     /// Histogram of the composite score.
     pub histogram: Option<Histogram>,
-    /// Number of establishments per label level (level 0 first).
-    pub labels_by_level: Vec<u64>,
-    /// Label counts per sector (statistical secrecy applied upstream: `suppressed` rows).
+    /// Number of establishments per label level (level 0 first); `None` where secret.
+    pub labels_by_level: Vec<Option<u64>>,
+    /// Label counts per sector (statistical secrecy applied cell by cell upstream).
     pub labels_by_sector: Vec<GroupLevels>,
     /// Label counts per employment zone.
     pub labels_by_zone: Vec<GroupLevels>,
     /// A few anonymised example explanations.
     pub examples: Vec<Explanation>,
-    /// Per-establishment score and label in the reference period (used by `compare`).
+    /// Per-establishment scores: research data, never written to a published
+    /// `results.json` (a run keeps them in its research folder, where `compare` reads them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_scores: Vec<EstablishmentScore>,
     /// Label changes between consecutive periods: (from, to) counts.
     pub label_transitions: Vec<Transition>,
@@ -420,9 +422,11 @@ pub struct GroupLevels {
     pub code: String,
     /// Name from the reference data (NAF label, place name).
     pub name: String,
-    /// Count per level, level 0 first; empty when suppressed.
-    pub counts: Vec<u64>,
-    /// True when the cell fails statistical secrecy; counts are then not shown.
+    /// Count per level, level 0 first; `None` where the cell is secret (never 0).
+    pub counts: Vec<Option<u64>>,
+    /// Establishments of the row (all levels); `None` where secret.
+    pub total: Option<u64>,
+    /// True when at least one count of the row is secret.
     pub suppressed: bool,
 }
 
@@ -488,8 +492,8 @@ pub struct Transition {
     pub from: Label,
     /// Label after.
     pub to: Label,
-    /// Number of establishment-period pairs.
-    pub count: u64,
+    /// Number of establishment-period pairs; `None` where secret.
+    pub count: Option<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------

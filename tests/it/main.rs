@@ -36,5 +36,6 @@ mod retention_sim;
 mod score_engine;
 mod score_indicators;
 mod score_truth;
+mod secrecy;
 mod synth_generator;
 mod territory_zones;

@@ -51,7 +51,7 @@ pub(super) fn blocks(c: &Ctx, s: &ScoreSection) -> Vec<Block> {
                         vec![
                             i18n::label_name(t.from, c.lang).to_string(),
                             i18n::label_name(t.to, c.lang).to_string(),
-                            c.int(t.count),
+                            c.count(t.count),
                         ]
                     })
                     .collect(),
@@ -173,7 +173,7 @@ fn levels_table(c: &Ctx, s: &ScoreSection) -> Table {
                         rule(c, l),
                         s.labels_by_level
                             .get(lvl as usize)
-                            .map(|n| c.int(*n))
+                            .map(|n| c.count(*n))
                             .unwrap_or_default(),
                     ]
                 })
@@ -238,11 +238,7 @@ fn level_counts_table(c: &Ctx, rows: &[GroupLevels], n_levels: usize, first: Msg
         .map(|g| {
             let mut row = vec![g.code.clone(), g.name.clone()];
             for l in 0..n_levels {
-                row.push(if g.suppressed {
-                    c.t(Msg::Suppressed)
-                } else {
-                    g.counts.get(l).map(|n| c.int(*n)).unwrap_or_default()
-                });
+                row.push(g.counts.get(l).map(|n| c.count(*n)).unwrap_or_default());
             }
             row
         })
@@ -260,6 +256,7 @@ fn level_bars(
     n_levels: usize,
     axis: Msg,
 ) -> Result<String, figures::FigureError> {
+    // Only rows without a secret cell are drawn: a hidden count is never drawn as 0.
     let shown: Vec<&GroupLevels> = rows.iter().filter(|g| !g.suppressed).collect();
     // Zones are named (Rennes, Redon), sections keep their letter: their names are long.
     let by_name = axis == Msg::Zone;
@@ -273,7 +270,7 @@ fn level_bars(
                 i18n::level_name(l as u8, c.lang).to_string(),
                 shown
                     .iter()
-                    .map(|g| g.counts.get(l).copied().unwrap_or(0) as f64)
+                    .map(|g| g.counts.get(l).copied().flatten().unwrap_or(0) as f64)
                     .collect(),
             )
         })
