@@ -622,6 +622,7 @@ pub fn run_with(
                 iterations: draws,
                 seed: exp.seed,
             }),
+            pretrend_bin_below: Some(estimate::event_study::HEADLINE_BIN_BELOW),
             ..DidOptions::default()
         },
     )?;

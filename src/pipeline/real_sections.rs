@@ -159,11 +159,8 @@ pub fn exposure_section(ev: &ExposureEvaluation) -> r::ExposureSection {
         trajectories: super::sections::trajectories(&ev.periods, &ev.trajectories),
         estimates: estimates(ev),
         event_study,
-        pretrend: ev.did.pretrend_wald.as_ref().map(|w| r::TestResult {
-            statistic: w.statistic,
-            df: w.df as f64,
-            p_value: w.p_value,
-        }),
+        pretrend: super::sections::pretrend_headline(&ev.did),
+        pretrend_all_leads: super::sections::pretrend_all_leads(&ev.did),
         cs_dynamic,
         monte_carlo: Vec::new(),
         monte_carlo_replications: 0,

@@ -226,6 +226,11 @@ messages! {
     EventStudy => "Étude d'événement (TWFE)", "Event study (TWFE)";
     EventStudyCaption => "Coefficients par temps relatif à l'exposition (référence −1), IC 95 %.", "Coefficients by time relative to exposure (reference −1), 95% CI.";
     Pretrend => "Test joint des pré-tendances", "Joint pre-trend test";
+    PretrendTest => "Test", "Test";
+    PretrendLeads => "Avances testées", "Leads tested";
+    PretrendBinned => "Avances anciennes regroupées (test principal)", "Early leads binned (headline test)";
+    PretrendAllLeads => "Toutes les avances (secondaire)", "All leads (secondary)";
+    PretrendNote => "Test de Wald des avances, convention fixest wald() : F = W/q comparé à F(q, nobs − nparams), covariance CRV1 par établissement. Sans anticipation, le test sur une douzaine d'avances rejette trop souvent ; le test principal regroupe les avances anciennes en une seule.", "Wald test of the leads, fixest wald() convention: F = W/q against F(q, nobs − nparams), CRV1 covariance by establishment. Under no anticipation the test on a dozen leads rejects too often; the headline test bins the early leads into one.";
     CsDynamic => "Callaway–Sant'Anna : effet dynamique", "Callaway–Sant'Anna: dynamic effect";
     CsDynamicCaption => "θ(e) par temps depuis l'exposition, IC 95 %.", "θ(e) by time since exposure, 95% CI.";
     MonteCarlo => "Monte Carlo : biais, couverture et puissance", "Monte Carlo: bias, coverage and power";

@@ -579,8 +579,11 @@ pub struct ExposureSection {
     pub estimates: Vec<NamedEstimate>,
     /// TWFE event study, reference period −1.
     pub event_study: Vec<DynamicPoint>,
-    /// Joint Wald test of the event-study leads.
-    pub pretrend: Option<TestResult>,
+    /// The headline pre-trend test: joint Wald test of the event-study leads, with the early
+    /// leads binned (which ones, and the convention, are in the test).
+    pub pretrend: Option<PretrendTest>,
+    /// The same test on every lead, unbinned (secondary: it over-rejects with many leads).
+    pub pretrend_all_leads: Option<PretrendTest>,
     /// Callaway–Sant'Anna dynamic aggregation θ(e).
     pub cs_dynamic: Vec<DynamicPoint>,
     /// Monte Carlo replications (when `simulate` was run).
@@ -714,6 +717,37 @@ pub struct DynamicPoint {
     pub ci_lower: f64,
     /// Upper 95% bound.
     pub ci_upper: f64,
+}
+
+/// The p-value convention of a pre-trend test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaldConvention {
+    /// fixest `wald()`: `F = W / q` against `F(q, nobs − nparams)`, every fixed effect counted
+    /// in `nparams`, CRV1 covariance clustered by unit.
+    FixestWald,
+}
+
+/// A joint Wald test that event-study leads are zero.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrendTest {
+    /// `F = W / q`.
+    pub statistic: f64,
+    /// Numerator degrees of freedom `q` (leads tested).
+    pub df: f64,
+    /// Denominator degrees of freedom.
+    pub df2: f64,
+    /// p-value.
+    pub p_value: f64,
+    /// How the p-value is computed.
+    pub convention: WaldConvention,
+    /// Event times whose coefficients are tested.
+    pub leads: Vec<i32>,
+    /// Event times before this one are binned into it; `None` when no lead is binned.
+    pub binned_below: Option<i32>,
+    /// Event times folded into `binned_below` (empty when none).
+    pub binned: Vec<i32>,
 }
 
 /// A test statistic.
