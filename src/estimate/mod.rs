@@ -269,7 +269,7 @@ fn conventions(opts: &DidOptions, panel: &Panel) -> BTreeMap<String, String> {
         match opts.bootstrap {
             None => "none".into(),
             Some(b) => format!(
-                "uniform 95% bands from a Rademacher multiplier bootstrap (R did mboot), {} draws, ChaCha8 seed {} (one stream per block of 2048 units), type-1 quantiles for the IQR-based SE and the critical value (R did)",
+                "uniform 95% bands from a Rademacher multiplier bootstrap (R did mboot), {} draws, ChaCha8 seed {} (one stream per block of 2048 units; the same draws for the cells and the event times), type-1 quantiles for the IQR-based SE and the critical value (R did)",
                 b.iterations, b.seed
             ),
         },
