@@ -169,10 +169,22 @@ fn binned_pretrend_matches_pyfixest() {
         close(&format!("{name} binned F"), w.statistic, &rw["statistic"]);
         close(&format!("{name} binned W"), w.chi2, &rw["chi2"]);
         close(&format!("{name} binned p"), w.p_value, &rw["p_value"]);
-        close(&format!("{name} binned p chi2"), w.p_value_chi2, &rw["p_value_chi2"]);
+        close(
+            &format!("{name} binned p chi2"),
+            w.p_value_chi2,
+            &rw["p_value_chi2"],
+        );
         let pf = &rw["pyfixest_wald_test"];
-        close(&format!("{name} binned W (pyfixest)"), w.chi2, &pf["statistic"]);
-        close(&format!("{name} binned p (pyfixest)"), w.p_value_chi2, &pf["p_value"]);
+        close(
+            &format!("{name} binned W (pyfixest)"),
+            w.chi2,
+            &pf["statistic"],
+        );
+        close(
+            &format!("{name} binned p (pyfixest)"),
+            w.p_value_chi2,
+            &pf["p_value"],
+        );
         assert_eq!(w.df as u64, rw["df"].as_u64().unwrap());
         assert_eq!(w.df2 as u64, rw["df2"].as_u64().unwrap());
     }
