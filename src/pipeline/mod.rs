@@ -10,7 +10,8 @@
 //!   secrecy in `tables/`, the counsellors' page and example employer sheets;
 //! - `reports/<experiment>/research/<run-id>/`, outside it and marked not for publication:
 //!   the establishment-level outputs (indicators, scores, explanations, per-SIRET scores for
-//!   `compare`, the exposure truth), see [`crate::score::io`].
+//!   `compare`, the exposure truth, and under `exposed/` the same score tables for the exposed
+//!   world the exposure is evaluated on), see [`crate::score::io`].
 
 use crate::config::Experiment;
 use crate::output::AtomicDir;
@@ -295,7 +296,11 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     })
 }
 
-/// The score tables and the exposure truth, as CSV and Parquet, into `tables`.
+/// Subfolder of a synthetic run's research folder holding the exposed world's scores.
+pub const EXPOSED: &str = "exposed";
+
+/// The score tables and the exposure truth, as CSV and Parquet, into `tables`; the
+/// establishment-level tables of both worlds into `research`.
 fn write_tables(
     scores: &crate::score::ScoreOutput,
     exposure: &crate::exposure::study::ExposureStudy,
@@ -304,6 +309,11 @@ fn write_tables(
 ) -> anyhow::Result<()> {
     crate::score::io::write_published(scores, tables)?;
     crate::score::io::write_research(scores, research)?;
+    // The exposed world's scores, on which the exposure is evaluated: what a synthetic
+    // pilot's DSN (`generate --pilot`) scores to.
+    if let Some(exposed) = &exposure.exposed_scores {
+        crate::score::io::write_research(exposed, &research.join(EXPOSED))?;
+    }
     let mut truth = crate::exposure::study::truth_df(exposure)?;
     for f in [tables::Format::Csv, tables::Format::Parquet] {
         let path = research.join(format!("exposure_truth.{}", f.extension()));

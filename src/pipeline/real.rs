@@ -176,7 +176,9 @@ fn cohort_study(
         return_horizons: plan.return_horizons.clone(),
         retention_horizons: exp.retention.horizons.clone(),
         ipw_bootstrap: exp.retention.ipw_bootstrap,
-        seed: exp.seed,
+        // The retention stream of the synthetic run: a synthetic pilot gets its IPW
+        // bootstrap draws.
+        seed: crate::retention::sim::stream_seed(exp.seed),
     };
     let study = match (plan.label_source, &inputs.awarded) {
         (LabelSource::Awarded, Some(a)) => followup::follow_up(
