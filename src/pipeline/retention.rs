@@ -326,11 +326,11 @@ fn return_rows(own: &SimOutput, design: &crate::retention::RetentionDesign) -> V
         Some(d) => Ok(d),
         None => Err(f64::from(p.entry.days_until(design.extraction_date))),
     };
-    let mut arms: Vec<(Option<RegisterArm>, Box<dyn Fn(&SimPerson) -> bool>)> =
-        vec![(None, Box::new(|_| true))];
+    type Keep = fn(&SimPerson) -> bool;
+    let mut arms: Vec<(Option<RegisterArm>, Keep)> = vec![(None, |_| true)];
     if own.policy == Policy::Encouragement {
-        arms.push((Some(RegisterArm::Treatment), Box::new(|p| p.encouraged)));
-        arms.push((Some(RegisterArm::Control), Box::new(|p| !p.encouraged)));
+        arms.push((Some(RegisterArm::Treatment), |p| p.encouraged));
+        arms.push((Some(RegisterArm::Control), |p| !p.encouraged));
     }
     arms.iter()
         .flat_map(|(arm, keep)| {
