@@ -22,6 +22,7 @@ use crate::report::results::{
     Arm, Cohort, Contrast, DataSource, Design, Estimator, ExposureGroup, Method, Note, Policy,
 };
 use crate::score::peers::{GeoRung, Rung, SectorRung, SizeBand};
+use crate::score::publish::{FarFromEmployment, FarStatus};
 use crate::score::{Label, NonCalculable, Position, Trend};
 
 /// French or English, by language.
@@ -354,6 +355,7 @@ messages! {
     WhyLabel => "label attribué car son score est parmi les meilleurs de ses pairs", "label given because its score is among the best of its peers";
     WhyUnlabelled => "score calculable mais sans label", "calculable score but no label";
     NothingCitable => "Aucun critère ne peut être cité un par un (trop peu de personnes pour respecter le secret statistique).", "No criterion can be cited one by one (too few persons to respect statistical secrecy).";
+    FarTitle => "Publics éloignés de l'emploi, regroupés", "People far from employment, pooled";
     WithheldNote => "Non communiqués (moins de 11 personnes concernées)", "Not shown (fewer than 11 persons concerned)";
     PrivacyNote => "Les positions sont relatives aux employeurs comparables (même secteur et même taille, dans la même zone, ou plus large quand ils sont trop peu nombreux). Aucun effectif de personnes n'est affiché ; un critère sensible (handicap, chômage de longue durée, IAE) n'est cité qu'avec au moins 11 personnes.", "Positions are relative to comparable employers (same sector and size, in the same zone, or wider when there are too few). No count of persons is shown; a sensitive criterion (disability, long unemployment, IAE) is cited only with at least 11 persons.";
     ColRank => "#", "#";
@@ -586,6 +588,52 @@ pub fn position_words(c: Criterion, p: Position, lang: Lang) -> &'static str {
             "nettement en dessous de la plupart des pairs",
             "well below most peers",
         ),
+    }
+}
+
+/// The pooled "far from employment" block in words: its position, or plainly why nothing
+/// can be shown.
+pub fn far_words(f: &FarFromEmployment, lang: Lang) -> &'static str {
+    use Position::*;
+    match f.status {
+        FarStatus::Shown(WellAbove) => pick(
+            lang,
+            "nettement plus d'embauches de ces publics que la plupart des pairs",
+            "far more hires from these groups than most peers",
+        ),
+        FarStatus::Shown(Above) => pick(
+            lang,
+            "plus d'embauches de ces publics que la médiane des pairs",
+            "more hires from these groups than the peer median",
+        ),
+        FarStatus::Shown(Near) => pick(
+            lang,
+            "proche de la médiane des pairs",
+            "close to the peer median",
+        ),
+        FarStatus::Shown(Below) => pick(
+            lang,
+            "moins d'embauches de ces publics que la médiane des pairs",
+            "fewer hires from these groups than the peer median",
+        ),
+        FarStatus::Shown(WellBelow) => pick(
+            lang,
+            "nettement moins d'embauches de ces publics que la plupart des pairs",
+            "far fewer hires from these groups than most peers",
+        ),
+        FarStatus::PartlyShown => pick(
+            lang,
+            "rien de plus ne peut être montré : regrouper ces critères révélerait ceux qui ne sont pas communiqués",
+            "nothing more can be shown: pooling would reveal the criteria not shown",
+        ),
+        FarStatus::TooFewPersons => pick(
+            lang,
+            "rien ne peut être montré, même en regroupant (moins de 11 personnes)",
+            "nothing can be shown, even pooled (fewer than 11 persons)",
+        ),
+        FarStatus::NotCalculable | FarStatus::Shown(NotCalculable | Withheld) => {
+            pick(lang, "non calculable", "not calculable")
+        }
     }
 }
 
