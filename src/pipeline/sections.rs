@@ -107,7 +107,12 @@ fn estimates(s: &ExposureStudy) -> Vec<r::NamedEstimate> {
                 se: e.se.unwrap_or(f64::NAN),
                 ci_lower: if is_twfe { twfe.ci95[0] } else { lo },
                 ci_upper: if is_twfe { twfe.ci95[1] } else { hi },
-                p_value: is_twfe.then_some(twfe.p_value),
+                // Randomisation inference for the difference in means, as on a real register.
+                p_value: match key {
+                    r::Estimator::Twfe => Some(twfe.p_value),
+                    r::Estimator::DifferenceInMeansChange => s.randomisation_p_value,
+                    _ => None,
+                },
                 n_obs: is_twfe.then_some(twfe.n_obs as u64),
                 n_clusters: is_twfe.then_some(twfe.n_clusters as u64),
                 truth: Some(e.truth),

@@ -133,6 +133,7 @@ messages! {
     ColClusters => "Grappes", "Clusters";
     ColGroup => "Groupe", "Group";
     ColPolicy => "Politique", "Policy";
+    ColHiringEmployer => "Employeur qui embauche", "Hiring employer";
     ColHorizon => "Horizon", "Horizon";
     ColTruth => "Vérité", "Truth";
     ColLevel => "Niveau", "Level";
@@ -339,6 +340,10 @@ messages! {
     RetentionHorizonNote => "Les horizons de lecture évitent les durées de contrat usuelles (6 et 12 mois), où beaucoup de contrats s'achèvent le même jour : lire à 180 ou 365 jours pile mesurerait la fin des contrats plutôt que le maintien.", "The reading horizons avoid the usual contract lengths (6 and 12 months), when many contracts end on the same day: reading exactly at 180 or 365 days would measure contract ends rather than retention.";
     RetentionHorizonCoincide => "Attention : un horizon de lecture tombe sur une durée de contrat usuelle (6 ou 12 mois) ; la courbe y chute car beaucoup de contrats s'achèvent ce jour-là.", "Caution: a reading horizon falls on a usual contract length (6 or 12 months); the curve drops there because many contracts end that day.";
     RetentionHeadline => "Maintien dans l'emploi selon la politique d'orientation", "Retention by orientation policy";
+    RetentionHeadlineGroup => "Maintien dans l'emploi selon l'employeur qui embauche", "Retention by hiring employer";
+    ReturnAt6Months => "Retour à l'emploi à 6 mois", "Back to work at 6 months";
+    ReturnAt12Months => "Retour à l'emploi à 12 mois", "Back to work at 12 months";
+    ReturnCardDetail => "personnes suivies, IC 95 %", "persons followed, 95% CI";
     // Compare.
     InBoth => "Établissements présents dans les deux runs", "Establishments in both runs";
     ScoredBoth => "Notés dans les deux runs", "Scored in both runs";

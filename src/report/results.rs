@@ -824,7 +824,8 @@ pub struct RetentionSection {
     /// Linked cohort: how many people were found in the DSN and hired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked: Option<LinkedCohort>,
-    /// Linked cohort: return to work after orientation (cumulative incidence).
+    /// Return to work after orientation (cumulative incidence of the first hire): the linked
+    /// cohort's, or the simulated cohort's on the experiment's policy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub return_to_work: Vec<ReturnRow>,
 }
