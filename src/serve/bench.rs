@@ -1,0 +1,203 @@
+//! `engagement bench serve`: start-up and latency of the server on a large synthetic feed.
+//!
+//! A national indicator table is not needed to time the server: what it loads is the flat
+//! feed, so the benchmark writes `tier` synthetic published records (real communes, zones
+//! and NAF codes from the reference tables, seeded labels and positions) into a temporary
+//! scores folder, then measures the start-up (reading the feed and building the index, as
+//! `serve` does), and the latency of `employers?zone=…` under concurrent clients on a free
+//! port. Peak memory is the process's own (the benchmark runs each tier in a child).
+
+use crate::feed::{
+    self, Citation, CriterionView, EmployerRecord, FarFromEmployment, FarStatus, HistoryEntry, Key,
+    PeerInfo, Place, Sector, BANDS,
+};
+use crate::indicators::CRITERIA;
+use crate::reference::Reference;
+use crate::score::peers::{GeoRung, Rung, SectorRung, SizeBand};
+use crate::score::Trend;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Figures of one serve tier.
+#[derive(Debug, Clone)]
+pub struct ServeBench {
+    /// Records in the feed.
+    pub records: usize,
+    /// Seconds to write the synthetic feed (not part of the start-up).
+    pub write_seconds: f64,
+    /// Seconds from reading the feed to a ready state (index, zones, sectors, OpenAPI).
+    pub startup_seconds: f64,
+    /// Requests made, and their latency percentiles in milliseconds.
+    pub requests: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    /// Concurrent clients.
+    pub clients: usize,
+}
+
+/// `n` synthetic published records for period `2025T4`.
+pub fn synthetic_records(n: usize, seed: u64, r: &Reference) -> Vec<EmployerRecord> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let communes: Vec<_> = r.communes.values().filter(|c| c.zone.is_some()).collect();
+    let nafs: Vec<&String> = r.naf.keys().filter(|k| k.len() == 5).collect();
+    (0..n)
+        .map(|i| {
+            let c = communes[rng.random_range(0..communes.len())];
+            let naf = nafs[rng.random_range(0..nafs.len())].clone();
+            let section = r
+                .naf
+                .get(&naf)
+                .map_or("?".to_string(), |e| e.section.clone());
+            let label = (rng.random::<f64>() > 0.05).then(|| rng.random_range(0..4u8));
+            let score = label.map(|l| 30 + 15 * u32::from(l) + rng.random_range(0..10));
+            let criteria = CRITERIA
+                .iter()
+                .map(|&k| CriterionView {
+                    criterion: Key(k),
+                    weight: 1.0 / CRITERIA.len() as f64,
+                    citation: match rng.random_range(0..10) {
+                        0 => Citation::NotCalculable,
+                        1 if k.is_sensitive() => Citation::Withheld,
+                        _ => Citation::Shown(BANDS[rng.random_range(0..BANDS.len())]),
+                    },
+                })
+                .collect();
+            EmployerRecord {
+                version: feed::RECORD_VERSION,
+                siret: format!("{:014}", 10_000_000_000_000u64 + i as u64 * 7),
+                name: Some(format!("Établissement {i}")),
+                period: "2025T4".into(),
+                label,
+                non_calculable: label
+                    .is_none()
+                    .then_some(crate::score::NonCalculable::FewHires),
+                gated_by: None,
+                score,
+                score_interval: score.map(|s| [s.saturating_sub(5), (s + 5).min(100)]),
+                trend: Trend::Stable,
+                history: vec![HistoryEntry {
+                    period: "2025T4".into(),
+                    label,
+                }],
+                sector: Sector {
+                    division: naf[..2].to_string(),
+                    naf,
+                    section,
+                },
+                place: Place {
+                    commune: c.code.clone(),
+                    zone: c.zone.clone().unwrap_or_default(),
+                    departement: c.departement.clone(),
+                    region: c.region.clone(),
+                },
+                size_band: SizeBand::ALL[rng.random_range(0..4)],
+                peers: PeerInfo {
+                    rung: Rung {
+                        sector: SectorRung::Division,
+                        geo: GeoRung::Zone,
+                    },
+                    members: rng.random_range(10..500),
+                },
+                criteria,
+                far_from_employment: FarFromEmployment {
+                    status: FarStatus::PartlyShown,
+                    members: vec![],
+                },
+                reasons: vec![],
+            }
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+/// One GET over a fresh connection; the whole response is read. Returns the status.
+fn get(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
+    let mut s = std::net::TcpStream::connect(addr)?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let head = String::from_utf8_lossy(&raw[..raw.len().min(16)]).to_string();
+    Ok(head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Runs one tier: `records` synthetic records in `dir`, `clients` concurrent clients making
+/// `per_client` requests each on `employers?zone=…` (zones drawn from the feed's).
+pub fn run(
+    records: usize,
+    clients: usize,
+    per_client: usize,
+    seed: u64,
+    dir: &Path,
+) -> Result<ServeBench, Box<dyn std::error::Error + Send + Sync>> {
+    let r = Reference::load();
+    let t = Instant::now();
+    let recs = synthetic_records(records, seed, &r);
+    let meta = feed::meta_of(&recs, "2025T4", None, None);
+    feed::write_scores_feed(&recs, &meta, dir)?;
+    drop(recs);
+    let write_seconds = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let index = feed::load::load(dir, &r)?;
+    let state = Arc::new(super::AppState::new(index, r, Some(seed)));
+    let startup_seconds = t.elapsed().as_secs_f64();
+
+    let zones: Arc<Vec<String>> =
+        Arc::new(state.zones.zones.iter().map(|z| z.code.clone()).collect());
+    let server = super::spawn(state, "127.0.0.1:0".parse()?, 2)?;
+    let addr = server.addr;
+    let handles: Vec<_> = (0..clients)
+        .map(|c| {
+            let zones = Arc::clone(&zones);
+            std::thread::spawn(move || -> std::io::Result<Vec<f64>> {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (c as u64 + 1));
+                let mut lat = Vec::with_capacity(per_client);
+                for _ in 0..per_client {
+                    let z = &zones[rng.random_range(0..zones.len())];
+                    let t = Instant::now();
+                    let status = get(addr, &format!("/api/v1/employers?zone={z}&per_page=20"))?;
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    if status != 200 {
+                        return Err(std::io::Error::other(format!("status {status}")));
+                    }
+                }
+                Ok(lat)
+            })
+        })
+        .collect();
+    let mut lat = Vec::new();
+    for h in handles {
+        lat.extend(h.join().map_err(|_| "a client thread panicked")??);
+    }
+    server.stop()?;
+    lat.sort_by(f64::total_cmp);
+    Ok(ServeBench {
+        records,
+        write_seconds,
+        startup_seconds,
+        requests: lat.len(),
+        p50_ms: percentile(&lat, 0.50),
+        p95_ms: percentile(&lat, 0.95),
+        p99_ms: percentile(&lat, 0.99),
+        clients,
+    })
+}
