@@ -38,6 +38,8 @@ pub enum Command {
     Estimate(commands::estimate::EstimateCommand),
     /// Monte Carlo replications of the exposure simulation: bias, coverage, power.
     Simulate(commands::simulate::SimulateArgs),
+    /// Calibration of the generator and agreement of each weighting with its outcome truth.
+    Validate(commands::validate::ValidateArgs),
     /// Re-render a run's report from its results.json.
     Report(commands::report::ReportArgs),
     /// Compare two runs (for example two weightings).

@@ -29,3 +29,4 @@ pub mod serve;
 pub mod stats;
 pub mod synth;
 pub mod tables;
+pub mod validity;

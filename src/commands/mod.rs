@@ -17,6 +17,7 @@ pub mod score;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod simulate;
+pub mod validate;
 
 use crate::cli::{Cli, Command};
 use anyhow::Context;
@@ -61,6 +62,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Export(a) => export::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),
         Command::Simulate(a) => simulate::execute(a, quiet),
+        Command::Validate(a) => validate::execute(a, quiet),
         Command::Report(a) => report::execute(a, quiet),
         Command::Compare(a) => compare::execute(a, quiet),
         Command::Feedback(a) => feedback::execute(a, quiet),

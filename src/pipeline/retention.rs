@@ -5,8 +5,10 @@
 //! **Employers.** Every establishment scored in the last period ending before
 //! `[retention] cohort_start` (the label counsellors would see when the cohort starts) is an
 //! employer: label level at that period, zone, NAF section, vacancies ∝ its mean headcount in
-//! that period (floored at [`MIN_VACANCIES`]), and its latent traits (inclusiveness,
-//! separation multiplier) from the generator truth, which the estimators never see.
+//! that period (floored at [`MIN_VACANCIES`]), and its truth from the generator, which the
+//! estimators never see: its openness to people far from employment, and the separation
+//! hazard of its fragile hires relative to the average employer, `ln S_e(365) / mean ln S(365)`
+//! from the simulated 12-month retention of its fragile hires (the outcome truth).
 //!
 //! **Policies.** The cohort is simulated under the status quo and label priority, plus the
 //! randomised encouragement when it is the experiment's policy, all with the same seed
@@ -118,6 +120,12 @@ pub fn placement_employers(
     let truth: HashMap<u64, &crate::synth::EstablishmentTruth> =
         synthetic.truth.iter().map(|t| (t.siret, t)).collect();
     let rows = &scores.indicators.rows;
+    // The separation hazard of an employer's fragile hires, relative to the average employer,
+    // from the generator's outcome truth: S(365) = exp(−m · H(365)) gives m ∝ −ln S(365).
+    let log_keep =
+        |t: &crate::synth::EstablishmentTruth| t.fragile_retention_12m.clamp(0.01, 0.99).ln();
+    let mean_log_keep =
+        truth.values().map(|t| log_keep(t)).sum::<f64>() / truth.len().max(1) as f64;
     let mut employers = Vec::new();
     for s in scores.scores.iter().filter(|s| s.period == period.index) {
         let (Some(level), Some(t), Some(info)) =
@@ -136,8 +144,8 @@ pub fn placement_employers(
                 .map_or_else(|| info.section.clone(), str::to_string),
             labelled: level >= 1,
             label_level: level,
-            true_inclusiveness: t.inclusiveness,
-            true_separation_multiplier: t.separation_multiplier,
+            true_inclusiveness: t.openness,
+            true_separation_multiplier: log_keep(t) / mean_log_keep,
             vacancies: headcount.max(MIN_VACANCIES),
         });
     }

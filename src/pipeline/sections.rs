@@ -102,6 +102,8 @@ fn estimates(s: &ExposureStudy) -> Vec<r::NamedEstimate> {
                 p_value: is_twfe.then_some(twfe.p_value),
                 n_obs: is_twfe.then_some(twfe.n_obs as u64),
                 n_clusters: is_twfe.then_some(twfe.n_clusters as u64),
+                truth: Some(e.truth),
+                estimand: Some(e.estimand),
             })
         })
         .collect()
@@ -123,6 +125,10 @@ fn design(s: &ExposureStudy, est: &[r::NamedEstimate]) -> r::ExposureDesignInfo 
         lag_months: s.design.lag_months,
         ramp_months: s.design.ramp_months,
         true_effect: Some(s.true_effect),
+        true_effect_on_exposed: Some(s.true_att_exposed),
+        true_effect_on_comparison: Some(s.true_effect_comparison),
+        comparison_cells_affected: Some(s.comparison_cells_affected),
+        shared_pool: Some(s.design.shared_pool),
         power: primary.and_then(|p| power(s.true_effect, p.se)),
     }
 }
@@ -212,6 +218,9 @@ pub fn methods_section(exposure: Option<&ExposureStudy>) -> r::MethodsSection {
     }
     let mut notes = vec![
         r::Note::RelativeScores,
+        r::Note::PoolSpillover {
+            shared_pool: exposure.is_none_or(|s| s.design.shared_pool),
+        },
         r::Note::SunAbraham,
         r::Note::PeerNormalisation,
         r::Note::TruthDefinition,
@@ -251,5 +260,44 @@ pub fn manifest_section(m: &Manifest, run_id: &str) -> r::Manifest {
             })
             .collect(),
         timings: Vec::new(),
+    }
+}
+
+/// The validity of each weighting against the generator's outcome truth.
+pub fn validity_section(v: &crate::validity::ValidityReport) -> r::ValiditySection {
+    let groups = |g: &[crate::validity::GroupAgreement]| {
+        g.iter()
+            .map(|x| r::GroupValidity {
+                group: x.group.clone(),
+                n: x.n as u64,
+                spearman: x.spearman,
+            })
+            .collect()
+    };
+    r::ValiditySection {
+        period: v.period.clone(),
+        weightings: v
+            .weightings
+            .iter()
+            .map(|a| r::WeightingValidity {
+                key: a.weighting.clone(),
+                kind: a.kind,
+                n: a.n as u64,
+                spearman: a.spearman,
+                spearman_mean_over_periods: a.spearman_mean_over_periods,
+                precision: a
+                    .precision
+                    .iter()
+                    .map(|p| r::PrecisionRow {
+                        level: p.level,
+                        top_share: p.top_share,
+                        labelled: p.labelled as u64,
+                        precision: p.precision,
+                    })
+                    .collect(),
+                by_size_band: groups(&a.by_size_band),
+                by_sector: groups(&a.by_sector),
+            })
+            .collect(),
     }
 }

@@ -74,6 +74,22 @@ messages! {
     ScoredEstablishments => "Établissements notés", "Scored establishments";
     NotCalculable => "Non calculables", "Not calculable";
     RetentionByPolicy => "Maintien dans l'emploi à 6 et 12 mois selon la politique d'orientation", "Retention at 6 and 12 months by orientation policy";
+    TrueEffectExposed => "Effet vrai sur les exposés", "True effect on the exposed";
+    TrueEffectComparison => "Effet vrai sur les comparables (débordement)", "True effect on the comparison group (spillover)";
+    ComparisonCellsAffected => "Part des comparables touchés après exposition", "Share of comparison cells affected after exposure";
+    JobSeekerPool => "Vivier de demandeurs d'emploi", "Job-seeker pool";
+    PoolShared => "partagé par exposés et comparables", "shared by exposed and comparison";
+    PoolSeparate => "propre aux exposés", "separate for the exposed";
+    ColEstimand => "Vérité visée", "Targeted truth";
+    ValidityHeading => "Validité : accord avec la vérité simulée", "Validity: agreement with the simulated truth";
+    ValidityIntro => "La vérité du générateur est un résultat : la part des embauches qui sont des personnes éloignées de l'emploi toujours en poste un an après. Corrélation de Spearman entre le score et le rang de cette vérité parmi les pairs, et précision des labels (part des labellisés dont la vérité est dans la même part haute de leurs pairs).", "The generator's truth is an outcome: the share of new hires who are people far from employment and still in the job a year later. Spearman correlation between the score and that truth's rank among peers, and label precision (the share of labelled establishments whose truth is in the same top share of their peers).";
+    ColWeighting => "Pondération", "Weighting";
+    ColSpearmanAll => "Spearman, tous", "Spearman, all";
+    ColMeanOverPeriods => "Moyenne des périodes", "Mean over periods";
+    ColPrecisionTop => "Précision, top", "Precision, top";
+    WeightingExperiment => "pondération de l'expérience", "experiment's weighting";
+    WeightingReversed => "durabilité inversée", "durability reversed";
+    WeightingEqual => "poids égaux", "equal weights";
     // Generic columns.
     ColEstimator => "Estimateur", "Estimator";
     ColEstimate => "Estimation", "Estimate";
@@ -797,12 +813,19 @@ pub fn covariate_name(key: &str, lang: Lang) -> String {
 }
 
 /// Every calibration key that has a name.
-pub const CALIBRATION_KEYS: [&str; 18] = [
+pub const CALIBRATION_KEYS: [&str; 25] = [
     "cdd_share_of_hires",
     "cdd_under_one_month",
     "cdd_median_days",
     "cdd_mean_days",
     "cdi_ended_within_year",
+    "cdi_trial_end_within_year",
+    "cdi_resignation_within_year",
+    "cdi_ended_within_year_hotels",
+    "cdi_ended_within_year_construction",
+    "cdi_ended_within_year_industry",
+    "cdi_ended_within_year_under_25",
+    "apprenticeship_broken",
     "entry_rate",
     "turnover_rate",
     "accidents_per_1000",
@@ -834,6 +857,34 @@ pub fn calibration_name(key: &str, lang: Lang) -> String {
         "cdi_ended_within_year" => (
             "CDI rompus dans leur première année",
             "CDI ended within their first year",
+        ),
+        "cdi_trial_end_within_year" => (
+            "CDI rompus en période d'essai la première année",
+            "CDI ended by the trial period in their first year",
+        ),
+        "cdi_resignation_within_year" => (
+            "CDI rompus par démission la première année",
+            "CDI ended by resignation in their first year",
+        ),
+        "cdi_ended_within_year_hotels" => (
+            "CDI rompus la première année, hébergement-restauration",
+            "CDI ended within their first year, hotels and restaurants",
+        ),
+        "cdi_ended_within_year_construction" => (
+            "CDI rompus la première année, construction",
+            "CDI ended within their first year, construction",
+        ),
+        "cdi_ended_within_year_industry" => (
+            "CDI rompus la première année, industrie",
+            "CDI ended within their first year, industry",
+        ),
+        "cdi_ended_within_year_under_25" => (
+            "CDI rompus la première année, embauches de moins de 25 ans",
+            "CDI ended within their first year, hires under 25",
+        ),
+        "apprenticeship_broken" => (
+            "Contrats d'apprentissage rompus avant leur terme",
+            "Apprenticeships broken before their term",
         ),
         "entry_rate" => ("Taux d'entrée", "Entry rate"),
         "turnover_rate" => (
@@ -916,7 +967,9 @@ pub fn rung_words(r: Rung, lang: Lang) -> String {
 /// A method note of a run in words.
 pub fn note_text(n: &Note, lang: Lang) -> String {
     match n {
-        Note::RelativeScores => pick(lang, "Les scores sont relatifs aux pairs : quand les établissements exposés progressent, la position de leurs pairs non exposés recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet (négatif) sur les comparables ; c'est cette différence qui sert de vérité.", "Scores are relative to peers: when exposed establishments improve, their non-exposed peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the (negative) effect on comparison units; that difference is the truth used.").to_string(),
+        Note::RelativeScores => pick(lang, "L'exposition atteint aussi les comparables, par deux canaux. Les établissements exposés embauchent davantage de chômeurs de longue durée, de travailleurs handicapés et de sortants d'IAE dans le vivier de demandeurs d'emploi qu'ils partagent avec les autres, qui en trouvent moins ; et les scores sont relatifs aux pairs : quand les exposés progressent, la position de leurs pairs recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet sur les comparables ; les deux effets et leur différence sont donnés, et chaque estimateur est comparé à la différence.", "Exposure also reaches the comparison group, through two channels. Exposed establishments hire more of the long-term unemployed, disabled workers and IAE leavers from the job-seeker pool they share with the others, who find fewer of them; and scores are relative to peers: when the exposed improve, their peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the effect on the comparison group; both effects and their difference are given, and every estimator is compared with the difference.").to_string(),
+        Note::PoolSpillover { shared_pool: true } => pick(lang, "Vivier partagé (exposure.shared_pool = true) : `shared_pool = false` donne aux exposés leur propre vivier dans les deux mondes et coupe ce canal ; il ne reste alors que l'effet des scores relatifs.", "Shared pool (exposure.shared_pool = true): `shared_pool = false` gives the exposed their own pool in both worlds and switches that channel off, leaving only the effect of peer-relative scores.").to_string(),
+        Note::PoolSpillover { shared_pool: false } => pick(lang, "Viviers séparés (exposure.shared_pool = false) : les exposés embauchent dans leur propre vivier dans les deux mondes ; l'effet sur les comparables ne vient que des scores relatifs aux pairs.", "Separate pools (exposure.shared_pool = false): the exposed hire from their own pool in both worlds; the effect on the comparison group comes only from peer-relative scores.").to_string(),
         Note::SunAbraham => pick(lang, "Avec des effets qui diffèrent selon la cohorte, les coefficients avancés d'une étude d'événement TWFE sont contaminés (Sun et Abraham, 2021) : l'agrégation dynamique de Callaway et Sant'Anna est présentée à côté.", "With effects that differ by cohort, dynamic TWFE leads are contaminated (Sun and Abraham, 2021): the Callaway–Sant'Anna dynamic aggregation is shown alongside.").to_string(),
         Note::IpwWithoutSe { horizon_days, estimate } => match lang {
             Lang::Fr => format!("À {horizon_days} jours, la différence IPW ({}) n'a pas d'erreur-type (retention.ipw_bootstrap < 2) : elle n'est pas dans le tableau.", num(*estimate, 4, lang)),
@@ -931,7 +984,7 @@ pub fn note_text(n: &Note, lang: Lang) -> String {
             Lang::En => format!("At {horizon_days} days, the Wald estimate is undefined (weak first stage)."),
         },
         Note::PeerNormalisation => pick(lang, "Normalisation par les pairs : médiane et écart absolu médian du groupe de pairs (division NAF × tranche de taille × zone, avec replis), rétrécissement bêta-binomial des parts calculées sur peu de personnes.", "Peer normalisation: median and median absolute deviation of the peer group (NAF division × size band × zone, with fallbacks), beta-binomial shrinkage of shares on few persons.").to_string(),
-        Note::TruthDefinition => pick(lang, "Vérité : un monde contrefactuel est simulé avec les mêmes nombres aléatoires ; l'effet vrai est l'évolution des exposés moins celle des comparables.", "Truth: a counterfactual world is simulated with the same random numbers; the true effect is the change of the exposed minus that of the comparison group.").to_string(),
+        Note::TruthDefinition => pick(lang, "Vérité : un monde contrefactuel est simulé avec les mêmes nombres aléatoires ; l'effet vrai est donné sur les exposés, sur les comparables (débordement) et comme leur différence, que visent les estimateurs (Callaway et Sant'Anna sur son échantillon d'analyse, les unités observées à chaque période).", "Truth: a counterfactual world is simulated with the same random numbers; the true effect is given on the exposed, on the comparison group (spillover) and as their difference, which the estimators target (Callaway–Sant'Anna on its analysis sample, the units observed in every period).").to_string(),
         Note::Technical { stage, text } => format!("[{stage}] {text}"),
     }
 }
@@ -1147,6 +1200,8 @@ pub fn catalog() -> Vec<(String, String)> {
     }
     for n in [
         Note::RelativeScores,
+        Note::PoolSpillover { shared_pool: true },
+        Note::PoolSpillover { shared_pool: false },
         Note::SunAbraham,
         Note::PeerNormalisation,
         Note::TruthDefinition,

@@ -38,6 +38,8 @@ pub struct RunResults {
     pub retention: Option<RetentionSection>,
     /// Method notes and named conventions.
     pub methods: Option<MethodsSection>,
+    /// Agreement of weightings with the generator's outcome truth (synthetic data only).
+    pub validity: Option<ValiditySection>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,8 +225,11 @@ pub enum Method {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "note", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Note {
-    /// Scores are relative to peers: the DiD truth is exposed minus comparison effects.
+    /// Exposure reaches the comparison group (shared pool, peer-relative scores): the DiD
+    /// truth is exposed minus comparison effects.
     RelativeScores,
+    /// Whether the job-seeker pool was shared, and how to switch that channel off.
+    PoolSpillover { shared_pool: bool },
     /// Dynamic TWFE leads are contaminated under heterogeneous effects (Sun & Abraham).
     SunAbraham,
     /// How scores are normalised against peers.
@@ -540,8 +545,18 @@ pub struct ExposureDesignInfo {
     pub lag_months: u32,
     /// Months of ramp-up of the response.
     pub ramp_months: u32,
-    /// True effect on the score in points (synthetic data), when known.
+    /// True effect on the score in points (synthetic data), when known: the effect on the
+    /// exposed minus the effect on the comparison group, the estimand of the DiD estimators.
     pub true_effect: Option<f64>,
+    /// True mean effect on the exposed establishments' scores after exposure.
+    pub true_effect_on_exposed: Option<f64>,
+    /// True mean effect on the comparison establishments' scores after exposure (spillover
+    /// through the shared job-seeker pool and through peer-relative scoring).
+    pub true_effect_on_comparison: Option<f64>,
+    /// Share of comparison establishment-periods after exposure whose true effect is not 0.
+    pub comparison_cells_affected: Option<f64>,
+    /// Whether exposed and comparison establishments hired from one job-seeker pool.
+    pub shared_pool: Option<bool>,
     /// Power of the primary estimator against the true effect at 5% (two-sided, normal
     /// approximation with its standard error), when both are known.
     pub power: Option<f64>,
@@ -609,6 +624,10 @@ pub struct NamedEstimate {
     pub n_obs: Option<u64>,
     /// Clusters (units) used.
     pub n_clusters: Option<u64>,
+    /// The true value this estimator targets, and its key (`difference`: exposed minus
+    /// comparison; `effect_on_exposed`).
+    pub truth: Option<f64>,
+    pub estimand: Option<crate::exposure::study::Estimand>,
 }
 
 /// One point of a dynamic (event-time) estimate.
@@ -884,4 +903,60 @@ impl RunResults {
         s.push('\n');
         Ok(s)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validity
+
+/// Agreement of weightings with the generator's outcome truth (fragile hires still in the job
+/// a year later, per new hire), within peer groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValiditySection {
+    /// Latest scored period, the one the correlations and precisions refer to.
+    pub period: String,
+    /// One row per weighting (the experiment's first).
+    pub weightings: Vec<WeightingValidity>,
+}
+
+/// How one weighting agrees with the truth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightingValidity {
+    /// `default`, `durability_reversed`, `equal`, or a weights file's name.
+    pub key: String,
+    /// Where the weighting comes from.
+    pub kind: crate::validity::WeightingKind,
+    /// Establishments scored in the latest period.
+    pub n: u64,
+    /// Spearman correlation of the composite with the truth's peer percentile.
+    pub spearman: Option<f64>,
+    /// Mean of the per-period Spearman correlations.
+    pub spearman_mean_over_periods: Option<f64>,
+    /// Label precision by level.
+    pub precision: Vec<PrecisionRow>,
+    /// Spearman by size band.
+    pub by_size_band: Vec<GroupValidity>,
+    /// Spearman by NAF section.
+    pub by_sector: Vec<GroupValidity>,
+}
+
+/// Precision of one label level: the share of labelled establishments whose truth is in the
+/// same top share of their peers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrecisionRow {
+    pub level: u8,
+    pub top_share: f64,
+    pub labelled: u64,
+    pub precision: Option<f64>,
+}
+
+/// Spearman correlation within one group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupValidity {
+    pub group: String,
+    pub n: u64,
+    pub spearman: Option<f64>,
 }

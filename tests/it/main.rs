@@ -22,6 +22,7 @@ mod output_safety;
 mod pipeline_retention;
 mod pseudonymise_cli;
 mod readme_examples;
+mod readme_figures;
 mod report_compare;
 mod report_escaping;
 mod report_from_score;

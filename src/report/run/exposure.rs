@@ -69,6 +69,23 @@ fn design(c: &Ctx, d: &ExposureDesignInfo) -> Vec<Block> {
     if let Some(v) = d.true_effect {
         rows.push(vec![c.t(Msg::TrueEffect), c.n(v, 2)]);
     }
+    if let Some(v) = d.true_effect_on_exposed {
+        rows.push(vec![c.t(Msg::TrueEffectExposed), c.n(v, 2)]);
+    }
+    if let Some(v) = d.true_effect_on_comparison {
+        rows.push(vec![c.t(Msg::TrueEffectComparison), c.n(v, 2)]);
+    }
+    if let Some(v) = d.comparison_cells_affected {
+        rows.push(vec![c.t(Msg::ComparisonCellsAffected), c.pct(v, 0)]);
+    }
+    if let Some(shared) = d.shared_pool {
+        let m = if shared {
+            Msg::PoolShared
+        } else {
+            Msg::PoolSeparate
+        };
+        rows.push(vec![c.t(Msg::JobSeekerPool), c.t(m)]);
+    }
     if let Some(p) = d.power {
         rows.push(vec![c.t(Msg::Power), c.pct(p, 0)]);
     }

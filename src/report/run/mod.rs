@@ -11,6 +11,7 @@ mod methods;
 mod retention;
 mod score;
 mod summary;
+mod validity;
 
 use super::doc::{Align, Block, Document, Figure, Section, Table};
 use super::figures::{self, Axes};
@@ -150,7 +151,15 @@ pub fn build_run_document(r: &RunResults, lang: Lang) -> Document {
         section(
             2,
             c.t(Msg::SecScore),
-            or_not_run(r.score.as_ref().map(|s| score::blocks(&c, s))),
+            or_not_run(r.score.as_ref().map(|s| {
+                let mut b = score::blocks(&c, s);
+                b.extend(
+                    r.validity
+                        .as_ref()
+                        .map_or_else(Vec::new, |v| validity::blocks(&c, v)),
+                );
+                b
+            })),
         ),
         section(
             3,
