@@ -33,6 +33,8 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
     /// Write the published records as a feed for job boards (JSON Lines, CSV or Parquet).
     Export(commands::export::ExportArgs),
+    /// The establishment × period panel of a real exposure, for `estimate did`.
+    Panel(commands::panel::PanelArgs),
     /// Estimators on your own data.
     #[command(subcommand)]
     Estimate(commands::estimate::EstimateCommand),

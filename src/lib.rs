@@ -18,6 +18,7 @@ pub mod indicators;
 pub mod model;
 pub mod output;
 pub mod params;
+pub mod pilot;
 pub mod pipeline;
 pub mod provenance;
 pub mod reference;

@@ -19,6 +19,10 @@ pub struct GenerateArgs {
     /// Replace an existing, non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// Also write a synthetic pilot under `pilot/`: the exposure register, the awarded
+    /// labels and the job-seeker cohort with NIRs (the cohort's jobs are added to the data).
+    #[arg(long)]
+    pub pilot: bool,
 }
 
 pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
@@ -27,8 +31,13 @@ pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
     crate::output::guard_replace(&args.out, &[&args.experiment])?;
     let out = AtomicDir::create(&args.out, args.force)?;
     let t0 = std::time::Instant::now();
-    let s = synth::generate(&exp, &reference, !quiet)?;
+    let mut s = synth::generate(&exp, &reference, !quiet)?;
     let calibration = synth::calibration::check(&s.dataset, &exp.generator, &reference);
+    if args.pilot {
+        let mut files = crate::pipeline::pilot::build(&exp, &reference, &s)?;
+        crate::pipeline::pilot::write_files(&mut files, &out.path().join("pilot"))?;
+        s.dataset = files.observed;
+    }
     write_synthetic(&s, &calibration, out.path(), args.format)?;
     let dir = out.commit()?;
     if !quiet {

@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod generate;
 pub mod ingest;
 pub mod list;
+pub mod panel;
 pub mod pseudonymise;
 pub mod report;
 pub mod run;
@@ -60,6 +61,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::execute(a, quiet),
         Command::Export(a) => export::execute(a, quiet),
+        Command::Panel(a) => panel::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),
         Command::Simulate(a) => simulate::execute(a, quiet),
         Command::Validate(a) => validate::execute(a, quiet),

@@ -66,6 +66,13 @@ pub struct RawExposureDesign {
     pub observational_size_coef: Option<f64>,
     pub observational_trait_coef: Option<f64>,
     pub min_units: Option<i64>,
+    /// The real exposure register (CSV or Parquet); with `data.source = "tables"` only
+    /// (validated in `config`, read by `pilot::register`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register: Option<std::path::PathBuf>,
+    /// Who may enter the real evaluation: "unlabelled" (default) or "scored".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligible: Option<String>,
     pub shared_pool: Option<bool>,
 }
 

@@ -1,20 +1,17 @@
 //! The published record of one employer, as the feed and the API publish it.
 //!
-//! This module is the single seam between the score stage and what leaves the workbench:
-//! [`record`] builds an [`EmployerRecord`] from a scoring run, with statistical secrecy
-//! applied here (positions only, never a count; a sensitive criterion — BOETH, long
-//! unemployment, IAE — cited only with at least 11 persons in its numerator and its
-//! denominator, see [`privacy::can_cite`]; the "publics far from employment" block pooled
-//! only when every member may be cited). Everything downstream (the flat feed, the index of
-//! `serve`, the JSON API) carries these records and nothing else, so secrecy holds by
-//! construction. The types mirror the score stage's published view one for one, so that
-//! switching to it is a change of this module only.
+//! The record is the score stage's published view ([`publish::record`]), which alone
+//! applies statistical secrecy (positions only, never a count; a sensitive criterion — BOETH,
+//! long unemployment, IAE — cited only with at least 11 persons in its numerator and its
+//! denominator; the "publics far from employment" block pooled only on at least 11 persons
+//! and when pooling cannot reveal a withheld member). This module only changes its shape for
+//! the feed (label as a level, citations tagged by status), so the counsellors' list, the
+//! employer sheet, the feed, the index of `serve` and the JSON API share one secrecy rule.
 
-use crate::indicators::{Criterion, CRITERIA};
-use crate::model::siret_string;
+use crate::indicators::Criterion;
 use crate::score::peers::{Rung, SizeBand};
 use crate::score::Trend;
-use crate::score::{privacy, NonCalculable, ScoreError, ScoreOutput};
+use crate::score::{publish, NonCalculable, ScoreError, ScoreOutput};
 use serde::{Deserialize, Serialize};
 
 /// Version of the record layout.
@@ -242,137 +239,89 @@ impl EmployerRecord {
     }
 }
 
-fn citation(out: &ScoreOutput, i: usize, c: Criterion) -> Citation {
-    let row = &out.indicators.rows[i];
-    match out.scores[i].subscores[c as usize] {
-        None => Citation::NotCalculable,
-        Some(_) if c.is_sensitive() && !privacy::can_cite(row, c, out.indicators.window_months) => {
-            Citation::Withheld
-        }
-        Some(s) => Citation::Shown(band_of(s as f64)),
+/// The feed's citation of a published position.
+fn citation(p: Position) -> Citation {
+    match p {
+        Position::Withheld => Citation::Withheld,
+        Position::NotCalculable => Citation::NotCalculable,
+        p => Citation::Shown(p),
     }
 }
 
-/// The pooled block: shown only when every calculable member may be cited (so pooling can
-/// never reveal a withheld member by difference).
-fn far_from_employment(out: &ScoreOutput, i: usize) -> FarFromEmployment {
-    let members: Vec<Criterion> = CRITERIA
-        .iter()
-        .copied()
-        .filter(|c| c.is_sensitive() && out.scores[i].subscores[*c as usize].is_some())
-        .collect();
-    let withheld = members
-        .iter()
-        .filter(|&&c| citation(out, i, c) == Citation::Withheld)
-        .count();
-    let status = if members.is_empty() {
-        FarStatus::NotCalculable
-    } else if withheld == members.len() {
-        FarStatus::TooFewPersons
-    } else if withheld > 0 {
-        FarStatus::PartlyShown
-    } else {
-        let w = |c: Criterion| out.params.weight(c).max(1e-12);
-        let sub = |c: Criterion| out.scores[i].subscores[c as usize].unwrap_or(0.0) as f64;
-        let wsum: f64 = members.iter().map(|&c| w(c)).sum();
-        let mean = members.iter().map(|&c| w(c) * sub(c)).sum::<f64>() / wsum;
-        FarStatus::Shown(band_of(mean))
-    };
-    FarFromEmployment {
-        status,
-        members: members.into_iter().map(Key).collect(),
+fn far_status(s: publish::FarStatus) -> FarStatus {
+    match s {
+        publish::FarStatus::Shown(p) => FarStatus::Shown(p),
+        publish::FarStatus::PartlyShown => FarStatus::PartlyShown,
+        publish::FarStatus::TooFewPersons => FarStatus::TooFewPersons,
+        publish::FarStatus::NotCalculable => FarStatus::NotCalculable,
     }
 }
 
-fn history(out: &ScoreOutput, siret: u64, p: u32) -> Vec<HistoryEntry> {
-    (0..=p)
-        .filter_map(|q| {
-            let k = out.row_index(siret, q)?;
-            Some(HistoryEntry {
-                period: out.periods()[q as usize].label.clone(),
-                label: out.scores[k].label,
-            })
-        })
-        .collect()
-}
-
-fn reasons(
-    out: &ScoreOutput,
-    i: usize,
-    criteria: &[CriterionView],
-    far: &FarFromEmployment,
-) -> Vec<Reason> {
-    let s = &out.scores[i];
-    let mut strong: Vec<(Position, f32, Criterion)> = criteria
-        .iter()
-        .filter_map(|v| {
-            let st = v.citation.standing().filter(|st| st.is_favourable())?;
-            Some((st, s.subscores[v.criterion.0 as usize]?, v.criterion.0))
-        })
-        .collect();
-    strong.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
-    let mut out: Vec<Reason> = strong.iter().map(|x| Reason::Criterion(x.2)).collect();
-    if matches!(far.status, FarStatus::Shown(st) if st.is_favourable()) {
-        out.push(Reason::FarFromEmployment);
+fn reason(r: publish::Reason) -> Reason {
+    match r {
+        publish::Reason::Criterion(c) => Reason::Criterion(c),
+        publish::Reason::FarFromEmployment => Reason::FarFromEmployment,
     }
-    out
 }
 
-/// The published record of score row `i`.
-pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
-    let s = &out.scores[i];
-    let e = out.establishment(s.siret);
-    let wsum: f64 = CRITERIA.iter().map(|&c| out.params.weight(c)).sum();
-    let criteria: Vec<CriterionView> = CRITERIA
-        .iter()
-        .filter(|&&c| out.params.weight(c) > 0.0)
-        .map(|&c| CriterionView {
-            criterion: Key(c),
-            weight: out.params.weight(c) / wsum,
-            citation: citation(out, i, c),
-        })
-        .collect();
-    let far = far_from_employment(out, i);
-    let reasons = reasons(out, i, &criteria, &far);
-    let g = &out.peer_groups[s.peer_group as usize];
-    let code = |f: fn(&crate::score::EstablishmentInfo) -> &String| e.map(|e| f(e).clone());
-    let naf = code(|e| &e.naf).unwrap_or_default();
+/// The feed's layout of a published record: the same content, every secrecy decision taken
+/// by [`publish::record`]; only the shape changes (label as a level, citations tagged).
+pub fn from_published(p: publish::EmployerRecord) -> EmployerRecord {
     EmployerRecord {
         version: RECORD_VERSION,
-        siret: siret_string(s.siret),
-        name: e
-            .map(|e| e.name.trim().to_string())
-            .filter(|n| !n.is_empty()),
-        period: out.periods()[s.period as usize].label.clone(),
-        label: s.label,
-        non_calculable: s.non_calculable,
-        gated_by: s.gated_by.map(Key),
-        score: s.composite.map(|v| v.round() as u32),
-        score_interval: s
-            .composite
-            .map(|v| [s.lower.unwrap_or(v), s.upper.unwrap_or(v)].map(|x| x.round() as u32)),
-        trend: out.label_trend(s.siret, s.period),
-        history: history(out, s.siret, s.period),
+        siret: p.siret,
+        name: p.name,
+        period: p.period,
+        label: p.label.level(),
+        non_calculable: p.non_calculable,
+        gated_by: p.gated_by.map(Key),
+        score: p.score,
+        score_interval: p.score_interval,
+        trend: p.trend,
+        history: p
+            .history
+            .into_iter()
+            .map(|h| HistoryEntry {
+                period: h.period,
+                label: h.label.level(),
+            })
+            .collect(),
         sector: Sector {
-            division: naf.get(..2).unwrap_or(&naf).to_string(),
-            naf,
-            section: code(|e| &e.section).unwrap_or_else(|| "?".into()),
+            naf: p.sector.naf,
+            division: p.sector.division,
+            section: p.sector.section,
         },
         place: Place {
-            commune: code(|e| &e.commune).unwrap_or_default(),
-            zone: code(|e| &e.zone).unwrap_or_default(),
-            departement: code(|e| &e.departement).unwrap_or_default(),
-            region: code(|e| &e.region).unwrap_or_default(),
+            commune: p.place.commune,
+            zone: p.place.zone,
+            departement: p.place.departement,
+            region: p.place.region,
         },
-        size_band: s.size_band,
+        size_band: p.size_band,
         peers: PeerInfo {
-            rung: g.rung,
-            members: g.members,
+            rung: p.peers.rung,
+            members: p.peers.members,
         },
-        criteria,
-        far_from_employment: far,
-        reasons,
+        criteria: p
+            .criteria
+            .into_iter()
+            .map(|v| CriterionView {
+                criterion: Key(v.criterion),
+                weight: v.weight,
+                citation: citation(v.position),
+            })
+            .collect(),
+        far_from_employment: FarFromEmployment {
+            status: far_status(p.far_from_employment.status),
+            members: p.far_from_employment.members.into_iter().map(Key).collect(),
+        },
+        reasons: p.reasons.into_iter().map(reason).collect(),
     }
+}
+
+/// The published record of score row `i` ([`publish::record`] in the feed's layout).
+pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
+    from_published(publish::record(out, i))
 }
 
 /// Records of every establishment scored in `period` (latest when `None`), by SIRET.

@@ -3,8 +3,14 @@
 //! It is the only place (with `commands`) that reads and writes files. Data are generated
 //! from the experiment, or reused from `data/cache/` when a dataset with the same
 //! fingerprint (crate version, generator parameters, territory, seed) exists. Every run
-//! writes `reports/<experiment>/<run-id>/` atomically: `results.json` (every number, no
-//! timings, byte-identical for the same config and seed) and `manifest.json`.
+//! writes two folders atomically:
+//! - `reports/<experiment>/<run-id>/`, what may be published (the folder policy teams
+//!   receive): the report, `results.json` (every published number, no timings, byte-identical
+//!   for the same config and seed), `manifest.json`, the aggregate tables under statistical
+//!   secrecy in `tables/`, the counsellors' page and example employer sheets;
+//! - `reports/<experiment>/research/<run-id>/`, outside it and marked not for publication:
+//!   the establishment-level outputs (indicators, scores, explanations, per-SIRET scores for
+//!   `compare`, the exposure truth), see [`crate::score::io`].
 
 use crate::config::Experiment;
 use crate::output::AtomicDir;
@@ -12,6 +18,9 @@ use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
 pub mod data;
 pub mod figures;
+pub mod pilot;
+pub mod real;
+pub mod real_sections;
 pub mod retention;
 pub mod sections;
 
@@ -169,9 +178,31 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         .clone()
         .unwrap_or_else(|| exp.hash[..12].to_string());
     crate::output::check_component("run id", &run_id)?;
+    if run_id == crate::score::io::RESEARCH {
+        anyhow::bail!(
+            "--run-id {run_id:?} is reserved for the research folder; choose another run id"
+        );
+    }
     let out_dir = opts.reports_root.join(&exp.name).join(&run_id);
-    crate::output::guard_replace(&out_dir, &[&opts.experiment_path, &opts.cache_root])?;
+    let research_dir = crate::score::io::research_dir(&out_dir);
+    for d in [&out_dir, &research_dir] {
+        crate::output::guard_replace(d, &[&opts.experiment_path, &opts.cache_root])?;
+    }
     let out = AtomicDir::create(&out_dir, true)?;
+    let research = AtomicDir::create(&research_dir, true)?;
+    if let crate::config::DataSource::Tables { path } = &exp.data {
+        let started = real::Started {
+            opts,
+            exp: &exp,
+            reference: &reference,
+            out,
+            research,
+            run_id,
+            lang,
+            t0,
+        };
+        return real::run(started, path);
+    }
     let mut timer = Timer::default();
 
     let (synthetic, calibration, cached, data_dir) = timer.stage("data", || {
@@ -198,7 +229,12 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     });
 
     timer.stage("tables", || {
-        write_tables(&scores, &exposure, &out.path().join("tables"))
+        write_tables(
+            &scores,
+            &exposure,
+            &out.path().join("tables"),
+            research.path(),
+        )
     })?;
     crate::output::crash_point("run-after-tables");
 
@@ -254,7 +290,10 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         &serde_json::to_string_pretty(&manifest)?,
     )?;
     crate::output::crash_point("run-before-commit");
+    // The published folder first: a crash in between leaves the previous research folder,
+    // which the next run replaces.
     let dir = out.commit()?;
+    research.commit()?;
     Ok(RunOutcome {
         dir,
         results,
@@ -267,11 +306,13 @@ fn write_tables(
     scores: &crate::score::ScoreOutput,
     exposure: &crate::exposure::study::ExposureStudy,
     tables: &Path,
+    research: &Path,
 ) -> anyhow::Result<()> {
-    crate::score::io::write_outputs(scores, tables)?;
+    crate::score::io::write_published(scores, tables)?;
+    crate::score::io::write_research(scores, research)?;
     let mut truth = crate::exposure::study::truth_df(exposure)?;
     for f in [tables::Format::Csv, tables::Format::Parquet] {
-        let path = tables.join(format!("exposure_truth.{}", f.extension()));
+        let path = research.join(format!("exposure_truth.{}", f.extension()));
         tables::write_df(&mut truth, &path, f)?;
     }
     Ok(())

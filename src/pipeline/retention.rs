@@ -157,8 +157,11 @@ pub fn placement_employers(
 }
 
 /// Keeps at most [`MAX_CURVE_POINTS`] evenly spaced rows, plus the first, the last and the
-/// rows at the horizons.
-fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
+/// rows at the horizons. The curve stops where fewer than 11 persons remain at risk
+/// (statistical secrecy: no published figure rests on fewer persons).
+pub(crate) fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
+    let min = crate::score::privacy::MIN_PERSONS as f64;
+    let rows: Vec<&KmRow> = rows.iter().take_while(|r| r.at_risk >= min).collect();
     let step = rows.len().div_ceil(MAX_CURVE_POINTS).max(1);
     rows.iter()
         .enumerate()
@@ -208,25 +211,13 @@ fn technical(text: String) -> Note {
     }
 }
 
-/// Runs the retention stage (see the module docs).
-///
-/// # Errors
-/// No scored period before the cohort start, no employer, or an estimator error on the
-/// simulated cohort (e.g. no hire observed).
-pub fn retention_stage(
-    exp: &Experiment,
-    reference: &Reference,
-    synthetic: &Synthetic,
-    scores: &ScoreOutput,
-) -> Result<RetentionStageOutput, RetentionStageError> {
-    let design = &exp.retention;
-    let seed = sim::stream_seed(exp.seed);
-    let z = crate::retention::critical_value(0.95);
-    let horizons = design.horizons.clone();
-    let (employers, baseline_period) = placement_employers(exp, reference, synthetic, scores)?;
-    let mut notes = Vec::new();
-
-    // Every policy with the same seed: common random numbers.
+/// Simulates the cohort under each policy compared, all with the same seed (common random
+/// numbers), so policy curves differ only through orientation.
+fn simulate_policies(
+    employers: &[PlacementEmployer],
+    design: &crate::retention::RetentionDesign,
+    seed: u64,
+) -> Result<Vec<(Policy, SimOutput)>, RetentionStageError> {
     let mut policies = vec![Policy::StatusQuo, Policy::LabelPriority];
     if design.policy == Policy::Encouragement {
         policies.push(Policy::Encouragement);
@@ -235,50 +226,75 @@ pub fn retention_stage(
     for p in policies {
         let mut d = design.clone();
         d.policy = p;
-        sims.push((p, sim::simulate(&employers, &d, seed)?));
+        sims.push((p, sim::simulate(employers, &d, seed)?));
     }
-    let own = sims
-        .iter()
-        .find(|(p, _)| *p == design.policy)
-        .map(|(_, s)| s)
-        .ok_or(RetentionStageError::Sim(SimError::NoEmployers))?;
-    let study = RetentionStudy::run(own, design, seed)?;
-    notes.extend(study.warnings.iter().cloned().map(technical));
+    Ok(sims)
+}
 
-    // Curves by employer group on the experiment's policy.
+/// The `other` group as the reference of a comparison when the table has it.
+fn other_as_reference(table: &PersonTable) -> Option<String> {
+    table
+        .group_levels()
+        .contains(&OTHER.to_string())
+        .then(|| OTHER.to_string())
+}
+
+/// Kaplan–Meier curves and log-rank test by employer group on one simulated policy.
+struct GroupCurves {
+    km: Vec<KmCurve>,
+    logrank: Option<TestResult>,
+}
+
+/// Curves by employer group on the experiment's policy (groups only: no IPW, cheap Cox).
+fn group_curves(own: &SimOutput, horizons: &[f64]) -> Result<GroupCurves, RetentionStageError> {
     let hires = sim::hires_table(&own.persons)?;
     let opts = RetentionOptions {
-        horizons: horizons.clone(),
-        reference: hires
-            .group_levels()
-            .contains(&OTHER.to_string())
-            .then(|| OTHER.to_string()),
+        horizons: horizons.to_vec(),
+        reference: other_as_reference(&hires),
         ..Default::default()
     };
     let by_group = estimate_retention(&groups_only(&hires)?, &opts)?;
-    let km_by_group = by_group
+    let km = by_group
         .km
         .iter()
         .map(|(g, rows)| KmCurve {
             arm: group_arm(g),
-            points: thin(rows, &horizons),
+            points: thin(rows, horizons),
         })
         .collect();
+    let logrank = by_group.logrank.as_ref().map(|l| TestResult {
+        statistic: l.statistic,
+        df: l.df as f64,
+        p_value: l.p_value,
+    });
+    Ok(GroupCurves { km, logrank })
+}
 
-    // Curves and horizon rows by policy, with the truth.
-    let mut km_by_policy = Vec::new();
-    let mut by_policy = Vec::new();
-    for (p, s) in &sims {
+/// Kaplan–Meier curves and horizon rows (with the truth) of every simulated policy.
+struct PolicyCurves {
+    km: Vec<KmCurve>,
+    rows: Vec<HorizonRow>,
+}
+
+/// Curves and horizon rows by policy, each horizon row with the simulation's truth.
+fn policy_curves(
+    sims: &[(Policy, SimOutput)],
+    horizons: &[f64],
+    z: f64,
+) -> Result<PolicyCurves, RetentionStageError> {
+    let mut km = Vec::new();
+    let mut rows = Vec::new();
+    for (p, s) in sims {
         let t = sim::hires_table(&s.persons)?;
         let curve = KaplanMeier::fit(t.duration(), t.event(), None, None);
-        km_by_policy.push(KmCurve {
+        km.push(KmCurve {
             arm: Arm::of_policy(*p),
-            points: thin(&curve.rows(&horizons, z), &horizons),
+            points: thin(&curve.rows(horizons, z), horizons),
         });
         let truth = s.policies.iter().find(|x| x.policy == p.name());
-        for &h in &horizons {
+        for &h in horizons {
             let r = curve.row_at(h, z);
-            by_policy.push(HorizonRow {
+            rows.push(HorizonRow {
                 arm: Arm::of_policy(*p),
                 horizon_days: h as u32,
                 survival: r.survival,
@@ -288,8 +304,12 @@ pub fn retention_stage(
             });
         }
     }
+    Ok(PolicyCurves { km, rows })
+}
 
-    let cohorts = [
+/// Size and hires of each simulated cohort present on the experiment's policy.
+fn cohort_rows(own: &SimOutput) -> Vec<CohortRow> {
+    [
         Cohort::IaeExit,
         Cohort::LongTermUnemployed,
         Cohort::YoungUnqualified,
@@ -307,10 +327,16 @@ pub fn retention_stage(
                 .count() as u64,
         })
     })
-    .collect();
+    .collect()
+}
 
-    // Risk differences: naive and IPW against the truth, then ITT and Wald.
-    let mut risk_differences = Vec::new();
+/// Naive and IPW labelled-vs-other differences against the truth; a note where IPW has no
+/// row.
+fn labelled_effect_rows(
+    study: &RetentionStudy,
+    risk_differences: &mut Vec<RiskDifferenceRow>,
+    notes: &mut Vec<Note>,
+) {
     for e in &study.labelled_effect {
         risk_differences.push(RiskDifferenceRow {
             comparison: Contrast::LabelledVsOther,
@@ -342,6 +368,14 @@ pub fn retention_stage(
             }),
         }
     }
+}
+
+/// ITT and Wald rows of the encouragement design; a note where Wald is undefined.
+fn encouragement_rows(
+    study: &RetentionStudy,
+    risk_differences: &mut Vec<RiskDifferenceRow>,
+    notes: &mut Vec<Note>,
+) {
     // Outcome of ITT and Wald: hired within a year and still in that job at the horizon,
     // over the whole cohort (not only hires), per the encouragement design.
     for e in &study.encouragement {
@@ -368,20 +402,26 @@ pub fn retention_stage(
             notes.push(Note::WaldUndefined { horizon_days: t });
         }
     }
+}
 
-    // On the dataset itself: flagged hires by label at hire.
-    let flagged_hires = match hires::flagged_hires(
+/// Retention of flagged hires on the dataset by label at hire; `None` with a note when it
+/// cannot be estimated.
+fn flagged_hires_on_dataset(
+    synthetic: &Synthetic,
+    scores: &ScoreOutput,
+    design: &crate::retention::RetentionDesign,
+    seed: u64,
+    notes: &mut Vec<Note>,
+) -> Option<FlaggedHiresResult> {
+    match hires::flagged_hires(
         &synthetic.dataset,
         label_lookup(scores),
         LONG_UNEMPLOYMENT_MONTHS,
     ) {
         Ok((table, selection)) => {
             let opts = RetentionOptions {
-                horizons: horizons.clone(),
-                reference: table
-                    .group_levels()
-                    .contains(&OTHER.to_string())
-                    .then(|| OTHER.to_string()),
+                horizons: design.horizons.clone(),
+                reference: other_as_reference(&table),
                 ipw: crate::retention::compare::IpwOptions {
                     bootstrap: design.ipw_bootstrap,
                     seed,
@@ -401,52 +441,56 @@ pub fn retention_stage(
             notes.push(technical(format!("flagged hires on the dataset: {e}")));
             None
         }
-    };
-    if let Some(f) = &flagged_hires {
-        for d in f
-            .result
-            .risk_difference
-            .iter()
-            .filter(|d| d.group == LABELLED)
-        {
-            risk_differences.push(RiskDifferenceRow {
-                comparison: Contrast::FlaggedHires,
-                method: Method::Naive,
-                horizon_days: d.t as u32,
-                difference: d.difference,
-                se: d.se,
-                ci_lower: d.ci_lower,
-                ci_upper: d.ci_upper,
-                truth: None,
-            });
-        }
-        let ipw = f.result.adjusted.iter().flat_map(|a| &a.horizons);
-        for a in ipw.filter(|a| a.difference.se.is_finite()) {
-            risk_differences.push(RiskDifferenceRow {
-                comparison: Contrast::FlaggedHires,
-                method: Method::Ipw,
-                horizon_days: a.t as u32,
-                difference: a.difference.estimate,
-                se: a.difference.se,
-                ci_lower: a.difference.ci_lower,
-                ci_upper: a.difference.ci_upper,
-                truth: None,
-            });
-        }
-        notes.extend(
-            f.result
-                .warnings
-                .iter()
-                .map(|w| technical(format!("flagged hires on the dataset: {w}"))),
-        );
     }
+}
 
-    let logrank = by_group.logrank.as_ref().map(|l| TestResult {
-        statistic: l.statistic,
-        df: l.df as f64,
-        p_value: l.p_value,
-    });
-    let cox = study.cox.as_ref().map(|c| CoxTable {
+/// Naive and IPW rows of the flagged hires (no truth: observational), and their warnings.
+fn flagged_hires_rows(
+    f: &FlaggedHiresResult,
+    risk_differences: &mut Vec<RiskDifferenceRow>,
+    notes: &mut Vec<Note>,
+) {
+    for d in f
+        .result
+        .risk_difference
+        .iter()
+        .filter(|d| d.group == LABELLED)
+    {
+        risk_differences.push(RiskDifferenceRow {
+            comparison: Contrast::FlaggedHires,
+            method: Method::Naive,
+            horizon_days: d.t as u32,
+            difference: d.difference,
+            se: d.se,
+            ci_lower: d.ci_lower,
+            ci_upper: d.ci_upper,
+            truth: None,
+        });
+    }
+    let ipw = f.result.adjusted.iter().flat_map(|a| &a.horizons);
+    for a in ipw.filter(|a| a.difference.se.is_finite()) {
+        risk_differences.push(RiskDifferenceRow {
+            comparison: Contrast::FlaggedHires,
+            method: Method::Ipw,
+            horizon_days: a.t as u32,
+            difference: a.difference.estimate,
+            se: a.difference.se,
+            ci_lower: a.difference.ci_lower,
+            ci_upper: a.difference.ci_upper,
+            truth: None,
+        });
+    }
+    notes.extend(
+        f.result
+            .warnings
+            .iter()
+            .map(|w| technical(format!("flagged hires on the dataset: {w}"))),
+    );
+}
+
+/// The report's Cox table from the study's fit (ties method as its serialised name).
+fn cox_table(c: &crate::retention::cox::CoxFit) -> CoxTable {
+    CoxTable {
         ties: serde_json::to_value(c.ties)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -466,16 +510,61 @@ pub fn retention_stage(
                 p_value: t.p_value,
             })
             .collect(),
-    });
+    }
+}
+
+/// Runs the retention stage (see the module docs).
+///
+/// # Errors
+/// No scored period before the cohort start, no employer, or an estimator error on the
+/// simulated cohort (e.g. no hire observed).
+pub fn retention_stage(
+    exp: &Experiment,
+    reference: &Reference,
+    synthetic: &Synthetic,
+    scores: &ScoreOutput,
+) -> Result<RetentionStageOutput, RetentionStageError> {
+    let design = &exp.retention;
+    let seed = sim::stream_seed(exp.seed);
+    let z = crate::retention::critical_value(0.95);
+    let horizons = design.horizons.clone();
+    let (employers, baseline_period) = placement_employers(exp, reference, synthetic, scores)?;
+    let mut notes = Vec::new();
+
+    let sims = simulate_policies(&employers, design, seed)?;
+    let own = sims
+        .iter()
+        .find(|(p, _)| *p == design.policy)
+        .map(|(_, s)| s)
+        .ok_or(RetentionStageError::Sim(SimError::NoEmployers))?;
+    let study = RetentionStudy::run(own, design, seed)?;
+    notes.extend(study.warnings.iter().cloned().map(technical));
+
+    let by_group = group_curves(own, &horizons)?;
+    let by_policy = policy_curves(&sims, &horizons, z)?;
+    let cohorts = cohort_rows(own);
+
+    // Risk differences: naive and IPW against the truth, then ITT and Wald, then the
+    // flagged hires on the dataset itself (by label at hire).
+    let mut risk_differences = Vec::new();
+    labelled_effect_rows(&study, &mut risk_differences, &mut notes);
+    encouragement_rows(&study, &mut risk_differences, &mut notes);
+    let flagged_hires = flagged_hires_on_dataset(synthetic, scores, design, seed, &mut notes);
+    if let Some(f) = &flagged_hires {
+        flagged_hires_rows(f, &mut risk_differences, &mut notes);
+    }
+
+    let cox = study.cox.as_ref().map(cox_table);
     let labelled_employers = employers.iter().filter(|e| e.labelled).count();
     let section = RetentionSection {
         cohorts,
-        km_by_group,
-        km_by_policy,
-        by_policy,
+        km_by_group: by_group.km,
+        km_by_policy: by_policy.km,
+        by_policy: by_policy.rows,
         risk_differences,
-        logrank,
+        logrank: by_group.logrank,
         cox,
+        ..Default::default()
     };
     Ok(RetentionStageOutput {
         section,
@@ -510,9 +599,14 @@ mod tests {
             .collect();
         let p = thin(&rows, &[182.0, 365.0]);
         assert!(p.len() <= MAX_CURVE_POINTS + 3, "{}", p.len());
-        for t in [0.0, 182.0, 365.0, 999.0] {
+        // The curve stops at the last time with 11 persons at risk (t = 989).
+        for t in [0.0, 182.0, 365.0, 989.0] {
             assert!(p.iter().any(|x| x.t == t), "missing t = {t}");
         }
+        assert!(
+            p.iter().all(|x| x.at_risk >= 11),
+            "a point on fewer than 11 persons"
+        );
         assert!(p.windows(2).all(|w| w[0].t < w[1].t));
         assert_eq!(thin(&rows[..10], &[]).len(), 10);
     }

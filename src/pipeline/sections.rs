@@ -23,6 +23,7 @@ fn month(d: crate::date::Date) -> String {
 pub fn data_section(ds: &Dataset, exp: &Experiment, calibration: &Calibration) -> r::DataSection {
     r::DataSection {
         source: r::DataSource::Synthetic,
+        inputs: Vec::new(),
         period_start: month(calibration.window_start),
         period_end: month(ds.coverage.end),
         departements: exp.territory.departements.clone(),

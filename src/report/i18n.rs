@@ -74,6 +74,37 @@ messages! {
     ScoredEstablishments => "Établissements notés", "Scored establishments";
     NotCalculable => "Non calculables", "Not calculable";
     RetentionByPolicy => "Maintien dans l'emploi à 6 et 12 mois selon la politique d'orientation", "Retention at 6 and 12 months by orientation policy";
+    RetentionByGroup => "Maintien dans l'emploi à 6 et 12 mois selon l'employeur qui embauche", "Retention at 6 and 12 months by hiring employer";
+    // Real pilot.
+    PilotInputs => "Fichiers de l'évaluation : lignes lues, gardées et écartées (motifs dans rejects/)", "Evaluation files: rows read, kept and set aside (reasons in rejects/)";
+    InputRegister => "registre d'exposition", "exposure register";
+    InputAwarded => "labels attribués", "awarded labels";
+    InputCohort => "cohorte de demandeurs d'emploi", "job-seeker cohort";
+    ColRead => "Lues", "Read";
+    ColKept => "Gardées", "Kept";
+    ColRejected => "Écartées", "Set aside";
+    AwardedTable => "Labels attribués et labels calculés", "Awarded and computed labels";
+    ColAgreement => "Même niveau", "Same level";
+    ColKappa => "Kappa", "Kappa";
+    ColAwardedLabelled => "Labellisés (attribués)", "Labelled (awarded)";
+    ColComputedLabelled => "Labellisés (calculés)", "Labelled (computed)";
+    ColAwardedNotComputed => "Attribué, non calculé", "Awarded, not computed";
+    ColComputedNotAwarded => "Calculé, non attribué", "Computed, not awarded";
+    ColAwardedNc => "Attribué, score non calculable", "Awarded, score not calculable";
+    RealExposureIntro => "L'exposition est celle du registre : qui a reçu son résultat, et quand. Aucun effet vrai n'est connu ; les estimateurs se lisent avec leurs intervalles.", "Exposure is read from the register: who was sent their result, and when. No true effect is known; the estimators are read with their intervals.";
+    LinkedCohort => "Cohorte suivie dans la DSN", "Cohort followed in the DSN";
+    LinkedPersons => "Personnes de la cohorte", "Persons in the cohort";
+    LinkedInDsn => "Présentes dans la DSN", "Found in the DSN";
+    LinkedHired => "Embauchées après l'orientation", "Hired after orientation";
+    LinkedInWindow => "Embauchées dans la fenêtre (échantillon du maintien)", "Hired within the window (retention sample)";
+    LinkedLabelled => "dont chez un employeur labellisé", "of whom by a labelled employer";
+    LinkedUnscored => "dont chez un employeur sans label connu", "of whom by an employer without a known label";
+    LinkedLabels => "Labels des employeurs", "Employer labels";
+    LabelsAwarded => "attribués", "awarded";
+    LabelsComputed => "calculés", "computed";
+    Extraction => "Date d'extraction (censure)", "Extraction date (censoring)";
+    ReturnToWork => "Retour à l'emploi après l'orientation (part embauchée, personnes jamais embauchées censurées à l'extraction)", "Return to work after orientation (share hired, people never hired censored at extraction)";
+    ColShareHired => "Part embauchée", "Share hired";
     TrueEffectExposed => "Effet vrai sur les exposés", "True effect on the exposed";
     TrueEffectComparison => "Effet vrai sur les comparables (débordement)", "True effect on the comparison group (spillover)";
     ComparisonCellsAffected => "Part des comparables touchés après exposition", "Share of comparison cells affected after exposure";
@@ -703,6 +734,9 @@ pub fn arm_name(a: Arm, lang: Lang) -> &'static str {
             "priority to labelled employers",
         ),
         Arm::Encouragement => pick(lang, "incitation tirée au sort", "randomised encouragement"),
+        Arm::Everyone => pick(lang, "toute la cohorte", "whole cohort"),
+        Arm::Treatment => pick(lang, "groupe traité", "treatment arm"),
+        Arm::Control => pick(lang, "groupe témoin", "control arm"),
     }
 }
 
@@ -729,6 +763,16 @@ pub fn contrast_name(c: Contrast, lang: Lang) -> &'static str {
             lang,
             "embauches DSN signalées (IAE, chômage long) : labellisés − autres",
             "flagged DSN hires (IAE, long unemployment): labelled − other",
+        ),
+        Contrast::CohortLabelledVsOther => pick(
+            lang,
+            "cohorte suivie : embauchés chez un labellisé − ailleurs",
+            "linked cohort: hired by a labelled employer − elsewhere",
+        ),
+        Contrast::ReturnTreatmentVsControl => pick(
+            lang,
+            "cohorte suivie : retour à l'emploi, traité − témoin",
+            "linked cohort: return to work, treatment − control",
         ),
     }
 }

@@ -184,6 +184,12 @@ pub enum Arm {
     StatusQuo,
     LabelPriority,
     Encouragement,
+    /// A linked cohort as a whole.
+    Everyone,
+    /// Randomised orientation: the treatment arm.
+    Treatment,
+    /// Randomised orientation: the control arm.
+    Control,
 }
 
 impl Arm {
@@ -209,6 +215,10 @@ pub enum Contrast {
     LabelledPlacementIv,
     /// Hires flagged in the DSN data (IAE, long unemployment): labelled minus other.
     FlaggedHires,
+    /// Linked cohort: hired by labelled minus other employers.
+    CohortLabelledVsOther,
+    /// Linked cohort, randomised orientation: back to work, treatment minus control.
+    ReturnTreatmentVsControl,
 }
 
 /// How a retention difference is estimated.
@@ -249,12 +259,41 @@ pub enum Note {
 // ---------------------------------------------------------------------------------------------
 // Data
 
+/// An evaluator's file of a real pilot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PilotInput {
+    /// Who was sent their results, and when.
+    Register,
+    /// Labels actually awarded.
+    Awarded,
+    /// Pseudonymised job seekers.
+    Cohort,
+}
+
+/// Rows of one input file: read = kept + rejected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputCount {
+    /// Which file.
+    pub input: PilotInput,
+    /// Rows read.
+    pub read: u64,
+    /// Rows kept.
+    pub kept: u64,
+    /// Rows set aside (listed in `rejects/`).
+    pub rejected: u64,
+}
+
 /// What was simulated or ingested.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
     /// Synthetic (generated) or ingested declarations.
     pub source: DataSource,
+    /// The evaluator's files of a real pilot: rows read, kept and rejected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputCount>,
     /// First month covered, `AAAA-MM`.
     pub period_start: String,
     /// Last month covered, `AAAA-MM`.
@@ -316,18 +355,47 @@ pub struct ScoreSection {
     pub summary: Option<Distribution>,
     /// Histogram of the composite score.
     pub histogram: Option<Histogram>,
-    /// Number of establishments per label level (level 0 first).
-    pub labels_by_level: Vec<u64>,
-    /// Label counts per sector (statistical secrecy applied upstream: `suppressed` rows).
+    /// Number of establishments per label level (level 0 first); `None` where secret.
+    pub labels_by_level: Vec<Option<u64>>,
+    /// Label counts per sector (statistical secrecy applied cell by cell upstream).
     pub labels_by_sector: Vec<GroupLevels>,
     /// Label counts per employment zone.
     pub labels_by_zone: Vec<GroupLevels>,
     /// A few anonymised example explanations.
     pub examples: Vec<Explanation>,
-    /// Per-establishment score and label in the reference period (used by `compare`).
+    /// Per-establishment scores: research data, never written to a published
+    /// `results.json` (a run keeps them in its research folder, where `compare` reads them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_scores: Vec<EstablishmentScore>,
     /// Label changes between consecutive periods: (from, to) counts.
     pub label_transitions: Vec<Transition>,
+    /// Awarded against computed labels, per period (real pilot with awarded labels).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awarded: Vec<AwardedAgreement>,
+}
+
+/// Awarded against computed labels at one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardedAgreement {
+    /// Period label, e.g. `2025T4`.
+    pub period: String,
+    /// Establishments with a calculable score.
+    pub n: u64,
+    /// Share with the same level.
+    pub agreement: f64,
+    /// Cohen's kappa on the four levels.
+    pub kappa: Option<f64>,
+    /// Labelled by the award.
+    pub labelled_awarded: u64,
+    /// Labelled by the score.
+    pub labelled_computed: u64,
+    /// Awarded a label the score does not give.
+    pub awarded_not_computed: u64,
+    /// Given a label by the score that was not awarded.
+    pub computed_not_awarded: u64,
+    /// Holding an awarded label with a score not calculable.
+    pub awarded_not_calculable: u64,
 }
 
 /// One criterion of the composite score.
@@ -420,9 +488,11 @@ pub struct GroupLevels {
     pub code: String,
     /// Name from the reference data (NAF label, place name).
     pub name: String,
-    /// Count per level, level 0 first; empty when suppressed.
-    pub counts: Vec<u64>,
-    /// True when the cell fails statistical secrecy; counts are then not shown.
+    /// Count per level, level 0 first; `None` where the cell is secret (never 0).
+    pub counts: Vec<Option<u64>>,
+    /// Establishments of the row (all levels); `None` where secret.
+    pub total: Option<u64>,
+    /// True when at least one count of the row is secret.
     pub suppressed: bool,
 }
 
@@ -488,8 +558,8 @@ pub struct Transition {
     pub from: Label,
     /// Label after.
     pub to: Label,
-    /// Number of establishment-period pairs.
-    pub count: u64,
+    /// Number of establishment-period pairs; `None` where secret.
+    pub count: Option<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -717,6 +787,58 @@ pub struct RetentionSection {
     pub logrank: Option<TestResult>,
     /// Cox model.
     pub cox: Option<CoxTable>,
+    /// Linked cohort: how many people were found in the DSN and hired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked: Option<LinkedCohort>,
+    /// Linked cohort: return to work after orientation (cumulative incidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub return_to_work: Vec<ReturnRow>,
+}
+
+/// Which labels grouped the hiring employers of a linked cohort.
+pub use crate::pilot::followup::LabelSource;
+
+/// A linked cohort of job seekers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedCohort {
+    /// Awarded or computed labels.
+    pub label_source: LabelSource,
+    /// Persons kept from the cohort file.
+    pub persons: u64,
+    /// With at least one contract in the DSN.
+    pub in_dsn: u64,
+    /// First hires observed after orientation.
+    pub hired: u64,
+    /// Of which within the hire window (the retention sample).
+    pub hired_in_window: u64,
+    /// Of the latter, by labelled employers.
+    pub hires_labelled: u64,
+    /// Of the latter, by employers without a known label on the hire date.
+    pub hires_unscored: u64,
+    /// Extraction date (censoring), `AAAA-MM-JJ`.
+    pub extraction: String,
+}
+
+/// Return to work at one horizon: share hired within it (Kaplan–Meier complement, people
+/// never hired censored at the extraction date).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRow {
+    /// Everyone, or an orientation arm.
+    pub arm: Arm,
+    /// Persons.
+    pub persons: u64,
+    /// First hires observed.
+    pub hired: u64,
+    /// Horizon in days.
+    pub horizon_days: u32,
+    /// Share back to work by the horizon.
+    pub incidence: f64,
+    /// Lower 95% bound.
+    pub ci_lower: f64,
+    /// Upper 95% bound.
+    pub ci_upper: f64,
 }
 
 /// A cohort of job seekers.

@@ -19,6 +19,9 @@ mod feed_export;
 mod layout;
 mod list_html;
 mod output_safety;
+mod pilot_cli;
+mod pilot_exposure;
+mod pilot_run;
 mod pipeline_retention;
 mod pseudonymise_cli;
 mod readme_examples;
@@ -39,5 +42,6 @@ mod score_indicators;
 mod score_truth;
 #[cfg(feature = "serve")]
 mod serve_api;
+mod secrecy;
 mod synth_generator;
 mod territory_zones;

@@ -44,6 +44,9 @@ pub(super) fn blocks(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
 }
 
 fn description(c: &Ctx, d: &ExposureDesignInfo) -> String {
+    if d.true_effect.is_none() && d.effect_size == 0.0 {
+        return real_description(c, d);
+    }
     let eff = i18n::signed_pct(d.effect_size, 1, c.lang);
     match c.lang {
         Lang::Fr => format!(
@@ -55,6 +58,21 @@ fn description(c: &Ctx, d: &ExposureDesignInfo) -> String {
             c.int(d.n_eligible), d.baseline_period, c.int(d.n_exposed), c.int(d.n_responders), d.lag_months, d.ramp_months
         ),
     }
+}
+
+/// A real exposure: the register's counts, no planted effect.
+fn real_description(c: &Ctx, d: &ExposureDesignInfo) -> String {
+    let counts = match c.lang {
+        Lang::Fr => format!(
+            "{} établissements éligibles en {} (notés et non labellisés), dont {} exposés d'après le registre et {} de comparaison.",
+            c.int(d.n_eligible), d.baseline_period, c.int(d.n_exposed), c.int(d.n_comparison)
+        ),
+        Lang::En => format!(
+            "{} establishments eligible in {} (scored and not labelled), of which {} exposed according to the register and {} in comparison.",
+            c.int(d.n_eligible), d.baseline_period, c.int(d.n_exposed), c.int(d.n_comparison)
+        ),
+    };
+    format!("{} {counts}", c.t(Msg::RealExposureIntro))
 }
 
 fn design(c: &Ctx, d: &ExposureDesignInfo) -> Vec<Block> {

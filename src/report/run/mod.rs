@@ -45,6 +45,10 @@ impl Ctx {
     pub fn int(&self, x: u64) -> String {
         i18n::int(x, self.lang)
     }
+    /// A published count, or the secrecy marker (never 0) when it is hidden.
+    pub fn count(&self, x: Option<u64>) -> String {
+        x.map_or_else(|| self.t(Msg::Suppressed), |n| self.int(n))
+    }
     pub fn pct(&self, x: f64, d: usize) -> String {
         i18n::pct(x, d, self.lang)
     }

@@ -59,7 +59,7 @@ fn score_figures(c: &Ctx, s: &ScoreSection) -> Block {
                 c.t(Msg::LabelledEstablishments),
                 quoted(i18n::level_name(lvl as u8, c.lang), c.lang)
             ),
-            value: c.int(*n),
+            value: c.count(*n),
             detail: Some(format!(
                 "{} {}",
                 c.t(Msg::ReferencePeriod).to_lowercase(),
