@@ -691,8 +691,9 @@ pub fn run_with(
     })
 }
 
-/// Merges strata lacking two treated and two control units into one pooled stratum.
-fn pool_small_strata(treated: &[bool], strata: &[usize]) -> Vec<usize> {
+/// Merges strata lacking two treated and two control units into one pooled stratum (shared
+/// by the synthetic study and the evaluation on a real register).
+pub(crate) fn pool_small_strata(treated: &[bool], strata: &[usize]) -> Vec<usize> {
     let mut counts: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for (t, s) in treated.iter().zip(strata) {
         let c = counts.entry(*s).or_default();

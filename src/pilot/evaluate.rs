@@ -234,7 +234,7 @@ fn difference_in_means(
         let n = ids.len();
         strata.push(*ids.entry(u.stratum.as_deref().unwrap_or("")).or_insert(n));
     }
-    let pooled = pool_small_strata(&treated, &strata);
+    let pooled = crate::exposure::study::pool_small_strata(&treated, &strata);
     match randomised::diff_in_means(&chg, &treated, Some(&pooled)) {
         Ok(dm) => estimates.push(estimate("difference_in_means_change", dm.estimate, dm.se)),
         Err(e) => warnings.push(format!("difference in means not computed: {e}")),
@@ -303,36 +303,4 @@ fn matched(
             Vec::new()
         }
     }
-}
-
-/// Merges strata lacking two treated and two control units into one pooled stratum (given
-/// to the largest valid stratum when the pool itself is too small), as the synthetic study.
-fn pool_small_strata(treated: &[bool], strata: &[usize]) -> Vec<usize> {
-    let mut counts: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-    for (t, s) in treated.iter().zip(strata) {
-        let c = counts.entry(*s).or_default();
-        if *t {
-            c.0 += 1
-        } else {
-            c.1 += 1
-        }
-    }
-    let ok = |s: &usize| counts[s].0 >= 2 && counts[s].1 >= 2;
-    let (pt, pc) = counts
-        .iter()
-        .filter(|(s, _)| !ok(s))
-        .fold((0, 0), |a, (_, c)| (a.0 + c.0, a.1 + c.1));
-    let largest = counts
-        .iter()
-        .filter(|(s, _)| ok(s))
-        .max_by_key(|(s, c)| (c.0 + c.1, std::cmp::Reverse(**s)))
-        .map(|(s, _)| *s);
-    let pooled = match largest {
-        Some(l) if pt < 2 || pc < 2 => l,
-        _ => usize::MAX,
-    };
-    strata
-        .iter()
-        .map(|s| if ok(s) { *s } else { pooled })
-        .collect()
 }

@@ -2,7 +2,6 @@
 //! sections: the same rows as a synthetic run, with no truth and no Monte Carlo, plus the
 //! evaluator's files, the awarded labels and the linked cohort's return to work.
 
-use crate::estimate::trajectories::TrajectoryPoint;
 use crate::model::Dataset;
 use crate::pilot::awarded::LabelComparison;
 use crate::pilot::evaluate::ExposureEvaluation;
@@ -60,34 +59,6 @@ pub fn awarded(c: &LabelComparison) -> Vec<r::AwardedAgreement> {
             computed_not_awarded: p.computed_not_awarded,
             awarded_not_calculable: p.awarded_not_calculable,
         })
-        .collect()
-}
-
-fn trajectories(periods: &[String], points: &[TrajectoryPoint]) -> Vec<r::Trajectory> {
-    let label = |t: i64| {
-        periods
-            .get((t - 1).max(0) as usize)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let mut groups: BTreeMap<r::ExposureGroup, Vec<r::TrajectoryPoint>> = BTreeMap::new();
-    for p in points {
-        let g = match p.group.as_str() {
-            "exposed" => r::ExposureGroup::Exposed,
-            _ => r::ExposureGroup::Comparison,
-        };
-        let (lo, hi) = p.ci95.map_or((p.mean, p.mean), |c| (c[0], c[1]));
-        groups.entry(g).or_default().push(r::TrajectoryPoint {
-            period: label(p.period),
-            t: p.period as f64,
-            mean: p.mean,
-            ci_lower: lo,
-            ci_upper: hi,
-        });
-    }
-    groups
-        .into_iter()
-        .map(|(group, points)| r::Trajectory { group, points })
         .collect()
 }
 
@@ -185,7 +156,7 @@ pub fn exposure_section(ev: &ExposureEvaluation) -> r::ExposureSection {
                 smd_after: b.smd_after_matching,
             })
             .collect(),
-        trajectories: trajectories(&ev.periods, &ev.trajectories),
+        trajectories: super::sections::trajectories(&ev.periods, &ev.trajectories),
         estimates: estimates(ev),
         event_study,
         pretrend: ev.did.pretrend_wald.as_ref().map(|w| r::TestResult {
@@ -262,27 +233,7 @@ fn retention_parts(res: &RetentionResult, x: &mut r::RetentionSection) {
         df: l.df as f64,
         p_value: l.p_value,
     });
-    x.cox = res.cox.as_ref().map(|c| r::CoxTable {
-        ties: serde_json::to_value(c.ties)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        n: c.n as u64,
-        events: c.n_events as u64,
-        terms: c
-            .terms
-            .iter()
-            .map(|t| r::CoxTerm {
-                name: t.name.clone(),
-                coef: t.coef,
-                se: t.se,
-                hazard_ratio: t.hazard_ratio,
-                ci_lower: t.ci_lower,
-                ci_upper: t.ci_upper,
-                p_value: t.p_value,
-            })
-            .collect(),
-    });
+    x.cox = res.cox.as_ref().map(super::retention::cox_table);
 }
 
 /// ITT (and Wald for retention) of a randomised orientation.

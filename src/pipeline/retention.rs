@@ -185,25 +185,6 @@ fn groups_only(t: &PersonTable) -> Result<PersonTable, RetentionError> {
     )
 }
 
-/// Label (level ≥ 1) of each establishment at a date: the last scored period ending before it.
-fn label_lookup(scores: &ScoreOutput) -> impl Fn(u64, crate::date::Date) -> Option<bool> + '_ {
-    let mut by: HashMap<u64, Vec<(crate::date::Date, Option<u8>)>> = HashMap::new();
-    let periods = scores.periods();
-    for s in &scores.scores {
-        if let Some(p) = periods.get(s.period as usize) {
-            by.entry(s.siret).or_default().push((p.end, s.label));
-        }
-    }
-    for v in by.values_mut() {
-        v.sort_by_key(|x| x.0);
-    }
-    move |siret, date| {
-        let v = by.get(&siret)?;
-        let k = v.partition_point(|x| x.0 < date);
-        k.checked_sub(1).and_then(|k| v[k].1).map(|l| l >= 1)
-    }
-}
-
 fn technical(text: String) -> Note {
     Note::Technical {
         stage: "retention".into(),
@@ -415,7 +396,7 @@ fn flagged_hires_on_dataset(
 ) -> Option<FlaggedHiresResult> {
     match hires::flagged_hires(
         &synthetic.dataset,
-        label_lookup(scores),
+        crate::pilot::followup::computed_labels(scores),
         LONG_UNEMPLOYMENT_MONTHS,
     ) {
         Ok((table, selection)) => {
@@ -489,7 +470,7 @@ fn flagged_hires_rows(
 }
 
 /// The report's Cox table from the study's fit (ties method as its serialised name).
-fn cox_table(c: &crate::retention::cox::CoxFit) -> CoxTable {
+pub(crate) fn cox_table(c: &crate::retention::cox::CoxFit) -> CoxTable {
     CoxTable {
         ties: serde_json::to_value(c.ties)
             .ok()

@@ -58,15 +58,20 @@ pub fn power(effect: f64, se: f64) -> Option<f64> {
     Some(cdf(z - Z95) + cdf(-z - Z95))
 }
 
-fn trajectories(s: &ExposureStudy) -> Vec<r::Trajectory> {
+/// Mean score per group and period, with the period labels of `periods` (1-based `t`);
+/// shared by the synthetic study and the evaluation on a real register.
+pub(crate) fn trajectories(
+    periods: &[String],
+    points: &[crate::estimate::trajectories::TrajectoryPoint],
+) -> Vec<r::Trajectory> {
     let period_label = |t: i64| {
-        s.periods
+        periods
             .get((t - 1).max(0) as usize)
             .cloned()
             .unwrap_or_default()
     };
     let mut groups: BTreeMap<r::ExposureGroup, Vec<r::TrajectoryPoint>> = BTreeMap::new();
-    for p in &s.trajectories {
+    for p in points {
         let g = match p.group.as_str() {
             "exposed" => r::ExposureGroup::Exposed,
             _ => r::ExposureGroup::Comparison,
@@ -150,7 +155,7 @@ pub fn exposure_section(s: &ExposureStudy, mc: Option<&ExposureMonteCarlo>) -> r
                 smd_after: b.smd_after_matching,
             })
             .collect(),
-        trajectories: trajectories(s),
+        trajectories: trajectories(&s.periods, &s.trajectories),
         estimates,
         event_study: s
             .did
