@@ -28,6 +28,42 @@ use std::sync::Arc;
 
 /// Stream id of the list rotation (the same as `engagement list --rotate`).
 pub const ROTATION_STREAM: u64 = 0x4c49_5354;
+/// Columns of the flat feed read by each step of [`Index::build_from`].
+const CODE_COLUMNS: [&str; 9] = [
+    "siret",
+    "name",
+    "naf",
+    "division",
+    "section",
+    "commune",
+    "zone",
+    "departement",
+    "region",
+];
+const NUMBER_COLUMNS: [&str; 6] = [
+    "label",
+    "score",
+    "score_lower",
+    "score_upper",
+    "peer_members",
+    "version",
+];
+const ENUM_COLUMNS: [&str; 6] = [
+    "trend",
+    "size_band",
+    "peer_sector",
+    "peer_geo",
+    "non_calculable",
+    "gated_by",
+];
+const LIST_COLUMNS: [&str; 6] = [
+    "period",
+    "history",
+    "reasons",
+    "far_from_employment",
+    "far_from_employment_standing",
+    "far_from_employment_members",
+];
 /// "No value" in the compact byte fields.
 const NONE: u8 = u8::MAX;
 
@@ -122,6 +158,13 @@ impl Strings {
         let i = self.all.len() as u32;
         self.all.push(s.into());
         self.ids.insert(s.into(), i);
+        i
+    }
+    /// Stores a string that is not looked up (a name, a search text): no hash entry, so a
+    /// national feed's million unique names are held once.
+    fn push(&mut self, s: &str) -> u32 {
+        let i = self.all.len() as u32;
+        self.all.push(s.into());
         i
     }
     /// The string of an id.
@@ -250,7 +293,22 @@ impl Index {
         meta: FeedMeta,
         commune_name: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Index, IndexError> {
-        let n = df.height();
+        let select = |names: &[&str]| {
+            df.select(names.iter().copied())
+                .map_err(|e| ierr(names[0], 0, e.to_string()))
+        };
+        Index::build_from(&select, meta, commune_name)
+    }
+
+    /// Builds the index from a few columns at a time (`columns(names)` gives those columns of
+    /// the flat feed), so that a national feed is never whole in memory beside its index.
+    pub fn build_from(
+        columns: &dyn Fn(&[&str]) -> Result<DataFrame, IndexError>,
+        meta: FeedMeta,
+        commune_name: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Index, IndexError> {
+        let codes = columns(&CODE_COLUMNS)?;
+        let n = codes.height();
         let blank = Emp {
             siret: 0,
             name: 0,
@@ -295,12 +353,13 @@ impl Index {
             cache: Default::default(),
         };
         ix.strings.id("");
-        ix.load_codes(df)?;
-        ix.load_numbers(df)?;
-        ix.load_enums(df)?;
-        ix.load_criteria(df)?;
-        ix.load_lists(df)?;
-        ix.load_search(df, commune_name)?;
+        ix.load_codes(&codes)?;
+        drop(codes);
+        ix.load_numbers(&columns(&NUMBER_COLUMNS)?)?;
+        ix.load_enums(&columns(&ENUM_COLUMNS)?)?;
+        ix.load_criteria(columns)?;
+        ix.load_lists(&columns(&LIST_COLUMNS)?)?;
+        ix.load_search(commune_name);
         ix.sort();
         Ok(ix)
     }
@@ -319,7 +378,12 @@ impl Index {
         ];
         for (name, set) in fields {
             for (i, v) in text_col(df, name)?.iter().enumerate() {
-                let id = self.strings.id(v.unwrap_or(""));
+                let v = v.unwrap_or("");
+                let id = if name == "name" && !v.is_empty() {
+                    self.strings.push(v)
+                } else {
+                    self.strings.id(v)
+                };
                 set(&mut self.emps[i], id);
             }
         }
@@ -365,6 +429,7 @@ impl Index {
             e.score = small("score", i, score[i], 100)?;
             e.lower = small("score_lower", i, lower[i], 100)?;
             e.upper = small("score_upper", i, upper[i], 100)?;
+            // A published group size is at least 3, so 0 stands for "not published".
             e.peer_members = members[i].unwrap_or(0);
         }
         Ok(())
@@ -417,10 +482,15 @@ impl Index {
         Ok(())
     }
 
-    fn load_criteria(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+    fn load_criteria(
+        &mut self,
+        columns: &dyn Fn(&[&str]) -> Result<DataFrame, IndexError>,
+    ) -> Result<(), IndexError> {
         let mut weights: Vec<Vec<Option<f64>>> = Vec::new();
         for c in CRITERIA {
-            for (i, v) in text_col(df, c.name())?.iter().enumerate() {
+            let wname = format!("{}_weight", c.name());
+            let df = columns(&[c.name(), wname.as_str()])?;
+            for (i, v) in text_col(&df, c.name())?.iter().enumerate() {
                 let code = match v {
                     None | Some("") => 0,
                     Some("not_calculable") => 1,
@@ -432,7 +502,7 @@ impl Index {
                 };
                 self.emps[i].crit[c as usize] = code;
             }
-            weights.push(f64_col(df, &format!("{}_weight", c.name()))?);
+            weights.push(f64_col(&df, &wname)?);
         }
         let mut table: HashMap<Vec<u64>, u16> = HashMap::new();
         for (i, emp) in self.emps.iter_mut().enumerate() {
@@ -540,12 +610,7 @@ impl Index {
         Ok(())
     }
 
-    fn load_search(
-        &mut self,
-        df: &DataFrame,
-        commune_name: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<(), IndexError> {
-        let _ = df;
+    fn load_search(&mut self, commune_name: &dyn Fn(&str) -> Option<String>) {
         let mut names: HashMap<u32, String> = HashMap::new();
         for i in 0..self.emps.len() {
             let e = &self.emps[i];
@@ -559,10 +624,9 @@ impl Index {
                 cn,
                 e.siret
             ));
-            let id = self.strings.id(&text);
+            let id = self.strings.push(&text);
             self.emps[i].search = id;
         }
-        Ok(())
     }
 
     fn sort(&mut self) {
@@ -613,39 +677,21 @@ impl Index {
             .filter(|id| self.by_zone.contains_key(id))
     }
 
-    /// Zone ids with their employers, labelled employers.
-    pub fn zones(&self) -> Vec<(&str, usize, usize)> {
-        let mut v: Vec<(&str, usize, usize)> = self
-            .by_zone
-            .iter()
-            .map(|(z, ids)| {
-                let lab = ids
-                    .iter()
-                    .filter(|&&i| matches!(self.emps[i as usize].label, 1..=3))
-                    .count();
-                (self.strings.get(*z), ids.len(), lab)
-            })
-            .collect();
-        v.sort();
+    /// The zone codes of the feed, sorted (no counts: see `docs/feed.md`).
+    pub fn zones(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.by_zone.keys().map(|z| self.strings.get(*z)).collect();
+        v.sort_unstable();
         v
     }
 
-    /// NAF divisions with their section, employers and labelled employers.
-    pub fn divisions(&self) -> Vec<(&str, &str, usize, usize)> {
-        let mut m: HashMap<(u32, u32), (usize, usize)> = HashMap::new();
-        for e in &self.emps {
-            let c = m.entry((e.division, e.section)).or_default();
-            c.0 += 1;
-            if matches!(e.label, 1..=3) {
-                c.1 += 1;
-            }
-        }
-        let mut v: Vec<(&str, &str, usize, usize)> = m
-            .into_iter()
-            .map(|((d, s), (n, l))| (self.strings.get(d), self.strings.get(s), n, l))
+    /// The NAF divisions of the feed with their section, sorted (no counts).
+    pub fn divisions(&self) -> Vec<(&str, &str)> {
+        let set: std::collections::BTreeSet<(&str, &str)> = self
+            .emps
+            .iter()
+            .map(|e| (self.strings.get(e.division), self.strings.get(e.section)))
             .collect();
-        v.sort();
-        v
+        set.into_iter().collect()
     }
 
     fn matches(&self, e: &Emp, f: &Filter) -> bool {
@@ -781,7 +827,7 @@ impl Index {
                     sector: SECTOR_RUNGS[e.peer_sector as usize],
                     geo: GEO_RUNGS[e.peer_geo as usize],
                 },
-                members: e.peer_members,
+                members: (e.peer_members > 0).then_some(e.peer_members),
             },
             criteria,
             far_from_employment: FarFromEmployment {

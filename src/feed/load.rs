@@ -73,8 +73,9 @@ pub fn load(dir: &Path, reference: &Reference) -> Result<Index, LoadError> {
     match locate(dir)? {
         Source::Feed(d) => {
             let meta = read_meta(&d.join(META_FILE))?;
-            let df = super::read_flat_parquet(&d.join(FEED_FILE))?;
-            Ok(Index::build(&df, meta, &commune)?)
+            let path = d.join(FEED_FILE);
+            let columns = |names: &[&str]| super::read_parquet_columns(&path, names);
+            Ok(Index::build_from(&columns, meta, &commune)?)
         }
         Source::ScoreOutput(d) => {
             let out = io::read_outputs(&d)?;

@@ -193,7 +193,8 @@ pub fn columns() -> Vec<Column> {
     let mut cols = Vec::new();
     for name in HEAD {
         cols.push(match name {
-            "version" | "peer_members" => col(name, Integer, false, None),
+            "version" => col(name, Integer, false, None),
+            "peer_members" => col(name, Integer, true, None),
             "label" | "score" | "score_lower" | "score_upper" => col(name, Integer, true, None),
             "name" => col(name, Text, true, None),
             "non_calculable" => col(
@@ -310,7 +311,7 @@ pub fn cell(r: &EmployerRecord, k: usize) -> Cell {
             "size_band" => t(r.size_band.as_str()),
             "peer_sector" => t(&key_of(&r.peers.rung.sector)),
             "peer_geo" => t(&key_of(&r.peers.rung.geo)),
-            _ => Cell::Integer(Some(r.peers.members)),
+            _ => Cell::Integer(r.peers.members),
         };
     }
     let k = k - HEAD.len();
@@ -457,7 +458,7 @@ pub fn unflatten(get: &dyn Fn(&str) -> Cell) -> Result<EmployerRecord, (String, 
                 sector: parse_key(&sector_s).ok_or_else(|| bad("peer_sector", &sector_s))?,
                 geo: parse_key(&geo_s).ok_or_else(|| bad("peer_geo", &geo_s))?,
             },
-            members: int("peer_members").unwrap_or(0),
+            members: int("peer_members"),
         },
         criteria,
         far_from_employment: FarFromEmployment { status, members },
@@ -640,6 +641,21 @@ pub fn read_flat_parquet(path: &Path) -> Result<DataFrame, FeedError> {
     Ok(df)
 }
 
+/// Some columns of a flat Parquet feed (the index reads a national feed a few columns at a
+/// time); a missing column is an error naming it.
+pub fn read_parquet_columns(path: &Path, names: &[&str]) -> Result<DataFrame, index::IndexError> {
+    let err = |e: &dyn std::fmt::Display| index::IndexError {
+        column: names.join(", "),
+        row: 0,
+        message: format!("{}: {e}", path.display()),
+    };
+    let f = std::fs::File::open(path).map_err(|e| err(&e))?;
+    ParquetReader::new(f)
+        .with_columns(Some(names.iter().map(|s| s.to_string()).collect()))
+        .finish()
+        .map_err(|e| err(&e))
+}
+
 /// The cell of `df` at (`row`, `name`).
 pub fn df_cell(df: &DataFrame, row: usize, name: &str) -> Cell {
     let Ok(col) = df.column(name) else {
@@ -745,7 +761,7 @@ pub fn flat_json_schema() -> serde_json::Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "EmployerRecord (flat row)",
-        "description": "One row of the CSV or Parquet feed: the published record of one employer, one column per field (see docs/feed.md). Empty CSV cells are null.",
+        "description": "One row of the CSV or Parquet feed: the published record of one employer, one column per field (see docs/feed.md). An empty CSV cell is null in a nullable column and an empty list or text otherwise.",
         "type": "object",
         "additionalProperties": false,
         "required": required,

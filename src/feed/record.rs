@@ -189,8 +189,8 @@ pub struct Place {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerInfo {
     pub rung: Rung,
-    /// Establishments in the group.
-    pub members: u32,
+    /// Establishments in the group; `None` below 3 (see [`publish::PeerInfo`]).
+    pub members: Option<u32>,
 }
 
 /// The published view of one employer in one period.

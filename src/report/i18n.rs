@@ -424,6 +424,7 @@ messages! {
     ServedCommune => "Commune", "Commune";
     ServedOther => "English", "Français";
     ServedNotFound => "Aucun employeur publié pour ce SIRET.", "No published employer for this SIRET.";
+    ServedBadParameter => "Paramètre invalide", "Invalid parameter";
 }
 
 /// "label : value" (French spacing) or "label: value".

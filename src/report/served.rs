@@ -9,8 +9,10 @@
 
 use super::doc::BASE_CSS;
 use crate::config::Lang;
+use crate::feed::index::SIZES;
 use crate::feed::{Citation, EmployerRecord, FarStatus, Reason};
 use crate::indicators::Criterion;
+use crate::reference::Reference;
 use crate::report::i18n::{self, position_words, Msg};
 use crate::score::Label;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -60,6 +62,86 @@ pub struct ListView {
     pub other_lang: String,
     /// Query string of the list (to come back from a detail).
     pub query: String,
+}
+
+/// Display names of a record, from the reference tables and the words of [`i18n`].
+pub fn names(rf: &Reference, r: &EmployerRecord, lang: Lang) -> Names {
+    let division = &r.sector.division;
+    let rung = i18n::rung_words(r.peers.rung, lang);
+    Names {
+        commune: rf
+            .communes
+            .get(&r.place.commune)
+            .map_or_else(|| r.place.commune.clone(), |c| c.name.clone()),
+        zone: rf.zone_name(&r.place.zone).to_string(),
+        sector: format!(
+            "{division} {}",
+            rf.naf_label(division).unwrap_or(&r.sector.naf)
+        ),
+        size: i18n::size_band(r.size_band, lang).to_string(),
+        trend: i18n::trend_words(r.trend, lang).to_string(),
+        peers: match r.peers.members {
+            Some(n) => format!("{rung} · {n}"),
+            None => rung.to_string(),
+        },
+    }
+}
+
+/// The filter form's selects: `zones` and `sectors` as (code, name), the current values
+/// from the query `pairs`.
+pub fn selects(
+    zones: &[(&str, &str)],
+    sectors: &[(&str, &str)],
+    pairs: &[(String, String)],
+    lang: Lang,
+) -> Vec<Select> {
+    let cur = |k: &str| {
+        pairs
+            .iter()
+            .find(|(p, _)| p == k)
+            .map_or_else(String::new, |(_, v)| v.clone())
+    };
+    let all = || (String::new(), Msg::ServedAll.text(lang).to_string());
+    let mut zs: Vec<(String, String)> = zones
+        .iter()
+        .map(|(code, name)| (code.to_string(), format!("{name} ({code})")))
+        .collect();
+    zs.sort_by(|a, b| a.1.cmp(&b.1));
+    zs.insert(0, all());
+    let mut ss = vec![all()];
+    ss.extend(
+        sectors
+            .iter()
+            .map(|(code, name)| (code.to_string(), format!("{code} – {name}"))),
+    );
+    let mut sizes = vec![all()];
+    sizes.extend(SIZES.iter().map(|b| {
+        (
+            b.as_str().to_string(),
+            i18n::size_band(*b, lang).to_string(),
+        )
+    }));
+    let level = |l: u8| i18n::level_name(l, lang);
+    let levels = vec![
+        (String::new(), Msg::ServedLabelled.text(lang).to_string()),
+        (
+            "2,3".into(),
+            format!("{} {}", Msg::ServedAtLeast.text(lang), level(2)),
+        ),
+        ("3".into(), level(3).to_string()),
+    ];
+    let select = |param, word, options| Select {
+        param,
+        word,
+        options,
+        current: cur(param),
+    };
+    vec![
+        select("zone", Msg::ServedZone, zs),
+        select("sector", Msg::ServedSector, ss),
+        select("size", Msg::ServedSize, sizes),
+        select("level", Msg::ServedLevel, levels),
+    ]
 }
 
 const CSS: &str = r#"
@@ -259,6 +341,17 @@ pub fn not_found_page(lang: Lang) -> String {
     let body = html! {
         h1 { (Msg::ServedTitle.text(lang)) }
         p #nothing { (Msg::ServedNotFound.text(lang)) }
+        p { a href="/" { (Msg::ServedBack.text(lang)) } }
+    };
+    page(lang, Msg::ServedTitle.text(lang), body)
+}
+
+/// The page of a bad query parameter: the parameter named, and the technical message.
+pub fn bad_parameter_page(parameter: &str, message: &str, lang: Lang) -> String {
+    let body = html! {
+        h1 { (Msg::ServedTitle.text(lang)) }
+        p #error { (Msg::ServedBadParameter.text(lang)) " : " code { (parameter) } }
+        p { code { (message) } }
         p { a href="/" { (Msg::ServedBack.text(lang)) } }
     };
     page(lang, Msg::ServedTitle.text(lang), body)

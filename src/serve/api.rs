@@ -107,16 +107,13 @@ pub struct EmployerPage {
     pub items: Vec<EmployerRecord>,
 }
 
-/// An employment zone of the feed.
+/// An employment zone of the feed. No counts: employers by zone would be an aggregate cell
+/// under the ≥3-establishment rule.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ZoneEntry {
     /// ZE2020 code (or département code outside the zonage).
     pub code: String,
     pub name: String,
-    /// Establishments of the feed in the zone.
-    pub employers: usize,
-    /// Of which labelled (level 1–3).
-    pub labelled: usize,
 }
 
 /// The zones of the feed.
@@ -125,7 +122,7 @@ pub struct ZoneList {
     pub zones: Vec<ZoneEntry>,
 }
 
-/// A NAF division of the feed.
+/// A NAF division of the feed (no counts, as for zones).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SectorEntry {
     /// NAF division (2 digits).
@@ -134,8 +131,6 @@ pub struct SectorEntry {
     /// NAF section letter.
     pub section: String,
     pub section_name: String,
-    pub employers: usize,
-    pub labelled: usize,
 }
 
 /// The sectors of the feed.
@@ -157,10 +152,8 @@ pub struct Meta {
     pub data_fingerprint: Option<String>,
     /// Version of the program that wrote the feed.
     pub crate_version: String,
-    /// Establishments in the feed.
+    /// Published records served (each one readable at `/employers/{siret}`).
     pub employers: usize,
-    /// Of which labelled.
-    pub labelled: usize,
     /// Rotation seed of today's lists.
     pub rotation_seed: u64,
 }
@@ -495,7 +488,6 @@ fn meta_of(m: &FeedMeta, state: &AppState) -> Meta {
         data_fingerprint: m.data_fingerprint.clone(),
         crate_version: m.crate_version.clone(),
         employers: state.index.len(),
-        labelled: state.zones.zones.iter().map(|z| z.labelled).sum(),
         rotation_seed: state.seed(),
     }
 }

@@ -42,11 +42,9 @@ impl AppState {
             zones: index
                 .zones()
                 .into_iter()
-                .map(|(code, n, l)| ZoneEntry {
+                .map(|code| ZoneEntry {
                     code: code.to_string(),
                     name: reference.zone_name(code).to_string(),
-                    employers: n,
-                    labelled: l,
                 })
                 .collect(),
         };
@@ -54,13 +52,11 @@ impl AppState {
             sectors: index
                 .divisions()
                 .into_iter()
-                .map(|(d, s, n, l)| SectorEntry {
+                .map(|(d, s)| SectorEntry {
                     code: d.to_string(),
                     name: reference.naf_label(d).unwrap_or(d).to_string(),
                     section: s.to_string(),
                     section_name: reference.naf_label(s).unwrap_or(s).to_string(),
-                    employers: n,
-                    labelled: l,
                 })
                 .collect(),
         };

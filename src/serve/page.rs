@@ -5,10 +5,7 @@
 use super::api::{self, ApiError, ListRequest};
 use super::AppState;
 use crate::config::Lang;
-use crate::feed::index::SIZES;
 use crate::feed::EmployerRecord;
-use crate::report::i18n;
-use crate::report::i18n::Msg;
 use crate::report::served::{self, ListView, Names, Select, Shown};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -32,12 +29,9 @@ fn lang_of(pairs: &[(String, String)]) -> Result<Lang, ApiError> {
     }
 }
 
-fn bad_page(e: ApiError) -> Response {
-    let msg = format!("{}: {}", e.parameter.unwrap_or_default(), e.message);
-    let body = maud::html! {
-        (maud::DOCTYPE) html { body { main { p #error { (msg) } p { a href="/" { "/" } } } } }
-    };
-    (StatusCode::BAD_REQUEST, Html(body.into_string())).into_response()
+fn bad_page(e: ApiError, lang: Lang) -> Response {
+    let html = served::bad_parameter_page(e.parameter.as_deref().unwrap_or(""), &e.message, lang);
+    (StatusCode::BAD_REQUEST, Html(html)).into_response()
 }
 
 /// The query string of `pairs` with `page` replaced (`None`: left out) and `lang` toggled
@@ -57,109 +51,37 @@ fn query(pairs: &[(String, String)], page: Option<usize>, lang: Option<Lang>) ->
     serde_urlencoded::to_string(&v).unwrap_or_default()
 }
 
-/// Display names of a record.
-pub fn names(state: &AppState, r: &EmployerRecord, lang: Lang) -> Names {
-    let rf = &state.reference;
-    let division = &r.sector.division;
-    Names {
-        commune: rf
-            .communes
-            .get(&r.place.commune)
-            .map_or_else(|| r.place.commune.clone(), |c| c.name.clone()),
-        zone: rf.zone_name(&r.place.zone).to_string(),
-        sector: format!(
-            "{division} {}",
-            rf.naf_label(division).unwrap_or(&r.sector.naf)
-        ),
-        size: i18n::size_band(r.size_band, lang).to_string(),
-        trend: i18n::trend_words(r.trend, lang).to_string(),
-        peers: format!(
-            "{} · {}",
-            i18n::rung_words(r.peers.rung, lang),
-            r.peers.members
-        ),
-    }
+fn names(state: &AppState, r: &EmployerRecord, lang: Lang) -> Names {
+    served::names(&state.reference, r, lang)
 }
 
 fn selects(state: &AppState, pairs: &[(String, String)], lang: Lang) -> Vec<Select> {
-    let cur = |k: &str| {
-        pairs
-            .iter()
-            .find(|(p, _)| p == k)
-            .map_or_else(String::new, |(_, v)| v.clone())
-    };
-    let all = || (String::new(), Msg::ServedAll.text(lang).to_string());
-    let mut zones: Vec<(String, String)> = state
+    let zones: Vec<(&str, &str)> = state
         .zones
         .zones
         .iter()
-        .map(|z| (z.code.clone(), format!("{} ({})", z.name, z.code)))
+        .map(|z| (z.code.as_str(), z.name.as_str()))
         .collect();
-    zones.sort_by(|a, b| a.1.cmp(&b.1));
-    zones.insert(0, all());
-    let mut sectors = vec![all()];
-    sectors.extend(
-        state
-            .sectors
-            .sectors
-            .iter()
-            .map(|s| (s.code.clone(), format!("{} – {}", s.code, s.name))),
-    );
-    let mut sizes = vec![all()];
-    sizes.extend(SIZES.iter().map(|b| {
-        (
-            b.as_str().to_string(),
-            i18n::size_band(*b, lang).to_string(),
-        )
-    }));
-    let level = |l: u8| i18n::level_name(l, lang);
-    let levels = vec![
-        (String::new(), Msg::ServedLabelled.text(lang).to_string()),
-        (
-            "2,3".into(),
-            format!("{} {}", Msg::ServedAtLeast.text(lang), level(2)),
-        ),
-        ("3".into(), level(3).to_string()),
-    ];
-    vec![
-        Select {
-            param: "zone",
-            word: Msg::ServedZone,
-            options: zones,
-            current: cur("zone"),
-        },
-        Select {
-            param: "sector",
-            word: Msg::ServedSector,
-            options: sectors,
-            current: cur("sector"),
-        },
-        Select {
-            param: "size",
-            word: Msg::ServedSize,
-            options: sizes,
-            current: cur("size"),
-        },
-        Select {
-            param: "level",
-            word: Msg::ServedLevel,
-            options: levels,
-            current: cur("level"),
-        },
-    ]
+    let sectors: Vec<(&str, &str)> = state
+        .sectors
+        .sectors
+        .iter()
+        .map(|s| (s.code.as_str(), s.name.as_str()))
+        .collect();
+    served::selects(&zones, &sectors, pairs, lang)
 }
 
 /// `/`: one page of the list.
 pub async fn list(State(state): State<Arc<AppState>>, q: Pairs) -> Response {
     let pairs = match q {
         Ok(Query(p)) => p,
-        Err(e) => return bad_page(ApiError::bad("query", e.body_text())),
+        Err(e) => return bad_page(ApiError::bad("query", e.body_text()), Lang::Fr),
     };
     let (lang, req): (Lang, ListRequest) = match lang_of(&pairs)
         .and_then(|l| api::parse_list_request(&state, &pairs, &["lang"]).map(|r| (l, r)))
     {
         Ok(x) => x,
-        Err(e) => return bad_page(e),
+        Err(e) => return bad_page(e, lang_of(&pairs).unwrap_or(Lang::Fr)),
     };
     let pg = api::list_page(&state, &req);
     let offset = (req.page - 1) * req.per_page;
@@ -204,11 +126,11 @@ pub async fn detail(
 ) -> Response {
     let pairs = match q {
         Ok(Query(p)) => p,
-        Err(e) => return bad_page(ApiError::bad("query", e.body_text())),
+        Err(e) => return bad_page(ApiError::bad("query", e.body_text()), Lang::Fr),
     };
     let lang = match lang_of(&pairs) {
         Ok(l) => l,
-        Err(e) => return bad_page(e),
+        Err(e) => return bad_page(e, Lang::Fr),
     };
     let found = api::parse_siret(&siret)
         .ok()

@@ -100,8 +100,10 @@ fn jsonl_csv_and_parquet_carry_the_same_records_and_validate() {
 fn flat_object(cols: &[feed::Column], row: &[String]) -> Value {
     let mut m = serde_json::Map::new();
     for (c, v) in cols.iter().zip(row) {
-        let x = if v.is_empty() {
+        let x = if v.is_empty() && c.nullable {
             Value::Null
+        } else if v.is_empty() {
+            Value::String(String::new())
         } else {
             match c.kind {
                 feed::ColumnKind::Text => Value::String(v.clone()),
@@ -114,7 +116,7 @@ fn flat_object(cols: &[feed::Column], row: &[String]) -> Value {
 }
 
 /// RFC 4180 rows (quoted fields with doubled quotes and embedded commas or newlines).
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let (mut row, mut field, mut quoted, mut chars) =
         (Vec::new(), String::new(), false, text.chars().peekable());

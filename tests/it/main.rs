@@ -40,8 +40,8 @@ mod retention_sim;
 mod score_engine;
 mod score_indicators;
 mod score_truth;
+mod secrecy;
 #[cfg(feature = "serve")]
 mod serve_api;
-mod secrecy;
 mod synth_generator;
 mod territory_zones;

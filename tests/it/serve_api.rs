@@ -405,6 +405,27 @@ fn nothing_served_breaks_secrecy() {
     .map(|s| s.to_string())
     .collect();
     assert!(paths.is_subset(&allowed), "{paths:?}");
+    // A peer group's size is published from 3 establishments up.
+    for r in feed::record::records(out, None).unwrap() {
+        assert!(r.peers.members.is_none_or(|m| m >= 3), "{}", r.siret);
+    }
+    // Zones and sectors are codes and names, never counts of employers; the only counts in
+    // `meta` are the records served (all readable one by one) and the layout version.
+    for path in ["/api/v1/zones", "/api/v1/sectors"] {
+        let mut p = BTreeSet::new();
+        numbers(&get(path).json(), "", &mut p);
+        assert!(p.is_empty(), "{path}: {p:?}");
+    }
+    let mut p = BTreeSet::new();
+    let meta = get("/api/v1/meta").json();
+    numbers(&meta, "", &mut p);
+    let allowed: BTreeSet<String> = [".record_version", ".employers", ".rotation_seed"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert!(p.is_subset(&allowed), "{p:?}");
+    let records = feed::record::records(out, None).unwrap().len();
+    assert_eq!(meta["employers"], records, "meta counts the records served");
 }
 
 #[test]
@@ -453,7 +474,16 @@ fn the_page_filters_pages_and_opens_a_detail() {
     let first = &api[0];
     let shown = first.name.clone().unwrap_or_else(|| first.siret.clone());
     assert!(en.body.contains(&esc(&shown)), "{shown}");
-    let d = get(&format!("/employers/{}?lang=en&zone=5315", first.siret));
+    // Follow the list's own link to the detail, as a click would.
+    let at = format!("href=\"/employers/{}?", first.siret);
+    let start = en.body.find(&at).expect("a link to the detail") + "href=\"".len();
+    let len = en.body[start..].find('"').unwrap();
+    let link = en.body[start..start + len].replace("&amp;", "&");
+    assert_eq!(
+        link,
+        format!("/employers/{}?zone=5315&page=1&lang=en", first.siret)
+    );
+    let d = get(&link);
     assert_eq!(d.status, 200);
     check(&d.body);
     assert!(d.body.contains("id=\"criteria\"") && d.body.contains("id=\"history\""));

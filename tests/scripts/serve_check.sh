@@ -18,8 +18,12 @@ if [ -z "$CHROMIUM" ]; then
   echo "chromium not found: apt-get install -y chromium" >&2
   exit 2
 fi
-cargo build --quiet
-BIN=target/debug/engagement
+# ENGAGEMENT_BIN: a binary already built (e.g. target/release/engagement); else a debug build.
+BIN="${ENGAGEMENT_BIN:-}"
+if [ -z "$BIN" ]; then
+  cargo build --quiet
+  BIN=target/debug/engagement
+fi
 if [ $# -ge 2 ]; then
   SCORES="$2"
 else
@@ -57,7 +61,15 @@ list="$(dom "$BASE/")"
 expect "list in French" "$list" 'lang="fr"'
 expect "list has employers" "$list" 'class="emp"'
 expect "list has a next page" "$list" 'id="next"'
-zone="$(curl -s "$BASE/api/v1/zones" | python3 -c 'import json,sys; z=json.load(sys.stdin)["zones"]; print(max(z, key=lambda x: x["labelled"])["code"])')"
+# The zone with the most labelled employers, found by paging the API (zones carry no counts).
+zone="$(python3 - "$BASE" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+get = lambda p: json.load(urllib.request.urlopen(base + p))
+zones = [z["code"] for z in get("/api/v1/zones")["zones"]]
+print(max(zones, key=lambda z: get(f"/api/v1/employers?zone={z}&per_page=1")["total"]))
+PY
+)"
 filtered="$(dom "$BASE/?zone=$zone")"
 expect "zone filter kept in the form" "$filtered" "<option value=\"$zone\" selected"
 siret="$(curl -s "$BASE/api/v1/employers?zone=$zone&per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["siret"])')"
