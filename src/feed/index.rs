@@ -162,7 +162,7 @@ impl Strings {
     }
     /// Stores a string that is not looked up (a name, a search text): no hash entry, so a
     /// national feed's million unique names are held once.
-    fn push(&mut self, s: &str) -> u32 {
+    fn push(&mut self, s: impl Into<Box<str>>) -> u32 {
         let i = self.all.len() as u32;
         self.all.push(s.into());
         i
@@ -504,10 +504,11 @@ impl Index {
             }
             weights.push(f64_col(&df, &wname)?);
         }
-        let mut table: HashMap<Vec<u64>, u16> = HashMap::new();
+        let mut table: HashMap<[u64; Criterion::COUNT], u16> = HashMap::new();
         for (i, emp) in self.emps.iter_mut().enumerate() {
             let w: [Option<f64>; Criterion::COUNT] = std::array::from_fn(|k| weights[k][i]);
-            let key: Vec<u64> = w.iter().map(|x| x.map_or(u64::MAX, f64::to_bits)).collect();
+            let key: [u64; Criterion::COUNT] =
+                std::array::from_fn(|k| w[k].map_or(u64::MAX, f64::to_bits));
             let id = match table.get(&key) {
                 Some(&id) => id,
                 None => {
@@ -526,6 +527,9 @@ impl Index {
         let period = text_col(df, "period")?;
         let mut period_ids: HashMap<String, u8> = HashMap::new();
         let mut pid = |p: &str, periods: &mut Vec<String>| -> u8 {
+            if let Some(&id) = period_ids.get(p) {
+                return id;
+            }
             *period_ids.entry(p.to_string()).or_insert_with(|| {
                 periods.push(p.to_string());
                 (periods.len() - 1) as u8
@@ -611,21 +615,25 @@ impl Index {
     }
 
     fn load_search(&mut self, commune_name: &dyn Fn(&str) -> Option<String>) {
+        use rayon::prelude::*;
+        // Commune names once per commune, then every search text folded in parallel.
         let mut names: HashMap<u32, String> = HashMap::new();
-        for i in 0..self.emps.len() {
-            let e = &self.emps[i];
-            let cn = names
+        for e in &self.emps {
+            names
                 .entry(e.commune)
-                .or_insert_with(|| commune_name(self.strings.get(e.commune)).unwrap_or_default())
-                .clone();
-            let text = fold(&format!(
-                "{} {} {:014}",
-                self.strings.get(e.name),
-                cn,
-                e.siret
-            ));
-            let id = self.strings.push(&text);
-            self.emps[i].search = id;
+                .or_insert_with(|| commune_name(self.strings.get(e.commune)).unwrap_or_default());
+        }
+        let strings = &self.strings;
+        let texts: Vec<String> = self
+            .emps
+            .par_iter()
+            .map(|e| {
+                let cn = names.get(&e.commune).map_or("", String::as_str);
+                fold(&format!("{} {cn} {:014}", strings.get(e.name), e.siret))
+            })
+            .collect();
+        for (e, text) in self.emps.iter_mut().zip(texts) {
+            e.search = self.strings.push(text);
         }
     }
 
@@ -684,14 +692,28 @@ impl Index {
         v
     }
 
+    /// Zone ids, the zones with the most employers first (the order in which the server
+    /// prepares the day's lists).
+    pub fn zone_ids_by_size(&self) -> Vec<u32> {
+        let mut v: Vec<(usize, u32)> = self
+            .by_zone
+            .iter()
+            .map(|(z, ids)| (ids.len(), *z))
+            .collect();
+        v.sort_unstable_by(|a, b| b.cmp(a));
+        v.into_iter().map(|(_, z)| z).collect()
+    }
+
     /// The NAF divisions of the feed with their section, sorted (no counts).
     pub fn divisions(&self) -> Vec<(&str, &str)> {
-        let set: std::collections::BTreeSet<(&str, &str)> = self
-            .emps
-            .iter()
-            .map(|e| (self.strings.get(e.division), self.strings.get(e.section)))
+        let ids: std::collections::HashSet<(u32, u32)> =
+            self.emps.iter().map(|e| (e.division, e.section)).collect();
+        let mut v: Vec<(&str, &str)> = ids
+            .into_iter()
+            .map(|(d, s)| (self.strings.get(d), self.strings.get(s)))
             .collect();
-        set.into_iter().collect()
+        v.sort_unstable();
+        v
     }
 
     fn matches(&self, e: &Emp, f: &Filter) -> bool {

@@ -23,6 +23,8 @@ pub const FEED_SCHEMA: &str = include_str!("../../docs/feed.schema.json");
 pub const MAX_PER_PAGE: usize = 100;
 /// Default page size.
 pub const DEFAULT_PER_PAGE: usize = 20;
+/// Label levels listed by default (bit k = level k): the labelled employers, 1–3.
+pub const DEFAULT_LEVELS: u8 = 0b1110;
 /// Longest search text.
 const MAX_Q: usize = 100;
 
@@ -254,7 +256,7 @@ pub fn parse_list_request(
     extra: &[&str],
 ) -> Result<ListRequest, ApiError> {
     let mut f = Filter {
-        levels: 0b1110,
+        levels: DEFAULT_LEVELS,
         seed: Some(state.seed()),
         ..Filter::default()
     };

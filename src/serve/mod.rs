@@ -12,7 +12,7 @@ pub mod api;
 pub mod bench;
 pub mod page;
 
-use crate::feed::index::{fold, Index};
+use crate::feed::index::{fold, Filter, Index};
 use crate::reference::Reference;
 use api::{ApiError, SectorEntry, SectorList, ZoneEntry, ZoneList};
 use axum::routing::get;
@@ -123,12 +123,32 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Prepares the day's default list of every zone on a background thread, biggest zones
+/// first, so that the first counsellor to ask about a big zone does not wait for its
+/// rotation to be drawn. Answers are the same with or without it (the lists are cached per
+/// filter and seed either way).
+pub fn warm(state: &Arc<AppState>) {
+    let st = Arc::clone(state);
+    std::thread::spawn(move || {
+        let seed = st.seed();
+        for zone in st.index.zone_ids_by_size() {
+            st.index.select(&Filter {
+                zone: Some(zone),
+                levels: api::DEFAULT_LEVELS,
+                seed: Some(seed),
+                ..Filter::default()
+            });
+        }
+    });
+}
+
 /// Serves `state` on `listener` until `shutdown` resolves.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    warm(&state);
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
