@@ -23,7 +23,6 @@ use crate::score::Trend;
 use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Stream id of the list rotation (the same as `engagement list --rotate`).
@@ -64,6 +63,15 @@ const LIST_COLUMNS: [&str; 6] = [
     "far_from_employment_standing",
     "far_from_employment_members",
 ];
+/// Criterion citation codes of the five bands (3 + the band's index), by key.
+static BANDS_BY_KEY: std::sync::LazyLock<Vec<(&'static str, u8)>> =
+    std::sync::LazyLock::new(|| {
+        feed::record::BANDS
+            .iter()
+            .enumerate()
+            .map(|(k, b)| (b.key(), 3 + k as u8))
+            .collect()
+    });
 /// "No value" in the compact byte fields.
 const NONE: u8 = u8::MAX;
 
@@ -147,7 +155,7 @@ fn citation_of(code: u8) -> Option<Citation> {
 #[derive(Debug, Default)]
 pub struct Strings {
     all: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
+    ids: PlHashMap<Box<str>, u32>,
 }
 
 impl Strings {
@@ -179,7 +187,7 @@ impl Strings {
 /// Folds text for search: lower case, accents removed (`Sévigné` → `sevigne`).
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.to_lowercase().chars() {
+    for c in s.chars().flat_map(char::to_lowercase) {
         match c {
             'à' | 'â' | 'ä' | 'á' => out.push('a'),
             'é' | 'è' | 'ê' | 'ë' => out.push('e'),
@@ -227,10 +235,10 @@ pub struct Index {
     /// Every employer in plain order.
     order: Vec<u32>,
     /// Employers of each zone id, in plain order.
-    by_zone: HashMap<u32, Vec<u32>>,
+    by_zone: PlHashMap<u32, Vec<u32>>,
     /// SIRET → employer.
-    by_siret: HashMap<u64, u32>,
-    cache: std::sync::Mutex<HashMap<Filter, Arc<Vec<u32>>>>,
+    by_siret: PlHashMap<u64, u32>,
+    cache: std::sync::Mutex<PlHashMap<Filter, Arc<Vec<u32>>>>,
 }
 
 /// Errors building the index.
@@ -348,8 +356,8 @@ impl Index {
             reasons: Vec::new(),
             weights: Vec::new(),
             order: Vec::new(),
-            by_zone: HashMap::new(),
-            by_siret: HashMap::with_capacity(n),
+            by_zone: PlHashMap::default(),
+            by_siret: PlHashMap::with_capacity_and_hasher(n, Default::default()),
             cache: Default::default(),
         };
         ix.strings.id("");
@@ -447,7 +455,7 @@ impl Index {
             "gated_by",
         ];
         for col in cols {
-            let mut memo: HashMap<&str, u8> = HashMap::new();
+            let mut memo: PlHashMap<&str, u8> = PlHashMap::default();
             for (i, v) in text_col(df, col)?.iter().enumerate() {
                 let code = match v {
                     None | Some("") => NONE,
@@ -495,16 +503,16 @@ impl Index {
                     None | Some("") => 0,
                     Some("not_calculable") => 1,
                     Some("withheld") => 2,
-                    Some(s) => feed::record::band_from_key(s)
-                        .and_then(feed::record::band_index)
-                        .map(|k| 3 + k)
-                        .ok_or_else(|| ierr(c.name(), i, format!("unknown value {s:?}")))?,
+                    Some(s) => match BANDS_BY_KEY.iter().find(|(k, _)| *k == s) {
+                        Some(&(_, code)) => code,
+                        None => return Err(ierr(c.name(), i, format!("unknown value {s:?}"))),
+                    },
                 };
                 self.emps[i].crit[c as usize] = code;
             }
             weights.push(f64_col(&df, &wname)?);
         }
-        let mut table: HashMap<[u64; Criterion::COUNT], u16> = HashMap::new();
+        let mut table: PlHashMap<[u64; Criterion::COUNT], u16> = PlHashMap::default();
         for (i, emp) in self.emps.iter_mut().enumerate() {
             let w: [Option<f64>; Criterion::COUNT] = std::array::from_fn(|k| weights[k][i]);
             let key: [u64; Criterion::COUNT] =
@@ -525,7 +533,7 @@ impl Index {
 
     fn load_lists(&mut self, df: &DataFrame) -> Result<(), IndexError> {
         let period = text_col(df, "period")?;
-        let mut period_ids: HashMap<String, u8> = HashMap::new();
+        let mut period_ids: PlHashMap<String, u8> = PlHashMap::default();
         let mut pid = |p: &str, periods: &mut Vec<String>| -> u8 {
             if let Some(&id) = period_ids.get(p) {
                 return id;
@@ -617,7 +625,7 @@ impl Index {
     fn load_search(&mut self, commune_name: &dyn Fn(&str) -> Option<String>) {
         use rayon::prelude::*;
         // Commune names once per commune, then every search text folded in parallel.
-        let mut names: HashMap<u32, String> = HashMap::new();
+        let mut names: PlHashMap<u32, String> = PlHashMap::default();
         for e in &self.emps {
             names
                 .entry(e.commune)
@@ -639,14 +647,19 @@ impl Index {
 
     fn sort(&mut self) {
         let emps = &self.emps;
-        let mut order: Vec<u32> = (0..emps.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            let (x, y) = (&emps[a as usize], &emps[b as usize]);
-            rank_label(y.label)
-                .cmp(&rank_label(x.label))
-                .then(rank_label(y.score).cmp(&rank_label(x.score)))
-                .then(x.siret.cmp(&y.siret))
-        });
+        // One integer key per employer: label (best first), score (best first), SIRET
+        // (a SIRET is below 10^14 < 2^47; a label rank takes 3 bits, a score rank 7).
+        let mut keyed: Vec<(u64, u32)> = emps
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let label = (3 - rank_label(e.label)) as u64;
+                let score = (100 - rank_label(e.score)) as u64;
+                ((label << 54) | (score << 47) | e.siret, i as u32)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         for &i in &order {
             self.by_zone
                 .entry(emps[i as usize].zone)
@@ -706,7 +719,7 @@ impl Index {
 
     /// The NAF divisions of the feed with their section, sorted (no counts).
     pub fn divisions(&self) -> Vec<(&str, &str)> {
-        let ids: std::collections::HashSet<(u32, u32)> =
+        let ids: PlHashSet<(u32, u32)> =
             self.emps.iter().map(|e| (e.division, e.section)).collect();
         let mut v: Vec<(&str, &str)> = ids
             .into_iter()
