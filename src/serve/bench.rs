@@ -33,6 +33,9 @@ pub struct ServeBench {
     pub write_seconds: f64,
     /// Seconds from reading the feed to a ready state (index, zones, sectors, OpenAPI).
     pub startup_seconds: f64,
+    /// CPU seconds of the process over the start-up (all threads): on a shared machine this
+    /// says what the start-up costs whatever the other jobs take.
+    pub startup_cpu_seconds: f64,
     /// Requests made, and their latency percentiles in milliseconds.
     pub requests: usize,
     pub p50_ms: f64,
@@ -152,6 +155,17 @@ pub fn synthetic_records(n: usize, seed: u64, r: &Reference) -> Vec<EmployerReco
     (0..n).map(|i| s.record(i)).collect()
 }
 
+/// User and system CPU seconds of this process so far.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return f64::NAN;
+    }
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -213,10 +227,11 @@ pub fn run(
             .map(|_| s.record(rng.random_range(0..records.max(1))).place.zone)
             .collect()
     };
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_seconds());
     let index = feed::load::load(dir, &r)?;
     let state = Arc::new(super::AppState::new(index, r, Some(seed)));
     let startup_seconds = t.elapsed().as_secs_f64();
+    let startup_cpu_seconds = cpu_seconds() - cpu;
 
     let zones = Arc::new(zones);
     let server = super::spawn(state, "127.0.0.1:0".parse()?, 2)?;
@@ -249,6 +264,7 @@ pub fn run(
         records,
         write_seconds,
         startup_seconds,
+        startup_cpu_seconds,
         requests: lat.len(),
         p50_ms: percentile(&lat, 0.50),
         p95_ms: percentile(&lat, 0.95),
