@@ -286,6 +286,7 @@ fn serve_tier(args: &BenchArgs, tier: u32, seed: u64) -> anyhow::Result<TierFigu
         ("feed_write_seconds", r.write_seconds),
         ("startup_seconds", r.startup_seconds),
         ("startup_cpu_seconds", r.startup_cpu_seconds),
+        ("warm_seconds", r.warm_seconds),
         ("requests", r.requests as f64),
         ("clients", r.clients as f64),
         ("p50_ms", r.p50_ms),

@@ -127,7 +127,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// first, so that the first counsellor to ask about a big zone does not wait for its
 /// rotation to be drawn. Answers are the same with or without it (the lists are cached per
 /// filter and seed either way).
-pub fn warm(state: &Arc<AppState>) {
+pub fn warm(state: &Arc<AppState>) -> std::thread::JoinHandle<()> {
     let st = Arc::clone(state);
     std::thread::spawn(move || {
         let seed = st.seed();
@@ -139,7 +139,7 @@ pub fn warm(state: &Arc<AppState>) {
                 ..Filter::default()
             });
         }
-    });
+    })
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves.
@@ -148,7 +148,7 @@ pub async fn run(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    warm(&state);
+    let _ = warm(&state);
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
