@@ -301,6 +301,7 @@ fn did(a: DidArgs, quiet: bool) -> anyhow::Result<()> {
             [lo, hi] => Some((*lo, *hi)),
             other => bail!("--bin-event-time takes LO,HI (two event times), got {other:?}"),
         },
+        pretrend_bin_below: None,
         bootstrap: (a.bootstrap_iterations > 0).then_some(cs::BootstrapOptions {
             iterations: a.bootstrap_iterations,
             seed: a.seed,

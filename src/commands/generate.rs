@@ -20,7 +20,8 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub force: bool,
     /// Also write a synthetic pilot under `pilot/`: the exposure register, the awarded
-    /// labels and the job-seeker cohort with NIRs (the cohort's jobs are added to the data).
+    /// labels and the job-seeker cohort with NIRs; the data are then the exposed world that
+    /// `run` evaluates, with the cohort's jobs added.
     #[arg(long)]
     pub pilot: bool,
 }

@@ -11,7 +11,7 @@ mod generator;
 mod pilot;
 pub use data::{DataSource, RawData};
 pub use generator::{GeneratorParams, RawGenerator};
-pub use pilot::{CohortPlan, PilotPlan, RegisterPlan};
+pub use pilot::{CohortPlan, PilotPlan, RegisterPlan, DEFAULT_RETURN_HORIZONS};
 
 use crate::reference::Reference;
 use serde::{Deserialize, Serialize};

@@ -24,6 +24,10 @@ use crate::pilot::panel::Eligibility;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+/// Return-to-work horizons (days) by default: 3, 6 and 12 months. The simulated cohort of a
+/// synthetic run reports these.
+pub const DEFAULT_RETURN_HORIZONS: [i64; 3] = [91, 182, 365];
+
 /// The real exposure register and who may enter its evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegisterPlan {
@@ -190,7 +194,7 @@ impl PilotPlan {
         for (i, h) in r
             .return_horizons
             .clone()
-            .unwrap_or(vec![91, 182, 365])
+            .unwrap_or(DEFAULT_RETURN_HORIZONS.to_vec())
             .into_iter()
             .enumerate()
         {

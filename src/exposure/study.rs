@@ -595,6 +595,19 @@ pub fn run_with(
     base_scores: &ScoreOutput,
     draws: usize,
 ) -> Result<ExposureStudy, StudyError> {
+    run_with_world(exp, reference, base, base_scores, draws).map(|(study, _)| study)
+}
+
+/// [`run_with`], also returning the exposed world the estimates were computed on: the
+/// establishments the design assigned respond from their exposure date, every other random
+/// number is the unexposed world's. A synthetic pilot writes this world as its DSN.
+pub fn run_with_world(
+    exp: &Experiment,
+    reference: &Reference,
+    base: &Synthetic,
+    base_scores: &ScoreOutput,
+    draws: usize,
+) -> Result<(ExposureStudy, Synthetic), StudyError> {
     let design = &exp.exposure;
     let periods = base_scores.periods();
     let p0 = baseline_period(exp, base_scores)?;
@@ -603,7 +616,7 @@ pub fn run_with(
     let loading = exp.generator.trait_loading;
     let start = base.dataset.coverage.start;
     let response = Response::new(design, &assignments, &cands, start, loading);
-    let (counterfactual, _, exposed_scores) = worlds(exp, reference, &response)?;
+    let (counterfactual, exposed_world, exposed_scores) = worlds(exp, reference, &response)?;
     let y0 = composites(counterfactual.as_ref().unwrap_or(base_scores));
     let y1 = composites(&exposed_scores);
     let ev = evaluation(periods, &assignments, &y0, &y1);
@@ -622,6 +635,7 @@ pub fn run_with(
                 iterations: draws,
                 seed: exp.seed,
             }),
+            pretrend_bin_below: Some(estimate::event_study::HEADLINE_BIN_BELOW),
             ..DidOptions::default()
         },
     )?;
@@ -662,7 +676,7 @@ pub fn run_with(
         .collect();
     let traj = trajectories::trajectories(&ev.y, &groups, &ev.time)?;
     let affected = ev.post_comparison.iter().filter(|e| **e != 0.0).count();
-    Ok(ExposureStudy {
+    let study = ExposureStudy {
         design: design.clone(),
         baseline_period: periods[p0 as usize].label.clone(),
         eligible: assignments.iter().filter(|a| a.eligible).count(),
@@ -688,7 +702,8 @@ pub fn run_with(
         true_effect: true_att,
         true_effect_cs,
         exposed_scores: Some(exposed_scores),
-    })
+    };
+    Ok((study, exposed_world))
 }
 
 /// Merges strata lacking two treated and two control units into one pooled stratum (shared

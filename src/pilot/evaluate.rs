@@ -147,6 +147,7 @@ pub fn evaluate(
                 iterations: opts.draws,
                 seed: opts.seed,
             }),
+            pretrend_bin_below: Some(estimate::event_study::HEADLINE_BIN_BELOW),
             ..DidOptions::default()
         },
     )?;

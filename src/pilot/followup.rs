@@ -309,24 +309,24 @@ fn return_to_work(
     let rows: Vec<usize> = (0..linked.len())
         .filter(|&i| arm.is_none() || cohort.persons[i].arm == arm)
         .collect();
-    let (mut t, mut e) = (
-        Vec::with_capacity(rows.len()),
-        Vec::with_capacity(rows.len()),
-    );
-    for &i in &rows {
-        match linked[i].first_hire {
-            Some(h) => {
-                t.push(f64::from(h.delay));
-                e.push(true);
-            }
-            None => {
-                t.push(f64::from(
-                    cohort.persons[i].oriented_on.days_until(opts.extraction),
-                ));
-                e.push(false);
-            }
-        }
-    }
+    let delays: Vec<Result<f64, f64>> = rows
+        .iter()
+        .map(|&i| match linked[i].first_hire {
+            Some(h) => Ok(f64::from(h.delay)),
+            None => Err(f64::from(
+                cohort.persons[i].oriented_on.days_until(opts.extraction),
+            )),
+        })
+        .collect();
+    incidence(arm, &delays, &opts.return_horizons)
+}
+
+/// Return to work from each person's days to the first hire (`Ok`) or, never hired, days
+/// followed until the extraction date (`Err`, censored): shared by the linked cohort and
+/// the simulated one, so that both report the same estimator.
+pub fn incidence(arm: Option<Arm>, delays: &[Result<f64, f64>], horizons: &[f64]) -> ReturnToWork {
+    let t: Vec<f64> = delays.iter().map(|d| d.unwrap_or_else(|c| c)).collect();
+    let e: Vec<bool> = delays.iter().map(Result::is_ok).collect();
     let z = crate::retention::critical_value(0.95);
     let point = |r: crate::retention::km::KmRow| IncidencePoint {
         days: r.t,
@@ -335,26 +335,20 @@ fn return_to_work(
         ci_upper: 1.0 - r.ci_lower,
         at_risk: r.at_risk,
     };
-    let (horizons, curve) = if t.is_empty() {
+    let (at, curve) = if t.is_empty() {
         (Vec::new(), Vec::new())
     } else {
         let km = KaplanMeier::fit(&t, &e, None, None);
         (
-            opts.return_horizons
-                .iter()
-                .map(|&h| point(km.row_at(h, z)))
-                .collect(),
-            km.rows(&opts.return_horizons, z)
-                .into_iter()
-                .map(point)
-                .collect(),
+            horizons.iter().map(|&h| point(km.row_at(h, z))).collect(),
+            km.rows(horizons, z).into_iter().map(point).collect(),
         )
     };
     ReturnToWork {
         arm,
-        persons: rows.len() as u64,
+        persons: t.len() as u64,
         hired: e.iter().filter(|&&x| x).count() as u64,
-        horizons,
+        horizons: at,
         curve,
     }
 }

@@ -10,7 +10,8 @@
 //!   secrecy in `tables/`, the counsellors' page and example employer sheets;
 //! - `reports/<experiment>/research/<run-id>/`, outside it and marked not for publication:
 //!   the establishment-level outputs (indicators, scores, explanations, per-SIRET scores for
-//!   `compare`, the exposure truth), see [`crate::score::io`].
+//!   `compare`, the exposure truth, and under `exposed/` the same score tables for the exposed
+//!   world the exposure is evaluated on), see [`crate::score::io`].
 
 use crate::config::Experiment;
 use crate::output::AtomicDir;
@@ -99,17 +100,8 @@ pub struct RunOutcome {
 
 /// SIRETs of example sheets at `period`: an exposed (calculable, unlabelled) employer, a
 /// non-calculable one, a gated one and one at the top level, when the run has them.
-fn example_sirets(
-    scores: &crate::score::ScoreOutput,
-    exposure: &crate::exposure::study::ExposureStudy,
-    period: u32,
-) -> Vec<u64> {
-    let mut exposed: Vec<u64> = exposure
-        .assignments
-        .iter()
-        .filter(|a| a.exposed_from.is_some())
-        .map(|a| a.siret)
-        .collect();
+fn example_sirets(scores: &crate::score::ScoreOutput, exposed: &[u64], period: u32) -> Vec<u64> {
+    let mut exposed = exposed.to_vec();
     exposed.sort_unstable();
     let at = |f: &dyn Fn(&crate::score::ScoreRow) -> bool| {
         scores
@@ -130,33 +122,29 @@ fn example_sirets(
 }
 
 /// Example sheet files and their links.
-type ExampleSheets = (
+pub(crate) type ExampleSheets = (
     Vec<crate::report::ReportFile>,
     Vec<crate::report::results::SheetLink>,
 );
 
-/// What exposed employers received: example sheets at the baseline period (anonymised in
-/// the report folder) and the counsellors' page.
-fn example_sheets(
+/// What exposed employers received: example sheets at the `baseline` period (anonymised in
+/// the report folder; `exposed` are the SIRETs sent their results) and the counsellors'
+/// page. Synthetic and real runs alike.
+pub(crate) fn example_sheets(
     exp: &Experiment,
     reference: &Reference,
     scores: &crate::score::ScoreOutput,
-    exposure: &crate::exposure::study::ExposureStudy,
+    exposed: &[u64],
+    baseline: &str,
     lang: crate::config::Lang,
 ) -> anyhow::Result<(ExampleSheets, String)> {
-    let period = scores.period_index(Some(&exposure.baseline_period))?;
+    let period = scores.period_index(Some(baseline))?;
     let contact = exp.raw.report.contact.as_deref();
-    let sheets: Vec<_> = example_sirets(scores, exposure, period)
+    let sheets: Vec<_> = example_sirets(scores, exposed, period)
         .into_iter()
         .filter_map(|s| {
-            crate::report::from_score::feedback_data(
-                scores,
-                reference,
-                s,
-                Some(&exposure.baseline_period),
-                contact,
-            )
-            .ok()
+            crate::report::from_score::feedback_data(scores, reference, s, Some(baseline), contact)
+                .ok()
         })
         .collect();
     let rows = crate::score::list::build_list(scores, reference, &Default::default())?;
@@ -251,7 +239,14 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     })?;
     crate::output::crash_point("run-after-retention");
     let (sheet_files, counsellor_html) = timer.stage("sheets", || {
-        example_sheets(&exp, &reference, &scores, &exposure, lang)
+        let exposed: Vec<u64> = exposure
+            .assignments
+            .iter()
+            .filter(|a| a.exposed_from.is_some())
+            .map(|a| a.siret)
+            .collect();
+        let baseline = &exposure.baseline_period;
+        example_sheets(&exp, &reference, &scores, &exposed, baseline, lang)
     })?;
     crate::output::crash_point("run-after-sheets");
     let mut exposure_section = sections::exposure_section(&exposure, None);
@@ -301,7 +296,11 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     })
 }
 
-/// The score tables and the exposure truth, as CSV and Parquet, into `tables`.
+/// Subfolder of a synthetic run's research folder holding the exposed world's scores.
+pub const EXPOSED: &str = "exposed";
+
+/// The score tables and the exposure truth, as CSV and Parquet, into `tables`; the
+/// establishment-level tables of both worlds into `research`.
 fn write_tables(
     scores: &crate::score::ScoreOutput,
     exposure: &crate::exposure::study::ExposureStudy,
@@ -310,6 +309,11 @@ fn write_tables(
 ) -> anyhow::Result<()> {
     crate::score::io::write_published(scores, tables)?;
     crate::score::io::write_research(scores, research)?;
+    // The exposed world's scores, on which the exposure is evaluated: what a synthetic
+    // pilot's DSN (`generate --pilot`) scores to.
+    if let Some(exposed) = &exposure.exposed_scores {
+        crate::score::io::write_research(exposed, &research.join(EXPOSED))?;
+    }
     let mut truth = crate::exposure::study::truth_df(exposure)?;
     for f in [tables::Format::Csv, tables::Format::Parquet] {
         let path = research.join(format!("exposure_truth.{}", f.extension()));

@@ -271,19 +271,22 @@ pub fn cohort_df(sim: &SimOutput, persons: &[Person]) -> anyhow::Result<DataFram
     Ok(DataFrame::new_infer_height(cols)?)
 }
 
-/// Builds the files of a synthetic pilot from a generated world: the score, the exposure
-/// study's assignment (its estimators are not run) and the simulated cohort under the
+/// Builds the files of a synthetic pilot from a generated (unexposed) world: the score, the
+/// exposure study's assignment and exposed world, and the simulated cohort under the
 /// experiment's orientation policy.
 ///
-/// The DSN side is the generated world, where the exposure changes nothing: the register's
-/// true effect on these declarations is zero. The cohort's jobs are those of the simulation.
+/// The DSN side is the exposed world that `engagement run` evaluates on the same experiment
+/// and seed: the establishments the design assigned respond from their exposure date, so the
+/// register's true effect on these declarations is the synthetic study's. The cohort's jobs,
+/// added to it, are those of the simulation the retention stage runs (placement employers
+/// from the unexposed world's labels at the cohort start, as in `run`).
 pub fn build(
     exp: &crate::config::Experiment,
     reference: &crate::reference::Reference,
     s: &crate::synth::Synthetic,
 ) -> anyhow::Result<PilotFiles> {
     let scores = crate::score::run(&s.dataset, &exp.score, reference)?;
-    let study = crate::exposure::study::run_with(exp, reference, s, &scores, 0)?;
+    let (study, exposed) = crate::exposure::study::run_with_world(exp, reference, s, &scores, 0)?;
     let (employers, baseline) = super::retention::placement_employers(exp, reference, s, &scores)?;
     let from = scores
         .periods()
@@ -293,7 +296,7 @@ pub fn build(
         .context("the retention baseline period is not scored")?;
     let seed = crate::retention::sim::stream_seed(exp.seed);
     let sim = crate::retention::sim::simulate(&employers, &exp.retention, seed)?;
-    let mut observed = s.dataset.clone();
+    let mut observed = exposed.dataset;
     let persons = add_cohort_jobs(&mut observed, &sim);
     Ok(PilotFiles {
         observed,

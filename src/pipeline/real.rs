@@ -6,7 +6,8 @@
 //! ones and the cohort's return to work and retention, with no truth column and no simulated
 //! policy comparison. Each evaluator file is checked against the DSN; its rejected rows go to
 //! `rejects/<file>.csv` in the run folder (position, field and reason, never a value), and
-//! its counts (read = kept + rejected) to the data section.
+//! its counts (read = kept + rejected) to the data section. Like a synthetic run, it writes
+//! example employer sheets and the counsellors' page.
 
 use super::{real_sections as sections, RunOptions, RunOutcome};
 use crate::config::{Experiment, Lang};
@@ -176,7 +177,9 @@ fn cohort_study(
         return_horizons: plan.return_horizons.clone(),
         retention_horizons: exp.retention.horizons.clone(),
         ipw_bootstrap: exp.retention.ipw_bootstrap,
-        seed: exp.seed,
+        // The retention stream of the synthetic run: a synthetic pilot gets its IPW
+        // bootstrap draws.
+        seed: crate::retention::sim::stream_seed(exp.seed),
     };
     let study = match (plan.label_source, &inputs.awarded) {
         (LabelSource::Awarded, Some(a)) => followup::follow_up(
@@ -236,6 +239,33 @@ fn write_tables(
     Ok(())
 }
 
+/// Example employer sheets and the counsellors' page, as a synthetic run writes them: the
+/// sheets at the exposure baseline (one of a registered exposed employer among them), or at
+/// the last scored period without a register.
+fn sheets(
+    exp: &Experiment,
+    reference: &Reference,
+    scores: &ScoreOutput,
+    inputs: &PilotInputs,
+    evaluation: Option<&ExposureEvaluation>,
+    lang: Lang,
+) -> anyhow::Result<(super::ExampleSheets, String)> {
+    let exposed: Vec<u64> = inputs
+        .register
+        .as_ref()
+        .map(|r| r.exposures().into_keys().collect())
+        .unwrap_or_default();
+    let baseline = match evaluation {
+        Some(ev) => ev.baseline_period.clone(),
+        None => scores
+            .periods()
+            .last()
+            .map(|p| p.label.clone())
+            .context("the tables give no scored period")?,
+    };
+    super::example_sheets(exp, reference, scores, &exposed, &baseline, lang)
+}
+
 /// Runs the report of a real pilot from the tables in `data_dir`.
 pub fn run(s: Started, data_dir: &Path) -> anyhow::Result<RunOutcome> {
     let (exp, reference) = (s.exp, s.reference);
@@ -256,6 +286,16 @@ pub fn run(s: Started, data_dir: &Path) -> anyhow::Result<RunOutcome> {
         write_tables(&scores, &inputs, s.out.path(), s.research.path())
     })?;
     let study = timer.stage("retention", || cohort_study(exp, &ds, &scores, &inputs))?;
+    let (sheet_files, counsellor_html) = timer.stage("sheets", || {
+        sheets(
+            s.exp,
+            reference,
+            &scores,
+            &inputs,
+            evaluation.as_ref(),
+            s.lang,
+        )
+    })?;
     let mut manifest = manifest(&s, data_dir)?;
     let until = extraction(exp, &ds)?;
     let mut score = crate::report::from_score::score_section(&scores, reference, 3);
@@ -267,7 +307,11 @@ pub fn run(s: Started, data_dir: &Path) -> anyhow::Result<RunOutcome> {
         manifest: Some(super::sections::manifest_section(&manifest, &s.run_id)),
         data: Some(sections::data_section(&ds, inputs.counts())),
         score: Some(score),
-        exposure: evaluation.as_ref().map(sections::exposure_section),
+        exposure: evaluation.as_ref().map(|ev| {
+            let mut x = sections::exposure_section(ev);
+            x.example_sheets = sheet_files.1.clone();
+            x
+        }),
         retention: study
             .as_ref()
             .map(|st| sections::retention_section(st, until)),
@@ -280,6 +324,11 @@ pub fn run(s: Started, data_dir: &Path) -> anyhow::Result<RunOutcome> {
     timer.stage("report", || -> anyhow::Result<()> {
         let mut files = crate::report::render_run_files(&results, s.lang)?;
         files.push(crate::report::results_file(&results)?);
+        files.extend(sheet_files.0);
+        files.push((
+            PathBuf::from("counsellors.html"),
+            counsellor_html.into_bytes(),
+        ));
         Ok(s.out.write_all(&files)?)
     })?;
     manifest.stages = timer.into_stages();

@@ -5,7 +5,7 @@
 use crate::model::Dataset;
 use crate::pilot::awarded::LabelComparison;
 use crate::pilot::evaluate::ExposureEvaluation;
-use crate::pilot::followup::{CohortStudy, ItOutcome};
+use crate::pilot::followup::{CohortStudy, ItOutcome, ReturnToWork};
 use crate::pilot::register::Arm as RegisterArm;
 use crate::report::results as r;
 use crate::retention::sim::LABELLED;
@@ -159,11 +159,8 @@ pub fn exposure_section(ev: &ExposureEvaluation) -> r::ExposureSection {
         trajectories: super::sections::trajectories(&ev.periods, &ev.trajectories),
         estimates: estimates(ev),
         event_study,
-        pretrend: ev.did.pretrend_wald.as_ref().map(|w| r::TestResult {
-            statistic: w.statistic,
-            df: w.df as f64,
-            p_value: w.p_value,
-        }),
+        pretrend: super::sections::pretrend_headline(&ev.did),
+        pretrend_all_leads: super::sections::pretrend_all_leads(&ev.did),
         cs_dynamic,
         monte_carlo: Vec::new(),
         monte_carlo_replications: 0,
@@ -210,10 +207,16 @@ fn retention_parts(res: &RetentionResult, x: &mut r::RetentionSection) {
         ci_upper: hi,
         truth: None,
     };
+    // The estimator's own interval, as the synthetic run reports it.
     for d in res.risk_difference.iter().filter(|d| d.group == LABELLED) {
-        let (lo, hi) = (d.difference - Z95 * d.se, d.difference + Z95 * d.se);
-        x.risk_differences
-            .push(row(r::Method::Naive, d.t, d.difference, d.se, lo, hi));
+        x.risk_differences.push(row(
+            r::Method::Naive,
+            d.t,
+            d.difference,
+            d.se,
+            d.ci_lower,
+            d.ci_upper,
+        ));
     }
     for a in res.adjusted.iter().flat_map(|a| &a.horizons) {
         let e = &a.difference;
@@ -273,6 +276,27 @@ fn encouragement_rows(s: &CohortStudy) -> Vec<r::RiskDifferenceRow> {
     v
 }
 
+/// The report rows of a return-to-work curve at its horizons (linked or simulated cohort).
+pub(crate) fn return_rows(rw: &ReturnToWork) -> Vec<r::ReturnRow> {
+    let arm = match rw.arm {
+        None => r::Arm::Everyone,
+        Some(RegisterArm::Treatment) => r::Arm::Treatment,
+        Some(RegisterArm::Control) => r::Arm::Control,
+    };
+    rw.horizons
+        .iter()
+        .map(|p| r::ReturnRow {
+            arm,
+            persons: rw.persons,
+            hired: rw.hired,
+            horizon_days: p.days as u32,
+            incidence: p.incidence,
+            ci_lower: p.ci_lower,
+            ci_upper: p.ci_upper,
+        })
+        .collect()
+}
+
 /// The linked cohort: counts, return to work, retention by label group, ITT/Wald.
 pub fn retention_section(s: &CohortStudy, extraction: crate::date::Date) -> r::RetentionSection {
     let mut x = r::RetentionSection {
@@ -288,24 +312,7 @@ pub fn retention_section(s: &CohortStudy, extraction: crate::date::Date) -> r::R
         }),
         ..Default::default()
     };
-    for rw in &s.return_to_work {
-        let arm = match rw.arm {
-            None => r::Arm::Everyone,
-            Some(RegisterArm::Treatment) => r::Arm::Treatment,
-            Some(RegisterArm::Control) => r::Arm::Control,
-        };
-        for p in &rw.horizons {
-            x.return_to_work.push(r::ReturnRow {
-                arm,
-                persons: rw.persons,
-                hired: rw.hired,
-                horizon_days: p.days as u32,
-                incidence: p.incidence,
-                ci_lower: p.ci_lower,
-                ci_upper: p.ci_upper,
-            });
-        }
-    }
+    x.return_to_work = s.return_to_work.iter().flat_map(return_rows).collect();
     if let Some(res) = &s.retention {
         retention_parts(res, &mut x);
     }

@@ -15,6 +15,10 @@
 //! ([`sim::stream_seed`]): common random numbers, so policy curves differ only through
 //! orientation. [`RetentionStudy::run`] runs on the experiment's own policy.
 //!
+//! **Return to work.** The simulated cohort's return to work at 3, 6 and 12 months is
+//! estimated as a linked cohort's is ([`crate::pilot::followup::incidence`]), so that a
+//! synthetic pilot evaluated from its DSN reports the same figures.
+//!
 //! **Real-data part.** On the dataset itself, hires flagged as coming from IAE or long
 //! unemployment ([`hires::flagged_hires`]) are compared by the label of the hiring
 //! establishment at hire (the last period ending before the hire). Its naive and IPW
@@ -27,12 +31,13 @@ use crate::config::Experiment;
 use crate::reference::Reference;
 use crate::report::results::{
     Arm, CohortRow, Contrast, CoxTable, CoxTerm, HorizonRow, KmCurve, KmPoint, Method, Note,
-    RetentionSection, RiskDifferenceRow, TestResult,
+    RetentionSection, ReturnRow, RiskDifferenceRow, TestResult,
 };
 use crate::retention::hires::{self, HireSelection};
 use crate::retention::km::{KaplanMeier, KmRow};
 use crate::retention::sim::{
-    self, Cohort, PlacementEmployer, RetentionStudy, SimError, SimOutput, LABELLED, OTHER,
+    self, Cohort, PlacementEmployer, RetentionStudy, SimError, SimOutput, SimPerson, LABELLED,
+    OTHER,
 };
 use crate::retention::{
     estimate_retention, PersonTable, Policy, RetentionError, RetentionOptions, RetentionResult,
@@ -311,6 +316,33 @@ fn cohort_rows(own: &SimOutput) -> Vec<CohortRow> {
     .collect()
 }
 
+/// Return to work of the simulated cohort on the experiment's policy, by the estimator of a
+/// linked cohort (cumulative incidence of the first hire, people not hired censored at the
+/// extraction date): everyone, then each arm of the encouragement design.
+fn return_rows(own: &SimOutput, design: &crate::retention::RetentionDesign) -> Vec<ReturnRow> {
+    use crate::pilot::register::Arm as RegisterArm;
+    let horizons = crate::config::DEFAULT_RETURN_HORIZONS.map(|h| h as f64);
+    let delay = |p: &SimPerson| match p.hire_delay.filter(|_| p.hired) {
+        Some(d) => Ok(d),
+        None => Err(f64::from(p.entry.days_until(design.extraction_date))),
+    };
+    type Keep = fn(&SimPerson) -> bool;
+    let mut arms: Vec<(Option<RegisterArm>, Keep)> = vec![(None, |_| true)];
+    if own.policy == Policy::Encouragement {
+        arms.push((Some(RegisterArm::Treatment), |p| p.encouraged));
+        arms.push((Some(RegisterArm::Control), |p| !p.encouraged));
+    }
+    arms.iter()
+        .flat_map(|(arm, keep)| {
+            let delays: Vec<Result<f64, f64>> =
+                own.persons.iter().filter(|p| keep(p)).map(delay).collect();
+            super::real_sections::return_rows(&crate::pilot::followup::incidence(
+                *arm, &delays, &horizons,
+            ))
+        })
+        .collect()
+}
+
 /// Naive and IPW labelled-vs-other differences against the truth; a note where IPW has no
 /// row.
 fn labelled_effect_rows(
@@ -545,6 +577,7 @@ pub fn retention_stage(
         risk_differences,
         logrank: by_group.logrank,
         cox,
+        return_to_work: return_rows(own, design),
         ..Default::default()
     };
     Ok(RetentionStageOutput {

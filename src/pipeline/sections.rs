@@ -5,6 +5,8 @@
 //! never display text: `report::i18n` names everything at render time.
 
 use crate::config::Experiment;
+use crate::estimate::event_study::WaldTest;
+use crate::estimate::DidResult;
 use crate::exposure::montecarlo::ExposureMonteCarlo;
 use crate::exposure::study::ExposureStudy;
 use crate::model::Dataset;
@@ -105,7 +107,12 @@ fn estimates(s: &ExposureStudy) -> Vec<r::NamedEstimate> {
                 se: e.se.unwrap_or(f64::NAN),
                 ci_lower: if is_twfe { twfe.ci95[0] } else { lo },
                 ci_upper: if is_twfe { twfe.ci95[1] } else { hi },
-                p_value: is_twfe.then_some(twfe.p_value),
+                // Randomisation inference for the difference in means, as on a real register.
+                p_value: match key {
+                    r::Estimator::Twfe => Some(twfe.p_value),
+                    r::Estimator::DifferenceInMeansChange => s.randomisation_p_value,
+                    _ => None,
+                },
                 n_obs: is_twfe.then_some(twfe.n_obs as u64),
                 n_clusters: is_twfe.then_some(twfe.n_clusters as u64),
                 truth: Some(e.truth),
@@ -139,6 +146,41 @@ fn design(s: &ExposureStudy, est: &[r::NamedEstimate]) -> r::ExposureDesignInfo 
     }
 }
 
+/// A pre-trend test as results data (`bin`: the threshold and the event times binned).
+fn pretrend_test(w: &WaldTest, leads: Vec<i64>, bin: Option<(i64, &[i64])>) -> r::PretrendTest {
+    r::PretrendTest {
+        statistic: w.statistic,
+        df: w.df as f64,
+        df2: w.df2 as f64,
+        p_value: w.p_value,
+        convention: r::WaldConvention::FixestWald,
+        leads: leads.into_iter().map(|e| e as i32).collect(),
+        binned_below: bin.map(|(below, _)| below as i32),
+        binned: bin.map_or_else(Vec::new, |(_, b)| b.iter().map(|e| *e as i32).collect()),
+    }
+}
+
+/// The headline pre-trend test: the leads before the binning threshold binned.
+pub fn pretrend_headline(did: &DidResult) -> Option<r::PretrendTest> {
+    did.pretrend_binned.as_ref().map(|b| {
+        let bin = (!b.binned.is_empty()).then_some((b.below, b.binned.as_slice()));
+        pretrend_test(&b.wald, b.leads.clone(), bin)
+    })
+}
+
+/// The secondary pre-trend test on every lead, unbinned.
+pub fn pretrend_all_leads(did: &DidResult) -> Option<r::PretrendTest> {
+    let leads = did
+        .event_study
+        .iter()
+        .map(|c| c.rel_time)
+        .filter(|e| *e <= -2)
+        .collect();
+    did.pretrend_wald
+        .as_ref()
+        .map(|w| pretrend_test(w, leads, None))
+}
+
 /// The exposure evaluation: design, balance, trajectories, estimates, dynamics, Monte Carlo.
 pub fn exposure_section(s: &ExposureStudy, mc: Option<&ExposureMonteCarlo>) -> r::ExposureSection {
     let estimates = estimates(s);
@@ -169,11 +211,8 @@ pub fn exposure_section(s: &ExposureStudy, mc: Option<&ExposureMonteCarlo>) -> r
                 ci_upper: c.ci95[1],
             })
             .collect(),
-        pretrend: s.did.pretrend_wald.as_ref().map(|w| r::TestResult {
-            statistic: w.statistic,
-            df: w.df as f64,
-            p_value: w.p_value,
-        }),
+        pretrend: pretrend_headline(&s.did),
+        pretrend_all_leads: pretrend_all_leads(&s.did),
         cs_dynamic: s
             .did
             .cs

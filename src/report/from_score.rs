@@ -86,6 +86,7 @@ pub fn counsellor_rows(
                     .collect(),
                 strengths: r.strengths.iter().map(|x| x.criterion).collect(),
                 withheld: r.withheld.clone(),
+                far: crate::score::publish::far_from_employment(out, i),
             })
         })
         .collect())

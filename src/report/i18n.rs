@@ -22,6 +22,7 @@ use crate::report::results::{
     Arm, Cohort, Contrast, DataSource, Design, Estimator, ExposureGroup, Method, Note, Policy,
 };
 use crate::score::peers::{GeoRung, Rung, SectorRung, SizeBand};
+use crate::score::publish::{FarFromEmployment, FarStatus};
 use crate::score::{Label, NonCalculable, Position, Trend};
 
 /// French or English, by language.
@@ -132,6 +133,7 @@ messages! {
     ColClusters => "Grappes", "Clusters";
     ColGroup => "Groupe", "Group";
     ColPolicy => "Politique", "Policy";
+    ColHiringEmployer => "Employeur qui embauche", "Hiring employer";
     ColHorizon => "Horizon", "Horizon";
     ColTruth => "Vérité", "Truth";
     ColLevel => "Niveau", "Level";
@@ -226,6 +228,11 @@ messages! {
     EventStudy => "Étude d'événement (TWFE)", "Event study (TWFE)";
     EventStudyCaption => "Coefficients par temps relatif à l'exposition (référence −1), IC 95 %.", "Coefficients by time relative to exposure (reference −1), 95% CI.";
     Pretrend => "Test joint des pré-tendances", "Joint pre-trend test";
+    PretrendTest => "Test", "Test";
+    PretrendLeads => "Avances testées", "Leads tested";
+    PretrendBinned => "Avances anciennes regroupées (test principal)", "Early leads binned (headline test)";
+    PretrendAllLeads => "Toutes les avances (secondaire)", "All leads (secondary)";
+    PretrendNote => "Test de Wald des avances, convention fixest wald() : F = W/q comparé à F(q, nobs − nparams), covariance CRV1 par établissement. Sans anticipation, le test sur une douzaine d'avances rejette trop souvent ; le test principal regroupe les avances anciennes en une seule.", "Wald test of the leads, fixest wald() convention: F = W/q against F(q, nobs − nparams), CRV1 covariance by establishment. Under no anticipation the test on a dozen leads rejects too often; the headline test bins the early leads into one.";
     CsDynamic => "Callaway–Sant'Anna : effet dynamique", "Callaway–Sant'Anna: dynamic effect";
     CsDynamicCaption => "θ(e) par temps depuis l'exposition, IC 95 %.", "θ(e) by time since exposure, 95% CI.";
     MonteCarlo => "Monte Carlo : biais, couverture et puissance", "Monte Carlo: bias, coverage and power";
@@ -333,6 +340,10 @@ messages! {
     RetentionHorizonNote => "Les horizons de lecture évitent les durées de contrat usuelles (6 et 12 mois), où beaucoup de contrats s'achèvent le même jour : lire à 180 ou 365 jours pile mesurerait la fin des contrats plutôt que le maintien.", "The reading horizons avoid the usual contract lengths (6 and 12 months), when many contracts end on the same day: reading exactly at 180 or 365 days would measure contract ends rather than retention.";
     RetentionHorizonCoincide => "Attention : un horizon de lecture tombe sur une durée de contrat usuelle (6 ou 12 mois) ; la courbe y chute car beaucoup de contrats s'achèvent ce jour-là.", "Caution: a reading horizon falls on a usual contract length (6 or 12 months); the curve drops there because many contracts end that day.";
     RetentionHeadline => "Maintien dans l'emploi selon la politique d'orientation", "Retention by orientation policy";
+    RetentionHeadlineGroup => "Maintien dans l'emploi selon l'employeur qui embauche", "Retention by hiring employer";
+    ReturnAt6Months => "Retour à l'emploi à 6 mois", "Back to work at 6 months";
+    ReturnAt12Months => "Retour à l'emploi à 12 mois", "Back to work at 12 months";
+    ReturnCardDetail => "personnes suivies, IC 95 %", "persons followed, 95% CI";
     // Compare.
     InBoth => "Établissements présents dans les deux runs", "Establishments in both runs";
     ScoredBoth => "Notés dans les deux runs", "Scored in both runs";
@@ -354,6 +365,7 @@ messages! {
     WhyLabel => "label attribué car son score est parmi les meilleurs de ses pairs", "label given because its score is among the best of its peers";
     WhyUnlabelled => "score calculable mais sans label", "calculable score but no label";
     NothingCitable => "Aucun critère ne peut être cité un par un (trop peu de personnes pour respecter le secret statistique).", "No criterion can be cited one by one (too few persons to respect statistical secrecy).";
+    FarTitle => "Publics éloignés de l'emploi, regroupés", "People far from employment, pooled";
     WithheldNote => "Non communiqués (moins de 11 personnes concernées)", "Not shown (fewer than 11 persons concerned)";
     PrivacyNote => "Les positions sont relatives aux employeurs comparables (même secteur et même taille, dans la même zone, ou plus large quand ils sont trop peu nombreux). Aucun effectif de personnes n'est affiché ; un critère sensible (handicap, chômage de longue durée, IAE) n'est cité qu'avec au moins 11 personnes.", "Positions are relative to comparable employers (same sector and size, in the same zone, or wider when there are too few). No count of persons is shown; a sensitive criterion (disability, long unemployment, IAE) is cited only with at least 11 persons.";
     ColRank => "#", "#";
@@ -624,6 +636,52 @@ pub fn position_words(c: Criterion, p: Position, lang: Lang) -> &'static str {
             "nettement en dessous de la plupart des pairs",
             "well below most peers",
         ),
+    }
+}
+
+/// The pooled "far from employment" block in words: its position, or plainly why nothing
+/// can be shown.
+pub fn far_words(f: &FarFromEmployment, lang: Lang) -> &'static str {
+    use Position::*;
+    match f.status {
+        FarStatus::Shown(WellAbove) => pick(
+            lang,
+            "nettement plus d'embauches de ces publics que la plupart des pairs",
+            "far more hires from these groups than most peers",
+        ),
+        FarStatus::Shown(Above) => pick(
+            lang,
+            "plus d'embauches de ces publics que la médiane des pairs",
+            "more hires from these groups than the peer median",
+        ),
+        FarStatus::Shown(Near) => pick(
+            lang,
+            "proche de la médiane des pairs",
+            "close to the peer median",
+        ),
+        FarStatus::Shown(Below) => pick(
+            lang,
+            "moins d'embauches de ces publics que la médiane des pairs",
+            "fewer hires from these groups than the peer median",
+        ),
+        FarStatus::Shown(WellBelow) => pick(
+            lang,
+            "nettement moins d'embauches de ces publics que la plupart des pairs",
+            "far fewer hires from these groups than most peers",
+        ),
+        FarStatus::PartlyShown => pick(
+            lang,
+            "rien de plus ne peut être montré : regrouper ces critères révélerait ceux qui ne sont pas communiqués",
+            "nothing more can be shown: pooling would reveal the criteria not shown",
+        ),
+        FarStatus::TooFewPersons => pick(
+            lang,
+            "rien ne peut être montré, même en regroupant (moins de 11 personnes)",
+            "nothing can be shown, even pooled (fewer than 11 persons)",
+        ),
+        FarStatus::NotCalculable | FarStatus::Shown(NotCalculable | Withheld) => {
+            pick(lang, "non calculable", "not calculable")
+        }
     }
 }
 

@@ -579,8 +579,11 @@ pub struct ExposureSection {
     pub estimates: Vec<NamedEstimate>,
     /// TWFE event study, reference period −1.
     pub event_study: Vec<DynamicPoint>,
-    /// Joint Wald test of the event-study leads.
-    pub pretrend: Option<TestResult>,
+    /// The headline pre-trend test: joint Wald test of the event-study leads, with the early
+    /// leads binned (which ones, and the convention, are in the test).
+    pub pretrend: Option<PretrendTest>,
+    /// The same test on every lead, unbinned (secondary: it over-rejects with many leads).
+    pub pretrend_all_leads: Option<PretrendTest>,
     /// Callaway–Sant'Anna dynamic aggregation θ(e).
     pub cs_dynamic: Vec<DynamicPoint>,
     /// Monte Carlo replications (when `simulate` was run).
@@ -716,6 +719,37 @@ pub struct DynamicPoint {
     pub ci_upper: f64,
 }
 
+/// The p-value convention of a pre-trend test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaldConvention {
+    /// fixest `wald()`: `F = W / q` against `F(q, nobs − nparams)`, every fixed effect counted
+    /// in `nparams`, CRV1 covariance clustered by unit.
+    FixestWald,
+}
+
+/// A joint Wald test that event-study leads are zero.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrendTest {
+    /// `F = W / q`.
+    pub statistic: f64,
+    /// Numerator degrees of freedom `q` (leads tested).
+    pub df: f64,
+    /// Denominator degrees of freedom.
+    pub df2: f64,
+    /// p-value.
+    pub p_value: f64,
+    /// How the p-value is computed.
+    pub convention: WaldConvention,
+    /// Event times whose coefficients are tested.
+    pub leads: Vec<i32>,
+    /// Event times before this one are binned into it; `None` when no lead is binned.
+    pub binned_below: Option<i32>,
+    /// Event times folded into `binned_below` (empty when none).
+    pub binned: Vec<i32>,
+}
+
 /// A test statistic.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -790,7 +824,8 @@ pub struct RetentionSection {
     /// Linked cohort: how many people were found in the DSN and hired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked: Option<LinkedCohort>,
-    /// Linked cohort: return to work after orientation (cumulative incidence).
+    /// Return to work after orientation (cumulative incidence of the first hire): the linked
+    /// cohort's, or the simulated cohort's on the experiment's policy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub return_to_work: Vec<ReturnRow>,
 }

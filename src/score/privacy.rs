@@ -273,8 +273,13 @@ impl Grid {
                     .map(|c| (nr - 1) * nc + c),
             )
             .chain((!t.total).then_some(nr * nc - 1));
+        // An unpublished margin that would itself be secret stays a primary secret: it must
+        // not be recoverable from what is published (a histogram's hidden bins summed as the
+        // grand total minus the open bins).
         for k in unpublished {
-            state[k] = State::NotPublished;
+            if !matches!(state[k], State::Primary(_)) {
+                state[k] = State::NotPublished;
+            }
         }
         let guard = state
             .iter()

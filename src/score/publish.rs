@@ -61,6 +61,16 @@ pub struct FarFromEmployment {
     pub members: Vec<Criterion>,
 }
 
+impl Default for FarFromEmployment {
+    /// Nothing calculable: what a row without the block (an older file) can honestly say.
+    fn default() -> Self {
+        FarFromEmployment {
+            status: FarStatus::NotCalculable,
+            members: Vec::new(),
+        }
+    }
+}
+
 /// Why an employer is listed: a strength criterion, or the pooled block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reason {

@@ -20,6 +20,7 @@ mod layout;
 mod list_html;
 mod output_safety;
 mod pilot_cli;
+mod pilot_crosscheck;
 mod pilot_exposure;
 mod pilot_run;
 mod pipeline_retention;

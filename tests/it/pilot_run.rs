@@ -137,7 +137,7 @@ fn prepare(tmp: &Path) -> [usize; 3] {
     std::fs::copy(gen.join("pilot/register.csv"), &reg).unwrap();
     std::fs::copy(gen.join("pilot/awarded.csv"), &awd).unwrap();
     let before = [rows(&reg), rows(&awd), rows(&coh)];
-    // Register: an unknown SIRET, a duplicate, a date after the data.
+    // Register: an unknown SIRET, a duplicate, a date after the data, an impossible date.
     let r0 = first_row(&reg);
     let outside = unregistered_siret(&reg, &awd);
     let rest = r0[2..].join(",");
@@ -147,16 +147,20 @@ fn prepare(tmp: &Path) -> [usize; 3] {
             format!("99999999999999,{},{rest}", r0[1]),
             r0.join(","),
             format!("{outside},2031-01-01,{rest}"),
+            format!("{},2024-02-30,{rest}", r0[0]),
         ],
     );
     // Awarded labels: an unknown SIRET.
     let a0 = first_row(&awd);
     append(&awd, &[format!("99999999999999,{}", a0[1..].join(","))]);
-    // Cohort (with NIRs): a duplicate person and an orientation after the extraction.
+    // Cohort (with NIRs): a duplicate person, an orientation after the extraction and a
+    // malformed orientation date.
     let c0 = first_row(&coh);
     let mut late = c0.clone();
     late[1] = "2030-01-01".into();
-    append(&coh, &[c0.join(","), late.join(",")]);
+    let mut malformed = c0.clone();
+    malformed[1] = "2024-1-5x".into();
+    append(&coh, &[c0.join(","), late.join(","), malformed.join(",")]);
     ok(
         bin()
             .args(["pseudonymise", "--key-file"])
@@ -202,9 +206,9 @@ fn a_synthetic_pilot_runs_from_dsn_files_to_the_report() {
     let data = res.data.as_ref().unwrap();
     assert_eq!(data.source, r::DataSource::Dsn);
     for (input, rows, bad, file) in [
-        (r::PilotInput::Register, reg_rows, 3, "register"),
+        (r::PilotInput::Register, reg_rows, 4, "register"),
         (r::PilotInput::Awarded, awd_rows, 1, "awarded"),
-        (r::PilotInput::Cohort, coh_rows, 2, "cohort"),
+        (r::PilotInput::Cohort, coh_rows, 3, "cohort"),
     ] {
         let c = count(data, input);
         assert_eq!(c.read, c.kept + c.rejected, "{file}");
@@ -222,10 +226,12 @@ fn a_synthetic_pilot_runs_from_dsn_files_to_the_report() {
     assert!(reg.contains(&"unknown_siret".to_string()), "{reg:?}");
     assert!(reg.contains(&"duplicate".to_string()), "{reg:?}");
     assert!(reg.contains(&"outside_window".to_string()), "{reg:?}");
+    assert!(reg.contains(&"malformed_date".to_string()), "{reg:?}");
     assert_eq!(reasons(&dir.join("rejects/awarded.csv")), ["unknown_siret"]);
     let coh = reasons(&dir.join("rejects/cohort.csv"));
     assert!(coh.contains(&"duplicate".to_string()), "{coh:?}");
     assert!(coh.contains(&"after_extraction".to_string()), "{coh:?}");
+    assert!(coh.contains(&"malformed_date".to_string()), "{coh:?}");
 
     // Exposure on the register's randomised assignment: every estimator, no truth.
     let e = res.exposure.as_ref().unwrap();
@@ -273,11 +279,24 @@ fn a_synthetic_pilot_runs_from_dsn_files_to_the_report() {
     assert!(x.risk_differences.iter().all(|d| d.truth.is_none()));
     assert!(x.km_by_policy.is_empty() && x.cohorts.is_empty());
 
-    // No truth column, in French and in English; no NIR anywhere in the run folder.
+    // As a synthetic run: example employer sheets (one of an exposed employer) and the
+    // counsellors' page.
+    assert!(!e.example_sheets.is_empty());
+    assert!(dir.join("counsellors.html").is_file());
+    assert!(dir.join("sheets/example-1.html").is_file());
+
+    // No truth column, in French and in English; no NIR anywhere in the run folder. The
+    // summary's retention rows are by hiring employer (no orientation policy was simulated),
+    // and return to work at 6 and 12 months is a headline figure.
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(
         !md.contains("Vérité") && !md.contains("Effet vrai"),
         "truth in the report"
+    );
+    assert!(!md.contains("Politique") && !md.contains("politique d'orientation"));
+    assert!(md.contains("Employeur qui embauche"));
+    assert!(
+        md.contains("Retour à l'emploi à 6 mois") && md.contains("Retour à l'emploi à 12 mois")
     );
     ok(
         bin().arg("report").arg(&dir).args(["--lang", "en"]),
@@ -285,6 +304,8 @@ fn a_synthetic_pilot_runs_from_dsn_files_to_the_report() {
     );
     let en = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(en.contains("Return to work") && !en.contains("| Truth"));
+    assert!(en.contains("Back to work at 6 months") && en.contains("Back to work at 12 months"));
+    assert!(en.contains("Hiring employer") && !en.contains("| Policy"));
     let nirs: Vec<String> = std::fs::read_to_string(tmp.path().join("gen/pilot/cohort.csv"))
         .unwrap()
         .lines()
@@ -326,6 +347,20 @@ fn a_synthetic_pilot_runs_from_dsn_files_to_the_report() {
         .estimates
         .iter()
         .any(|x| x.key == r::Estimator::DifferenceInMeansChange));
+
+    // `compare` on two real-data runs (two experiments on the same tables).
+    let o = bin()
+        .arg("compare")
+        .arg(tmp.path().join("reports/pilot/t"))
+        .arg(&dir)
+        .arg("--allow-different")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "compare: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     eprintln!("whole chain: {:.2} s", t0.elapsed().as_secs_f64());
 }
 

@@ -512,6 +512,15 @@ fn violations(run_dir: &Path) -> Vec<String> {
             continue;
         };
         let listed = rel == "counsellors.html" || rel.starts_with("sheets/") || is_feed;
+        if rel == "counsellors.html" {
+            let emp = text.matches("<details class=\"emp\"").count();
+            let far = text.matches("<p class=\"far\">").count();
+            if emp != far {
+                f.add(format!(
+                    "{rel}: pooled block said for {far} of {emp} employers"
+                ));
+            }
+        }
         if !listed && sirets(&text) > 0 {
             f.add(format!("{rel}: {} SIRET-like numbers", sirets(&text)));
         }

@@ -59,11 +59,7 @@ pub(super) fn blocks(c: &Ctx, x: &RetentionSection) -> Vec<Block> {
         ));
     }
     if !x.by_policy.is_empty() {
-        let by_group = x
-            .by_policy
-            .iter()
-            .all(|h| matches!(h.arm, Arm::Labelled | Arm::Other));
-        let caption = if by_group {
+        let caption = if by_group(&x.by_policy) {
             Msg::RetentionByGroup
         } else {
             Msg::RetentionByPolicy
@@ -109,11 +105,23 @@ fn km_series(c: &Ctx, curves: &[KmCurve]) -> Vec<BandSeries> {
         .collect()
 }
 
+/// Whether horizon rows compare employer groups (labelled or not) rather than orientation
+/// policies: a linked cohort's rows.
+pub(crate) fn by_group(rows: &[HorizonRow]) -> bool {
+    rows.iter()
+        .all(|h| matches!(h.arm, Arm::Labelled | Arm::Other))
+}
+
 /// Retention at the horizons by policy or group, with the truth when known.
 pub(crate) fn horizon_table(c: &Ctx, rows: &[HorizonRow]) -> Table {
     let has_truth = rows.iter().any(|h| h.truth.is_some());
+    let first = if by_group(rows) {
+        Msg::ColHiringEmployer
+    } else {
+        Msg::ColPolicy
+    };
     let mut cols = vec![
-        (c.t(Msg::ColPolicy), Align::Left),
+        (c.t(first), Align::Left),
         (c.t(Msg::ColHorizon), Align::Right),
         (c.t(Msg::ColSurvival), Align::Right),
         (c.t(Msg::ColCi), Align::Right),

@@ -145,9 +145,10 @@ pub struct SimPerson {
     pub hire_delay: Option<f64>,
     /// Contract at hire (hired only).
     pub contract: Option<ContractKind>,
-    /// Days from hire to separation or censoring (hired only).
+    /// Days in the job, hire day and last day counted, up to the separation or the
+    /// extraction date (hired only).
     pub duration: Option<f64>,
-    /// Separation observed before the extraction date (hired only).
+    /// Separation observed on or before the extraction date (hired only).
     pub event: Option<bool>,
 }
 

@@ -375,7 +375,10 @@ fn person(cx: &Ctx<'_>, k: usize, r: &Raw, s_mean: f64) -> (SimPerson, PersonTru
     let hire_date = r.entry.add_days(o.delay as i32);
     let hired_obs = o.hired && hire_date <= cx.design.extraction_date;
     let (duration, event) = if hired_obs {
-        let follow = f64::from(hire_date.days_until(cx.design.extraction_date));
+        // Days in the job up to the extraction date, both days counted (as a contract's
+        // duration in the DSN): a job of `tenure` days ends on day hire + tenure − 1, seen
+        // when that day is on or before the extraction date.
+        let follow = f64::from(hire_date.days_until(cx.design.extraction_date) + 1);
         (Some(o.tenure.min(follow)), Some(o.tenure <= follow))
     } else {
         (None, None)

@@ -440,3 +440,23 @@ proptest! {
         }
     }
 }
+
+/// A histogram (no column totals) whose two small bins, summed, are a secret aggregate of two
+/// establishments: the grand total minus the open bins must not give it.
+#[test]
+fn hidden_bins_cannot_be_summed_back_from_the_grand_total() {
+    let mut t = Table::new(vec![
+        vec![CellContrib::count(0), CellContrib::count(1)],
+        vec![CellContrib::count(3), CellContrib::count(1)],
+    ]);
+    t.col_totals = false;
+    let p = protect(&t);
+    assert_safe(std::slice::from_ref(&t), &[], std::slice::from_ref(&p));
+    for (r, row) in t.cells.iter().enumerate() {
+        for (c, x) in row.iter().enumerate() {
+            if p.publishable(Entry::Cell(r, c)) {
+                assert!(primary_secret(x).is_none(), "{r} {c}");
+            }
+        }
+    }
+}
