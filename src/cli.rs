@@ -28,6 +28,11 @@ pub enum Command {
     Score(commands::score::ScoreArgs),
     /// Ranked list of engaged employers for counsellors.
     List(commands::list::ListArgs),
+    /// Serve the counsellors' page and the JSON API over a scores folder (read-only).
+    #[cfg(feature = "serve")]
+    Serve(commands::serve::ServeArgs),
+    /// Write the published records as a feed for job boards (JSON Lines, CSV or Parquet).
+    Export(commands::export::ExportArgs),
     /// The establishment × period panel of a real exposure, for `estimate did`.
     Panel(commands::panel::PanelArgs),
     /// Estimators on your own data.

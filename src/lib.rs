@@ -12,6 +12,7 @@ pub mod date;
 pub mod dsn;
 pub mod estimate;
 pub mod exposure;
+pub mod feed;
 pub mod history;
 pub mod indicators;
 pub mod model;
@@ -24,6 +25,8 @@ pub mod reference;
 pub mod report;
 pub mod retention;
 pub mod score;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod stats;
 pub mod synth;
 pub mod tables;

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod compare;
 pub mod estimate;
 pub mod estimate_input;
+pub mod export;
 pub mod feedback;
 pub mod generate;
 pub mod ingest;
@@ -14,6 +15,8 @@ pub mod pseudonymise;
 pub mod report;
 pub mod run;
 pub mod score;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod simulate;
 pub mod validate;
 
@@ -55,6 +58,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Pseudonymise(a) => pseudonymise::execute(a, quiet),
         Command::Score(a) => score::execute(a, quiet),
         Command::List(a) => list::execute(a, quiet),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::execute(a, quiet),
+        Command::Export(a) => export::execute(a, quiet),
         Command::Panel(a) => panel::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),
         Command::Simulate(a) => simulate::execute(a, quiet),

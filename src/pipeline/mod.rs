@@ -227,6 +227,12 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     crate::output::crash_point("run-after-tables");
 
     let mut manifest = build_manifest(opts, &exp, &data_dir, cached)?;
+    crate::feed::write_run_feed(
+        &scores,
+        &out.path().join("tables"),
+        Some(manifest.experiment_hash.clone()),
+        Some(manifest.data_fingerprint.clone()),
+    )?;
 
     let retention_out = timer.stage("retention", || {
         retention::retention_stage(&exp, &reference, &synthetic, &scores)

@@ -399,6 +399,44 @@ messages! {
     CaseNotCalculable => "score non calculable", "score not calculable";
     CaseGated => "label plafonné", "capped label";
     CaseTopLevel => "niveau le plus élevé", "highest level";
+    // Served counsellors' page (`engagement serve`).
+    ServedTitle => "Employeurs engagés", "Engaged employers";
+    ServedZone => "Zone d'emploi", "Employment zone";
+    ServedSector => "Secteur", "Sector";
+    ServedSize => "Taille", "Size";
+    ServedLevel => "Label", "Label";
+    ServedSearch => "Recherche (nom, commune, SIRET)", "Search (name, commune, SIRET)";
+    ServedAll => "Toutes", "All";
+    ServedLabelled => "Tous les labels", "Every label";
+    ServedAtLeast => "au moins", "at least";
+    ServedFilter => "Filtrer", "Filter";
+    ServedFound => "employeurs trouvés", "employers found";
+    ServedPage => "Page", "Page";
+    ServedOf => "sur", "of";
+    ServedPrevious => "← Précédente", "← Previous";
+    ServedNext => "Suivante →", "Next →";
+    ServedNothing => "Aucun employeur ne correspond à ces critères.", "No employer matches these filters.";
+    ServedWhy => "Pourquoi il est listé", "Why it is listed";
+    ServedNothingCitable => "aucun critère citable à lui seul", "no criterion can be cited on its own";
+    ServedScore => "Score", "Score";
+    ServedPeriod => "Période", "Period";
+    ServedTrend => "Tendance sur un an", "Trend over a year";
+    ServedCriterion => "Critère", "Criterion";
+    ServedWeight => "Poids", "Weight";
+    ServedPosition => "Position par rapport aux pairs", "Position against peers";
+    ServedHistory => "Historique du label", "Label history";
+    ServedWithheld => "non publié (moins de 11 personnes)", "not published (fewer than 11 persons)";
+    ServedNotCalculable => "non calculable", "not calculable";
+    ServedFar => "Publics éloignés de l'emploi (regroupés)", "People far from employment (pooled)";
+    ServedFarPartly => "rien de plus ne peut être publié", "nothing more can be published";
+    ServedFarTooFew => "trop peu de personnes pour être publié", "too few persons to be published";
+    ServedBack => "← Retour à la liste", "← Back to the list";
+    ServedPrivacy => "Positions par rapport aux établissements comparables, jamais de chiffres : un critère sur le handicap, le chômage de longue durée ou l'IAE n'est cité qu'à partir de 11 personnes.", "Positions against comparable establishments, never figures: a criterion on disability, long unemployment or IAE is cited only with at least 11 persons.";
+    ServedPeers => "Comparé à", "Compared with";
+    ServedCommune => "Commune", "Commune";
+    ServedOther => "English", "Français";
+    ServedNotFound => "Aucun employeur publié pour ce SIRET.", "No published employer for this SIRET.";
+    ServedBadParameter => "Paramètre invalide", "Invalid parameter";
 }
 
 /// "label : value" (French spacing) or "label: value".

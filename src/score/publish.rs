@@ -26,7 +26,7 @@ use crate::model::siret_string;
 use serde::{Deserialize, Serialize};
 
 /// Version of the record layout.
-pub const RECORD_VERSION: u32 = 2;
+pub const RECORD_VERSION: u32 = 3;
 
 /// One weighted criterion of a record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,8 +139,14 @@ pub struct Place {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerInfo {
     pub rung: Rung,
-    /// Establishments in the group.
-    pub members: u32,
+    /// Establishments in the group; `None` below [`privacy::MIN_UNITS`] (possible only at the
+    /// last fallback rung), since a count of fewer than 3 establishments is never published.
+    pub members: Option<u32>,
+}
+
+/// The published size of a peer group ([`PeerInfo::members`]).
+pub fn peer_members(members: u32) -> Option<u32> {
+    (u64::from(members) >= privacy::MIN_UNITS).then_some(members)
 }
 
 /// The published view of one employer in one period.
@@ -298,7 +304,7 @@ pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
         size_band: s.size_band,
         peers: PeerInfo {
             rung: g.rung,
-            members: g.members,
+            members: peer_members(g.members),
         },
         criteria,
         far_from_employment: far,

@@ -193,3 +193,36 @@ fn stages_hold_no_display_language() {
         "stages that know the display language: {offenders:?}"
     );
 }
+
+/// Display text (HTML templates, translated words) lives under `src/report/`: the served
+/// page's handlers in `src/serve/` only pick records and hand them to `report::served`.
+#[test]
+fn display_text_lives_under_report() {
+    let words = ["maud", "html!", "i18n::", "Msg::"];
+    let mut offenders = Vec::new();
+    let mut report_uses = 0;
+    for p in rust_sources() {
+        let rel = p
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(&p).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") || !words.iter().any(|w| code.contains(w)) {
+                continue;
+            }
+            if rel.starts_with("src/report/") {
+                report_uses += 1;
+            } else {
+                offenders.push(format!("{rel}:{}: {code}", i + 1));
+            }
+        }
+    }
+    assert!(
+        report_uses > 50,
+        "the scan finds the report's own templates"
+    );
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}

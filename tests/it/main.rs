@@ -15,6 +15,7 @@ mod dsn_walk;
 mod estimate_cli;
 mod estimate_reference;
 mod exposure_study;
+mod feed_export;
 mod layout;
 mod list_html;
 mod output_safety;
@@ -41,5 +42,7 @@ mod score_engine;
 mod score_indicators;
 mod score_truth;
 mod secrecy;
+#[cfg(feature = "serve")]
+mod serve_api;
 mod synth_generator;
 mod territory_zones;

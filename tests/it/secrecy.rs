@@ -10,10 +10,15 @@
 //!   page and the employer sheets, no per-establishment table), no raw person-based share
 //!   (values on the rounding grid), no Kaplan–Meier point on fewer than 11 persons at risk.
 //!
-//! The published records, the list and `compare` are checked on the same run.
+//! The published records, the list and `compare` are checked on the same run, and so is the
+//! feed (`tables/feed.parquet` of the run, and `feed.jsonl` and `feed.csv` exported from it):
+//! a feed is a per-establishment publication, so each of its records must be exactly the
+//! published record that `score::publish` makes for that establishment (positions only, a
+//! sensitive criterion only on at least 11 persons, no raw count or rate), nothing more.
 
 use crate::common::bin;
-use engagement::indicators::Criterion;
+use engagement::feed::{self, Citation, EmployerRecord};
+use engagement::indicators::{Criterion, CRITERIA};
 use engagement::score::privacy::{self, MIN_PERSONS, MIN_UNITS};
 use engagement::score::publish::{self, FarStatus, Reason};
 use engagement::score::{io, Position, ScoreOutput};
@@ -496,7 +501,9 @@ fn violations(run_dir: &Path) -> Vec<String> {
     for p in files(run_dir) {
         let rel = p.strip_prefix(run_dir).unwrap().display().to_string();
         let ext = p.extension().map(|e| e.to_string_lossy().to_string());
+        let is_feed = is_feed_file(&p);
         match ext.as_deref() {
+            _ if is_feed => check_feed(&mut f, &rel, &p, &out),
             Some("csv") | Some("parquet") => check_table(&mut f, &p, &truth),
             Some("gz") => f.add(format!("{rel}: full per-establishment output published")),
             _ => {}
@@ -504,7 +511,7 @@ fn violations(run_dir: &Path) -> Vec<String> {
         let Ok(text) = std::fs::read_to_string(&p) else {
             continue;
         };
-        let listed = rel == "counsellors.html" || rel.starts_with("sheets/");
+        let listed = rel == "counsellors.html" || rel.starts_with("sheets/") || is_feed;
         if rel == "counsellors.html" {
             let emp = text.matches("<details class=\"emp\"").count();
             let far = text.matches("<p class=\"far\">").count();
@@ -538,6 +545,90 @@ fn violations(run_dir: &Path) -> Vec<String> {
         }
     }
     f.0
+}
+
+/// A feed file: `feed.parquet` of a scores folder, or an `export` in any format.
+fn is_feed_file(p: &Path) -> bool {
+    let name = p.file_name().unwrap().to_string_lossy();
+    ["feed.parquet", "feed.csv", "feed.jsonl"].contains(&name.as_ref())
+}
+
+/// The records of a feed file, in any of its three formats.
+fn feed_records(p: &Path) -> Result<Vec<EmployerRecord>, String> {
+    let ext = p.extension().map(|e| e.to_string_lossy().to_string());
+    match ext.as_deref() {
+        Some("parquet") => {
+            let df = feed::read_flat_parquet(p).map_err(|e| e.to_string())?;
+            feed::records_of_df(&df, p).map_err(|e| e.to_string())
+        }
+        Some("jsonl") => std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())?
+            .lines()
+            .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
+            .collect(),
+        _ => {
+            let text = std::fs::read_to_string(p).map_err(|e| e.to_string())?;
+            let mut rows = crate::feed_export::csv_rows(&text);
+            let head = rows.remove(0);
+            rows.iter()
+                .map(|row| {
+                    feed::unflatten(&|n| {
+                        let v = head.iter().position(|h| h == n).map(|i| row[i].clone());
+                        feed::Cell::Text(v.filter(|s| !s.is_empty()))
+                    })
+                    .map_err(|(c, m)| format!("{c}: {m}"))
+                })
+                .collect()
+        }
+    }
+}
+
+/// Every record of a feed is the published record of its establishment, and on its own
+/// keeps the rules: no sensitive criterion on fewer than 11 persons, no peer group of fewer
+/// than 3 establishments, no key holding a value or a count.
+fn check_feed(f: &mut Findings, rel: &str, p: &Path, out: &ScoreOutput) {
+    let records = match feed_records(p) {
+        Ok(r) => r,
+        Err(e) => return f.add(format!("{rel}: unreadable feed: {e}")),
+    };
+    if records.is_empty() {
+        return f.add(format!("{rel}: an empty feed checks nothing"));
+    }
+    let w = out.indicators.window_months;
+    let min = MIN_PERSONS as f64;
+    for r in &records {
+        let at = format!("{rel} {}", r.siret);
+        let row = r.siret.parse().ok().and_then(|siret| {
+            let period = out.period_index(Some(&r.period)).ok()?;
+            out.row_index(siret, period)
+        });
+        let Some(i) = row else {
+            f.add(format!("{at}: not a scored establishment of {}", r.period));
+            continue;
+        };
+        if *r != feed::record::from_published(publish::record(out, i)) {
+            f.add(format!("{at}: differs from the published record"));
+        }
+        let ind = &out.indicators.rows[i];
+        for c in CRITERIA.iter().copied().filter(|c| c.is_sensitive()) {
+            if let Some(Citation::Shown(_)) = r.citation(c) {
+                let (x, n) = ind.counts(c, w);
+                if x < min || n < min {
+                    f.add(format!("{at}: {} cited on {x}/{n} persons", c.name()));
+                }
+            }
+        }
+        if r.peers.members.is_some_and(|m| u64::from(m) < MIN_UNITS) {
+            f.add(format!("{at}: a peer group of fewer than 3 published"));
+        }
+        let mut keys = Vec::new();
+        json_keys(&serde_json::to_value(r).unwrap(), &mut keys);
+        for k in ["value", "share", "rate", "count", "hires", "persons"] {
+            if keys.iter().any(|x| x == k) {
+                f.add(format!("{at}: record key {k}"));
+            }
+        }
+    }
 }
 
 fn json_keys(v: &Value, out: &mut Vec<String>) {
@@ -630,9 +721,30 @@ fn published_files_of_a_run_keep_statistical_secrecy() {
         .unwrap()
         .starts_with("# NOT FOR PUBLICATION"));
     assert!(!run_dir.join("research").exists());
+    assert!(
+        run_dir.join("tables/feed.parquet").is_file(),
+        "the run publishes its feed, which the scan checks"
+    );
     let v = violations(&run_dir);
     assert!(v.is_empty(), "{} violations:\n{}", v.len(), v.join("\n"));
     check_records(&run_dir);
+
+    // The feed exported from the run, in the other two formats, holds the same records.
+    let out = io::read_outputs(&run_dir).unwrap();
+    let mut f = Findings::default();
+    for format in ["jsonl", "csv"] {
+        let p = tmp.path().join(format!("feed.{format}"));
+        let o = bin()
+            .args(["-q", "export", "--format", format, "--scores"])
+            .arg(&run_dir)
+            .arg("--out")
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        check_feed(&mut f, &format!("feed.{format}"), &p, &out);
+    }
+    assert!(f.0.is_empty(), "{}", f.0.join("\n"));
 
     // `list` accepts the run folder; its JSON uses the configuration's criterion keys.
     let o = bin()
@@ -811,4 +923,46 @@ fn checker_flags_violating_cells() {
     check_sheet(&mut f, "sheets/example-1.html", html);
     assert_eq!(f.0.len(), 1, "{:?}", f.0);
     assert_eq!(sirets("SIRET 12345678901234"), 1);
+}
+
+/// The feed check is not blind: a record that cites a withheld sensitive criterion, shows a
+/// peer group of 2, or differs in any way from the published record is flagged.
+#[test]
+fn checker_flags_feed_records_beyond_the_published_ones() {
+    let (_, out) = crate::common::scored_fixture();
+    let good = feed::record::records(out, None).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("feed.jsonl");
+    feed::write_feed(&good, feed::FeedFormat::Jsonl, &p).unwrap();
+    let mut f = Findings::default();
+    check_feed(&mut f, "feed.jsonl", &p, out);
+    assert!(f.0.is_empty(), "{:?}", f.0);
+
+    let mut bad = good.clone();
+    let k = bad
+        .iter()
+        .position(|r| r.criteria.iter().any(|v| v.citation == Citation::Withheld))
+        .expect("a withheld criterion in the fixture");
+    for v in bad[k].criteria.iter_mut() {
+        if v.citation == Citation::Withheld {
+            v.citation = Citation::Shown(engagement::score::Position::WellAbove);
+        }
+    }
+    let m = (0..bad.len()).find(|&j| j != k).unwrap();
+    bad[m].peers.members = Some(2);
+    let j = (0..bad.len())
+        .find(|&j| j != k && j != m && bad[j].score.is_some())
+        .unwrap();
+    bad[j].score = bad[j].score.map(|s| (s + 1) % 100);
+    feed::write_feed(&bad, feed::FeedFormat::Csv, &tmp.path().join("feed.csv")).unwrap();
+    let mut f = Findings::default();
+    check_feed(&mut f, "feed.csv", &tmp.path().join("feed.csv"), out);
+    for want in [
+        format!("feed.csv {}: ", bad[k].siret),
+        " cited on ".to_string(),
+        "fewer than 3".to_string(),
+        format!("feed.csv {}: differs", bad[j].siret),
+    ] {
+        assert!(f.0.iter().any(|x| x.contains(&want)), "{want}: {:?}", f.0);
+    }
 }
