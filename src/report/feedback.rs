@@ -94,8 +94,8 @@ pub struct GateInfo {
 /// The peer group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeerInfo {
-    /// Establishments in the group.
-    pub members: u32,
+    /// Establishments in the group; `None` below 3 (statistical secrecy).
+    pub members: Option<u32>,
     /// Level of the group (sector × geography; always the same size band).
     pub rung: Rung,
 }
@@ -236,7 +236,10 @@ fn head_boxes(d: &FeedbackData, lang: Lang) -> Markup {
 fn peers_line(d: &FeedbackData, lang: Lang) -> String {
     let rung = i18n::rung_words(d.peers.rung, lang);
     let band = i18n::size_band(d.size_band, lang);
-    let n = i18n::int(u64::from(d.peers.members), lang);
+    let n = match d.peers.members {
+        Some(m) => i18n::int(u64::from(m), lang),
+        None => Msg::FewerThanThree.text(lang).to_string(),
+    };
     match lang {
         Lang::Fr => format!(
             "{n} établissements comparables : même tranche de taille ({band}), comparés au niveau {rung}."

@@ -213,7 +213,7 @@ pub fn feedback_data(
         zone: zone_place(reference, &e.zone),
         period: out.periods()[p as usize].label.clone(),
         peers: PeerInfo {
-            members: g.members,
+            members: crate::score::publish::peer_members(g.members),
             rung: g.rung,
         },
         label,

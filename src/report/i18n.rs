@@ -365,6 +365,7 @@ messages! {
     WhyLabel => "label attribué car son score est parmi les meilleurs de ses pairs", "label given because its score is among the best of its peers";
     WhyUnlabelled => "score calculable mais sans label", "calculable score but no label";
     NothingCitable => "Aucun critère ne peut être cité un par un (trop peu de personnes pour respecter le secret statistique).", "No criterion can be cited one by one (too few persons to respect statistical secrecy).";
+    FewerThanThree => "Moins de 3", "Fewer than 3";
     FarTitle => "Publics éloignés de l'emploi, regroupés", "People far from employment, pooled";
     WithheldNote => "Non communiqués (moins de 11 personnes concernées)", "Not shown (fewer than 11 persons concerned)";
     PrivacyNote => "Les positions sont relatives aux employeurs comparables (même secteur et même taille, dans la même zone, ou plus large quand ils sont trop peu nombreux). Aucun effectif de personnes n'est affiché ; un critère sensible (handicap, chômage de longue durée, IAE) n'est cité qu'avec au moins 11 personnes.", "Positions are relative to comparable employers (same sector and size, in the same zone, or wider when there are too few). No count of persons is shown; a sensitive criterion (disability, long unemployment, IAE) is cited only with at least 11 persons.";
