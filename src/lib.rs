@@ -30,4 +30,5 @@ pub mod serve;
 pub mod stats;
 pub mod synth;
 pub mod tables;
+pub mod text;
 pub mod validity;

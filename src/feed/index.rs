@@ -197,17 +197,8 @@ pub fn fold(s: &str) -> String {
     }
     for c in s.chars().flat_map(char::to_lowercase) {
         match c {
-            'à' | 'â' | 'ä' | 'á' => out.push('a'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'î' | 'ï' | 'í' => out.push('i'),
-            'ô' | 'ö' | 'ó' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-            'ÿ' => out.push('y'),
-            'ç' => out.push('c'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
             '-' | '\'' | '’' => out.push(' '),
-            _ => out.push(c),
+            c => crate::text::push_unaccented(c, &mut out),
         }
     }
     out

@@ -12,8 +12,6 @@ use crate::retention::sim::LABELLED;
 use crate::retention::RetentionResult;
 use std::collections::BTreeMap;
 
-const Z95: f64 = 1.959_963_984_540_054;
-
 fn month(d: crate::date::Date) -> String {
     d.to_string()[..7].to_string()
 }
@@ -90,42 +88,9 @@ fn estimates(ev: &ExposureEvaluation) -> Vec<r::NamedEstimate> {
         .collect()
 }
 
-fn dynamics(ev: &ExposureEvaluation) -> (Vec<r::DynamicPoint>, Vec<r::DynamicPoint>) {
-    let es = ev
-        .did
-        .event_study
-        .iter()
-        .map(|c| r::DynamicPoint {
-            rel_time: c.rel_time as i32,
-            estimate: c.estimate,
-            se: c.se,
-            ci_lower: c.ci95[0],
-            ci_upper: c.ci95[1],
-        })
-        .collect();
-    let cs = ev
-        .did
-        .cs
-        .dynamic
-        .by_event_time
-        .iter()
-        .filter_map(|e| {
-            let se = e.se?;
-            Some(r::DynamicPoint {
-                rel_time: e.event_time as i32,
-                estimate: e.att,
-                se,
-                ci_lower: e.att - Z95 * se,
-                ci_upper: e.att + Z95 * se,
-            })
-        })
-        .collect();
-    (es, cs)
-}
-
 /// The exposure evaluation on the register's assignment: no truth, no Monte Carlo.
 pub fn exposure_section(ev: &ExposureEvaluation) -> r::ExposureSection {
-    let (event_study, cs_dynamic) = dynamics(ev);
+    let (event_study, cs_dynamic) = super::sections::dynamic_points(&ev.did);
     r::ExposureSection {
         design: r::ExposureDesignInfo {
             kind: ev.design,

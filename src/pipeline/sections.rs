@@ -161,6 +161,39 @@ fn pretrend_test(w: &WaldTest, leads: Vec<i64>, bin: Option<(i64, &[i64])>) -> r
 }
 
 /// The headline pre-trend test: the leads before the binning threshold binned.
+/// The event-study points and Callaway–Sant'Anna's event-time points of a DiD fit, as the
+/// report reads them (CS points without a standard error are left out).
+pub fn dynamic_points(did: &DidResult) -> (Vec<r::DynamicPoint>, Vec<r::DynamicPoint>) {
+    let es = did
+        .event_study
+        .iter()
+        .map(|c| r::DynamicPoint {
+            rel_time: c.rel_time as i32,
+            estimate: c.estimate,
+            se: c.se,
+            ci_lower: c.ci95[0],
+            ci_upper: c.ci95[1],
+        })
+        .collect();
+    let cs = did
+        .cs
+        .dynamic
+        .by_event_time
+        .iter()
+        .filter_map(|e| {
+            let se = e.se?;
+            Some(r::DynamicPoint {
+                rel_time: e.event_time as i32,
+                estimate: e.att,
+                se,
+                ci_lower: e.att - Z95 * se,
+                ci_upper: e.att + Z95 * se,
+            })
+        })
+        .collect();
+    (es, cs)
+}
+
 pub fn pretrend_headline(did: &DidResult) -> Option<r::PretrendTest> {
     did.pretrend_binned.as_ref().map(|b| {
         let bin = (!b.binned.is_empty()).then_some((b.below, b.binned.as_slice()));
@@ -184,6 +217,7 @@ pub fn pretrend_all_leads(did: &DidResult) -> Option<r::PretrendTest> {
 /// The exposure evaluation: design, balance, trajectories, estimates, dynamics, Monte Carlo.
 pub fn exposure_section(s: &ExposureStudy, mc: Option<&ExposureMonteCarlo>) -> r::ExposureSection {
     let estimates = estimates(s);
+    let (event_study, cs_dynamic) = dynamic_points(&s.did);
     r::ExposureSection {
         design: design(s, &estimates),
         balance: s
@@ -199,37 +233,10 @@ pub fn exposure_section(s: &ExposureStudy, mc: Option<&ExposureMonteCarlo>) -> r
             .collect(),
         trajectories: trajectories(&s.periods, &s.trajectories),
         estimates,
-        event_study: s
-            .did
-            .event_study
-            .iter()
-            .map(|c| r::DynamicPoint {
-                rel_time: c.rel_time as i32,
-                estimate: c.estimate,
-                se: c.se,
-                ci_lower: c.ci95[0],
-                ci_upper: c.ci95[1],
-            })
-            .collect(),
+        event_study,
         pretrend: pretrend_headline(&s.did),
         pretrend_all_leads: pretrend_all_leads(&s.did),
-        cs_dynamic: s
-            .did
-            .cs
-            .dynamic
-            .by_event_time
-            .iter()
-            .filter_map(|e| {
-                let se = e.se?;
-                Some(r::DynamicPoint {
-                    rel_time: e.event_time as i32,
-                    estimate: e.att,
-                    se,
-                    ci_lower: e.att - Z95 * se,
-                    ci_upper: e.att + Z95 * se,
-                })
-            })
-            .collect(),
+        cs_dynamic,
         monte_carlo: mc
             .map(|m| {
                 m.summary
