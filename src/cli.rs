@@ -28,11 +28,20 @@ pub enum Command {
     Score(commands::score::ScoreArgs),
     /// Ranked list of engaged employers for counsellors.
     List(commands::list::ListArgs),
+    /// Serve the counsellors' page and the JSON API over a scores folder (read-only).
+    #[cfg(feature = "serve")]
+    Serve(commands::serve::ServeArgs),
+    /// Write the published records as a feed for job boards (JSON Lines, CSV or Parquet).
+    Export(commands::export::ExportArgs),
+    /// The establishment × period panel of a real exposure, for `estimate did`.
+    Panel(commands::panel::PanelArgs),
     /// Estimators on your own data.
     #[command(subcommand)]
     Estimate(commands::estimate::EstimateCommand),
     /// Monte Carlo replications of the exposure simulation: bias, coverage, power.
     Simulate(commands::simulate::SimulateArgs),
+    /// Calibration of the generator and agreement of each weighting with its outcome truth.
+    Validate(commands::validate::ValidateArgs),
     /// Re-render a run's report from its results.json.
     Report(commands::report::ReportArgs),
     /// Compare two runs (for example two weightings).

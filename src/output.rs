@@ -79,7 +79,7 @@ pub fn check_component(what: &'static str, value: &str) -> Result<(), OutputErro
 }
 
 /// `path` made absolute and normalised, resolving symlinks in the part that exists.
-fn resolve(path: &Path) -> PathBuf {
+pub fn resolve(path: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {

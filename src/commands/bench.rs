@@ -35,6 +35,10 @@ pub enum Target {
     Estimate,
     /// Kaplan–Meier, log-rank and Cox with 3 covariates (tiers = persons; default 1000000).
     Retention,
+    /// `serve` on a synthetic feed: start-up (feed read and index built), then latency of
+    /// `employers?zone=…` with 50 concurrent clients (tiers = establishments; default
+    /// 1500000, the national order of magnitude).
+    Serve,
 }
 
 impl Target {
@@ -47,6 +51,7 @@ impl Target {
             Target::ScoreEngine => vec![200_000, 1_500_000],
             Target::Estimate => vec![100_000],
             Target::Retention => vec![1_000_000],
+            Target::Serve => vec![1_500_000],
         }
     }
 
@@ -66,6 +71,7 @@ impl Target {
             Target::Score | Target::ScoreEngine => ("establishments", "contracts"),
             Target::Estimate => ("units", "panel rows"),
             Target::Retention => ("persons", "persons"),
+            Target::Serve => ("establishments", "records"),
         }
     }
 }
@@ -258,6 +264,7 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
             }
             Ok(figures(args.target, tier, seconds, r.n as u64, extra))
         }
+        Target::Serve => serve_tier(args, tier, seed),
         Target::Generate => {
             exp.generator.establishments = tier;
             exp.generator.years = years;
@@ -276,6 +283,42 @@ fn single(args: &BenchArgs, tier: u32) -> anyhow::Result<TierFigures> {
             Ok(figures(args.target, tier, seconds, items, extra))
         }
     }
+}
+
+/// A serve tier: the figures of [`crate::serve::bench::run`]; seconds = start-up.
+#[cfg(feature = "serve")]
+fn serve_tier(args: &BenchArgs, tier: u32, seed: u64) -> anyhow::Result<TierFigures> {
+    let tmp = tempfile::tempdir().context("temporary scores folder")?;
+    let r = crate::serve::bench::run(tier as usize, 50, 40, seed, tmp.path())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut extra = std::collections::BTreeMap::new();
+    for (k, v) in [
+        ("feed_write_seconds", r.write_seconds),
+        ("startup_seconds", r.startup_seconds),
+        ("startup_cpu_seconds", r.startup_cpu_seconds),
+        ("warm_seconds", r.warm_seconds),
+        ("requests", r.requests as f64),
+        ("clients", r.clients as f64),
+        ("p50_ms", r.p50_ms),
+        ("p95_ms", r.p95_ms),
+        ("p99_ms", r.p99_ms),
+    ] {
+        extra.insert(k.to_string(), v);
+    }
+    let _ = args;
+    // Seconds are the start-up, so the throughput column is records loaded per second.
+    Ok(figures(
+        Target::Serve,
+        tier,
+        r.startup_seconds,
+        r.records as u64,
+        extra,
+    ))
+}
+
+#[cfg(not(feature = "serve"))]
+fn serve_tier(_: &BenchArgs, _: u32, _: u64) -> anyhow::Result<TierFigures> {
+    anyhow::bail!("this build has no server: rebuild with the `serve` feature")
 }
 
 /// Ingest tier, first process: the generated dataset written as monthly DSN files.

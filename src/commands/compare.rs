@@ -31,14 +31,42 @@ fn label(p: &std::path::Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// Fills a run's per-SIRET scores, which its published `results.json` does not carry, from
+/// the run's research folder (left empty when the run has none).
+fn with_research_scores(
+    mut r: crate::report::RunResults,
+    run: &std::path::Path,
+) -> anyhow::Result<crate::report::RunResults> {
+    if let Some(s) = r.score.as_mut().filter(|s| s.reference_scores.is_empty()) {
+        let research = crate::score::io::read_research_scores(run)?.unwrap_or_default();
+        s.reference_scores = research
+            .into_iter()
+            .map(|e| crate::report::results::EstablishmentScore {
+                siret: e.siret,
+                sector: e.section,
+                zone: e.zone,
+                score: e.score,
+                label: crate::score::Label::of(e.level),
+            })
+            .collect();
+    }
+    Ok(r)
+}
+
 pub fn execute(args: CompareArgs, quiet: bool) -> anyhow::Result<()> {
     let lang: Lang = args.lang.parse()?;
     let (da, db) = (
         super::report::resolve_run(&args.run_a),
         super::report::resolve_run(&args.run_b),
     );
-    let a = crate::report::read_results(&da).context("reading run A")?;
-    let b = crate::report::read_results(&db).context("reading run B")?;
+    let a = with_research_scores(
+        crate::report::read_results(&da).context("reading run A")?,
+        &da,
+    )?;
+    let b = with_research_scores(
+        crate::report::read_results(&db).context("reading run B")?,
+        &db,
+    )?;
     if !args.allow_different {
         crate::report::compare::check_comparable(&a, &b)?;
     }

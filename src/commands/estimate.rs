@@ -149,60 +149,42 @@ pub struct RetentionArgs {
 impl RetentionArgs {
     /// Reads the table, runs `retention::estimate_retention`, writes the JSON result.
     pub fn execute(self) -> anyhow::Result<()> {
-        use crate::retention::{self, PersonTable, RetentionOptions};
-        use anyhow::Context;
-        use polars::prelude::*;
+        let table = self.person_table()?;
+        let result = crate::retention::estimate_retention(&table, &self.options())
+            .with_context(|| format!("estimating retention on {}", self.input.display()))?;
+        for w in &result.warnings {
+            eprintln!("warning: {w}");
+        }
+        let json = serde_json::to_string_pretty(&result)?;
+        match &self.out {
+            Some(out) => crate::tables::write_text(out, &json)?,
+            None => {
+                use std::io::Write;
+                // a closed pipe (`| head`) is not an error worth a panic
+                let _ = writeln!(std::io::stdout().lock(), "{json}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the input file into a person table with its covariates and weights.
+    fn person_table(&self) -> anyhow::Result<crate::retention::PersonTable> {
         let path = &self.input;
         let df = super::estimate_input::read_table(path)?;
-        let column = |name: &str| -> anyhow::Result<Series> {
-            let c = df.column(name).map_err(|_| {
-                anyhow::anyhow!(
-                    "{}: no column `{name}` (columns: {})",
-                    path.display(),
-                    df.get_column_names()
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?;
-            Ok(c.as_materialized_series().clone())
-        };
-        let numeric = |name: &str| -> anyhow::Result<Vec<Option<f64>>> {
-            let s = column(name)?;
-            if s.dtype() == &DataType::String {
-                let ca = s.str()?;
-                (0..ca.len())
-                    .map(|row| match ca.get(row).map(str::trim) {
-                        None | Some("") | Some("NA") => Ok(None),
-                        Some(t) => t.parse::<f64>().map(Some).map_err(|_| {
-                            anyhow::anyhow!(
-                                "{}: row {row}, column `{name}`: {t:?} is not a number",
-                                path.display()
-                            )
-                        }),
-                    })
-                    .collect()
-            } else {
-                let s = s.cast(&DataType::Float64).map_err(|e| {
-                    anyhow::anyhow!("{}: column `{name}` is not numeric: {e}", path.display())
-                })?;
-                let ca = s.f64()?;
-                Ok((0..ca.len())
-                    .map(|row| ca.get(row).filter(|x| !x.is_nan()))
-                    .collect())
-            }
-        };
+        let numeric = |name: &str| optional_numbers(&df, path, name);
         let group: Vec<Option<String>> = {
-            let s = column(&self.group)?.cast(&DataType::String)?;
+            let s = named_column(&df, path, &self.group)?.cast(&DataType::String)?;
             let ca = s.str()?;
             (0..ca.len())
                 .map(|row| ca.get(row).map(str::to_string))
                 .collect()
         };
-        let mut table =
-            PersonTable::from_raw(&numeric(&self.duration)?, &numeric(&self.event)?, &group)
-                .with_context(|| format!("{}: invalid person table", path.display()))?;
+        let mut table = crate::retention::PersonTable::from_raw(
+            &numeric(&self.duration)?,
+            &numeric(&self.event)?,
+            &group,
+        )
+        .with_context(|| format!("{}: invalid person table", path.display()))?;
         if !self.covariates.is_empty() {
             let refs = super::estimate_input::reference_levels(&self.reference_level)?;
             let design = super::estimate_input::covariates(
@@ -223,7 +205,13 @@ impl RetentionArgs {
                 .with_weights(v)
                 .with_context(|| format!("{}: weight column `{wc}`", path.display()))?;
         }
-        let opts = RetentionOptions {
+        Ok(table)
+    }
+
+    /// The estimator options from the command line.
+    fn options(&self) -> crate::retention::RetentionOptions {
+        use crate::retention::{self, RetentionOptions};
+        RetentionOptions {
             horizons: self.horizons.clone(),
             ties: self.ties,
             variance: if self.robust {
@@ -240,22 +228,50 @@ impl RetentionArgs {
                 ..Default::default()
             },
             max_groups: self.max_groups,
-        };
-        let result = retention::estimate_retention(&table, &opts)
-            .with_context(|| format!("estimating retention on {}", path.display()))?;
-        for w in &result.warnings {
-            eprintln!("warning: {w}");
         }
-        let json = serde_json::to_string_pretty(&result)?;
-        match &self.out {
-            Some(out) => crate::tables::write_text(out, &json)?,
-            None => {
-                use std::io::Write;
-                // a closed pipe (`| head`) is not an error worth a panic
-                let _ = writeln!(std::io::stdout().lock(), "{json}");
-            }
-        }
-        Ok(())
+    }
+}
+
+/// The column `name` of the person table, or an error listing the columns there are.
+fn named_column(df: &DataFrame, path: &Path, name: &str) -> anyhow::Result<Series> {
+    let c = df.column(name).map_err(|_| {
+        anyhow::anyhow!(
+            "{}: no column `{name}` (columns: {})",
+            path.display(),
+            df.get_column_names()
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    Ok(c.as_materialized_series().clone())
+}
+
+/// A numeric column with missing values (empty, `NA`, NaN) as `None`; text cells must parse.
+fn optional_numbers(df: &DataFrame, path: &Path, name: &str) -> anyhow::Result<Vec<Option<f64>>> {
+    let s = named_column(df, path, name)?;
+    if s.dtype() == &DataType::String {
+        let ca = s.str()?;
+        (0..ca.len())
+            .map(|row| match ca.get(row).map(str::trim) {
+                None | Some("") | Some("NA") => Ok(None),
+                Some(t) => t.parse::<f64>().map(Some).map_err(|_| {
+                    anyhow::anyhow!(
+                        "{}: row {row}, column `{name}`: {t:?} is not a number",
+                        path.display()
+                    )
+                }),
+            })
+            .collect()
+    } else {
+        let s = s.cast(&DataType::Float64).map_err(|e| {
+            anyhow::anyhow!("{}: column `{name}` is not numeric: {e}", path.display())
+        })?;
+        let ca = s.f64()?;
+        Ok((0..ca.len())
+            .map(|row| ca.get(row).filter(|x| !x.is_nan()))
+            .collect())
     }
 }
 
@@ -285,6 +301,7 @@ fn did(a: DidArgs, quiet: bool) -> anyhow::Result<()> {
             [lo, hi] => Some((*lo, *hi)),
             other => bail!("--bin-event-time takes LO,HI (two event times), got {other:?}"),
         },
+        pretrend_bin_below: None,
         bootstrap: (a.bootstrap_iterations > 0).then_some(cs::BootstrapOptions {
             iterations: a.bootstrap_iterations,
             seed: a.seed,

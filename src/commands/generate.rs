@@ -27,6 +27,11 @@ pub struct GenerateArgs {
     /// Replace an existing, non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// Also write a synthetic pilot under `pilot/`: the exposure register, the awarded
+    /// labels and the job-seeker cohort with NIRs; the data are then the exposed world that
+    /// `run` evaluates, with the cohort's jobs added.
+    #[arg(long)]
+    pub pilot: bool,
 }
 
 pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
@@ -44,6 +49,11 @@ pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
         "--layout partitioned writes Parquet only"
     );
     anyhow::ensure!(
+        !(national && args.pilot),
+        "experiment {}: --pilot is built in memory and is not available for national experiments",
+        exp.name
+    );
+    anyhow::ensure!(
         !national || layout == Layout::Partitioned,
         "experiment {}: {} establishments are generated one département at a time into the partitioned layout (--layout partitioned, Parquet)",
         exp.name,
@@ -54,8 +64,13 @@ pub fn execute(args: GenerateArgs, quiet: bool) -> anyhow::Result<()> {
         return generate_national(&exp, &reference, out, quiet);
     }
     let t0 = std::time::Instant::now();
-    let s = synth::generate(&exp, &reference, !quiet)?;
+    let mut s = synth::generate(&exp, &reference, !quiet)?;
     let calibration = synth::calibration::check(&s.dataset, &exp.generator, &reference);
+    if args.pilot {
+        let mut files = crate::pipeline::pilot::build(&exp, &reference, &s)?;
+        crate::pipeline::pilot::write_files(&mut files, &out.path().join("pilot"))?;
+        s.dataset = files.observed;
+    }
     write_synthetic(&s, &calibration, out.path(), args.format, layout)?;
     let dir = out.commit()?;
     if !quiet {

@@ -7,15 +7,20 @@ pub mod compare;
 pub mod engine_args;
 pub mod estimate;
 pub mod estimate_input;
+pub mod export;
 pub mod feedback;
 pub mod generate;
 pub mod ingest;
 pub mod list;
+pub mod panel;
 pub mod pseudonymise;
 pub mod report;
 pub mod run;
 pub mod score;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod simulate;
+pub mod validate;
 
 use crate::cli::{Cli, Command};
 use anyhow::Context;
@@ -55,8 +60,13 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Pseudonymise(a) => pseudonymise::execute(a, quiet),
         Command::Score(a) => score::execute(a, quiet),
         Command::List(a) => list::execute(a, quiet),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::execute(a, quiet),
+        Command::Export(a) => export::execute(a, quiet),
+        Command::Panel(a) => panel::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),
         Command::Simulate(a) => simulate::execute(a, quiet),
+        Command::Validate(a) => validate::execute(a, quiet),
         Command::Report(a) => report::execute(a, quiet),
         Command::Compare(a) => compare::execute(a, quiet),
         Command::Feedback(a) => feedback::execute(a, quiet),

@@ -23,6 +23,10 @@ pub struct RunArgs {
     /// Always regenerate the data, and do not write it to the cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Also write the figures a README quotes (results without bulky or per-establishment
+    /// parts) to this JSON file.
+    #[arg(long)]
+    pub figures: Option<PathBuf>,
 }
 
 /// Language flag.
@@ -53,6 +57,13 @@ pub fn execute(args: RunArgs, quiet: bool) -> anyhow::Result<()> {
         command: std::env::args().collect(),
     };
     let outcome = pipeline::run(&opts)?;
+    if let Some(path) = &args.figures {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let f = pipeline::figures::figures(&outcome.results);
+        crate::tables::write_text(path, &(serde_json::to_string_pretty(&f)? + "\n"))?;
+    }
     if !quiet {
         for s in &outcome.manifest.stages {
             eprintln!("{:<12} {:>8.2}s", s.stage, s.seconds);

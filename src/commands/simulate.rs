@@ -72,7 +72,8 @@ pub fn execute(args: SimulateArgs, quiet: bool) -> anyhow::Result<()> {
             );
         }
         eprintln!(
-            "pre-trend test rejection rate: {:.3} ({} tests); CS truth on its analysis sample {:.3}",
+            "pre-trend test (leads before {} binned) rejection rate: {:.3} ({} tests); CS truth on its analysis sample {:.3}",
+            mc.summary.pretrend_bin_below.unwrap_or_default(),
             mc.summary.pretrend_rejection_rate,
             mc.summary.pretrend_tests,
             mc.summary.mean_true_att_cs

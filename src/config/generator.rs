@@ -20,8 +20,16 @@
 //! | `boeth_share` | 0.053 | BOETH share of headcount | 0..=0.3 | calibration D4 |
 //! | `under26_hire_share` / `over50_hire_share` | 0.35 / 0.12 | age mix of hires | 0..=1 | calibration D5 (assumption) |
 //! | `iae_structure_share` | 0.01 | share of establishments that are IAE structures (ACI, EI, AI) | 0..=0.2 | assumption, E2 |
-//! | `inclusiveness_loading` | 0.8 | how strongly the latent inclusiveness drives each hiring trait (log-odds per sd) | 0..=3 | assumption |
-//! | `trait_noise_sd` | 0.35 | idiosyncratic noise on each trait (log-odds) | 0..=3 | assumption |
+//! | `trait_loading` | 0.8 | how strongly each latent trait drives the criteria it governs (log-odds per sd) | 0..=3 | assumption |
+//! | `trait_noise_sd` | 0.35 | idiosyncratic noise on each criterion's propensity (log-odds) | 0..=3 | assumption |
+//! | `trait_correlations` | [0.3, 0.2, 0.4] | correlations of the latent traits openness–job quality, openness–working conditions, job quality–working conditions | each -0.9..=0.9, jointly positive definite | assumption |
+//! | `seasonality_strength` | 1.0 | spread of seasonality within seasonal sectors (more young hires, more very short CDDs, fewer CDI, more separations) | 0..=3 | assumption |
+//! | `oeth_churner_share` | 0.3 | share of establishments of 20+ that hire BOETH to meet the 6% obligation without keeping them | 0..=1 | assumption, near D4 (29% meet the quota directly) |
+//! | `gamer_share` | 0.08 | share of establishments whose indicators look good while their fragile hires are let go just after six months | 0..=0.5 | assumption |
+//!
+//! `years` may be 1 for `generate` and `score`; the exposure study needs at least 2 scored
+//! years (a year of scores before the first exposure and a quarter after), so an experiment
+//! that keeps the default `[exposure]` is refused below 2 with an error naming `generator.years`.
 
 use super::{check_f64, check_int, ConfigError};
 use serde::{Deserialize, Serialize};
@@ -49,8 +57,12 @@ pub struct RawGenerator {
     pub under26_hire_share: Option<f64>,
     pub over50_hire_share: Option<f64>,
     pub iae_structure_share: Option<f64>,
-    pub inclusiveness_loading: Option<f64>,
+    pub trait_loading: Option<f64>,
     pub trait_noise_sd: Option<f64>,
+    pub trait_correlations: Option<Vec<f64>>,
+    pub seasonality_strength: Option<f64>,
+    pub oeth_churner_share: Option<f64>,
+    pub gamer_share: Option<f64>,
 }
 
 /// Validated generator parameters (see the module table for meanings and sources).
@@ -76,8 +88,13 @@ pub struct GeneratorParams {
     pub under26_hire_share: f64,
     pub over50_hire_share: f64,
     pub iae_structure_share: f64,
-    pub inclusiveness_loading: f64,
+    pub trait_loading: f64,
     pub trait_noise_sd: f64,
+    /// Openness–quality, openness–conditions, quality–conditions.
+    pub trait_correlations: [f64; 3],
+    pub seasonality_strength: f64,
+    pub oeth_churner_share: f64,
+    pub gamer_share: f64,
 }
 
 impl Default for GeneratorParams {
@@ -112,6 +129,36 @@ impl GeneratorParams {
 }
 
 impl RawGenerator {
+    /// The three trait correlations, checked one by one and as a positive-definite matrix.
+    fn correlations(&self) -> Result<[f64; 3], ConfigError> {
+        let key = "generator.trait_correlations";
+        let v = self
+            .trait_correlations
+            .clone()
+            .unwrap_or_else(|| vec![0.3, 0.2, 0.4]);
+        if v.len() != 3 {
+            return Err(ConfigError::invalid(
+                key,
+                format!(
+                    "got {} values, allowed exactly 3 (openness–quality, openness–conditions, quality–conditions)",
+                    v.len()
+                ),
+            ));
+        }
+        for (k, r) in v.iter().enumerate() {
+            check_f64(&format!("{key}[{k}]"), *r, -0.9, 0.9)?;
+        }
+        let (a, b, c) = (v[0], v[1], v[2]);
+        let det = 1.0 + 2.0 * a * b * c - a * a - b * b - c * c;
+        if det <= 1e-6 {
+            return Err(ConfigError::invalid(
+                key,
+                format!("got {v:?}, allowed correlations forming a positive-definite matrix"),
+            ));
+        }
+        Ok([a, b, c])
+    }
+
     pub fn validate(&self) -> Result<GeneratorParams, ConfigError> {
         let f = |key: &str, v: Option<f64>, def: f64, lo: f64, hi: f64| {
             check_f64(&format!("generator.{key}"), v.unwrap_or(def), lo, hi)
@@ -200,14 +247,18 @@ impl RawGenerator {
                 0.0,
                 0.2,
             )?,
-            inclusiveness_loading: f(
-                "inclusiveness_loading",
-                self.inclusiveness_loading,
-                0.8,
+            trait_loading: f("trait_loading", self.trait_loading, 0.8, 0.0, 3.0)?,
+            trait_noise_sd: f("trait_noise_sd", self.trait_noise_sd, 0.35, 0.0, 3.0)?,
+            trait_correlations: self.correlations()?,
+            seasonality_strength: f(
+                "seasonality_strength",
+                self.seasonality_strength,
+                1.0,
                 0.0,
                 3.0,
             )?,
-            trait_noise_sd: f("trait_noise_sd", self.trait_noise_sd, 0.35, 0.0, 3.0)?,
+            oeth_churner_share: f("oeth_churner_share", self.oeth_churner_share, 0.3, 0.0, 1.0)?,
+            gamer_share: f("gamer_share", self.gamer_share, 0.08, 0.0, 0.5)?,
         };
         if p.under26_hire_share + p.over50_hire_share > 1.0 {
             return Err(ConfigError::invalid(
@@ -216,5 +267,37 @@ impl RawGenerator {
             ));
         }
         Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<GeneratorParams, ConfigError> {
+        toml::from_str::<RawGenerator>(s).unwrap().validate()
+    }
+
+    #[test]
+    fn trait_correlations_are_checked_one_by_one_and_together() {
+        assert_eq!(parse("").unwrap().trait_correlations, [0.3, 0.2, 0.4]);
+        let e = parse("trait_correlations = [0.3, 0.2]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("generator.trait_correlations") && e.contains("exactly 3"),
+            "{e}"
+        );
+        let e = parse("trait_correlations = [0.3, 0.95, 0.4]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("generator.trait_correlations[1]"), "{e}");
+        // Each value is allowed but together they are not a correlation matrix.
+        let e = parse("trait_correlations = [0.9, 0.9, -0.9]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("positive-definite"), "{e}");
+        let e = parse("gamer_share = 0.6").unwrap_err().to_string();
+        assert!(e.contains("generator.gamer_share"), "{e}");
     }
 }

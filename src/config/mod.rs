@@ -6,8 +6,12 @@
 //! stages run on. Every error names the key path (`generator.establishments`) and the
 //! allowed values. Each stage owns its section: `score`, `exposure`, `retention`.
 
+mod data;
 mod generator;
+mod pilot;
+pub use data::{DataSource, RawData};
 pub use generator::{GeneratorParams, RawGenerator};
+pub use pilot::{CohortPlan, PilotPlan, RegisterPlan, DEFAULT_RETURN_HORIZONS};
 
 use crate::reference::Reference;
 use serde::{Deserialize, Serialize};
@@ -25,10 +29,11 @@ pub struct RawMeta {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTerritory {
-    /// Département codes, e.g. ["35", "22"].
+    /// Département codes, e.g. ["35", "22"] (optional with `data.source = "tables"`).
+    #[serde(default)]
     pub departements: Vec<String>,
     /// Optional commune → zone table overriding the default zone (INSEE's ZE2020 zone of the
     /// commune, shipped in `data/reference/communes_ze2020.csv`); see [`read_zone_file`].
@@ -41,6 +46,9 @@ pub struct RawTerritory {
 #[serde(deny_unknown_fields)]
 pub struct RawExperiment {
     pub experiment: RawMeta,
+    #[serde(default, skip_serializing_if = "RawData::is_default")]
+    pub data: RawData,
+    #[serde(default)]
     pub territory: RawTerritory,
     #[serde(default)]
     pub generator: RawGenerator,
@@ -116,6 +124,10 @@ pub struct Experiment {
     pub name: String,
     pub description: String,
     pub seed: u64,
+    /// Generated data, or workbench tables.
+    pub data: DataSource,
+    /// The evaluator's files of a real pilot (none on generated data).
+    pub pilot: PilotPlan,
     pub territory: Territory,
     pub generator: GeneratorParams,
     pub score: crate::score::ScoreParams,
@@ -166,7 +178,12 @@ impl RawExperiment {
             ));
         }
         let seed = check_int("experiment.seed", self.experiment.seed, 0, i64::MAX)? as u64;
-        if self.territory.departements.is_empty() {
+        let data = self.data.validate(base)?;
+        if !data.is_synthetic() {
+            self.check_tables_only()?;
+        }
+        let pilot = PilotPlan::validate(&self, base, !data.is_synthetic())?;
+        if self.territory.departements.is_empty() && data.is_synthetic() {
             return Err(ConfigError::invalid(
                 "territory.departements",
                 "got an empty list, allowed one or more département codes such as \"35\"",
@@ -214,6 +231,8 @@ impl RawExperiment {
             name,
             description: self.experiment.description.clone(),
             seed,
+            data,
+            pilot,
             territory: Territory {
                 departements,
                 zones,
@@ -226,6 +245,27 @@ impl RawExperiment {
             hash,
             raw: self,
         })
+    }
+}
+
+impl RawExperiment {
+    /// With `data.source = "tables"`, refuses what only generated data can use.
+    fn check_tables_only(&self) -> Result<(), ConfigError> {
+        let given = serde_json::to_value(&self.generator).ok()
+            != serde_json::to_value(RawGenerator::default()).ok();
+        if given {
+            return Err(ConfigError::invalid(
+                "generator",
+                "[generator] describes generated data; with data.source = \"tables\" nothing is generated: remove the section",
+            ));
+        }
+        if self.territory.zone_file.is_some() {
+            return Err(ConfigError::invalid(
+                "territory.zone_file",
+                "applies to generated data; ingested tables carry their own zones",
+            ));
+        }
+        Ok(())
     }
 }
 

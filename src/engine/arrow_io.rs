@@ -451,6 +451,7 @@ pub fn indicator_schema() -> SchemaRef {
         v.push(Field::new("cdd_days_median", DataType::Float64, true));
         v.push(u("internships".into()));
         v.push(u("at_mp".into()));
+        v.push(u("sensitive_any".into()));
         Arc::new(Schema::new(v))
     })
     .clone()
@@ -494,6 +495,7 @@ pub fn encode_indicators(rows: &[IndicatorRow]) -> Result<RecordBatch> {
     ));
     cols.push(u(&|r| r.internships));
     cols.push(u(&|r| r.at_mp));
+    cols.push(u(&|r| r.sensitive_any));
     Ok(RecordBatch::try_new(indicator_schema(), cols)?)
 }
 
@@ -542,6 +544,7 @@ pub fn indicators(batch: &RecordBatch) -> Result<Vec<IndicatorRow>> {
                 cdd_days_median: median.is_valid(i).then(|| median.value(i)),
                 internships: u(tail + 4).value(i),
                 at_mp: u(tail + 5).value(i),
+                sensitive_any: u(tail + 6).value(i),
             }
         })
         .collect();
@@ -602,6 +605,49 @@ mod tests {
         ];
         let b = encode_facts(&rows).unwrap();
         assert_eq!(facts(&b).unwrap(), rows);
+    }
+
+    #[test]
+    fn indicator_rows_round_trip() {
+        // Every field distinct and non-zero, so a column left out or read from the wrong
+        // position cannot go unnoticed.
+        let mut k = 0u32;
+        let mut next = || {
+            k += 1;
+            k
+        };
+        let mut r = IndicatorRow {
+            siret: 33_012_345_600_017,
+            period: 4,
+            headcount: next() as f64 + 0.25,
+            fte: next() as f64 + 0.5,
+            hires: next(),
+            new_hires: next(),
+            part_time_hires: next(),
+            exits: next(),
+            share_num: [[0; N_OCC]; Criterion::N_SHARE],
+            share_den: [[0; N_OCC]; 4],
+            sensitive_any: next(),
+            cdd_completed: next(),
+            cdd_days_sum: next() as f64,
+            cdd_days_sumsq: next() as f64,
+            cdd_days_median: None,
+            internships: next(),
+            at_mp: next(),
+        };
+        for row in r.share_num.iter_mut().chain(r.share_den.iter_mut()) {
+            for v in row.iter_mut() {
+                *v = next();
+            }
+        }
+        let mut s = r.clone();
+        s.siret += 1;
+        s.cdd_days_median = Some(12.5);
+        let rows = vec![r, s];
+        assert_eq!(
+            indicators(&encode_indicators(&rows).unwrap()).unwrap(),
+            rows
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! 2. Each period is then read back (one period's rows, about 1.5 million nationally),
 //!    scored with [`crate::score::score_rows`] exactly as the in-memory path scores it, and
 //!    its tables are written to `<out>/<table>/period=<label>/part-00000.parquet`.
-//! 3. Label changes follow from the previous period's labels; the summary from the last
-//!    period and the label counts of every period. `score_output.json.gz` holds the last
+//! 3. Label changes follow from the previous period's labels; the published summary from
+//!    the last period, the label counts of every period and the label transitions. `score_output.json.gz` holds the last
 //!    period (what `list` and `feedback` read by default).
 
 use super::{arrow_io, plan, EngineError, EngineOptions};
@@ -28,7 +28,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::physical_plan::{execute_stream, SendableRecordBatchStream};
 use futures::StreamExt;
 use polars::prelude::{DataFrame, PolarsResult};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -232,7 +232,7 @@ fn score_periods(
     out: &Path,
 ) -> Result<summary::ScoreSummary, EngineError> {
     let mut prev: HashMap<u64, (u32, Option<u8>)> = HashMap::new();
-    let mut labels_by_period: BTreeMap<String, [u64; 5]> = BTreeMap::new();
+    let mut counts = summary::RunCounts::new(periods.len());
     let mut last: Option<ScoreOutput> = None;
     for (p, period) in periods.iter().enumerate() {
         let ind = Indicators {
@@ -242,10 +242,8 @@ fn score_periods(
         };
         let (peer_groups, scores) = score::score_rows(&ind, infos, params);
         let changes = label_changes(&scores, periods, &mut prev);
-        let counts = labels_by_period.entry(period.label.clone()).or_default();
-        for s in &scores {
-            counts[s.label.map_or(0, |l| l as usize + 1)] += 1;
-        }
+        counts.add_scores(&scores);
+        counts.add_changes(&changes);
         let part = ScoreOutput {
             params: params.clone(),
             establishments: Vec::new(),
@@ -266,15 +264,12 @@ fn score_periods(
     let Some(mut last) = last else {
         return Ok(summary::ScoreSummary::default());
     };
-    let mut s = summary::summarise(&last.scores, &last.indicators, infos);
-    s.labels_by_period = labels_by_period;
+    let s = summary::summarise_counts(&last.scores, &last.indicators, infos, &counts);
     last.summary = s.clone();
     last.establishments = infos.to_vec();
     last.label_changes.clear();
-    tables::write_text(
-        &out.join(io::SUMMARY),
-        &serde_json::to_string_pretty(&s).map_err(|e| io_err(out, e))?,
-    )?;
+    io::write_published(&last, out)?;
+    io::write_research_notes(&last, out)?;
     io::write_full_output(&last, out)?;
     Ok(s)
 }

@@ -100,8 +100,55 @@ pub struct MatchResult {
     pub convention: String,
 }
 
+/// Matches: each matched treated unit with its controls and their weights.
+type Matches = Vec<(usize, Vec<(usize, f64)>)>;
+
 /// Estimates the ATT by propensity-score nearest-neighbour matching.
 pub fn match_att(data: &MatchData, opts: &MatchOptions) -> Result<MatchResult, EstimateError> {
+    let strata = check_inputs(data, opts)?;
+    let n = data.y.len();
+    let d: Vec<f64> = data
+        .treated
+        .iter()
+        .map(|t| f64::from(u8::from(*t)))
+        .collect();
+    let fit = logit::fit(
+        &data.x,
+        &d,
+        None,
+        &LogitOptions {
+            names: Some(data.names.clone()),
+            ..Default::default()
+        },
+    )?;
+    let ps = &fit.fitted;
+    let treated: Vec<usize> = (0..n).filter(|&i| data.treated[i]).collect();
+    let controls: Vec<usize> = (0..n).filter(|&i| !data.treated[i]).collect();
+    let matches = nearest_matches(ps, &strata, &treated, &controls, opts);
+    let n1 = matches.len();
+    if n1 < 2 {
+        return Err(EstimateError::Input(format!(
+            "matching: {n1} treated unit(s) matched; at least 2 are needed (check the caliper and strata)"
+        )));
+    }
+    let (att, se, k_w) = abadie_imbens(&data.y, ps, &strata, &controls, &matches);
+    let z = describe::normal_quantile(0.975).unwrap_or(1.959963984540054);
+    let balance = balance_table(data, &treated, &controls, &matches, &k_w);
+    Ok(MatchResult {
+        att,
+        se,
+        ci95: [att - z * se, att + z * se],
+        n_treated_matched: n1,
+        n_treated_unmatched: treated.len() - n1,
+        n_controls_used: k_w.iter().filter(|w| **w > 0.0).count(),
+        balance,
+        pscore_coef: fit.coef,
+        convention: convention(opts),
+    })
+}
+
+/// Checks lengths, k, the caliper and the outcomes; returns the strata (one if none given).
+fn check_inputs(data: &MatchData, opts: &MatchOptions) -> Result<Vec<usize>, EstimateError> {
     let n = data.y.len();
     if data.treated.len() != n || data.x.rows() != n {
         return Err(EstimateError::Input(format!(
@@ -128,41 +175,33 @@ pub fn match_att(data: &MatchData, opts: &MatchOptions) -> Result<MatchResult, E
             data.y[i]
         )));
     }
-    let strata = match &data.strata {
-        Some(s) if s.len() == n => s.clone(),
-        Some(s) => {
-            return Err(EstimateError::Input(format!(
-                "matching: {} strata for {n} units",
-                s.len()
-            )))
-        }
-        None => vec![0; n],
-    };
-    let d: Vec<f64> = data
-        .treated
-        .iter()
-        .map(|t| f64::from(u8::from(*t)))
-        .collect();
-    let fit = logit::fit(
-        &data.x,
-        &d,
-        None,
-        &LogitOptions {
-            names: Some(data.names.clone()),
-            ..Default::default()
-        },
-    )?;
-    let ps = &fit.fitted;
+    match &data.strata {
+        Some(s) if s.len() == n => Ok(s.clone()),
+        Some(s) => Err(EstimateError::Input(format!(
+            "matching: {} strata for {n} units",
+            s.len()
+        ))),
+        None => Ok(vec![0; n]),
+    }
+}
+
+/// Nearest-neighbour matches on the score within strata and the caliper: with replacement
+/// every control tied at the k-th distance is kept; without, treated units are matched
+/// greedily from the highest score down.
+fn nearest_matches(
+    ps: &[f64],
+    strata: &[usize],
+    treated: &[usize],
+    controls: &[usize],
+    opts: &MatchOptions,
+) -> Matches {
     let radius = match opts.caliper {
         Some(c) => c * describe::sd(ps).unwrap_or(0.0),
         None => f64::INFINITY,
     };
-    let treated: Vec<usize> = (0..n).filter(|&i| data.treated[i]).collect();
-    let controls: Vec<usize> = (0..n).filter(|&i| !data.treated[i]).collect();
-    // Matches: (treated, [(control, weight)]).
-    let mut matches: Vec<(usize, Vec<(usize, f64)>)> = Vec::new();
-    let mut used = vec![false; n];
-    let mut order = treated.clone();
+    let mut matches: Matches = Vec::new();
+    let mut used = vec![false; ps.len()];
+    let mut order = treated.to_vec();
     if !opts.replacement {
         order.sort_by(|&a, &b| ps[b].total_cmp(&ps[a]).then(a.cmp(&b)));
     }
@@ -190,13 +229,18 @@ pub fn match_att(data: &MatchData, opts: &MatchOptions) -> Result<MatchResult, E
         }
         matches.push((i, m));
     }
-    let n1 = matches.len();
-    if n1 < 2 {
-        return Err(EstimateError::Input(format!(
-            "matching: {n1} treated unit(s) matched; at least 2 are needed (check the caliper and strata)"
-        )));
-    }
-    let y = &data.y;
+    matches
+}
+
+/// ATT, Abadie–Imbens (2006) standard error and each unit's total match weight `K_j`.
+fn abadie_imbens(
+    y: &[f64],
+    ps: &[f64],
+    strata: &[usize],
+    controls: &[usize],
+    matches: &Matches,
+) -> (f64, f64, Vec<f64>) {
+    let (n, n1) = (y.len(), matches.len());
     let effects: Vec<f64> = matches
         .iter()
         .map(|(i, m)| y[*i] - m.iter().map(|(j, w)| w * y[*j]).sum::<f64>())
@@ -204,7 +248,7 @@ pub fn match_att(data: &MatchData, opts: &MatchOptions) -> Result<MatchResult, E
     let att = effects.iter().sum::<f64>() / n1 as f64;
     let mut k_w = vec![0.0; n];
     let mut k_w2 = vec![0.0; n];
-    for (_, m) in &matches {
+    for (_, m) in matches {
         for (j, w) in m {
             k_w[*j] += w;
             k_w2[*j] += w * w;
@@ -228,11 +272,20 @@ pub fn match_att(data: &MatchData, opts: &MatchOptions) -> Result<MatchResult, E
         }
     }
     let se = (var_sum.max(0.0)).sqrt() / n1 as f64;
-    let z = describe::normal_quantile(0.975).unwrap_or(1.959963984540054);
+    (att, se, k_w)
+}
 
-    // Balance table.
+/// Standardised mean differences of each covariate before and after matching.
+fn balance_table(
+    data: &MatchData,
+    treated: &[usize],
+    controls: &[usize],
+    matches: &Matches,
+    k_w: &[f64],
+) -> Vec<BalanceRow> {
+    let n1 = matches.len();
     let matched_t: Vec<usize> = matches.iter().map(|(i, _)| *i).collect();
-    let balance = (0..data.x.cols())
+    (0..data.x.cols())
         .map(|c| {
             let col = data.x.column(c);
             let xt: Vec<f64> = treated.iter().map(|&i| col[i]).collect();
@@ -259,27 +312,21 @@ pub fn match_att(data: &MatchData, opts: &MatchOptions) -> Result<MatchResult, E
                 smd_after: smd(mt_after, mc_after),
             }
         })
-        .collect();
-    Ok(MatchResult {
-        att,
-        se,
-        ci95: [att - z * se, att + z * se],
-        n_treated_matched: n1,
-        n_treated_unmatched: treated.len() - n1,
-        n_controls_used: k_w.iter().filter(|w| **w > 0.0).count(),
-        balance,
-        pscore_coef: fit.coef,
-        convention: format!(
-            "logit propensity score (Newton, 1e-12); 1:{} nearest neighbour on the score {} replacement{}{}; Abadie-Imbens (2006) variance, score treated as known; no bootstrap",
-            opts.k,
-            if opts.replacement { "with" } else { "without" },
-            if opts.replacement { ", ties averaged" } else { "" },
-            match opts.caliper {
-                Some(c) => format!(", caliper {c} SD of the score"),
-                None => String::new(),
-            }
-        ),
-    })
+        .collect()
+}
+
+/// The matching convention, spelled out for the result.
+fn convention(opts: &MatchOptions) -> String {
+    format!(
+        "logit propensity score (Newton, 1e-12); 1:{} nearest neighbour on the score {} replacement{}{}; Abadie-Imbens (2006) variance, score treated as known; no bootstrap",
+        opts.k,
+        if opts.replacement { "with" } else { "without" },
+        if opts.replacement { ", ties averaged" } else { "" },
+        match opts.caliper {
+            Some(c) => format!(", caliper {c} SD of the score"),
+            None => String::new(),
+        }
+    )
 }
 
 fn mean(v: &[f64]) -> f64 {

@@ -64,6 +64,9 @@ pub struct DidOptions {
     pub dof: twfe::DofConvention,
     /// Event-time binning window (`None`: no binning).
     pub bin: Option<(i64, i64)>,
+    /// Also run the pre-trend test with the leads before this event time binned into it
+    /// ([`event_study::binned_pretrend`]; `None`: not run).
+    pub pretrend_bin_below: Option<i64>,
     /// Multiplier bootstrap for the CS uniform bands (`None`: none).
     pub bootstrap: Option<cs::BootstrapOptions>,
 }
@@ -77,6 +80,7 @@ impl Default for DidOptions {
             use_covariates: false,
             dof: twfe::DofConvention::Fixest,
             bin: None,
+            pretrend_bin_below: None,
             bootstrap: Some(cs::BootstrapOptions {
                 iterations: 999,
                 seed: 20_261_128,
@@ -112,6 +116,10 @@ pub struct DidResult {
     pub event_study: Vec<event_study::EventCoef>,
     /// Joint Wald test of the leads; `null` when there is no lead.
     pub pretrend_wald: Option<event_study::WaldTest>,
+    /// The pre-trend test with the early leads binned, when asked
+    /// ([`DidOptions::pretrend_bin_below`]); absent from the JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretrend_binned: Option<event_study::BinnedPretrend>,
     /// Callaway–Sant'Anna ATT(g,t) and aggregations.
     pub cs: cs::CsResult,
     /// The name of each convention used, by component.
@@ -148,6 +156,10 @@ pub fn did_report(panel: &Panel, opts: &DidOptions) -> Result<DidResult, Estimat
             dof: opts.dof,
         },
     )?;
+    let pretrend_binned = match opts.pretrend_bin_below {
+        Some(below) => event_study::binned_pretrend(panel, below, opts.dof)?,
+        None => None,
+    };
     let cs = cs::callaway_santanna(
         panel,
         &cs::CsOptions {
@@ -176,6 +188,7 @@ pub fn did_report(panel: &Panel, opts: &DidOptions) -> Result<DidResult, Estimat
         twfe: tw,
         event_study: es.coefs,
         pretrend_wald: es.pretrend,
+        pretrend_binned,
         convention: conventions(opts, panel),
         cs,
         n_units: panel.n_units(),
@@ -211,6 +224,12 @@ fn conventions(opts: &DidOptions, panel: &Panel) -> BTreeMap<String, String> {
         "pretrend_wald",
         "leads rel_time <= -2 with the CRV1 vcov: F = W/q, p from F(q, nobs - nparams), nparams = event-time coefficients + units + periods - 1 (fixest wald()); chi2(q) p-value of W also given (pyfixest wald_test on a subset of coefficients)".into(),
     );
+    if let Some(below) = opts.pretrend_bin_below {
+        put(
+            "pretrend_wald_binned",
+            format!("as pretrend_wald, on the event study with event times before {below} binned into {below} (lags not binned)"),
+        );
+    }
     put(
         "cs_control",
         match opts.control {
@@ -250,7 +269,7 @@ fn conventions(opts: &DidOptions, panel: &Panel) -> BTreeMap<String, String> {
         match opts.bootstrap {
             None => "none".into(),
             Some(b) => format!(
-                "uniform 95% bands from a Rademacher multiplier bootstrap (R did mboot), {} draws, ChaCha8 seed {} (one stream per block of 2048 units), type-1 quantiles for the IQR-based SE and the critical value (R did)",
+                "uniform 95% bands from a Rademacher multiplier bootstrap (R did mboot), {} draws, ChaCha8 seed {} (one stream per block of 2048 units; the same draws for the cells and the event times), type-1 quantiles for the IQR-based SE and the critical value (R did)",
                 b.iterations, b.seed
             ),
         },

@@ -8,7 +8,7 @@
 //! [`dgp_panel`].
 
 use super::cs::{self, CsOptions};
-use super::event_study::{self, EventStudyOptions};
+use super::event_study::{self, EventStudyOptions, HEADLINE_BIN_BELOW};
 use super::panel::Panel;
 use super::twfe::{self, DofConvention};
 use super::EstimateError;
@@ -151,8 +151,17 @@ pub struct McSummary {
     pub mean_true_att_cs: f64,
     /// TWFE, CS simple and CS dynamic summaries.
     pub estimators: Vec<EstimatorSummary>,
-    /// Share of replications where the event-study pre-trend Wald test rejects at 5%.
+    /// Share of replications where the headline pre-trend Wald test rejects at 5%: the leads
+    /// before `pretrend_bin_below` binned into it, fixest `wald()` convention
+    /// `F(q, nobs − nparams)`. The all-leads test is in `diagnostics`
+    /// (`pretrend_reject_all_leads`).
     pub pretrend_rejection_rate: f64,
+    /// Event time below which the leads of the headline pre-trend test are binned.
+    #[serde(default)]
+    pub pretrend_bin_below: Option<i64>,
+    /// Convention of the headline pre-trend test's p-value.
+    #[serde(default)]
+    pub pretrend_convention: Option<event_study::WaldConvention>,
     /// Replications where the pre-trend test could be computed.
     #[serde(default)]
     pub pretrend_tests: usize,
@@ -175,32 +184,23 @@ struct Draw {
 }
 
 /// Alternatives to the reported conventions, evaluated on the same replications so that the
-/// Monte Carlo tells which explains a coverage or size problem: the pre-trend test with
-/// `F(q, G − 1)` and `χ²(q)`, with leads before −4 binned, and CS simple against the truth
-/// on all units instead of its analysis sample.
+/// Monte Carlo tells which explains a coverage or size problem: the pre-trend test on all
+/// leads (fixest `F(q, nobs − nparams)`, `F(q, G − 1)` and `χ²(q)`), and CS simple against the
+/// truth on all units instead of its analysis sample.
 fn diagnostics(
     rep: &Replication,
-    wald: Option<&super::event_study::WaldTest>,
+    all_leads: Option<&event_study::WaldTest>,
     cs_simple: Option<(f64, f64, f64, f64)>,
 ) -> Vec<(&'static str, bool)> {
     use crate::stats::describe;
     let mut out = Vec::new();
-    if let Some(w) = wald {
+    if let Some(w) = all_leads {
+        out.push(("pretrend_reject_all_leads", w.p_value < 0.05));
         if let Some(p) = describe::f_sf(w.statistic, w.df as f64, (rep.panel.n_units() - 1) as f64)
         {
-            out.push(("pretrend_reject_f_g_minus_1", p < 0.05));
+            out.push(("pretrend_reject_all_leads_f_g_minus_1", p < 0.05));
         }
-        out.push(("pretrend_reject_chi2", w.p_value_chi2 < 0.05));
-    }
-    let binned = EventStudyOptions {
-        bin: Some((-4, i64::MAX / 4)),
-        ..Default::default()
-    };
-    if let Some(w) = event_study::event_study(&rep.panel, &binned)
-        .ok()
-        .and_then(|e| e.pretrend)
-    {
-        out.push(("pretrend_reject_binned_leads_m4", w.p_value < 0.05));
+        out.push(("pretrend_reject_all_leads_chi2", w.p_value_chi2 < 0.05));
     }
     if let (Some((_, _, lo, hi)), Some(_)) = (cs_simple, rep.true_att_cs) {
         out.push((
@@ -246,13 +246,20 @@ where
     Ok(summarise(&draws))
 }
 
-/// The estimates of one replication (reusing those it carries).
+/// The estimates of one replication (reusing those it carries). The headline pre-trend test
+/// is the one with the leads before [`HEADLINE_BIN_BELOW`] binned.
 fn draw(rep: &Replication) -> Draw {
     let p = &rep.panel;
-    let (tw, es, cs) = match &rep.did {
+    let binned = || {
+        event_study::binned_pretrend(p, HEADLINE_BIN_BELOW, DofConvention::Fixest)
+            .ok()
+            .flatten()
+    };
+    let (tw, all_leads, headline, cs) = match &rep.did {
         Some(d) => (
             Some(d.twfe.clone()),
             d.pretrend_wald.clone(),
+            d.pretrend_binned.clone().or_else(binned),
             Some(d.cs.clone()),
         ),
         None => (
@@ -260,11 +267,12 @@ fn draw(rep: &Replication) -> Draw {
             event_study::event_study(p, &EventStudyOptions::default())
                 .ok()
                 .and_then(|e| e.pretrend),
+            binned(),
             cs::callaway_santanna(p, &CsOptions::default()).ok(),
         ),
     };
     let agg = |a: &cs::Aggregate| (a.att, a.se, a.ci95[0], a.ci95[1]);
-    let diag = diagnostics(rep, es.as_ref(), cs.as_ref().map(|c| agg(&c.simple)));
+    let diag = diagnostics(rep, all_leads.as_ref(), cs.as_ref().map(|c| agg(&c.simple)));
     Draw {
         truth: rep.true_att,
         truth_cs: rep.true_att_cs.unwrap_or(rep.true_att),
@@ -280,7 +288,7 @@ fn draw(rep: &Replication) -> Draw {
                 )
             }),
         ],
-        pretrend_reject: es.map(|w| w.p_value < 0.05),
+        pretrend_reject: headline.map(|b| b.wald.p_value < 0.05),
         diag,
     }
 }
@@ -335,6 +343,8 @@ fn summarise(draws: &[Draw]) -> McSummary {
         pretrend_rejection_rate: tests.iter().filter(|r| **r).count() as f64
             / tests.len().max(1) as f64,
         pretrend_tests: tests.len(),
+        pretrend_bin_below: Some(HEADLINE_BIN_BELOW),
+        pretrend_convention: Some(event_study::WaldConvention::FixestWald),
         diagnostics: diag
             .into_iter()
             .map(|(k, (hit, n))| (k, hit as f64 / n.max(1) as f64))

@@ -51,102 +51,17 @@ impl Panel {
         cohort: &[Option<i64>],
         covariates: Vec<(String, Vec<f64>)>,
     ) -> Result<Panel, EstimateError> {
-        let n = unit.len();
-        for (name, len) in [
-            ("time", time.len()),
-            ("outcome", y.len()),
-            ("cohort", cohort.len()),
-        ]
-        .into_iter()
-        .chain(covariates.iter().map(|(c, v)| (c.as_str(), v.len())))
-        {
-            if len != n {
-                return Err(EstimateError::Input(format!(
-                    "column `{name}` has {len} rows, expected {n}"
-                )));
-            }
-        }
-        if n == 0 {
-            return Err(EstimateError::Input("empty panel".into()));
-        }
-        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-            return Err(EstimateError::Input(format!(
-                "outcome is not a finite number at row {i} (got {})",
-                y[i]
-            )));
-        }
-        for (name, v) in &covariates {
-            if let Some(i) = v.iter().position(|v| !v.is_finite()) {
-                return Err(EstimateError::Input(format!(
-                    "covariate `{name}` is not a finite number at row {i} (got {})",
-                    v[i]
-                )));
-            }
-        }
-        let labels: Vec<String> = unit.iter().map(ToString::to_string).collect();
-        let mut sorted: Vec<&String> = labels.iter().collect();
-        sorted.sort();
-        sorted.dedup();
-        let unit_labels: Vec<String> = sorted.into_iter().cloned().collect();
-        let index: HashMap<&str, usize> = unit_labels
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.as_str(), i))
-            .collect();
-        let unit_idx: Vec<usize> = labels.iter().map(|l| index[l.as_str()]).collect();
+        check_columns(unit.len(), time, y, cohort, &covariates)?;
+        let (unit_labels, unit_idx) = dense_units(unit);
         let mut periods = time.to_vec();
         periods.sort_unstable();
         periods.dedup();
         let pidx: BTreeMap<i64, usize> = periods.iter().enumerate().map(|(i, t)| (*t, i)).collect();
         let period: Vec<usize> = time.iter().map(|t| pidx[t]).collect();
-
-        // Duplicates (by sorting row keys: memory O(rows), whatever the number of distinct
-        // units and periods) and within-unit cohort consistency.
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_unstable_by_key(|&i| (unit_idx[i], period[i], i));
-        for w in order.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            if unit_idx[a] == unit_idx[b] && period[a] == period[b] {
-                return Err(EstimateError::Input(format!(
-                    "duplicate row for unit `{}` at time {} (rows {a} and {b})",
-                    unit_labels[unit_idx[b]], time[b]
-                )));
-            }
-        }
-        let mut unit_cohort: Vec<Option<Option<i64>>> = vec![None; unit_labels.len()];
-        for i in 0..n {
-            let u = unit_idx[i];
-            match unit_cohort[u] {
-                None => unit_cohort[u] = Some(cohort[i]),
-                Some(c) if c != cohort[i] => {
-                    return Err(EstimateError::Input(format!(
-                        "cohort varies within unit `{}`: {} and {} (row {i})",
-                        unit_labels[u],
-                        show(c),
-                        show(cohort[i])
-                    )))
-                }
-                _ => {}
-            }
-        }
+        check_duplicates(&unit_idx, &period, &unit_labels, time)?;
+        let unit_cohort = unit_cohorts(&unit_idx, cohort, &unit_labels)?;
         let last = *periods.last().unwrap_or(&0);
-        let mut warnings = Vec::new();
-        let mut late = 0;
-        let cohort: Vec<Option<i64>> = unit_cohort
-            .into_iter()
-            .map(|c| match c.flatten() {
-                Some(g) if g > last => {
-                    late += 1;
-                    None
-                }
-                other => other,
-            })
-            .collect();
-        if late > 0 {
-            warnings.push(format!(
-                "{late} unit(s) first treated after the last period ({last}) are treated as never treated"
-            ));
-        }
+        let (cohort, warnings) = recode_late_cohorts(unit_cohort, last);
         let (covariate_names, covariates): (Vec<String>, _) = covariates.into_iter().unzip();
         let covariate_terms = covariate_names.iter().map(|c| Term::numeric(c)).collect();
         Ok(Panel {
@@ -236,6 +151,137 @@ impl Panel {
         }
         Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
+}
+
+/// Errors on columns of the wrong length, an empty panel, or a non-finite outcome or
+/// covariate.
+fn check_columns(
+    n: usize,
+    time: &[i64],
+    y: &[f64],
+    cohort: &[Option<i64>],
+    covariates: &[(String, Vec<f64>)],
+) -> Result<(), EstimateError> {
+    for (name, len) in [
+        ("time", time.len()),
+        ("outcome", y.len()),
+        ("cohort", cohort.len()),
+    ]
+    .into_iter()
+    .chain(covariates.iter().map(|(c, v)| (c.as_str(), v.len())))
+    {
+        if len != n {
+            return Err(EstimateError::Input(format!(
+                "column `{name}` has {len} rows, expected {n}"
+            )));
+        }
+    }
+    if n == 0 {
+        return Err(EstimateError::Input("empty panel".into()));
+    }
+    if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+        return Err(EstimateError::Input(format!(
+            "outcome is not a finite number at row {i} (got {})",
+            y[i]
+        )));
+    }
+    for (name, v) in covariates {
+        if let Some(i) = v.iter().position(|v| !v.is_finite()) {
+            return Err(EstimateError::Input(format!(
+                "covariate `{name}` is not a finite number at row {i} (got {})",
+                v[i]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Sorted distinct unit labels and the dense unit index of each row.
+fn dense_units<U: ToString>(unit: &[U]) -> (Vec<String>, Vec<usize>) {
+    let labels: Vec<String> = unit.iter().map(ToString::to_string).collect();
+    let mut sorted: Vec<&String> = labels.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let unit_labels: Vec<String> = sorted.into_iter().cloned().collect();
+    let index: HashMap<&str, usize> = unit_labels
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let unit_idx: Vec<usize> = labels.iter().map(|l| index[l.as_str()]).collect();
+    (unit_labels, unit_idx)
+}
+
+/// Errors on a duplicate (unit, period) row, found by sorting the row keys (memory
+/// O(rows), whatever the number of distinct units and periods).
+fn check_duplicates(
+    unit_idx: &[usize],
+    period: &[usize],
+    unit_labels: &[String],
+    time: &[i64],
+) -> Result<(), EstimateError> {
+    let mut order: Vec<usize> = (0..unit_idx.len()).collect();
+    order.sort_unstable_by_key(|&i| (unit_idx[i], period[i], i));
+    for w in order.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if unit_idx[a] == unit_idx[b] && period[a] == period[b] {
+            return Err(EstimateError::Input(format!(
+                "duplicate row for unit `{}` at time {} (rows {a} and {b})",
+                unit_labels[unit_idx[b]], time[b]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The cohort of each unit, erroring when it varies within a unit.
+fn unit_cohorts(
+    unit_idx: &[usize],
+    cohort: &[Option<i64>],
+    unit_labels: &[String],
+) -> Result<Vec<Option<Option<i64>>>, EstimateError> {
+    let mut unit_cohort: Vec<Option<Option<i64>>> = vec![None; unit_labels.len()];
+    for (i, &u) in unit_idx.iter().enumerate() {
+        match unit_cohort[u] {
+            None => unit_cohort[u] = Some(cohort[i]),
+            Some(c) if c != cohort[i] => {
+                return Err(EstimateError::Input(format!(
+                    "cohort varies within unit `{}`: {} and {} (row {i})",
+                    unit_labels[u],
+                    show(c),
+                    show(cohort[i])
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(unit_cohort)
+}
+
+/// Recodes cohorts after the last period to never treated (the unit is never seen
+/// treated), with a warning saying how many.
+fn recode_late_cohorts(
+    unit_cohort: Vec<Option<Option<i64>>>,
+    last: i64,
+) -> (Vec<Option<i64>>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut late = 0;
+    let cohort: Vec<Option<i64>> = unit_cohort
+        .into_iter()
+        .map(|c| match c.flatten() {
+            Some(g) if g > last => {
+                late += 1;
+                None
+            }
+            other => other,
+        })
+        .collect();
+    if late > 0 {
+        warnings.push(format!(
+            "{late} unit(s) first treated after the last period ({last}) are treated as never treated"
+        ));
+    }
+    (cohort, warnings)
 }
 
 fn show(c: Option<i64>) -> String {

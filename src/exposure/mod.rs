@@ -5,7 +5,8 @@
 //! (randomised, staggered waves, or an observational rule correlated with traits) and
 //! *how* exposed establishments respond: after a lag and a ramp, their latent
 //! inclusiveness rises by a configurable amount, with optional non-responders,
-//! heterogeneity by size, decay and spillover to peers in the same zone × sector. The
+//! heterogeneity by size, decay and spillover to peers in the same zone × sector (besides the
+//! spillover through the shared job-seeker pool, see [`study`]). The
 //! response enters the generator through [`crate::synth::TraitShift`], so the run without
 //! exposure reuses the same random numbers and the true effect is known exactly.
 //!
@@ -22,6 +23,7 @@
 //! | `size_heterogeneity` | 0.0 | response multiplier slope per log(slots) around its mean | -1..=1 |
 //! | `decay_per_year` | 0.0 | yearly relative decay of the response after the ramp | 0..=1 |
 //! | `spillover` | 0.0 | share of the mean response reaching non-exposed peers in the same zone × sector | 0..=1 |
+//! | `shared_pool` | true | exposed and comparison establishments hire from one job-seeker pool (the exposed, hiring more people far from employment, leave fewer for the others); `false` gives the exposed arm its own pool in both worlds, which switches that spillover off | — |
 //! | `observational_size_coef` | 0.8 | observational rule: log-odds per log(slots) | -5..=5 |
 //! | `observational_trait_coef` | 1.0 | observational rule: log-odds per sd of latent inclusiveness ("asked for their result") | -5..=5 |
 //! | `min_units` | 20 | minimum number of eligible establishments to run the design | 2..=1,000,000 |
@@ -64,6 +66,14 @@ pub struct RawExposureDesign {
     pub observational_size_coef: Option<f64>,
     pub observational_trait_coef: Option<f64>,
     pub min_units: Option<i64>,
+    /// The real exposure register (CSV or Parquet); with `data.source = "tables"` only
+    /// (validated in `config`, read by `pilot::register`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register: Option<std::path::PathBuf>,
+    /// Who may enter the real evaluation: "unlabelled" (default) or "scored".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligible: Option<String>,
+    pub shared_pool: Option<bool>,
 }
 
 /// Validated exposure design (see the module table).
@@ -83,6 +93,7 @@ pub struct ExposureDesign {
     pub observational_size_coef: f64,
     pub observational_trait_coef: f64,
     pub min_units: u32,
+    pub shared_pool: bool,
 }
 
 fn parse_month(key: &str, s: &str) -> Result<Date, ConfigError> {
@@ -109,6 +120,16 @@ impl RawExposureDesign {
             }
         };
         let (w0, w1) = (g.window_start(), g.coverage_end());
+        if w0.add_months(12) > w1.add_months(-3) {
+            // Even a well-chosen start cannot fit: name the key the user can change.
+            return Err(ConfigError::invalid(
+                "generator.years",
+                format!(
+                    "got {}, allowed 2 or more with an exposure study (it needs a year of scores before the first exposure and a quarter after)",
+                    g.years
+                ),
+            ));
+        }
         let default_start = w0.add_months(12 * (g.years as i32 / 2).max(1));
         let start = match &self.start {
             Some(s) => parse_month("exposure.start", s)?,
@@ -187,6 +208,7 @@ impl RawExposureDesign {
                 5.0,
             )?,
             min_units: i("min_units", self.min_units, 20, 2, 1_000_000)? as u32,
+            shared_pool: self.shared_pool.unwrap_or(true),
         })
     }
 }
@@ -214,7 +236,8 @@ pub struct Candidate {
     /// Spillover group (zone × sector).
     pub spill_group: String,
     pub slots: u32,
-    /// Latent inclusiveness: used only by the observational rule (self-selection).
+    /// Latent openness to people far from employment: used only by the observational rule
+    /// (self-selection).
     pub inclusiveness: f64,
 }
 
@@ -336,6 +359,8 @@ pub struct Response {
     full: f64,
     ramp: u32,
     decay: f64,
+    /// Job-seeker pool per establishment: 1 for the exposed when pools are separate.
+    arms: Vec<u8>,
 }
 
 impl Response {
@@ -388,12 +413,32 @@ impl Response {
                 }
             }
         }
+        let mut arms = vec![0; n];
+        if !design.shared_pool {
+            for a in assignments.iter().filter(|a| a.exposed_from.is_some()) {
+                arms[a.index] = 1;
+            }
+        }
         Response {
             own,
             spill,
             full: design.effect_size / (loading.max(1e-6) * 0.85),
             ramp: design.ramp_months,
             decay: design.decay_per_year,
+            arms,
+        }
+    }
+
+    /// The same assignment and pools without any response: the counterfactual world when
+    /// the exposed arm has its own pool.
+    pub fn without_effect(&self) -> Response {
+        Response {
+            own: self.own.clone(),
+            spill: self.spill.clone(),
+            full: 0.0,
+            ramp: self.ramp,
+            decay: self.decay,
+            arms: self.arms.clone(),
         }
     }
 
@@ -429,11 +474,16 @@ impl TraitShift for Response {
             .map_or(0.0, |(s, r)| r * self.profile(s, month));
         self.full * (own + spill)
     }
+
+    fn pool_arm(&self, e: usize) -> u8 {
+        self.arms.get(e).copied().unwrap_or(0)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::RawGenerator;
 
     fn design(extra: &str) -> ExposureDesign {
         let raw: RawExposureDesign = toml::from_str(extra).unwrap();
@@ -546,5 +596,29 @@ mod tests {
                 .contains("exposure.waves[1]")
         );
         assert!(e("share = 1.5").contains("exposure.share"));
+        // One scored year cannot hold a year of scores before exposure and a quarter after:
+        // the error names the key the user set, not the default exposure start.
+        let one_year = RawGenerator {
+            years: Some(1),
+            ..RawGenerator::default()
+        }
+        .validate()
+        .unwrap();
+        let err = RawExposureDesign::default()
+            .validate(&one_year)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("generator.years") && err.contains("got 1"),
+            "{err}"
+        );
+        assert!(!err.contains("exposure.start"), "{err}");
+        let two_years = RawGenerator {
+            years: Some(2),
+            ..RawGenerator::default()
+        }
+        .validate()
+        .unwrap();
+        assert!(RawExposureDesign::default().validate(&two_years).is_ok());
     }
 }

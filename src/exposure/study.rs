@@ -8,12 +8,25 @@
 //!    difference of the two scores.
 //! 3. Estimate the effect from the exposed world only, as an evaluator would: naive post
 //!    comparison, TWFE, event study with pre-trend test, Callaway–Sant'Anna, difference in
-//!    means with randomisation inference (randomised designs), and report each estimate
-//!    beside the truth.
+//!    means with randomisation inference (randomised designs), matched DiD — and report each
+//!    estimate beside the true value of the estimand it targets.
+//!
+//! **Estimands** ([`Estimand`]). Exposure reaches the comparison group in two ways: the
+//! exposed hire more of the long-term unemployed, BOETH and IAE leavers from the job-seeker
+//! pool they share with everyone (fewer are left for the others), and scores are relative to
+//! peers (when the exposed improve, their peers' positions fall). The truth is therefore
+//! reported three ways: the mean effect on the exposed after exposure, the mean effect on the
+//! comparison group after exposure (the spillover), and their difference, which is what
+//! every estimator comparing exposed with comparison units identifies — on its own analysis
+//! sample: Callaway–Sant'Anna keeps only the units scored in every period. With
+//! `exposure.shared_pool = false` the exposed arm hires from its own pool in both worlds
+//! (the counterfactual world is generated again with the same pools), so only peer-relative
+//! scoring moves the comparison group's scores.
 
-use super::{assign, Assignment, Candidate, Design, ExposureDesign, Response};
+use super::{assign, Assignment, Candidate, Design, Response};
 use crate::config::Experiment;
 use crate::estimate::{self, matching, randomised, trajectories, DidOptions, DidResult, Panel};
+use crate::indicators::Period;
 use crate::reference::Reference;
 use crate::score::{self, ScoreOutput};
 use crate::synth::{self, Synthetic};
@@ -34,6 +47,33 @@ pub enum StudyError {
     NoBaseline(String),
 }
 
+/// A true quantity an estimator can target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimand {
+    /// Mean true effect on the exposed establishments' scores after exposure.
+    EffectOnExposed,
+    /// Mean true effect on the comparison establishments' scores after exposure (spillover).
+    EffectOnComparison,
+    /// Effect on the exposed minus effect on the comparison group: what a comparison of
+    /// exposed with comparison units identifies.
+    Difference,
+    /// The same difference on the units scored in every period, the analysis sample of
+    /// Callaway–Sant'Anna (which drops units with a missing period).
+    DifferenceBalanced,
+}
+
+impl Estimand {
+    pub fn key(self) -> &'static str {
+        match self {
+            Estimand::EffectOnExposed => "effect_on_exposed",
+            Estimand::EffectOnComparison => "effect_on_comparison",
+            Estimand::Difference => "difference",
+            Estimand::DifferenceBalanced => "difference_balanced",
+        }
+    }
+}
+
 /// An estimate with its interval, beside the truth it targets.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EstimateVsTruth {
@@ -42,7 +82,9 @@ pub struct EstimateVsTruth {
     pub estimate: f64,
     pub se: Option<f64>,
     pub ci95: Option<[f64; 2]>,
-    /// The true value of the estimand, from the counterfactual world.
+    /// The estimand this estimator targets.
+    pub estimand: Estimand,
+    /// The true value of that estimand, from the counterfactual world.
     pub truth: f64,
     /// Whether the interval covers the truth.
     pub covers: Option<bool>,
@@ -73,7 +115,7 @@ pub struct TruthRow {
 /// Everything the exposure evaluation produced.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExposureStudy {
-    pub design: ExposureDesign,
+    pub design: super::ExposureDesign,
     /// Label of the last scored period before the first exposure.
     pub baseline_period: String,
     pub eligible: usize,
@@ -81,7 +123,7 @@ pub struct ExposureStudy {
     pub responders: usize,
     /// Period labels, index i ↔ panel time i + 1.
     pub periods: Vec<String>,
-    /// Naive and design-based estimates beside the truth.
+    /// Naive and design-based estimates beside the truth of their estimand.
     pub estimates: Vec<EstimateVsTruth>,
     /// True mean effect by event time (periods since exposure), exposed units.
     pub true_dynamic: BTreeMap<i64, f64>,
@@ -91,8 +133,10 @@ pub struct ExposureStudy {
     pub randomisation_p_value: Option<f64>,
     /// True mean post-exposure effect on exposed establishments' scores.
     pub true_att_exposed: f64,
-    /// True mean post-exposure effect on the comparison group (through peer norms).
+    /// True mean post-exposure effect on the comparison group (pool and peer spillover).
     pub true_effect_comparison: f64,
+    /// Share of comparison establishment-periods after exposure with a non-zero true effect.
+    pub comparison_cells_affected: f64,
     /// Mean score by group and period with 95% intervals.
     pub trajectories: Vec<trajectories::TrajectoryPoint>,
     /// Balance of pre-exposure covariates, exposed vs comparison.
@@ -116,6 +160,18 @@ pub struct ExposureStudy {
     /// Scores of the exposed world (for the report's example sheets).
     #[serde(skip)]
     pub exposed_scores: Option<ScoreOutput>,
+}
+
+impl ExposureStudy {
+    /// The true value of an estimand.
+    pub fn truth(&self, e: Estimand) -> f64 {
+        match e {
+            Estimand::EffectOnExposed => self.true_att_exposed,
+            Estimand::EffectOnComparison => self.true_effect_comparison,
+            Estimand::Difference => self.true_effect,
+            Estimand::DifferenceBalanced => self.true_effect_cs,
+        }
+    }
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -157,26 +213,21 @@ pub fn run(
     run_with(exp, reference, base, base_scores, 499)
 }
 
-/// [`run`] with a chosen number of multiplier-bootstrap and randomisation draws (0: none,
-/// as in Monte Carlo replications where only the analytic intervals are assessed).
-pub fn run_with(
-    exp: &Experiment,
-    reference: &Reference,
-    base: &Synthetic,
-    base_scores: &ScoreOutput,
-    draws: usize,
-) -> Result<ExposureStudy, StudyError> {
-    let design = &exp.exposure;
-    let periods = base_scores.periods();
-    let t0 = design.waves[0];
-    let p0 = periods
+/// Last scored period ending before the first exposure.
+fn baseline_period(exp: &Experiment, scores: &ScoreOutput) -> Result<u32, StudyError> {
+    let t0 = exp.exposure.waves[0];
+    scores
+        .periods()
         .iter()
         .filter(|p| p.end < t0)
         .map(|p| p.index)
         .max()
-        .ok_or_else(|| StudyError::NoBaseline(t0.to_string()))?;
+        .ok_or_else(|| StudyError::NoBaseline(t0.to_string()))
+}
 
-    // Eligibility and strata at the baseline period.
+/// Every establishment of the unexposed world as a candidate for exposure, in generation
+/// order (the generator's shift is indexed by it).
+fn candidates(base: &Synthetic, base_scores: &ScoreOutput, p0: u32) -> Vec<Candidate> {
     let at_p0: HashMap<u64, &score::ScoreRow> = base_scores
         .scores
         .iter()
@@ -189,252 +240,310 @@ pub fn run_with(
         .iter()
         .map(|e| (e.siret, e))
         .collect();
-    let mut candidates: Vec<Candidate> = base
+    let mut out: Vec<Candidate> = base
         .truth
         .iter()
         .map(|t| {
             let row = at_p0.get(&t.siret);
-            let eligible = row.is_some_and(|r| r.composite.is_some() && r.label == Some(0));
             let est = est_by_siret.get(&t.siret);
-            let naf2 = est.map_or("", |e| e.naf_division());
-            let zone = est.map_or("", |e| e.zone.as_str());
             Candidate {
                 index: t.index as usize,
                 siret: t.siret,
-                eligible,
+                eligible: row.is_some_and(|r| r.composite.is_some() && r.label == Some(0)),
                 stratum: row.map_or_else(String::new, |r| format!("g{}", r.peer_group)),
-                spill_group: format!("{zone}|{naf2}"),
+                spill_group: format!(
+                    "{}|{}",
+                    est.map_or("", |e| e.zone.as_str()),
+                    est.map_or("", |e| e.naf_division())
+                ),
                 slots: t.slots,
-                inclusiveness: t.inclusiveness,
+                inclusiveness: t.openness,
             }
         })
         .collect();
-    // The generator's shift is indexed by generation order.
-    candidates.sort_by_key(|c| c.index);
-    let sorted = candidates;
-    let assignments = assign(design, &sorted, exp.seed)?;
-    let response = Response::new(
-        design,
-        &assignments,
-        &sorted,
-        base.dataset.coverage.start,
-        exp.generator.inclusiveness_loading,
-    );
-    let exposed_world = synth::generate_with_shift(exp, reference, &response, false)?;
+    out.sort_by_key(|c| c.index);
+    out
+}
+
+/// Scores of the counterfactual world, and the exposed world with its scores. With a shared
+/// pool the counterfactual is the unexposed world itself; with separate pools it is
+/// generated again with the exposed arm's own pool and no response.
+fn worlds(
+    exp: &Experiment,
+    reference: &Reference,
+    response: &Response,
+) -> Result<(Option<ScoreOutput>, Synthetic, ScoreOutput), StudyError> {
+    let counterfactual = if exp.exposure.shared_pool {
+        None
+    } else {
+        let world = synth::generate_with_shift(exp, reference, &response.without_effect(), false)?;
+        Some(score::run(&world.dataset, &exp.score, reference)?)
+    };
+    let exposed_world = synth::generate_with_shift(exp, reference, response, false)?;
     let exposed_scores = score::run(&exposed_world.dataset, &exp.score, reference)?;
+    Ok((counterfactual, exposed_world, exposed_scores))
+}
 
-    // Composite scores of both worlds by (siret, period).
-    let composite = |s: &ScoreOutput| -> HashMap<(u64, u32), f64> {
-        s.scores
+/// Composite scores by (siret, period).
+fn composites(s: &ScoreOutput) -> HashMap<(u64, u32), f64> {
+    s.scores
+        .iter()
+        .filter_map(|r| r.composite.map(|c| ((r.siret, r.period), c)))
+        .collect()
+}
+
+/// Panel time of the period containing a date (the first period ending on or after it).
+fn cohort_time(periods: &[Period], d: crate::date::Date) -> Option<i64> {
+    periods
+        .iter()
+        .find(|p| p.end >= d)
+        .map(|p| p.index as i64 + 1)
+}
+
+/// The evaluation panel and the truth, from the two worlds' composites.
+#[derive(Default)]
+struct Evaluation {
+    unit: Vec<u64>,
+    time: Vec<i64>,
+    y: Vec<f64>,
+    cohort: Vec<Option<i64>>,
+    truth_rows: Vec<TruthRow>,
+    post_exposed: Vec<f64>,
+    post_comparison: Vec<f64>,
+    /// Post-exposure cells of eligible units: (unit, exposed, true effect).
+    post_cells: Vec<(u64, bool, f64)>,
+    dynamic: BTreeMap<i64, Vec<f64>>,
+}
+
+impl Evaluation {
+    /// Effect on the exposed minus effect on the comparison group, over the post cells of
+    /// the units in `units` (panel indices): Callaway–Sant'Anna's analysis sample.
+    fn sample_difference(&self, units: &[usize], panel: &Panel) -> f64 {
+        let keep: std::collections::HashSet<&str> = units
             .iter()
-            .filter_map(|r| r.composite.map(|c| ((r.siret, r.period), c)))
-            .collect()
-    };
-    let (y0, y1) = (composite(base_scores), composite(&exposed_scores));
-    let by_siret: HashMap<u64, &Assignment> = assignments.iter().map(|a| (a.siret, a)).collect();
-    let cohort_of = |a: &Assignment| -> Option<i64> {
-        a.exposed_from.and_then(|d| {
-            periods
+            .map(|&u| panel.unit_labels[u].as_str())
+            .collect();
+        let pick = |exposed: bool| -> Vec<f64> {
+            self.post_cells
                 .iter()
-                .find(|p| p.end >= d)
-                .map(|p| p.index as i64 + 1)
-        })
-    };
+                .filter(|(u, e, _)| *e == exposed && keep.contains(u.to_string().as_str()))
+                .map(|c| c.2)
+                .collect()
+        };
+        let comparison = pick(false);
+        let spill = if comparison.is_empty() {
+            0.0
+        } else {
+            mean(&comparison)
+        };
+        mean(&pick(true)) - spill
+    }
+}
 
-    // The evaluation panel: eligible establishments, exposed world, calculable periods.
-    let mut unit = Vec::new();
-    let mut time = Vec::new();
-    let mut y = Vec::new();
-    let mut cohort = Vec::new();
-    let mut truth_rows = Vec::new();
-    let mut post_truth = Vec::new();
-    let mut post_truth_comparison = Vec::new();
-    let mut post_cells: Vec<(u64, bool, f64)> = Vec::new();
-    let first_wave = cohort_of_first(&assignments, periods);
-    let mut dyn_truth: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+fn evaluation(
+    periods: &[Period],
+    assignments: &[Assignment],
+    y0: &HashMap<(u64, u32), f64>,
+    y1: &HashMap<(u64, u32), f64>,
+) -> Evaluation {
+    let by_siret: HashMap<u64, &Assignment> = assignments.iter().map(|a| (a.siret, a)).collect();
+    let first_wave = assignments
+        .iter()
+        .filter_map(|a| a.exposed_from)
+        .min()
+        .and_then(|d| cohort_time(periods, d));
     let mut keys: Vec<&(u64, u32)> = y1.keys().collect();
     keys.sort();
+    let mut ev = Evaluation::default();
     for &&(siret, period) in &keys {
         let Some(a) = by_siret.get(&siret) else {
             continue;
         };
-        let g = cohort_of(a);
+        let g = a.exposed_from.and_then(|d| cohort_time(periods, d));
+        let t = period as i64 + 1;
         if let Some(&base_y) = y0.get(&(siret, period)) {
             let effect = y1[&(siret, period)] - base_y;
-            truth_rows.push(TruthRow {
+            ev.truth_rows.push(TruthRow {
                 siret,
                 period: periods[period as usize].label.clone(),
                 exposed: g.is_some(),
                 effect,
             });
-            if g.is_none() && a.eligible && first_wave.is_some_and(|f| period as i64 + 1 >= f) {
-                post_truth_comparison.push(effect);
-                post_cells.push((siret, false, effect));
-            }
-            if let Some(g) = g {
-                let t = period as i64 + 1;
-                dyn_truth.entry(t - g).or_default().push(effect);
-                if t >= g {
-                    post_truth.push(effect);
-                    post_cells.push((siret, true, effect));
+            match g {
+                Some(g) => {
+                    ev.dynamic.entry(t - g).or_default().push(effect);
+                    if t >= g {
+                        ev.post_exposed.push(effect);
+                        ev.post_cells.push((siret, true, effect));
+                    }
                 }
+                None if a.eligible && first_wave.is_some_and(|f| t >= f) => {
+                    ev.post_comparison.push(effect);
+                    ev.post_cells.push((siret, false, effect));
+                }
+                None => {}
             }
         }
-        if !a.eligible {
-            continue;
+        if a.eligible {
+            ev.unit.push(siret);
+            ev.time.push(t);
+            ev.y.push(y1[&(siret, period)]);
+            ev.cohort.push(g);
         }
-        unit.push(siret);
-        time.push(period as i64 + 1);
-        y.push(y1[&(siret, period)]);
-        cohort.push(g);
     }
-    let panel = Panel::new(&unit, &time, &y, &cohort, Vec::new())?;
-    // Scores are relative to peers: when exposed establishments improve, their peers'
-    // positions fall. Difference-in-differences identifies the effect on the exposed minus
-    // the (spillover) effect on the comparison group; both are reported.
-    let true_att_exposed = mean(&post_truth);
-    let true_effect_comparison = if post_truth_comparison.is_empty() {
-        0.0
-    } else {
-        mean(&post_truth_comparison)
-    };
-    let true_att = true_att_exposed - true_effect_comparison;
-    let did = estimate::did_report(
-        &panel,
-        &DidOptions {
-            bootstrap: (draws > 0).then_some(estimate::cs::BootstrapOptions {
-                iterations: draws,
-                seed: exp.seed,
-            }),
-            ..DidOptions::default()
-        },
-    )?;
+    ev
+}
 
-    // Unit-level pre and post means for the naive and randomised comparisons.
-    let mut pre: HashMap<u64, Vec<f64>> = HashMap::new();
-    let mut post: HashMap<u64, Vec<f64>> = HashMap::new();
-    let first_g = cohort.iter().flatten().min().copied().unwrap_or(i64::MAX);
-    for i in 0..unit.len() {
-        let g = cohort[i].unwrap_or(first_g);
-        if time[i] < g {
-            pre.entry(unit[i]).or_default().push(y[i]);
-        } else {
-            post.entry(unit[i]).or_default().push(y[i]);
-        }
-    }
-    let mut units: Vec<u64> = unit.clone();
-    units.sort_unstable();
-    units.dedup();
-    let (mut post_e, mut post_c) = (Vec::new(), Vec::new());
-    let (mut chg, mut chg_treated, mut chg_strata) = (Vec::new(), Vec::new(), Vec::new());
-    let mut stratum_ids: BTreeMap<&str, usize> = BTreeMap::new();
-    for u in &units {
-        let a = by_siret[u];
-        let exposed = a.exposed_from.is_some();
-        if let Some(p) = post.get(u) {
-            if exposed {
-                post_e.push(mean(p))
-            } else {
-                post_c.push(mean(p))
-            }
-            if let Some(b) = pre.get(u) {
-                chg.push(mean(p) - mean(b));
-                chg_treated.push(exposed);
-                let n = stratum_ids.len();
-                chg_strata.push(*stratum_ids.entry(a.stratum.as_str()).or_insert(n));
-            }
-        }
-    }
-    let mut estimates = Vec::new();
-    let mut warnings = Vec::new();
-    let naive = mean(&post_e) - mean(&post_c);
-    let naive_se = (var(&post_e) / post_e.len() as f64 + var(&post_c) / post_c.len() as f64).sqrt();
-    let (ci, cov) = covers(naive, Some(naive_se), true_att);
-    estimates.push(EstimateVsTruth {
-        estimator: "naive_post_difference".into(),
-        estimate: naive,
-        se: Some(naive_se),
-        ci95: ci,
-        truth: true_att,
-        covers: cov,
-    });
-    let push = |estimates: &mut Vec<EstimateVsTruth>, name: &str, est: f64, se: f64| {
-        let (ci, cov) = covers(est, Some(se), true_att);
-        estimates.push(EstimateVsTruth {
-            estimator: name.into(),
-            estimate: est,
-            se: Some(se),
-            ci95: ci,
-            truth: true_att,
-            covers: cov,
-        });
-    };
-    push(&mut estimates, "twfe", did.twfe.att, did.twfe.se);
-    // Callaway–Sant'Anna keeps the units observed in every period: its truth is the same
-    // relative effect on that analysis sample.
-    let true_effect_cs = sample_truth(&post_cells, &did.cs.units, &panel);
-    let (ci, cov) = covers(did.cs.simple.att, Some(did.cs.simple.se), true_effect_cs);
-    estimates.push(EstimateVsTruth {
-        estimator: "cs_simple".into(),
-        estimate: did.cs.simple.att,
-        se: Some(did.cs.simple.se),
-        ci95: ci,
-        truth: true_effect_cs,
-        covers: cov,
-    });
-    let mut randomisation_p_value = None;
-    if design.design != Design::Observational {
-        // Change in mean score, post minus pre; the truth is the mean post effect.
-        // Strata too small for the Neyman variance (fewer than 2 units per arm) are pooled.
-        let pooled = pool_small_strata(&chg_treated, &chg_strata);
-        match randomised::diff_in_means(&chg, &chg_treated, Some(&pooled)) {
-            Ok(dm) => push(
-                &mut estimates,
-                "difference_in_means_change",
-                dm.estimate,
-                dm.se,
-            ),
-            Err(e) => warnings.push(format!("difference in means not computed: {e}")),
-        }
-        if draws > 0 {
-            randomisation_p_value = randomised::randomisation_test(
-                &chg,
-                &chg_treated,
-                Some(&pooled),
-                2 * draws + 1,
-                exp.seed,
-            )
-            .ok()
-            .map(|r| r.p_value);
-        }
-    }
+/// Per-unit pre and post means, for the naive and randomised comparisons and matching.
+struct UnitMeans {
+    units: Vec<u64>,
+    pre: HashMap<u64, Vec<f64>>,
+    post: HashMap<u64, Vec<f64>>,
+}
 
-    // Trajectories and baseline balance.
-    let groups: Vec<String> = cohort
+fn unit_means(ev: &Evaluation) -> UnitMeans {
+    let mut m = UnitMeans {
+        units: ev.unit.clone(),
+        pre: HashMap::new(),
+        post: HashMap::new(),
+    };
+    let first_g = ev
+        .cohort
         .iter()
-        .map(|c| if c.is_some() { "exposed" } else { "comparison" }.to_string())
-        .collect();
-    let traj = trajectories::trajectories(&y, &groups, &time)?;
-    let ind_p0: HashMap<u64, &crate::indicators::IndicatorRow> = base_scores
+        .flatten()
+        .min()
+        .copied()
+        .unwrap_or(i64::MAX);
+    for i in 0..ev.unit.len() {
+        let g = ev.cohort[i].unwrap_or(first_g);
+        let side = if ev.time[i] < g {
+            &mut m.pre
+        } else {
+            &mut m.post
+        };
+        side.entry(ev.unit[i]).or_default().push(ev.y[i]);
+    }
+    m.units.sort_unstable();
+    m.units.dedup();
+    m
+}
+
+/// Adds an estimate of the difference estimand.
+fn push(out: &mut Vec<EstimateVsTruth>, name: &str, est: f64, se: f64, truth: f64) {
+    push_for(out, name, (est, se), Estimand::Difference, truth);
+}
+
+/// Adds an estimate with the estimand it targets and that estimand's true value.
+fn push_for(
+    out: &mut Vec<EstimateVsTruth>,
+    name: &str,
+    (est, se): (f64, f64),
+    estimand: Estimand,
+    truth: f64,
+) {
+    let (ci, cov) = covers(est, Some(se), truth);
+    out.push(EstimateVsTruth {
+        estimator: name.into(),
+        estimate: est,
+        se: Some(se),
+        ci95: ci,
+        estimand,
+        truth,
+        covers: cov,
+    });
+}
+
+/// The naive post-exposure difference in mean scores.
+fn naive(
+    m: &UnitMeans,
+    by: &HashMap<u64, &Assignment>,
+    truth: f64,
+    out: &mut Vec<EstimateVsTruth>,
+) {
+    let (mut post_e, mut post_c) = (Vec::new(), Vec::new());
+    for u in &m.units {
+        if let Some(p) = m.post.get(u) {
+            if by[u].exposed_from.is_some() {
+                post_e.push(mean(p));
+            } else {
+                post_c.push(mean(p));
+            }
+        }
+    }
+    let est = mean(&post_e) - mean(&post_c);
+    let se = (var(&post_e) / post_e.len() as f64 + var(&post_c) / post_c.len() as f64).sqrt();
+    push(out, "naive_post_difference", est, se, truth);
+}
+
+/// Difference in means of the change in score (randomised designs), with its
+/// randomisation-inference p-value when `draws` > 0.
+fn randomised_estimate(
+    exp: &Experiment,
+    m: &UnitMeans,
+    by: &HashMap<u64, &Assignment>,
+    truth: f64,
+    draws: usize,
+    out: &mut Vec<EstimateVsTruth>,
+    warnings: &mut Vec<String>,
+) -> Option<f64> {
+    let (mut chg, mut treated, mut strata) = (Vec::new(), Vec::new(), Vec::new());
+    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+    for u in &m.units {
+        if let (Some(p), Some(b)) = (m.post.get(u), m.pre.get(u)) {
+            chg.push(mean(p) - mean(b));
+            treated.push(by[u].exposed_from.is_some());
+            let n = ids.len();
+            strata.push(*ids.entry(by[u].stratum.as_str()).or_insert(n));
+        }
+    }
+    // Strata too small for the Neyman variance (fewer than 2 units per arm) are pooled.
+    let pooled = pool_small_strata(&treated, &strata);
+    match randomised::diff_in_means(&chg, &treated, Some(&pooled)) {
+        Ok(dm) => push(out, "difference_in_means_change", dm.estimate, dm.se, truth),
+        Err(e) => warnings.push(format!("difference in means not computed: {e}")),
+    }
+    (draws > 0)
+        .then(|| {
+            randomised::randomisation_test(&chg, &treated, Some(&pooled), 2 * draws + 1, exp.seed)
+        })
+        .and_then(|r| r.ok())
+        .map(|r| r.p_value)
+}
+
+/// Matched DiD: nearest-neighbour matching on the propensity of exposure given pre-exposure
+/// covariates of the observed (exposed) world, outcome = change in mean score (post − pre).
+/// Returns its balance table (standardised mean differences before and after matching).
+#[allow(clippy::too_many_arguments)] // the panel pieces the matching reads
+fn matched(
+    observed: &ScoreOutput,
+    p0: u32,
+    y1: &HashMap<(u64, u32), f64>,
+    m: &UnitMeans,
+    by: &HashMap<u64, &Assignment>,
+    truth: f64,
+    out: &mut Vec<EstimateVsTruth>,
+    warnings: &mut Vec<String>,
+) -> Vec<Balance> {
+    let ind_p0: HashMap<u64, &crate::indicators::IndicatorRow> = observed
         .indicators
         .rows
         .iter()
         .filter(|r| r.period == p0)
         .map(|r| (r.siret, r))
         .collect();
-    // Matched DiD: nearest-neighbour matching on the propensity of exposure given
-    // pre-exposure covariates, outcome = change in mean score (post − pre); its balance
-    // table (standardised mean differences before and after matching) is the report's.
     let cov_names = ["baseline_score", "log_headcount", "hires", "exit_rate"];
     let (mut my, mut mt, mut mx) = (Vec::new(), Vec::new(), Vec::new());
-    for u in &units {
-        let (Some(r), Some(s0), Some(p), Some(b)) =
-            (ind_p0.get(u), y0.get(&(*u, p0)), post.get(u), pre.get(u))
-        else {
+    for u in &m.units {
+        let (Some(r), Some(s0), Some(p), Some(b)) = (
+            ind_p0.get(u),
+            y1.get(&(*u, p0)),
+            m.post.get(u),
+            m.pre.get(u),
+        ) else {
             continue;
         };
         my.push(mean(p) - mean(b));
-        mt.push(by_siret[u].exposed_from.is_some());
+        mt.push(by[u].exposed_from.is_some());
         mx.push(vec![
             *s0,
             r.headcount.max(0.5).ln(),
@@ -442,8 +551,7 @@ pub fn run_with(
             r.exits as f64 / r.headcount.max(0.5),
         ]);
     }
-    let mut balance = Vec::new();
-    let matched = crate::stats::linalg::Matrix::from_rows(&mx)
+    let result = crate::stats::linalg::Matrix::from_rows(&mx)
         .map_err(estimate::EstimateError::from)
         .and_then(|x| {
             matching::match_att(
@@ -457,11 +565,10 @@ pub fn run_with(
                 &matching::MatchOptions::default(),
             )
         });
-    match matched {
-        Ok(m) => {
-            push(&mut estimates, "matched_did", m.att, m.se);
-            balance = m
-                .balance
+    match result {
+        Ok(r) => {
+            push(out, "matched_did", r.att, r.se, truth);
+            r.balance
                 .iter()
                 .map(|b| Balance {
                     covariate: b.covariate.clone(),
@@ -470,12 +577,106 @@ pub fn run_with(
                     smd: b.smd_before,
                     smd_after_matching: Some(b.smd_after),
                 })
-                .collect();
+                .collect()
         }
-        Err(e) => warnings.push(format!("matched DiD not computed: {e}")),
+        Err(e) => {
+            warnings.push(format!("matched DiD not computed: {e}"));
+            Vec::new()
+        }
     }
+}
 
-    Ok(ExposureStudy {
+/// [`run`] with a chosen number of multiplier-bootstrap and randomisation draws (0: none,
+/// as in Monte Carlo replications where only the analytic intervals are assessed).
+pub fn run_with(
+    exp: &Experiment,
+    reference: &Reference,
+    base: &Synthetic,
+    base_scores: &ScoreOutput,
+    draws: usize,
+) -> Result<ExposureStudy, StudyError> {
+    run_with_world(exp, reference, base, base_scores, draws).map(|(study, _)| study)
+}
+
+/// [`run_with`], also returning the exposed world the estimates were computed on: the
+/// establishments the design assigned respond from their exposure date, every other random
+/// number is the unexposed world's. A synthetic pilot writes this world as its DSN.
+pub fn run_with_world(
+    exp: &Experiment,
+    reference: &Reference,
+    base: &Synthetic,
+    base_scores: &ScoreOutput,
+    draws: usize,
+) -> Result<(ExposureStudy, Synthetic), StudyError> {
+    let design = &exp.exposure;
+    let periods = base_scores.periods();
+    let p0 = baseline_period(exp, base_scores)?;
+    let cands = candidates(base, base_scores, p0);
+    let assignments = assign(design, &cands, exp.seed)?;
+    let loading = exp.generator.trait_loading;
+    let start = base.dataset.coverage.start;
+    let response = Response::new(design, &assignments, &cands, start, loading);
+    let (counterfactual, exposed_world, exposed_scores) = worlds(exp, reference, &response)?;
+    let y0 = composites(counterfactual.as_ref().unwrap_or(base_scores));
+    let y1 = composites(&exposed_scores);
+    let ev = evaluation(periods, &assignments, &y0, &y1);
+    let panel = Panel::new(&ev.unit, &ev.time, &ev.y, &ev.cohort, Vec::new())?;
+    let true_att_exposed = mean(&ev.post_exposed);
+    let true_effect_comparison = if ev.post_comparison.is_empty() {
+        0.0
+    } else {
+        mean(&ev.post_comparison)
+    };
+    let true_att = true_att_exposed - true_effect_comparison;
+    let did = estimate::did_report(
+        &panel,
+        &DidOptions {
+            bootstrap: (draws > 0).then_some(estimate::cs::BootstrapOptions {
+                iterations: draws,
+                seed: exp.seed,
+            }),
+            pretrend_bin_below: Some(estimate::event_study::HEADLINE_BIN_BELOW),
+            ..DidOptions::default()
+        },
+    )?;
+    let by: HashMap<u64, &Assignment> = assignments.iter().map(|a| (a.siret, a)).collect();
+    let m = unit_means(&ev);
+    let (mut estimates, mut warnings) = (Vec::new(), Vec::new());
+    naive(&m, &by, true_att, &mut estimates);
+    push(&mut estimates, "twfe", did.twfe.att, did.twfe.se, true_att);
+    // Callaway–Sant'Anna keeps the units observed in every period: its estimand is the
+    // same difference on that sample.
+    let true_effect_cs = ev.sample_difference(&did.cs.units, &panel);
+    push_for(
+        &mut estimates,
+        "cs_simple",
+        (did.cs.simple.att, did.cs.simple.se),
+        Estimand::DifferenceBalanced,
+        true_effect_cs,
+    );
+    let randomisation_p_value = if design.design != Design::Observational {
+        randomised_estimate(exp, &m, &by, true_att, draws, &mut estimates, &mut warnings)
+    } else {
+        None
+    };
+    let balance = matched(
+        &exposed_scores,
+        p0,
+        &y1,
+        &m,
+        &by,
+        true_att,
+        &mut estimates,
+        &mut warnings,
+    );
+    let groups: Vec<String> = ev
+        .cohort
+        .iter()
+        .map(|c| if c.is_some() { "exposed" } else { "comparison" }.to_string())
+        .collect();
+    let traj = trajectories::trajectories(&ev.y, &groups, &ev.time)?;
+    let affected = ev.post_comparison.iter().filter(|e| **e != 0.0).count();
+    let study = ExposureStudy {
         design: design.clone(),
         baseline_period: periods[p0 as usize].label.clone(),
         eligible: assignments.iter().filter(|a| a.eligible).count(),
@@ -486,60 +687,28 @@ pub fn run_with(
         responders: assignments.iter().filter(|a| a.responder).count(),
         periods: periods.iter().map(|p| p.label.clone()).collect(),
         estimates,
-        true_dynamic: dyn_truth.into_iter().map(|(k, v)| (k, mean(&v))).collect(),
+        true_dynamic: ev.dynamic.into_iter().map(|(k, v)| (k, mean(&v))).collect(),
         did,
         randomisation_p_value,
         true_att_exposed,
         true_effect_comparison,
+        comparison_cells_affected: affected as f64 / ev.post_comparison.len().max(1) as f64,
         trajectories: traj,
         balance,
         warnings,
-        truth_rows,
+        truth_rows: ev.truth_rows,
         assignments,
         panel: Some(panel),
         true_effect: true_att,
         true_effect_cs,
         exposed_scores: Some(exposed_scores),
-    })
-}
-
-/// Mean true effect on the exposed minus that on the comparison units, over the post cells
-/// of the units in `units` (panel indices).
-fn sample_truth(cells: &[(u64, bool, f64)], units: &[usize], panel: &Panel) -> f64 {
-    let keep: std::collections::HashSet<&str> = units
-        .iter()
-        .map(|&u| panel.unit_labels[u].as_str())
-        .collect();
-    let pick = |exposed: bool| -> Vec<f64> {
-        cells
-            .iter()
-            .filter(|(s, e, _)| *e == exposed && keep.contains(s.to_string().as_str()))
-            .map(|c| c.2)
-            .collect()
     };
-    let comparison = pick(false);
-    let spill = if comparison.is_empty() {
-        0.0
-    } else {
-        mean(&comparison)
-    };
-    mean(&pick(true)) - spill
+    Ok((study, exposed_world))
 }
 
-/// Panel time of the first exposure wave.
-fn cohort_of_first(
-    assignments: &[Assignment],
-    periods: &[crate::indicators::Period],
-) -> Option<i64> {
-    let first = assignments.iter().filter_map(|a| a.exposed_from).min()?;
-    periods
-        .iter()
-        .find(|p| p.end >= first)
-        .map(|p| p.index as i64 + 1)
-}
-
-/// Merges strata lacking two treated and two control units into one pooled stratum.
-fn pool_small_strata(treated: &[bool], strata: &[usize]) -> Vec<usize> {
+/// Merges strata lacking two treated and two control units into one pooled stratum (shared
+/// by the synthetic study and the evaluation on a real register).
+pub(crate) fn pool_small_strata(treated: &[bool], strata: &[usize]) -> Vec<usize> {
     let mut counts: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for (t, s) in treated.iter().zip(strata) {
         let c = counts.entry(*s).or_default();

@@ -321,6 +321,10 @@ pub struct IndicatorRow {
     pub share_num: [[u32; N_OCC]; Criterion::N_SHARE],
     /// Share denominators by [`Denom`] and occupation group.
     pub share_den: [[u32; N_OCC]; 4],
+    /// New hires in at least one sensitive category ([`Criterion::is_sensitive`]: long
+    /// unemployment, BOETH, IAE): the persons behind the pooled "far from employment" block.
+    #[serde(default)]
+    pub sensitive_any: u32,
     /// Full-time CDDs completed in the window.
     pub cdd_completed: u32,
     /// Sum of their lengths in days.
@@ -348,6 +352,7 @@ impl IndicatorRow {
             exits: 0,
             share_num: [[0; N_OCC]; Criterion::N_SHARE],
             share_den: [[0; N_OCC]; 4],
+            sensitive_any: 0,
             cdd_completed: 0,
             cdd_days_sum: 0.0,
             cdd_days_sumsq: 0.0,
@@ -763,6 +768,10 @@ impl EstablishmentAcc {
         new: bool,
         occ: usize,
     ) {
+        let sensitive = CRITERIA
+            .iter()
+            .filter(|k| k.is_sensitive())
+            .any(|k| flags[*k as usize]);
         for p in periods {
             let r = &mut self.rows[p];
             r.hires += 1;
@@ -777,6 +786,7 @@ impl EstablishmentAcc {
             for (slot, &f) in flags.iter().enumerate() {
                 r.share_num[slot][occ] += u32::from(f);
             }
+            r.sensitive_any += u32::from(sensitive);
             if !part {
                 r.share_den[Denom::FullTimeNewHires as usize][occ] += 1;
                 r.share_num[8][occ] += u32::from(cdi);

@@ -3,14 +3,25 @@
 //! It is the only place (with `commands`) that reads and writes files. Data are generated
 //! from the experiment, or reused from `data/cache/` when a dataset with the same
 //! fingerprint (crate version, generator parameters, territory, seed) exists. Every run
-//! writes `reports/<experiment>/<run-id>/` atomically: `results.json` (every number, no
-//! timings, byte-identical for the same config and seed) and `manifest.json`.
+//! writes two folders atomically:
+//! - `reports/<experiment>/<run-id>/`, what may be published (the folder policy teams
+//!   receive): the report, `results.json` (every published number, no timings, byte-identical
+//!   for the same config and seed), `manifest.json`, the aggregate tables under statistical
+//!   secrecy in `tables/`, the counsellors' page and example employer sheets;
+//! - `reports/<experiment>/research/<run-id>/`, outside it and marked not for publication:
+//!   the establishment-level outputs (indicators, scores, explanations, per-SIRET scores for
+//!   `compare`, the exposure truth, and under `exposed/` the same score tables for the exposed
+//!   world the exposure is evaluated on), see [`crate::score::io`].
 
 use crate::config::Experiment;
 use crate::output::AtomicDir;
 use crate::provenance::{self, Manifest, Timer};
 use crate::reference::Reference;
 pub mod data;
+pub mod figures;
+pub mod pilot;
+pub mod real;
+pub mod real_sections;
 pub mod retention;
 pub mod sections;
 
@@ -62,8 +73,10 @@ pub fn load_or_generate(
         let dataset =
             tables::read_dataset(&dir).with_context(|| format!("cached data {}", dir.display()))?;
         let truth = synth::read_truth(&dir.join("truth"))?;
-        let calibration: Calibration =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("calibration.json"))?)?;
+        // Measured again rather than parsed back from `calibration.json`: a JSON float
+        // round trip may move the last digit, and a rerun must be byte-identical to the
+        // first run. The tables themselves round-trip exactly.
+        let calibration = synth::calibration::check(&dataset, &exp.generator, reference);
         return Ok((Synthetic { dataset, truth }, calibration, true, dir));
     }
     let s = synth::generate(exp, reference, progress)?;
@@ -93,17 +106,8 @@ pub struct RunOutcome {
 
 /// SIRETs of example sheets at `period`: an exposed (calculable, unlabelled) employer, a
 /// non-calculable one, a gated one and one at the top level, when the run has them.
-fn example_sirets(
-    scores: &crate::score::ScoreOutput,
-    exposure: &crate::exposure::study::ExposureStudy,
-    period: u32,
-) -> Vec<u64> {
-    let mut exposed: Vec<u64> = exposure
-        .assignments
-        .iter()
-        .filter(|a| a.exposed_from.is_some())
-        .map(|a| a.siret)
-        .collect();
+fn example_sirets(scores: &crate::score::ScoreOutput, exposed: &[u64], period: u32) -> Vec<u64> {
+    let mut exposed = exposed.to_vec();
     exposed.sort_unstable();
     let at = |f: &dyn Fn(&crate::score::ScoreRow) -> bool| {
         scores
@@ -124,33 +128,29 @@ fn example_sirets(
 }
 
 /// Example sheet files and their links.
-type ExampleSheets = (
+pub(crate) type ExampleSheets = (
     Vec<crate::report::ReportFile>,
     Vec<crate::report::results::SheetLink>,
 );
 
-/// What exposed employers received: example sheets at the baseline period (anonymised in
-/// the report folder) and the counsellors' page.
-fn example_sheets(
+/// What exposed employers received: example sheets at the `baseline` period (anonymised in
+/// the report folder; `exposed` are the SIRETs sent their results) and the counsellors'
+/// page. Synthetic and real runs alike.
+pub(crate) fn example_sheets(
     exp: &Experiment,
     reference: &Reference,
     scores: &crate::score::ScoreOutput,
-    exposure: &crate::exposure::study::ExposureStudy,
+    exposed: &[u64],
+    baseline: &str,
     lang: crate::config::Lang,
 ) -> anyhow::Result<(ExampleSheets, String)> {
-    let period = scores.period_index(Some(&exposure.baseline_period))?;
+    let period = scores.period_index(Some(baseline))?;
     let contact = exp.raw.report.contact.as_deref();
-    let sheets: Vec<_> = example_sirets(scores, exposure, period)
+    let sheets: Vec<_> = example_sirets(scores, exposed, period)
         .into_iter()
         .filter_map(|s| {
-            crate::report::from_score::feedback_data(
-                scores,
-                reference,
-                s,
-                Some(&exposure.baseline_period),
-                contact,
-            )
-            .ok()
+            crate::report::from_score::feedback_data(scores, reference, s, Some(baseline), contact)
+                .ok()
         })
         .collect();
     let rows = crate::score::list::build_list(scores, reference, &Default::default())?;
@@ -183,9 +183,31 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         .clone()
         .unwrap_or_else(|| exp.hash[..12].to_string());
     crate::output::check_component("run id", &run_id)?;
+    if run_id == crate::score::io::RESEARCH {
+        anyhow::bail!(
+            "--run-id {run_id:?} is reserved for the research folder; choose another run id"
+        );
+    }
     let out_dir = opts.reports_root.join(&exp.name).join(&run_id);
-    crate::output::guard_replace(&out_dir, &[&opts.experiment_path, &opts.cache_root])?;
+    let research_dir = crate::score::io::research_dir(&out_dir);
+    for d in [&out_dir, &research_dir] {
+        crate::output::guard_replace(d, &[&opts.experiment_path, &opts.cache_root])?;
+    }
     let out = AtomicDir::create(&out_dir, true)?;
+    let research = AtomicDir::create(&research_dir, true)?;
+    if let crate::config::DataSource::Tables { path } = &exp.data {
+        let started = real::Started {
+            opts,
+            exp: &exp,
+            reference: &reference,
+            out,
+            research,
+            run_id,
+            lang,
+            t0,
+        };
+        return real::run(started, path);
+    }
     let mut timer = Timer::default();
 
     let (synthetic, calibration, cached, data_dir) = timer.stage("data", || {
@@ -206,20 +228,42 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         crate::exposure::study::run(&exp, &reference, &synthetic, &scores)
     })?;
     crate::output::crash_point("run-after-exposure");
+    let validity = timer.stage("validity", || {
+        let w = crate::validity::Weighting::standard(&exp.score);
+        crate::validity::validate(&scores, &synthetic.truth, &w)
+    });
 
     timer.stage("tables", || {
-        write_tables(&scores, &exposure, &out.path().join("tables"))
+        write_tables(
+            &scores,
+            &exposure,
+            &out.path().join("tables"),
+            research.path(),
+        )
     })?;
     crate::output::crash_point("run-after-tables");
 
     let mut manifest = build_manifest(opts, &exp, &data_dir, cached)?;
+    crate::feed::write_run_feed(
+        &scores,
+        &out.path().join("tables"),
+        Some(manifest.experiment_hash.clone()),
+        Some(manifest.data_fingerprint.clone()),
+    )?;
 
     let retention_out = timer.stage("retention", || {
         retention::retention_stage(&exp, &reference, &synthetic, &scores)
     })?;
     crate::output::crash_point("run-after-retention");
     let (sheet_files, counsellor_html) = timer.stage("sheets", || {
-        example_sheets(&exp, &reference, &scores, &exposure, lang)
+        let exposed: Vec<u64> = exposure
+            .assignments
+            .iter()
+            .filter(|a| a.exposed_from.is_some())
+            .map(|a| a.siret)
+            .collect();
+        let baseline = &exposure.baseline_period;
+        example_sheets(&exp, &reference, &scores, &exposed, baseline, lang)
     })?;
     crate::output::crash_point("run-after-sheets");
     let mut exposure_section = sections::exposure_section(&exposure, None);
@@ -238,6 +282,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         exposure: Some(exposure_section),
         retention: Some(retention_out.section),
         methods: Some(sections::methods_section(Some(&exposure))),
+        validity: Some(sections::validity_section(&validity)),
     };
     timer.stage("report", || -> anyhow::Result<()> {
         let mut files = crate::report::render_run_files(&results, lang)?;
@@ -257,7 +302,10 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         &serde_json::to_string_pretty(&manifest)?,
     )?;
     crate::output::crash_point("run-before-commit");
+    // The published folder first: a crash in between leaves the previous research folder,
+    // which the next run replaces.
     let dir = out.commit()?;
+    research.commit()?;
     Ok(RunOutcome {
         dir,
         results,
@@ -265,16 +313,27 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     })
 }
 
-/// The score tables and the exposure truth, as CSV and Parquet, into `tables`.
+/// Subfolder of a synthetic run's research folder holding the exposed world's scores.
+pub const EXPOSED: &str = "exposed";
+
+/// The score tables and the exposure truth, as CSV and Parquet, into `tables`; the
+/// establishment-level tables of both worlds into `research`.
 fn write_tables(
     scores: &crate::score::ScoreOutput,
     exposure: &crate::exposure::study::ExposureStudy,
     tables: &Path,
+    research: &Path,
 ) -> anyhow::Result<()> {
-    crate::score::io::write_outputs(scores, tables)?;
+    crate::score::io::write_published(scores, tables)?;
+    crate::score::io::write_research(scores, research)?;
+    // The exposed world's scores, on which the exposure is evaluated: what a synthetic
+    // pilot's DSN (`generate --pilot`) scores to.
+    if let Some(exposed) = &exposure.exposed_scores {
+        crate::score::io::write_research(exposed, &research.join(EXPOSED))?;
+    }
     let mut truth = crate::exposure::study::truth_df(exposure)?;
     for f in [tables::Format::Csv, tables::Format::Parquet] {
-        let path = tables.join(format!("exposure_truth.{}", f.extension()));
+        let path = research.join(format!("exposure_truth.{}", f.extension()));
         tables::write_df(&mut truth, &path, f)?;
     }
     Ok(())

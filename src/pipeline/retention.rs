@@ -5,13 +5,19 @@
 //! **Employers.** Every establishment scored in the last period ending before
 //! `[retention] cohort_start` (the label counsellors would see when the cohort starts) is an
 //! employer: label level at that period, zone, NAF section, vacancies ∝ its mean headcount in
-//! that period (floored at [`MIN_VACANCIES`]), and its latent traits (inclusiveness,
-//! separation multiplier) from the generator truth, which the estimators never see.
+//! that period (floored at [`MIN_VACANCIES`]), and its truth from the generator, which the
+//! estimators never see: its openness to people far from employment, and the separation
+//! hazard of its fragile hires relative to the average employer, `ln S_e(365) / mean ln S(365)`
+//! from the simulated 12-month retention of its fragile hires (the outcome truth).
 //!
 //! **Policies.** The cohort is simulated under the status quo and label priority, plus the
 //! randomised encouragement when it is the experiment's policy, all with the same seed
 //! ([`sim::stream_seed`]): common random numbers, so policy curves differ only through
 //! orientation. [`RetentionStudy::run`] runs on the experiment's own policy.
+//!
+//! **Return to work.** The simulated cohort's return to work at 3, 6 and 12 months is
+//! estimated as a linked cohort's is ([`crate::pilot::followup::incidence`]), so that a
+//! synthetic pilot evaluated from its DSN reports the same figures.
 //!
 //! **Real-data part.** On the dataset itself, hires flagged as coming from IAE or long
 //! unemployment ([`hires::flagged_hires`]) are compared by the label of the hiring
@@ -25,12 +31,13 @@ use crate::config::Experiment;
 use crate::reference::Reference;
 use crate::report::results::{
     Arm, CohortRow, Contrast, CoxTable, CoxTerm, HorizonRow, KmCurve, KmPoint, Method, Note,
-    RetentionSection, RiskDifferenceRow, TestResult,
+    RetentionSection, ReturnRow, RiskDifferenceRow, TestResult,
 };
 use crate::retention::hires::{self, HireSelection};
 use crate::retention::km::{KaplanMeier, KmRow};
 use crate::retention::sim::{
-    self, Cohort, PlacementEmployer, RetentionStudy, SimError, SimOutput, LABELLED, OTHER,
+    self, Cohort, PlacementEmployer, RetentionStudy, SimError, SimOutput, SimPerson, LABELLED,
+    OTHER,
 };
 use crate::retention::{
     estimate_retention, PersonTable, Policy, RetentionError, RetentionOptions, RetentionResult,
@@ -118,6 +125,12 @@ pub fn placement_employers(
     let truth: HashMap<u64, &crate::synth::EstablishmentTruth> =
         synthetic.truth.iter().map(|t| (t.siret, t)).collect();
     let rows = &scores.indicators.rows;
+    // The separation hazard of an employer's fragile hires, relative to the average employer,
+    // from the generator's outcome truth: S(365) = exp(−m · H(365)) gives m ∝ −ln S(365).
+    let log_keep =
+        |t: &crate::synth::EstablishmentTruth| t.fragile_retention_12m.clamp(0.01, 0.99).ln();
+    let mean_log_keep =
+        truth.values().map(|t| log_keep(t)).sum::<f64>() / truth.len().max(1) as f64;
     let mut employers = Vec::new();
     for s in scores.scores.iter().filter(|s| s.period == period.index) {
         let (Some(level), Some(t), Some(info)) =
@@ -136,8 +149,8 @@ pub fn placement_employers(
                 .map_or_else(|| info.section.clone(), str::to_string),
             labelled: level >= 1,
             label_level: level,
-            true_inclusiveness: t.inclusiveness,
-            true_separation_multiplier: t.separation_multiplier,
+            true_inclusiveness: t.openness,
+            true_separation_multiplier: log_keep(t) / mean_log_keep,
             vacancies: headcount.max(MIN_VACANCIES),
         });
     }
@@ -149,8 +162,11 @@ pub fn placement_employers(
 }
 
 /// Keeps at most [`MAX_CURVE_POINTS`] evenly spaced rows, plus the first, the last and the
-/// rows at the horizons.
-fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
+/// rows at the horizons. The curve stops where fewer than 11 persons remain at risk
+/// (statistical secrecy: no published figure rests on fewer persons).
+pub(crate) fn thin(rows: &[KmRow], horizons: &[f64]) -> Vec<KmPoint> {
+    let min = crate::score::privacy::MIN_PERSONS as f64;
+    let rows: Vec<&KmRow> = rows.iter().take_while(|r| r.at_risk >= min).collect();
     let step = rows.len().div_ceil(MAX_CURVE_POINTS).max(1);
     rows.iter()
         .enumerate()
@@ -174,25 +190,6 @@ fn groups_only(t: &PersonTable) -> Result<PersonTable, RetentionError> {
     )
 }
 
-/// Label (level ≥ 1) of each establishment at a date: the last scored period ending before it.
-fn label_lookup(scores: &ScoreOutput) -> impl Fn(u64, crate::date::Date) -> Option<bool> + '_ {
-    let mut by: HashMap<u64, Vec<(crate::date::Date, Option<u8>)>> = HashMap::new();
-    let periods = scores.periods();
-    for s in &scores.scores {
-        if let Some(p) = periods.get(s.period as usize) {
-            by.entry(s.siret).or_default().push((p.end, s.label));
-        }
-    }
-    for v in by.values_mut() {
-        v.sort_by_key(|x| x.0);
-    }
-    move |siret, date| {
-        let v = by.get(&siret)?;
-        let k = v.partition_point(|x| x.0 < date);
-        k.checked_sub(1).and_then(|k| v[k].1).map(|l| l >= 1)
-    }
-}
-
 fn technical(text: String) -> Note {
     Note::Technical {
         stage: "retention".into(),
@@ -200,25 +197,13 @@ fn technical(text: String) -> Note {
     }
 }
 
-/// Runs the retention stage (see the module docs).
-///
-/// # Errors
-/// No scored period before the cohort start, no employer, or an estimator error on the
-/// simulated cohort (e.g. no hire observed).
-pub fn retention_stage(
-    exp: &Experiment,
-    reference: &Reference,
-    synthetic: &Synthetic,
-    scores: &ScoreOutput,
-) -> Result<RetentionStageOutput, RetentionStageError> {
-    let design = &exp.retention;
-    let seed = sim::stream_seed(exp.seed);
-    let z = crate::retention::critical_value(0.95);
-    let horizons = design.horizons.clone();
-    let (employers, baseline_period) = placement_employers(exp, reference, synthetic, scores)?;
-    let mut notes = Vec::new();
-
-    // Every policy with the same seed: common random numbers.
+/// Simulates the cohort under each policy compared, all with the same seed (common random
+/// numbers), so policy curves differ only through orientation.
+fn simulate_policies(
+    employers: &[PlacementEmployer],
+    design: &crate::retention::RetentionDesign,
+    seed: u64,
+) -> Result<Vec<(Policy, SimOutput)>, RetentionStageError> {
     let mut policies = vec![Policy::StatusQuo, Policy::LabelPriority];
     if design.policy == Policy::Encouragement {
         policies.push(Policy::Encouragement);
@@ -227,50 +212,75 @@ pub fn retention_stage(
     for p in policies {
         let mut d = design.clone();
         d.policy = p;
-        sims.push((p, sim::simulate(&employers, &d, seed)?));
+        sims.push((p, sim::simulate(employers, &d, seed)?));
     }
-    let own = sims
-        .iter()
-        .find(|(p, _)| *p == design.policy)
-        .map(|(_, s)| s)
-        .ok_or(RetentionStageError::Sim(SimError::NoEmployers))?;
-    let study = RetentionStudy::run(own, design, seed)?;
-    notes.extend(study.warnings.iter().cloned().map(technical));
+    Ok(sims)
+}
 
-    // Curves by employer group on the experiment's policy.
+/// The `other` group as the reference of a comparison when the table has it.
+fn other_as_reference(table: &PersonTable) -> Option<String> {
+    table
+        .group_levels()
+        .contains(&OTHER.to_string())
+        .then(|| OTHER.to_string())
+}
+
+/// Kaplan–Meier curves and log-rank test by employer group on one simulated policy.
+struct GroupCurves {
+    km: Vec<KmCurve>,
+    logrank: Option<TestResult>,
+}
+
+/// Curves by employer group on the experiment's policy (groups only: no IPW, cheap Cox).
+fn group_curves(own: &SimOutput, horizons: &[f64]) -> Result<GroupCurves, RetentionStageError> {
     let hires = sim::hires_table(&own.persons)?;
     let opts = RetentionOptions {
-        horizons: horizons.clone(),
-        reference: hires
-            .group_levels()
-            .contains(&OTHER.to_string())
-            .then(|| OTHER.to_string()),
+        horizons: horizons.to_vec(),
+        reference: other_as_reference(&hires),
         ..Default::default()
     };
     let by_group = estimate_retention(&groups_only(&hires)?, &opts)?;
-    let km_by_group = by_group
+    let km = by_group
         .km
         .iter()
         .map(|(g, rows)| KmCurve {
             arm: group_arm(g),
-            points: thin(rows, &horizons),
+            points: thin(rows, horizons),
         })
         .collect();
+    let logrank = by_group.logrank.as_ref().map(|l| TestResult {
+        statistic: l.statistic,
+        df: l.df as f64,
+        p_value: l.p_value,
+    });
+    Ok(GroupCurves { km, logrank })
+}
 
-    // Curves and horizon rows by policy, with the truth.
-    let mut km_by_policy = Vec::new();
-    let mut by_policy = Vec::new();
-    for (p, s) in &sims {
+/// Kaplan–Meier curves and horizon rows (with the truth) of every simulated policy.
+struct PolicyCurves {
+    km: Vec<KmCurve>,
+    rows: Vec<HorizonRow>,
+}
+
+/// Curves and horizon rows by policy, each horizon row with the simulation's truth.
+fn policy_curves(
+    sims: &[(Policy, SimOutput)],
+    horizons: &[f64],
+    z: f64,
+) -> Result<PolicyCurves, RetentionStageError> {
+    let mut km = Vec::new();
+    let mut rows = Vec::new();
+    for (p, s) in sims {
         let t = sim::hires_table(&s.persons)?;
         let curve = KaplanMeier::fit(t.duration(), t.event(), None, None);
-        km_by_policy.push(KmCurve {
+        km.push(KmCurve {
             arm: Arm::of_policy(*p),
-            points: thin(&curve.rows(&horizons, z), &horizons),
+            points: thin(&curve.rows(horizons, z), horizons),
         });
         let truth = s.policies.iter().find(|x| x.policy == p.name());
-        for &h in &horizons {
+        for &h in horizons {
             let r = curve.row_at(h, z);
-            by_policy.push(HorizonRow {
+            rows.push(HorizonRow {
                 arm: Arm::of_policy(*p),
                 horizon_days: h as u32,
                 survival: r.survival,
@@ -280,8 +290,12 @@ pub fn retention_stage(
             });
         }
     }
+    Ok(PolicyCurves { km, rows })
+}
 
-    let cohorts = [
+/// Size and hires of each simulated cohort present on the experiment's policy.
+fn cohort_rows(own: &SimOutput) -> Vec<CohortRow> {
+    [
         Cohort::IaeExit,
         Cohort::LongTermUnemployed,
         Cohort::YoungUnqualified,
@@ -299,10 +313,43 @@ pub fn retention_stage(
                 .count() as u64,
         })
     })
-    .collect();
+    .collect()
+}
 
-    // Risk differences: naive and IPW against the truth, then ITT and Wald.
-    let mut risk_differences = Vec::new();
+/// Return to work of the simulated cohort on the experiment's policy, by the estimator of a
+/// linked cohort (cumulative incidence of the first hire, people not hired censored at the
+/// extraction date): everyone, then each arm of the encouragement design.
+fn return_rows(own: &SimOutput, design: &crate::retention::RetentionDesign) -> Vec<ReturnRow> {
+    use crate::pilot::register::Arm as RegisterArm;
+    let horizons = crate::config::DEFAULT_RETURN_HORIZONS.map(|h| h as f64);
+    let delay = |p: &SimPerson| match p.hire_delay.filter(|_| p.hired) {
+        Some(d) => Ok(d),
+        None => Err(f64::from(p.entry.days_until(design.extraction_date))),
+    };
+    type Keep = fn(&SimPerson) -> bool;
+    let mut arms: Vec<(Option<RegisterArm>, Keep)> = vec![(None, |_| true)];
+    if own.policy == Policy::Encouragement {
+        arms.push((Some(RegisterArm::Treatment), |p| p.encouraged));
+        arms.push((Some(RegisterArm::Control), |p| !p.encouraged));
+    }
+    arms.iter()
+        .flat_map(|(arm, keep)| {
+            let delays: Vec<Result<f64, f64>> =
+                own.persons.iter().filter(|p| keep(p)).map(delay).collect();
+            super::real_sections::return_rows(&crate::pilot::followup::incidence(
+                *arm, &delays, &horizons,
+            ))
+        })
+        .collect()
+}
+
+/// Naive and IPW labelled-vs-other differences against the truth; a note where IPW has no
+/// row.
+fn labelled_effect_rows(
+    study: &RetentionStudy,
+    risk_differences: &mut Vec<RiskDifferenceRow>,
+    notes: &mut Vec<Note>,
+) {
     for e in &study.labelled_effect {
         risk_differences.push(RiskDifferenceRow {
             comparison: Contrast::LabelledVsOther,
@@ -334,6 +381,14 @@ pub fn retention_stage(
             }),
         }
     }
+}
+
+/// ITT and Wald rows of the encouragement design; a note where Wald is undefined.
+fn encouragement_rows(
+    study: &RetentionStudy,
+    risk_differences: &mut Vec<RiskDifferenceRow>,
+    notes: &mut Vec<Note>,
+) {
     // Outcome of ITT and Wald: hired within a year and still in that job at the horizon,
     // over the whole cohort (not only hires), per the encouragement design.
     for e in &study.encouragement {
@@ -360,20 +415,26 @@ pub fn retention_stage(
             notes.push(Note::WaldUndefined { horizon_days: t });
         }
     }
+}
 
-    // On the dataset itself: flagged hires by label at hire.
-    let flagged_hires = match hires::flagged_hires(
+/// Retention of flagged hires on the dataset by label at hire; `None` with a note when it
+/// cannot be estimated.
+fn flagged_hires_on_dataset(
+    synthetic: &Synthetic,
+    scores: &ScoreOutput,
+    design: &crate::retention::RetentionDesign,
+    seed: u64,
+    notes: &mut Vec<Note>,
+) -> Option<FlaggedHiresResult> {
+    match hires::flagged_hires(
         &synthetic.dataset,
-        label_lookup(scores),
+        crate::pilot::followup::computed_labels(scores),
         LONG_UNEMPLOYMENT_MONTHS,
     ) {
         Ok((table, selection)) => {
             let opts = RetentionOptions {
-                horizons: horizons.clone(),
-                reference: table
-                    .group_levels()
-                    .contains(&OTHER.to_string())
-                    .then(|| OTHER.to_string()),
+                horizons: design.horizons.clone(),
+                reference: other_as_reference(&table),
                 ipw: crate::retention::compare::IpwOptions {
                     bootstrap: design.ipw_bootstrap,
                     seed,
@@ -393,52 +454,56 @@ pub fn retention_stage(
             notes.push(technical(format!("flagged hires on the dataset: {e}")));
             None
         }
-    };
-    if let Some(f) = &flagged_hires {
-        for d in f
-            .result
-            .risk_difference
-            .iter()
-            .filter(|d| d.group == LABELLED)
-        {
-            risk_differences.push(RiskDifferenceRow {
-                comparison: Contrast::FlaggedHires,
-                method: Method::Naive,
-                horizon_days: d.t as u32,
-                difference: d.difference,
-                se: d.se,
-                ci_lower: d.ci_lower,
-                ci_upper: d.ci_upper,
-                truth: None,
-            });
-        }
-        let ipw = f.result.adjusted.iter().flat_map(|a| &a.horizons);
-        for a in ipw.filter(|a| a.difference.se.is_finite()) {
-            risk_differences.push(RiskDifferenceRow {
-                comparison: Contrast::FlaggedHires,
-                method: Method::Ipw,
-                horizon_days: a.t as u32,
-                difference: a.difference.estimate,
-                se: a.difference.se,
-                ci_lower: a.difference.ci_lower,
-                ci_upper: a.difference.ci_upper,
-                truth: None,
-            });
-        }
-        notes.extend(
-            f.result
-                .warnings
-                .iter()
-                .map(|w| technical(format!("flagged hires on the dataset: {w}"))),
-        );
     }
+}
 
-    let logrank = by_group.logrank.as_ref().map(|l| TestResult {
-        statistic: l.statistic,
-        df: l.df as f64,
-        p_value: l.p_value,
-    });
-    let cox = study.cox.as_ref().map(|c| CoxTable {
+/// Naive and IPW rows of the flagged hires (no truth: observational), and their warnings.
+fn flagged_hires_rows(
+    f: &FlaggedHiresResult,
+    risk_differences: &mut Vec<RiskDifferenceRow>,
+    notes: &mut Vec<Note>,
+) {
+    for d in f
+        .result
+        .risk_difference
+        .iter()
+        .filter(|d| d.group == LABELLED)
+    {
+        risk_differences.push(RiskDifferenceRow {
+            comparison: Contrast::FlaggedHires,
+            method: Method::Naive,
+            horizon_days: d.t as u32,
+            difference: d.difference,
+            se: d.se,
+            ci_lower: d.ci_lower,
+            ci_upper: d.ci_upper,
+            truth: None,
+        });
+    }
+    let ipw = f.result.adjusted.iter().flat_map(|a| &a.horizons);
+    for a in ipw.filter(|a| a.difference.se.is_finite()) {
+        risk_differences.push(RiskDifferenceRow {
+            comparison: Contrast::FlaggedHires,
+            method: Method::Ipw,
+            horizon_days: a.t as u32,
+            difference: a.difference.estimate,
+            se: a.difference.se,
+            ci_lower: a.difference.ci_lower,
+            ci_upper: a.difference.ci_upper,
+            truth: None,
+        });
+    }
+    notes.extend(
+        f.result
+            .warnings
+            .iter()
+            .map(|w| technical(format!("flagged hires on the dataset: {w}"))),
+    );
+}
+
+/// The report's Cox table from the study's fit (ties method as its serialised name).
+pub(crate) fn cox_table(c: &crate::retention::cox::CoxFit) -> CoxTable {
+    CoxTable {
         ties: serde_json::to_value(c.ties)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -458,16 +523,62 @@ pub fn retention_stage(
                 p_value: t.p_value,
             })
             .collect(),
-    });
+    }
+}
+
+/// Runs the retention stage (see the module docs).
+///
+/// # Errors
+/// No scored period before the cohort start, no employer, or an estimator error on the
+/// simulated cohort (e.g. no hire observed).
+pub fn retention_stage(
+    exp: &Experiment,
+    reference: &Reference,
+    synthetic: &Synthetic,
+    scores: &ScoreOutput,
+) -> Result<RetentionStageOutput, RetentionStageError> {
+    let design = &exp.retention;
+    let seed = sim::stream_seed(exp.seed);
+    let z = crate::retention::critical_value(0.95);
+    let horizons = design.horizons.clone();
+    let (employers, baseline_period) = placement_employers(exp, reference, synthetic, scores)?;
+    let mut notes = Vec::new();
+
+    let sims = simulate_policies(&employers, design, seed)?;
+    let own = sims
+        .iter()
+        .find(|(p, _)| *p == design.policy)
+        .map(|(_, s)| s)
+        .ok_or(RetentionStageError::Sim(SimError::NoEmployers))?;
+    let study = RetentionStudy::run(own, design, seed)?;
+    notes.extend(study.warnings.iter().cloned().map(technical));
+
+    let by_group = group_curves(own, &horizons)?;
+    let by_policy = policy_curves(&sims, &horizons, z)?;
+    let cohorts = cohort_rows(own);
+
+    // Risk differences: naive and IPW against the truth, then ITT and Wald, then the
+    // flagged hires on the dataset itself (by label at hire).
+    let mut risk_differences = Vec::new();
+    labelled_effect_rows(&study, &mut risk_differences, &mut notes);
+    encouragement_rows(&study, &mut risk_differences, &mut notes);
+    let flagged_hires = flagged_hires_on_dataset(synthetic, scores, design, seed, &mut notes);
+    if let Some(f) = &flagged_hires {
+        flagged_hires_rows(f, &mut risk_differences, &mut notes);
+    }
+
+    let cox = study.cox.as_ref().map(cox_table);
     let labelled_employers = employers.iter().filter(|e| e.labelled).count();
     let section = RetentionSection {
         cohorts,
-        km_by_group,
-        km_by_policy,
-        by_policy,
+        km_by_group: by_group.km,
+        km_by_policy: by_policy.km,
+        by_policy: by_policy.rows,
         risk_differences,
-        logrank,
+        logrank: by_group.logrank,
         cox,
+        return_to_work: return_rows(own, design),
+        ..Default::default()
     };
     Ok(RetentionStageOutput {
         section,
@@ -502,9 +613,14 @@ mod tests {
             .collect();
         let p = thin(&rows, &[182.0, 365.0]);
         assert!(p.len() <= MAX_CURVE_POINTS + 3, "{}", p.len());
-        for t in [0.0, 182.0, 365.0, 999.0] {
+        // The curve stops at the last time with 11 persons at risk (t = 989).
+        for t in [0.0, 182.0, 365.0, 989.0] {
             assert!(p.iter().any(|x| x.t == t), "missing t = {t}");
         }
+        assert!(
+            p.iter().all(|x| x.at_risk >= 11),
+            "a point on fewer than 11 persons"
+        );
         assert!(p.windows(2).all(|w| w[0].t < w[1].t));
         assert_eq!(thin(&rows[..10], &[]).len(), 10);
     }

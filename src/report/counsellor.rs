@@ -6,7 +6,9 @@
 //! and the criteria where it does better than its peers), and opens (`<details>`, so it works
 //! with scripts disabled) to its position on each criterion. Privacy: positions in words,
 //! never raw values or counts of persons; sensitive criteria on fewer than 11 persons are
-//! withheld and the page says so. The HTML is written with maud, which escapes every value.
+//! withheld and the page says so. Every employer also shows the sensitive criteria pooled
+//! into one block ([`FarFromEmployment`]) when the pool meets the 11-person rule, or says
+//! plainly why nothing can be shown; a favourable pooled block is a reason to be listed. The HTML is written with maud, which escapes every value.
 
 use super::doc::BASE_CSS;
 use super::i18n::{self, Msg};
@@ -14,6 +16,7 @@ use super::names::Place;
 use crate::config::Lang;
 use crate::indicators::Criterion;
 use crate::score::peers::SizeBand;
+use crate::score::publish::{FarFromEmployment, FarStatus};
 use crate::score::{Label, Position, Trend};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
@@ -61,6 +64,24 @@ pub struct CounsellorRow {
     pub strengths: Vec<Criterion>,
     /// Sensitive criteria that cannot be cited (fewer than 11 persons).
     pub withheld: Vec<Criterion>,
+    /// The sensitive criteria pooled into one block, as the published record gives it.
+    #[serde(default)]
+    pub far: FarFromEmployment,
+}
+
+/// The pooled block's heading with the criteria it pools.
+fn far_title(r: &CounsellorRow, lang: Lang) -> String {
+    let members: Vec<&str> = r
+        .far
+        .members
+        .iter()
+        .map(|&c| i18n::criterion_name(c, lang))
+        .collect();
+    if members.is_empty() {
+        Msg::FarTitle.text(lang).to_string()
+    } else {
+        format!("{} ({})", Msg::FarTitle.text(lang), members.join(", "))
+    }
 }
 
 /// Lower-case ASCII fold for search (é → e, ç → c, œ → oe): the page's script folds the
@@ -68,18 +89,7 @@ pub struct CounsellorRow {
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.to_lowercase().chars() {
-        match c {
-            'à' | 'â' | 'ä' | 'á' => out.push('a'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'î' | 'ï' | 'í' => out.push('i'),
-            'ô' | 'ö' | 'ó' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-            'ÿ' => out.push('y'),
-            'ç' => out.push('c'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            _ => out.push(c),
-        }
+        crate::text::push_unaccented(c, &mut out);
     }
     out
 }
@@ -175,21 +185,28 @@ pub fn why_listed(r: &CounsellorRow, lang: Lang) -> String {
             .find(|x| x.key == c)
             .map_or(Position::NotCalculable, |x| x.position)
     };
-    if r.strengths.is_empty() {
+    let mut items: Vec<String> = r
+        .strengths
+        .iter()
+        .map(|&c| {
+            format!(
+                "{} ({})",
+                i18n::criterion_name(c, lang),
+                i18n::position_words(c, pos(c), lang)
+            )
+        })
+        .collect();
+    if matches!(r.far.status, FarStatus::Shown(p) if p.is_favourable()) {
+        items.push(format!(
+            "{} ({})",
+            far_title(r, lang),
+            i18n::far_words(&r.far, lang)
+        ));
+    }
+    if items.is_empty() {
         s.push_str(". ");
         s.push_str(Msg::NothingCitable.text(lang));
     } else {
-        let items: Vec<String> = r
-            .strengths
-            .iter()
-            .map(|&c| {
-                format!(
-                    "{} ({})",
-                    i18n::criterion_name(c, lang),
-                    i18n::position_words(c, pos(c), lang)
-                )
-            })
-            .collect();
         s = format!(
             "{s}. {}",
             i18n::kv(Msg::ColStrengths.text(lang), &items.join(", "), lang)
@@ -261,6 +278,7 @@ fn row_markup(i: usize, r: &CounsellorRow, lang: Lang) -> Markup {
             }
             div.body {
                 p { (i18n::place_words(&r.zone, lang)) " · SIRET " (r.siret) }
+                p.far { (i18n::kv(&far_title(r, lang), i18n::far_words(&r.far, lang), lang)) }
                 @if !r.withheld.is_empty() {
                     p.privacy { (i18n::kv(Msg::WithheldNote.text(lang), &r.withheld.iter().map(|c| i18n::criterion_name(*c, lang)).collect::<Vec<_>>().join(", "), lang)) }
                 }

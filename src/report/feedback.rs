@@ -48,9 +48,10 @@ pub struct FeedbackCriterion {
     /// Score points gained by reaching the peer median on this criterion (`None` if not
     /// calculable).
     pub gain_points: Option<f64>,
-    /// The employer's own value (share 0–1, days, or rate per 1/100/1,000 employee-years).
+    /// The employer's own value (share 0–1, days, or rate per 1/100/1,000 employee-years),
+    /// rounded to a band, when its counts allow citing it.
     pub own_value: Option<f64>,
-    /// Median among the peers, when it may be published.
+    /// Median among the peers (a protected median, rounded), when it may be published.
     pub peer_median: Option<f64>,
 }
 
@@ -93,8 +94,8 @@ pub struct GateInfo {
 /// The peer group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeerInfo {
-    /// Establishments in the group.
-    pub members: u32,
+    /// Establishments in the group; `None` below 3 (statistical secrecy).
+    pub members: Option<u32>,
     /// Level of the group (sector × geography; always the same size band).
     pub rung: Rung,
 }
@@ -235,7 +236,10 @@ fn head_boxes(d: &FeedbackData, lang: Lang) -> Markup {
 fn peers_line(d: &FeedbackData, lang: Lang) -> String {
     let rung = i18n::rung_words(d.peers.rung, lang);
     let band = i18n::size_band(d.size_band, lang);
-    let n = i18n::int(u64::from(d.peers.members), lang);
+    let n = match d.peers.members {
+        Some(m) => i18n::int(u64::from(m), lang),
+        None => Msg::FewerThanThree.text(lang).to_string(),
+    };
     match lang {
         Lang::Fr => format!(
             "{n} établissements comparables : même tranche de taille ({band}), comparés au niveau {rung}."
@@ -317,7 +321,8 @@ fn criteria_table(d: &FeedbackData, lang: Lang) -> Markup {
                     tr { td { (i18n::criterion_name(c.key, lang)) }
                         td { (i18n::position_words(c.key, c.position, lang)) }
                         td { (gauge(c.position)) }
-                        td.r { (val(c, c.own_value, i18n::nc(lang))) }
+                        // Calculable but too few persons to cite: secret, not "n.c.".
+                        td.r { (val(c, c.own_value, if c.position == Position::NotCalculable { i18n::nc(lang) } else { t(Msg::SecretValue) })) }
                         td.r { (val(c, c.peer_median, t(Msg::SecretValue))) }
                         td.r { (i18n::pct(c.weight, 0, lang)) } }
                 }

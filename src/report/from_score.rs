@@ -2,11 +2,14 @@
 //! report's language-free rows: the counsellors' page rows, the employer sheet and the run
 //! report's score section.
 //!
-//! Privacy: criteria are shown as positions; a sensitive criterion (BOETH, long
-//! unemployment, IAE) that [`privacy::can_cite`] does not allow is withheld on the
-//! counsellors' page. On an employer's own sheet its own values are shown (they are its own
-//! data); a peer median is shown only when the peer group has at least
-//! [`MIN_PEERS_FOR_MEDIAN`] calculable members, so that no median is one competitor's value.
+//! Privacy: criteria are shown as positions from the employer's published record
+//! ([`crate::score::publish`]); a sensitive criterion (BOETH, long unemployment, IAE) on
+//! fewer than 11 persons is withheld. On a sheet, values are rounded bands
+//! ([`crate::score::publish::sheet_figures`]): the employer's own only where its counts allow
+//! ([`privacy::can_cite`]), the peers' a protected median (never one competitor's value, at
+//! least 3 peers and 11 persons, no peer above 85%), quoted only when the peer group also has
+//! at least [`MIN_PEERS_FOR_MEDIAN`] calculable members. The run report's label tables come
+//! from the score summary, with secrecy applied cell by cell; it lists no establishment.
 
 use super::counsellor::{CounsellorRow, CriterionPosition};
 use super::feedback::{
@@ -14,15 +17,16 @@ use super::feedback::{
 };
 use super::names::{sector_name, zone_place};
 use super::results::{
-    CriterionWeight, Distribution, EstablishmentScore, Explanation, ExplanationRow, GateDef,
-    GroupLevels, Histogram, LevelDef, PeerGroupRules, ScoreSection, Transition,
+    CriterionWeight, Distribution, Explanation, ExplanationRow, GateDef, GroupLevels, Histogram,
+    LevelDef, PeerGroupRules, ScoreSection, Transition,
 };
 use crate::indicators::{Criterion, CRITERIA};
 use crate::model::siret_string;
 use crate::reference::Reference;
 use crate::score::list::ListRow;
-use crate::score::{privacy, Label, Position, ScoreError, ScoreOutput};
-use std::collections::BTreeMap;
+use crate::score::publish::{sheet_figures, PeerComparison};
+use crate::score::summary::LevelRow;
+use crate::score::{Label, Position, ScoreError, ScoreOutput};
 
 /// Fewest calculable peers whose median may be shown on a sheet.
 pub const MIN_PEERS_FOR_MEDIAN: u32 = 20;
@@ -36,16 +40,9 @@ pub enum SheetError {
     UnknownSiret { siret: String, period: String },
 }
 
-/// Position of score row `i` on criterion `c`, withheld where privacy forbids citing it.
+/// Position of score row `i` on criterion `c`, as the published record gives it.
 fn position(out: &ScoreOutput, i: usize, c: Criterion) -> Position {
-    let sub = out.scores[i].subscores[c as usize].map(f64::from);
-    let ind = &out.indicators.rows[i];
-    if sub.is_some() && c.is_sensitive() && !privacy::can_cite(ind, c, out.indicators.window_months)
-    {
-        Position::Withheld
-    } else {
-        Position::of(sub)
-    }
+    crate::score::publish::position(out, i, c)
 }
 
 fn weighted(out: &ScoreOutput) -> impl Iterator<Item = Criterion> + '_ {
@@ -89,6 +86,7 @@ pub fn counsellor_rows(
                     .collect(),
                 strengths: r.strengths.iter().map(|x| x.criterion).collect(),
                 withheld: r.withheld.clone(),
+                far: crate::score::publish::far_from_employment(out, i),
             })
         })
         .collect())
@@ -101,42 +99,47 @@ fn level_before_gates(out: &ScoreOutput, i: usize) -> Option<u8> {
     Some(t.iter().filter(|&&x| q >= x).count() as u8)
 }
 
-/// A peer median that may be shown (see the module docs).
-fn publishable_median(out: &ScoreOutput, i: usize, c: Criterion) -> Option<f64> {
+/// A peer median that may be shown (see the module docs): the protected median of `fig`.
+fn publishable_median(out: &ScoreOutput, i: usize, fig: &PeerComparison) -> Option<f64> {
     let g = &out.peer_groups[out.scores[i].peer_group as usize];
-    let st = &g.criteria[c as usize];
-    (st.n_calculable >= MIN_PEERS_FOR_MEDIAN)
-        .then_some(st.median_value)
-        .flatten()
+    let st = &g.criteria[fig.criterion as usize];
+    fig.peer_median
+        .filter(|_| st.n_calculable >= MIN_PEERS_FOR_MEDIAN)
 }
 
 /// Every weighted criterion of row `i` on the sheet: position, own value, peer median and
 /// the points that reaching the peer median would add.
 fn sheet_criteria(out: &ScoreOutput, i: usize) -> Vec<FeedbackCriterion> {
     let s = &out.scores[i];
-    let ind = &out.indicators.rows[i];
-    let w = out.indicators.window_months;
+    let figures = sheet_figures(out, i);
     let wsum_all: f64 = weighted(out).map(|c| out.params.weight(c)).sum();
     let wsum_calc: f64 = weighted(out)
         .filter(|&c| s.subscores[c as usize].is_some())
         .map(|c| out.params.weight(c))
         .sum();
     weighted(out)
-        .map(|c| {
+        .zip(&figures.criteria)
+        .map(|(c, fig)| {
             let sub = s.subscores[c as usize].map(f64::from);
             let wt = out.params.weight(c);
+            // A withheld criterion is not discussed on the sheet either.
+            let pos = position(out, i, c);
             FeedbackCriterion {
                 key: c,
-                position: Position::of(sub),
+                position: pos,
                 weight: if wsum_all > 0.0 { wt / wsum_all } else { 0.0 },
                 gain_points: match sub {
-                    Some(v) if wsum_calc > 0.0 && s.composite.is_some() => {
+                    Some(v)
+                        if wsum_calc > 0.0
+                            && s.composite.is_some()
+                            && pos != Position::Withheld =>
+                    {
                         Some((wt / wsum_calc * (50.0 - v)).max(0.0))
                     }
                     _ => None,
                 },
-                own_value: ind.value(c, w),
-                peer_median: publishable_median(out, i, c),
+                own_value: fig.own,
+                peer_median: publishable_median(out, i, fig),
             }
         })
         .collect()
@@ -156,12 +159,13 @@ fn calculability(out: &ScoreOutput, i: usize) -> Option<Calculability> {
 
 fn gate(out: &ScoreOutput, i: usize) -> Option<GateInfo> {
     let c = out.scores[i].gated_by?;
-    let w = out.indicators.window_months;
+    let figures = sheet_figures(out, i);
+    let fig = figures.criteria.iter().find(|f| f.criterion == c);
     Some(GateInfo {
         criterion: c,
         level_without_gate: level_before_gates(out, i).unwrap_or(0),
-        own_value: out.indicators.rows[i].value(c, w),
-        peer_median: publishable_median(out, i, c),
+        own_value: fig.and_then(|f| f.own),
+        peer_median: fig.and_then(|f| publishable_median(out, i, f)),
     })
 }
 
@@ -209,7 +213,7 @@ pub fn feedback_data(
         zone: zone_place(reference, &e.zone),
         period: out.periods()[p as usize].label.clone(),
         peers: PeerInfo {
-            members: g.members,
+            members: crate::score::publish::peer_members(g.members),
             rung: g.rung,
         },
         label,
@@ -328,53 +332,24 @@ fn histogram(out: &ScoreOutput) -> Option<Histogram> {
     })
 }
 
-/// Label counts by section and by zone, and the per-establishment scores of period `p`.
-fn margins(
-    out: &ScoreOutput,
-    reference: &Reference,
-    p: u32,
-) -> (Vec<GroupLevels>, Vec<GroupLevels>, Vec<EstablishmentScore>) {
-    let mut by_section: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-    let mut by_zone: BTreeMap<String, [u64; 4]> = BTreeMap::new();
-    let mut scores = Vec::new();
-    for s in out.scores.iter().filter(|s| s.period == p) {
-        let Some(e) = out.establishment(s.siret) else {
-            continue;
-        };
-        if let Some(l) = s.label {
-            by_section.entry(e.section.clone()).or_default()[l.min(3) as usize] += 1;
-            by_zone.entry(e.zone.clone()).or_default()[l.min(3) as usize] += 1;
-        }
-        scores.push(EstablishmentScore {
-            siret: siret_string(s.siret),
-            sector: e.section.clone(),
-            zone: e.zone.clone(),
-            score: s.composite,
-            label: Label::of(s.label),
-        });
-    }
+/// Label counts by section and by zone, with secrecy applied cell by cell by the score
+/// summary (a hidden count stays `None`, never 0).
+fn margins(out: &ScoreOutput, reference: &Reference) -> (Vec<GroupLevels>, Vec<GroupLevels>) {
+    let group = |rows: &[LevelRow], name: &dyn Fn(&str) -> String| -> Vec<GroupLevels> {
+        rows.iter()
+            .map(|row| GroupLevels {
+                name: name(&row.code),
+                code: row.code.clone(),
+                counts: row.counts.to_vec(),
+                total: row.total,
+                suppressed: row.any_secret(),
+            })
+            .collect()
+    };
     let sum = &out.summary;
-    let group =
-        |m: BTreeMap<String, [u64; 4]>, hidden: &[String], name: &dyn Fn(&str) -> String| {
-            m.into_iter()
-                .map(|(code, counts)| {
-                    let suppressed = hidden.contains(&code) || counts.iter().sum::<u64>() < 3;
-                    GroupLevels {
-                        name: name(&code),
-                        counts: if suppressed { vec![] } else { counts.to_vec() },
-                        code,
-                        suppressed,
-                    }
-                })
-                .collect()
-        };
-    let sectors = group(by_section, &sum.hidden_section_margins, &|c| {
-        sector_name(reference, c)
-    });
-    let zones = group(by_zone, &sum.hidden_zone_margins, &|c| {
-        zone_place(reference, c).name
-    });
-    (sectors, zones, scores)
+    let sectors = group(&sum.by_section, &|c| sector_name(reference, c));
+    let zones = group(&sum.by_zone, &|c| zone_place(reference, c).name);
+    (sectors, zones)
 }
 
 /// For levels 3, 2, 1, 0: the establishment closest to its level's median score, preferring
@@ -447,9 +422,9 @@ fn example(out: &ScoreOutput, reference: &Reference, i: usize, k: usize) -> Expl
 }
 
 /// The report's score section for the latest period: criteria and weights, peer-group and
-/// level rules, the score distribution, labels by NAF section and zone (hidden where the score
-/// stage's secondary suppression hides them), up to `n_examples` anonymised explanations, the
-/// per-establishment scores used by `compare`, and label transitions.
+/// level rules, the score distribution, labels by NAF section and zone (secrecy applied cell
+/// by cell by the score summary), up to `n_examples` anonymised explanations and label
+/// transitions; no per-establishment list.
 pub fn score_section(out: &ScoreOutput, reference: &Reference, n_examples: usize) -> ScoreSection {
     let Ok(p) = out.period_index(None) else {
         return ScoreSection::default();
@@ -462,13 +437,7 @@ pub fn score_section(out: &ScoreOutput, reference: &Reference, n_examples: usize
         .filter_map(|&i| out.scores[i].composite)
         .collect();
     comps.sort_by(f64::total_cmp);
-    let (labels_by_sector, labels_by_zone, reference_scores) = margins(out, reference, p);
-    let mut tr: BTreeMap<(Label, Label), u64> = BTreeMap::new();
-    for c in &out.label_changes {
-        if let (Some(_), Some(_)) = (c.from, c.to) {
-            *tr.entry((Label::of(c.from), Label::of(c.to))).or_default() += 1;
-        }
-    }
+    let (labels_by_sector, labels_by_zone) = margins(out, reference);
     let sum = &out.summary;
     ScoreSection {
         reference_period: sum.period.clone(),
@@ -476,11 +445,11 @@ pub fn score_section(out: &ScoreOutput, reference: &Reference, n_examples: usize
         peer_groups: peer_rules(out, &latest),
         levels: level_defs(out),
         n_scored: sum.calculable,
-        n_not_calculable: sum.non_calculable.values().sum(),
+        n_not_calculable: sum.establishments - sum.calculable,
         summary: distribution(&comps),
         histogram: histogram(out),
         labels_by_level: (0..4)
-            .map(|l| sum.labels.get(&l.to_string()).copied().unwrap_or(0))
+            .map(|l| sum.labels.get(&l.to_string()).copied().flatten())
             .collect(),
         labels_by_sector,
         labels_by_zone,
@@ -489,10 +458,17 @@ pub fn score_section(out: &ScoreOutput, reference: &Reference, n_examples: usize
             .enumerate()
             .map(|(k, i)| example(out, reference, i, k))
             .collect(),
-        reference_scores,
-        label_transitions: tr
-            .into_iter()
-            .map(|((from, to), count)| Transition { from, to, count })
+        // No per-establishment list: `compare` reads it from the run's research folder.
+        reference_scores: Vec::new(),
+        label_transitions: sum
+            .transitions
+            .iter()
+            .map(|t| Transition {
+                from: Label::of(Some(t.from)),
+                to: Label::of(Some(t.to)),
+                count: t.count,
+            })
             .collect(),
+        awarded: Vec::new(),
     }
 }

@@ -22,6 +22,7 @@ use crate::report::results::{
     Arm, Cohort, Contrast, DataSource, Design, Estimator, ExposureGroup, Method, Note, Policy,
 };
 use crate::score::peers::{GeoRung, Rung, SectorRung, SizeBand};
+use crate::score::publish::{FarFromEmployment, FarStatus};
 use crate::score::{Label, NonCalculable, Position, Trend};
 
 /// French or English, by language.
@@ -74,6 +75,53 @@ messages! {
     ScoredEstablishments => "Établissements notés", "Scored establishments";
     NotCalculable => "Non calculables", "Not calculable";
     RetentionByPolicy => "Maintien dans l'emploi à 6 et 12 mois selon la politique d'orientation", "Retention at 6 and 12 months by orientation policy";
+    RetentionByGroup => "Maintien dans l'emploi à 6 et 12 mois selon l'employeur qui embauche", "Retention at 6 and 12 months by hiring employer";
+    // Real pilot.
+    PilotInputs => "Fichiers de l'évaluation : lignes lues, gardées et écartées (motifs dans rejects/)", "Evaluation files: rows read, kept and set aside (reasons in rejects/)";
+    InputRegister => "registre d'exposition", "exposure register";
+    InputAwarded => "labels attribués", "awarded labels";
+    InputCohort => "cohorte de demandeurs d'emploi", "job-seeker cohort";
+    ColRead => "Lues", "Read";
+    ColKept => "Gardées", "Kept";
+    ColRejected => "Écartées", "Set aside";
+    AwardedTable => "Labels attribués et labels calculés", "Awarded and computed labels";
+    ColAgreement => "Même niveau", "Same level";
+    ColKappa => "Kappa", "Kappa";
+    ColAwardedLabelled => "Labellisés (attribués)", "Labelled (awarded)";
+    ColComputedLabelled => "Labellisés (calculés)", "Labelled (computed)";
+    ColAwardedNotComputed => "Attribué, non calculé", "Awarded, not computed";
+    ColComputedNotAwarded => "Calculé, non attribué", "Computed, not awarded";
+    ColAwardedNc => "Attribué, score non calculable", "Awarded, score not calculable";
+    RealExposureIntro => "L'exposition est celle du registre : qui a reçu son résultat, et quand. Aucun effet vrai n'est connu ; les estimateurs se lisent avec leurs intervalles.", "Exposure is read from the register: who was sent their result, and when. No true effect is known; the estimators are read with their intervals.";
+    LinkedCohort => "Cohorte suivie dans la DSN", "Cohort followed in the DSN";
+    LinkedPersons => "Personnes de la cohorte", "Persons in the cohort";
+    LinkedInDsn => "Présentes dans la DSN", "Found in the DSN";
+    LinkedHired => "Embauchées après l'orientation", "Hired after orientation";
+    LinkedInWindow => "Embauchées dans la fenêtre (échantillon du maintien)", "Hired within the window (retention sample)";
+    LinkedLabelled => "dont chez un employeur labellisé", "of whom by a labelled employer";
+    LinkedUnscored => "dont chez un employeur sans label connu", "of whom by an employer without a known label";
+    LinkedLabels => "Labels des employeurs", "Employer labels";
+    LabelsAwarded => "attribués", "awarded";
+    LabelsComputed => "calculés", "computed";
+    Extraction => "Date d'extraction (censure)", "Extraction date (censoring)";
+    ReturnToWork => "Retour à l'emploi après l'orientation (part embauchée, personnes jamais embauchées censurées à l'extraction)", "Return to work after orientation (share hired, people never hired censored at extraction)";
+    ColShareHired => "Part embauchée", "Share hired";
+    TrueEffectExposed => "Effet vrai sur les exposés", "True effect on the exposed";
+    TrueEffectComparison => "Effet vrai sur les comparables (débordement)", "True effect on the comparison group (spillover)";
+    ComparisonCellsAffected => "Part des comparables touchés après exposition", "Share of comparison cells affected after exposure";
+    JobSeekerPool => "Vivier de demandeurs d'emploi", "Job-seeker pool";
+    PoolShared => "partagé par exposés et comparables", "shared by exposed and comparison";
+    PoolSeparate => "propre aux exposés", "separate for the exposed";
+    ColEstimand => "Vérité visée", "Targeted truth";
+    ValidityHeading => "Validité : accord avec la vérité simulée", "Validity: agreement with the simulated truth";
+    ValidityIntro => "La vérité du générateur est un résultat : la part des embauches qui sont des personnes éloignées de l'emploi toujours en poste un an après. Corrélation de Spearman entre le score et le rang de cette vérité parmi les pairs, et précision des labels (part des labellisés dont la vérité est dans la même part haute de leurs pairs).", "The generator's truth is an outcome: the share of new hires who are people far from employment and still in the job a year later. Spearman correlation between the score and that truth's rank among peers, and label precision (the share of labelled establishments whose truth is in the same top share of their peers).";
+    ColWeighting => "Pondération", "Weighting";
+    ColSpearmanAll => "Spearman, tous", "Spearman, all";
+    ColMeanOverPeriods => "Moyenne des périodes", "Mean over periods";
+    ColPrecisionTop => "Précision, top", "Precision, top";
+    WeightingExperiment => "pondération de l'expérience", "experiment's weighting";
+    WeightingReversed => "durabilité inversée", "durability reversed";
+    WeightingEqual => "poids égaux", "equal weights";
     // Generic columns.
     ColEstimator => "Estimateur", "Estimator";
     ColEstimate => "Estimation", "Estimate";
@@ -85,6 +133,7 @@ messages! {
     ColClusters => "Grappes", "Clusters";
     ColGroup => "Groupe", "Group";
     ColPolicy => "Politique", "Policy";
+    ColHiringEmployer => "Employeur qui embauche", "Hiring employer";
     ColHorizon => "Horizon", "Horizon";
     ColTruth => "Vérité", "Truth";
     ColLevel => "Niveau", "Level";
@@ -179,6 +228,11 @@ messages! {
     EventStudy => "Étude d'événement (TWFE)", "Event study (TWFE)";
     EventStudyCaption => "Coefficients par temps relatif à l'exposition (référence −1), IC 95 %.", "Coefficients by time relative to exposure (reference −1), 95% CI.";
     Pretrend => "Test joint des pré-tendances", "Joint pre-trend test";
+    PretrendTest => "Test", "Test";
+    PretrendLeads => "Avances testées", "Leads tested";
+    PretrendBinned => "Avances anciennes regroupées (test principal)", "Early leads binned (headline test)";
+    PretrendAllLeads => "Toutes les avances (secondaire)", "All leads (secondary)";
+    PretrendNote => "Test de Wald des avances, convention fixest wald() : F = W/q comparé à F(q, nobs − nparams), covariance CRV1 par établissement. Sans anticipation, le test sur une douzaine d'avances rejette trop souvent ; le test principal regroupe les avances anciennes en une seule.", "Wald test of the leads, fixest wald() convention: F = W/q against F(q, nobs − nparams), CRV1 covariance by establishment. Under no anticipation the test on a dozen leads rejects too often; the headline test bins the early leads into one.";
     CsDynamic => "Callaway–Sant'Anna : effet dynamique", "Callaway–Sant'Anna: dynamic effect";
     CsDynamicCaption => "θ(e) par temps depuis l'exposition, IC 95 %.", "θ(e) by time since exposure, 95% CI.";
     MonteCarlo => "Monte Carlo : biais, couverture et puissance", "Monte Carlo: bias, coverage and power";
@@ -286,6 +340,10 @@ messages! {
     RetentionHorizonNote => "Les horizons de lecture évitent les durées de contrat usuelles (6 et 12 mois), où beaucoup de contrats s'achèvent le même jour : lire à 180 ou 365 jours pile mesurerait la fin des contrats plutôt que le maintien.", "The reading horizons avoid the usual contract lengths (6 and 12 months), when many contracts end on the same day: reading exactly at 180 or 365 days would measure contract ends rather than retention.";
     RetentionHorizonCoincide => "Attention : un horizon de lecture tombe sur une durée de contrat usuelle (6 ou 12 mois) ; la courbe y chute car beaucoup de contrats s'achèvent ce jour-là.", "Caution: a reading horizon falls on a usual contract length (6 or 12 months); the curve drops there because many contracts end that day.";
     RetentionHeadline => "Maintien dans l'emploi selon la politique d'orientation", "Retention by orientation policy";
+    RetentionHeadlineGroup => "Maintien dans l'emploi selon l'employeur qui embauche", "Retention by hiring employer";
+    ReturnAt6Months => "Retour à l'emploi à 6 mois", "Back to work at 6 months";
+    ReturnAt12Months => "Retour à l'emploi à 12 mois", "Back to work at 12 months";
+    ReturnCardDetail => "personnes suivies, IC 95 %", "persons followed, 95% CI";
     // Compare.
     InBoth => "Établissements présents dans les deux runs", "Establishments in both runs";
     ScoredBoth => "Notés dans les deux runs", "Scored in both runs";
@@ -307,6 +365,8 @@ messages! {
     WhyLabel => "label attribué car son score est parmi les meilleurs de ses pairs", "label given because its score is among the best of its peers";
     WhyUnlabelled => "score calculable mais sans label", "calculable score but no label";
     NothingCitable => "Aucun critère ne peut être cité un par un (trop peu de personnes pour respecter le secret statistique).", "No criterion can be cited one by one (too few persons to respect statistical secrecy).";
+    FewerThanThree => "Moins de 3", "Fewer than 3";
+    FarTitle => "Publics éloignés de l'emploi, regroupés", "People far from employment, pooled";
     WithheldNote => "Non communiqués (moins de 11 personnes concernées)", "Not shown (fewer than 11 persons concerned)";
     PrivacyNote => "Les positions sont relatives aux employeurs comparables (même secteur et même taille, dans la même zone, ou plus large quand ils sont trop peu nombreux). Aucun effectif de personnes n'est affiché ; un critère sensible (handicap, chômage de longue durée, IAE) n'est cité qu'avec au moins 11 personnes.", "Positions are relative to comparable employers (same sector and size, in the same zone, or wider when there are too few). No count of persons is shown; a sensitive criterion (disability, long unemployment, IAE) is cited only with at least 11 persons.";
     ColRank => "#", "#";
@@ -340,6 +400,44 @@ messages! {
     CaseNotCalculable => "score non calculable", "score not calculable";
     CaseGated => "label plafonné", "capped label";
     CaseTopLevel => "niveau le plus élevé", "highest level";
+    // Served counsellors' page (`engagement serve`).
+    ServedTitle => "Employeurs engagés", "Engaged employers";
+    ServedZone => "Zone d'emploi", "Employment zone";
+    ServedSector => "Secteur", "Sector";
+    ServedSize => "Taille", "Size";
+    ServedLevel => "Label", "Label";
+    ServedSearch => "Recherche (nom, commune, SIRET)", "Search (name, commune, SIRET)";
+    ServedAll => "Toutes", "All";
+    ServedLabelled => "Tous les labels", "Every label";
+    ServedAtLeast => "au moins", "at least";
+    ServedFilter => "Filtrer", "Filter";
+    ServedFound => "employeurs trouvés", "employers found";
+    ServedPage => "Page", "Page";
+    ServedOf => "sur", "of";
+    ServedPrevious => "← Précédente", "← Previous";
+    ServedNext => "Suivante →", "Next →";
+    ServedNothing => "Aucun employeur ne correspond à ces critères.", "No employer matches these filters.";
+    ServedWhy => "Pourquoi il est listé", "Why it is listed";
+    ServedNothingCitable => "aucun critère citable à lui seul", "no criterion can be cited on its own";
+    ServedScore => "Score", "Score";
+    ServedPeriod => "Période", "Period";
+    ServedTrend => "Tendance sur un an", "Trend over a year";
+    ServedCriterion => "Critère", "Criterion";
+    ServedWeight => "Poids", "Weight";
+    ServedPosition => "Position par rapport aux pairs", "Position against peers";
+    ServedHistory => "Historique du label", "Label history";
+    ServedWithheld => "non publié (moins de 11 personnes)", "not published (fewer than 11 persons)";
+    ServedNotCalculable => "non calculable", "not calculable";
+    ServedFar => "Publics éloignés de l'emploi (regroupés)", "People far from employment (pooled)";
+    ServedFarPartly => "rien de plus ne peut être publié", "nothing more can be published";
+    ServedFarTooFew => "trop peu de personnes pour être publié", "too few persons to be published";
+    ServedBack => "← Retour à la liste", "← Back to the list";
+    ServedPrivacy => "Positions par rapport aux établissements comparables, jamais de chiffres : un critère sur le handicap, le chômage de longue durée ou l'IAE n'est cité qu'à partir de 11 personnes.", "Positions against comparable establishments, never figures: a criterion on disability, long unemployment or IAE is cited only with at least 11 persons.";
+    ServedPeers => "Comparé à", "Compared with";
+    ServedCommune => "Commune", "Commune";
+    ServedOther => "English", "Français";
+    ServedNotFound => "Aucun employeur publié pour ce SIRET.", "No published employer for this SIRET.";
+    ServedBadParameter => "Paramètre invalide", "Invalid parameter";
 }
 
 /// "label : value" (French spacing) or "label: value".
@@ -542,6 +640,52 @@ pub fn position_words(c: Criterion, p: Position, lang: Lang) -> &'static str {
     }
 }
 
+/// The pooled "far from employment" block in words: its position, or plainly why nothing
+/// can be shown.
+pub fn far_words(f: &FarFromEmployment, lang: Lang) -> &'static str {
+    use Position::*;
+    match f.status {
+        FarStatus::Shown(WellAbove) => pick(
+            lang,
+            "nettement plus d'embauches de ces publics que la plupart des pairs",
+            "far more hires from these groups than most peers",
+        ),
+        FarStatus::Shown(Above) => pick(
+            lang,
+            "plus d'embauches de ces publics que la médiane des pairs",
+            "more hires from these groups than the peer median",
+        ),
+        FarStatus::Shown(Near) => pick(
+            lang,
+            "proche de la médiane des pairs",
+            "close to the peer median",
+        ),
+        FarStatus::Shown(Below) => pick(
+            lang,
+            "moins d'embauches de ces publics que la médiane des pairs",
+            "fewer hires from these groups than the peer median",
+        ),
+        FarStatus::Shown(WellBelow) => pick(
+            lang,
+            "nettement moins d'embauches de ces publics que la plupart des pairs",
+            "far fewer hires from these groups than most peers",
+        ),
+        FarStatus::PartlyShown => pick(
+            lang,
+            "rien de plus ne peut être montré : regrouper ces critères révélerait ceux qui ne sont pas communiqués",
+            "nothing more can be shown: pooling would reveal the criteria not shown",
+        ),
+        FarStatus::TooFewPersons => pick(
+            lang,
+            "rien ne peut être montré, même en regroupant (moins de 11 personnes)",
+            "nothing can be shown, even pooled (fewer than 11 persons)",
+        ),
+        FarStatus::NotCalculable | FarStatus::Shown(NotCalculable | Withheld) => {
+            pick(lang, "non calculable", "not calculable")
+        }
+    }
+}
+
 /// Trend with its arrow.
 pub fn trend_words(t: Trend, lang: Lang) -> &'static str {
     match t {
@@ -650,6 +794,9 @@ pub fn arm_name(a: Arm, lang: Lang) -> &'static str {
             "priority to labelled employers",
         ),
         Arm::Encouragement => pick(lang, "incitation tirée au sort", "randomised encouragement"),
+        Arm::Everyone => pick(lang, "toute la cohorte", "whole cohort"),
+        Arm::Treatment => pick(lang, "groupe traité", "treatment arm"),
+        Arm::Control => pick(lang, "groupe témoin", "control arm"),
     }
 }
 
@@ -676,6 +823,16 @@ pub fn contrast_name(c: Contrast, lang: Lang) -> &'static str {
             lang,
             "embauches DSN signalées (IAE, chômage long) : labellisés − autres",
             "flagged DSN hires (IAE, long unemployment): labelled − other",
+        ),
+        Contrast::CohortLabelledVsOther => pick(
+            lang,
+            "cohorte suivie : embauchés chez un labellisé − ailleurs",
+            "linked cohort: hired by a labelled employer − elsewhere",
+        ),
+        Contrast::ReturnTreatmentVsControl => pick(
+            lang,
+            "cohorte suivie : retour à l'emploi, traité − témoin",
+            "linked cohort: return to work, treatment − control",
         ),
     }
 }
@@ -760,12 +917,19 @@ pub fn covariate_name(key: &str, lang: Lang) -> String {
 }
 
 /// Every calibration key that has a name.
-pub const CALIBRATION_KEYS: [&str; 18] = [
+pub const CALIBRATION_KEYS: [&str; 25] = [
     "cdd_share_of_hires",
     "cdd_under_one_month",
     "cdd_median_days",
     "cdd_mean_days",
     "cdi_ended_within_year",
+    "cdi_trial_end_within_year",
+    "cdi_resignation_within_year",
+    "cdi_ended_within_year_hotels",
+    "cdi_ended_within_year_construction",
+    "cdi_ended_within_year_industry",
+    "cdi_ended_within_year_under_25",
+    "apprenticeship_broken",
     "entry_rate",
     "turnover_rate",
     "accidents_per_1000",
@@ -797,6 +961,34 @@ pub fn calibration_name(key: &str, lang: Lang) -> String {
         "cdi_ended_within_year" => (
             "CDI rompus dans leur première année",
             "CDI ended within their first year",
+        ),
+        "cdi_trial_end_within_year" => (
+            "CDI rompus en période d'essai la première année",
+            "CDI ended by the trial period in their first year",
+        ),
+        "cdi_resignation_within_year" => (
+            "CDI rompus par démission la première année",
+            "CDI ended by resignation in their first year",
+        ),
+        "cdi_ended_within_year_hotels" => (
+            "CDI rompus la première année, hébergement-restauration",
+            "CDI ended within their first year, hotels and restaurants",
+        ),
+        "cdi_ended_within_year_construction" => (
+            "CDI rompus la première année, construction",
+            "CDI ended within their first year, construction",
+        ),
+        "cdi_ended_within_year_industry" => (
+            "CDI rompus la première année, industrie",
+            "CDI ended within their first year, industry",
+        ),
+        "cdi_ended_within_year_under_25" => (
+            "CDI rompus la première année, embauches de moins de 25 ans",
+            "CDI ended within their first year, hires under 25",
+        ),
+        "apprenticeship_broken" => (
+            "Contrats d'apprentissage rompus avant leur terme",
+            "Apprenticeships broken before their term",
         ),
         "entry_rate" => ("Taux d'entrée", "Entry rate"),
         "turnover_rate" => (
@@ -879,7 +1071,9 @@ pub fn rung_words(r: Rung, lang: Lang) -> String {
 /// A method note of a run in words.
 pub fn note_text(n: &Note, lang: Lang) -> String {
     match n {
-        Note::RelativeScores => pick(lang, "Les scores sont relatifs aux pairs : quand les établissements exposés progressent, la position de leurs pairs non exposés recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet (négatif) sur les comparables ; c'est cette différence qui sert de vérité.", "Scores are relative to peers: when exposed establishments improve, their non-exposed peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the (negative) effect on comparison units; that difference is the truth used.").to_string(),
+        Note::RelativeScores => pick(lang, "L'exposition atteint aussi les comparables, par deux canaux. Les établissements exposés embauchent davantage de chômeurs de longue durée, de travailleurs handicapés et de sortants d'IAE dans le vivier de demandeurs d'emploi qu'ils partagent avec les autres, qui en trouvent moins ; et les scores sont relatifs aux pairs : quand les exposés progressent, la position de leurs pairs recule. Les doubles différences mesurent donc l'effet sur les exposés moins l'effet sur les comparables ; les deux effets et leur différence sont donnés, et chaque estimateur est comparé à la différence.", "Exposure also reaches the comparison group, through two channels. Exposed establishments hire more of the long-term unemployed, disabled workers and IAE leavers from the job-seeker pool they share with the others, who find fewer of them; and scores are relative to peers: when the exposed improve, their peers' positions fall. Difference-in-differences therefore measures the effect on the exposed minus the effect on the comparison group; both effects and their difference are given, and every estimator is compared with the difference.").to_string(),
+        Note::PoolSpillover { shared_pool: true } => pick(lang, "Vivier partagé (exposure.shared_pool = true) : `shared_pool = false` donne aux exposés leur propre vivier dans les deux mondes et coupe ce canal ; il ne reste alors que l'effet des scores relatifs.", "Shared pool (exposure.shared_pool = true): `shared_pool = false` gives the exposed their own pool in both worlds and switches that channel off, leaving only the effect of peer-relative scores.").to_string(),
+        Note::PoolSpillover { shared_pool: false } => pick(lang, "Viviers séparés (exposure.shared_pool = false) : les exposés embauchent dans leur propre vivier dans les deux mondes ; l'effet sur les comparables ne vient que des scores relatifs aux pairs.", "Separate pools (exposure.shared_pool = false): the exposed hire from their own pool in both worlds; the effect on the comparison group comes only from peer-relative scores.").to_string(),
         Note::SunAbraham => pick(lang, "Avec des effets qui diffèrent selon la cohorte, les coefficients avancés d'une étude d'événement TWFE sont contaminés (Sun et Abraham, 2021) : l'agrégation dynamique de Callaway et Sant'Anna est présentée à côté.", "With effects that differ by cohort, dynamic TWFE leads are contaminated (Sun and Abraham, 2021): the Callaway–Sant'Anna dynamic aggregation is shown alongside.").to_string(),
         Note::IpwWithoutSe { horizon_days, estimate } => match lang {
             Lang::Fr => format!("À {horizon_days} jours, la différence IPW ({}) n'a pas d'erreur-type (retention.ipw_bootstrap < 2) : elle n'est pas dans le tableau.", num(*estimate, 4, lang)),
@@ -894,7 +1088,7 @@ pub fn note_text(n: &Note, lang: Lang) -> String {
             Lang::En => format!("At {horizon_days} days, the Wald estimate is undefined (weak first stage)."),
         },
         Note::PeerNormalisation => pick(lang, "Normalisation par les pairs : médiane et écart absolu médian du groupe de pairs (division NAF × tranche de taille × zone, avec replis), rétrécissement bêta-binomial des parts calculées sur peu de personnes.", "Peer normalisation: median and median absolute deviation of the peer group (NAF division × size band × zone, with fallbacks), beta-binomial shrinkage of shares on few persons.").to_string(),
-        Note::TruthDefinition => pick(lang, "Vérité : un monde contrefactuel est simulé avec les mêmes nombres aléatoires ; l'effet vrai est l'évolution des exposés moins celle des comparables.", "Truth: a counterfactual world is simulated with the same random numbers; the true effect is the change of the exposed minus that of the comparison group.").to_string(),
+        Note::TruthDefinition => pick(lang, "Vérité : un monde contrefactuel est simulé avec les mêmes nombres aléatoires ; l'effet vrai est donné sur les exposés, sur les comparables (débordement) et comme leur différence, que visent les estimateurs (Callaway et Sant'Anna sur son échantillon d'analyse, les unités observées à chaque période).", "Truth: a counterfactual world is simulated with the same random numbers; the true effect is given on the exposed, on the comparison group (spillover) and as their difference, which the estimators target (Callaway–Sant'Anna on its analysis sample, the units observed in every period).").to_string(),
         Note::Technical { stage, text } => format!("[{stage}] {text}"),
     }
 }
@@ -1110,6 +1304,8 @@ pub fn catalog() -> Vec<(String, String)> {
     }
     for n in [
         Note::RelativeScores,
+        Note::PoolSpillover { shared_pool: true },
+        Note::PoolSpillover { shared_pool: false },
         Note::SunAbraham,
         Note::PeerNormalisation,
         Note::TruthDefinition,

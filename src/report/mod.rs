@@ -28,6 +28,7 @@ pub mod list;
 pub mod names;
 pub mod results;
 mod run;
+pub mod served;
 
 pub use compare::{compare_runs, render_comparison_files, Comparison};
 pub use counsellor::{counsellor_page, CounsellorRow, CriterionPosition};

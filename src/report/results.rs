@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the `results.json` layout written by this crate.
-pub const RESULTS_SCHEMA_VERSION: u32 = 2;
+pub const RESULTS_SCHEMA_VERSION: u32 = 3;
 
 /// The content of `results.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,6 +38,8 @@ pub struct RunResults {
     pub retention: Option<RetentionSection>,
     /// Method notes and named conventions.
     pub methods: Option<MethodsSection>,
+    /// Agreement of weightings with the generator's outcome truth (synthetic data only).
+    pub validity: Option<ValiditySection>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +184,12 @@ pub enum Arm {
     StatusQuo,
     LabelPriority,
     Encouragement,
+    /// A linked cohort as a whole.
+    Everyone,
+    /// Randomised orientation: the treatment arm.
+    Treatment,
+    /// Randomised orientation: the control arm.
+    Control,
 }
 
 impl Arm {
@@ -207,6 +215,10 @@ pub enum Contrast {
     LabelledPlacementIv,
     /// Hires flagged in the DSN data (IAE, long unemployment): labelled minus other.
     FlaggedHires,
+    /// Linked cohort: hired by labelled minus other employers.
+    CohortLabelledVsOther,
+    /// Linked cohort, randomised orientation: back to work, treatment minus control.
+    ReturnTreatmentVsControl,
 }
 
 /// How a retention difference is estimated.
@@ -223,8 +235,11 @@ pub enum Method {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "note", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Note {
-    /// Scores are relative to peers: the DiD truth is exposed minus comparison effects.
+    /// Exposure reaches the comparison group (shared pool, peer-relative scores): the DiD
+    /// truth is exposed minus comparison effects.
     RelativeScores,
+    /// Whether the job-seeker pool was shared, and how to switch that channel off.
+    PoolSpillover { shared_pool: bool },
     /// Dynamic TWFE leads are contaminated under heterogeneous effects (Sun & Abraham).
     SunAbraham,
     /// How scores are normalised against peers.
@@ -244,12 +259,41 @@ pub enum Note {
 // ---------------------------------------------------------------------------------------------
 // Data
 
+/// An evaluator's file of a real pilot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PilotInput {
+    /// Who was sent their results, and when.
+    Register,
+    /// Labels actually awarded.
+    Awarded,
+    /// Pseudonymised job seekers.
+    Cohort,
+}
+
+/// Rows of one input file: read = kept + rejected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputCount {
+    /// Which file.
+    pub input: PilotInput,
+    /// Rows read.
+    pub read: u64,
+    /// Rows kept.
+    pub kept: u64,
+    /// Rows set aside (listed in `rejects/`).
+    pub rejected: u64,
+}
+
 /// What was simulated or ingested.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
     /// Synthetic (generated) or ingested declarations.
     pub source: DataSource,
+    /// The evaluator's files of a real pilot: rows read, kept and rejected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputCount>,
     /// First month covered, `AAAA-MM`.
     pub period_start: String,
     /// Last month covered, `AAAA-MM`.
@@ -311,18 +355,47 @@ pub struct ScoreSection {
     pub summary: Option<Distribution>,
     /// Histogram of the composite score.
     pub histogram: Option<Histogram>,
-    /// Number of establishments per label level (level 0 first).
-    pub labels_by_level: Vec<u64>,
-    /// Label counts per sector (statistical secrecy applied upstream: `suppressed` rows).
+    /// Number of establishments per label level (level 0 first); `None` where secret.
+    pub labels_by_level: Vec<Option<u64>>,
+    /// Label counts per sector (statistical secrecy applied cell by cell upstream).
     pub labels_by_sector: Vec<GroupLevels>,
     /// Label counts per employment zone.
     pub labels_by_zone: Vec<GroupLevels>,
     /// A few anonymised example explanations.
     pub examples: Vec<Explanation>,
-    /// Per-establishment score and label in the reference period (used by `compare`).
+    /// Per-establishment scores: research data, never written to a published
+    /// `results.json` (a run keeps them in its research folder, where `compare` reads them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_scores: Vec<EstablishmentScore>,
     /// Label changes between consecutive periods: (from, to) counts.
     pub label_transitions: Vec<Transition>,
+    /// Awarded against computed labels, per period (real pilot with awarded labels).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awarded: Vec<AwardedAgreement>,
+}
+
+/// Awarded against computed labels at one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardedAgreement {
+    /// Period label, e.g. `2025T4`.
+    pub period: String,
+    /// Establishments with a calculable score.
+    pub n: u64,
+    /// Share with the same level.
+    pub agreement: f64,
+    /// Cohen's kappa on the four levels.
+    pub kappa: Option<f64>,
+    /// Labelled by the award.
+    pub labelled_awarded: u64,
+    /// Labelled by the score.
+    pub labelled_computed: u64,
+    /// Awarded a label the score does not give.
+    pub awarded_not_computed: u64,
+    /// Given a label by the score that was not awarded.
+    pub computed_not_awarded: u64,
+    /// Holding an awarded label with a score not calculable.
+    pub awarded_not_calculable: u64,
 }
 
 /// One criterion of the composite score.
@@ -415,9 +488,11 @@ pub struct GroupLevels {
     pub code: String,
     /// Name from the reference data (NAF label, place name).
     pub name: String,
-    /// Count per level, level 0 first; empty when suppressed.
-    pub counts: Vec<u64>,
-    /// True when the cell fails statistical secrecy; counts are then not shown.
+    /// Count per level, level 0 first; `None` where the cell is secret (never 0).
+    pub counts: Vec<Option<u64>>,
+    /// Establishments of the row (all levels); `None` where secret.
+    pub total: Option<u64>,
+    /// True when at least one count of the row is secret.
     pub suppressed: bool,
 }
 
@@ -483,8 +558,8 @@ pub struct Transition {
     pub from: Label,
     /// Label after.
     pub to: Label,
-    /// Number of establishment-period pairs.
-    pub count: u64,
+    /// Number of establishment-period pairs; `None` where secret.
+    pub count: Option<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -504,8 +579,11 @@ pub struct ExposureSection {
     pub estimates: Vec<NamedEstimate>,
     /// TWFE event study, reference period −1.
     pub event_study: Vec<DynamicPoint>,
-    /// Joint Wald test of the event-study leads.
-    pub pretrend: Option<TestResult>,
+    /// The headline pre-trend test: joint Wald test of the event-study leads, with the early
+    /// leads binned (which ones, and the convention, are in the test).
+    pub pretrend: Option<PretrendTest>,
+    /// The same test on every lead, unbinned (secondary: it over-rejects with many leads).
+    pub pretrend_all_leads: Option<PretrendTest>,
     /// Callaway–Sant'Anna dynamic aggregation θ(e).
     pub cs_dynamic: Vec<DynamicPoint>,
     /// Monte Carlo replications (when `simulate` was run).
@@ -540,8 +618,18 @@ pub struct ExposureDesignInfo {
     pub lag_months: u32,
     /// Months of ramp-up of the response.
     pub ramp_months: u32,
-    /// True effect on the score in points (synthetic data), when known.
+    /// True effect on the score in points (synthetic data), when known: the effect on the
+    /// exposed minus the effect on the comparison group, the estimand of the DiD estimators.
     pub true_effect: Option<f64>,
+    /// True mean effect on the exposed establishments' scores after exposure.
+    pub true_effect_on_exposed: Option<f64>,
+    /// True mean effect on the comparison establishments' scores after exposure (spillover
+    /// through the shared job-seeker pool and through peer-relative scoring).
+    pub true_effect_on_comparison: Option<f64>,
+    /// Share of comparison establishment-periods after exposure whose true effect is not 0.
+    pub comparison_cells_affected: Option<f64>,
+    /// Whether exposed and comparison establishments hired from one job-seeker pool.
+    pub shared_pool: Option<bool>,
     /// Power of the primary estimator against the true effect at 5% (two-sided, normal
     /// approximation with its standard error), when both are known.
     pub power: Option<f64>,
@@ -609,6 +697,10 @@ pub struct NamedEstimate {
     pub n_obs: Option<u64>,
     /// Clusters (units) used.
     pub n_clusters: Option<u64>,
+    /// The true value this estimator targets, and its key (`difference`: exposed minus
+    /// comparison; `effect_on_exposed`).
+    pub truth: Option<f64>,
+    pub estimand: Option<crate::exposure::study::Estimand>,
 }
 
 /// One point of a dynamic (event-time) estimate.
@@ -625,6 +717,37 @@ pub struct DynamicPoint {
     pub ci_lower: f64,
     /// Upper 95% bound.
     pub ci_upper: f64,
+}
+
+/// The p-value convention of a pre-trend test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaldConvention {
+    /// fixest `wald()`: `F = W / q` against `F(q, nobs − nparams)`, every fixed effect counted
+    /// in `nparams`, CRV1 covariance clustered by unit.
+    FixestWald,
+}
+
+/// A joint Wald test that event-study leads are zero.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrendTest {
+    /// `F = W / q`.
+    pub statistic: f64,
+    /// Numerator degrees of freedom `q` (leads tested).
+    pub df: f64,
+    /// Denominator degrees of freedom.
+    pub df2: f64,
+    /// p-value.
+    pub p_value: f64,
+    /// How the p-value is computed.
+    pub convention: WaldConvention,
+    /// Event times whose coefficients are tested.
+    pub leads: Vec<i32>,
+    /// Event times before this one are binned into it; `None` when no lead is binned.
+    pub binned_below: Option<i32>,
+    /// Event times folded into `binned_below` (empty when none).
+    pub binned: Vec<i32>,
 }
 
 /// A test statistic.
@@ -698,6 +821,59 @@ pub struct RetentionSection {
     pub logrank: Option<TestResult>,
     /// Cox model.
     pub cox: Option<CoxTable>,
+    /// Linked cohort: how many people were found in the DSN and hired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked: Option<LinkedCohort>,
+    /// Return to work after orientation (cumulative incidence of the first hire): the linked
+    /// cohort's, or the simulated cohort's on the experiment's policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub return_to_work: Vec<ReturnRow>,
+}
+
+/// Which labels grouped the hiring employers of a linked cohort.
+pub use crate::pilot::followup::LabelSource;
+
+/// A linked cohort of job seekers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedCohort {
+    /// Awarded or computed labels.
+    pub label_source: LabelSource,
+    /// Persons kept from the cohort file.
+    pub persons: u64,
+    /// With at least one contract in the DSN.
+    pub in_dsn: u64,
+    /// First hires observed after orientation.
+    pub hired: u64,
+    /// Of which within the hire window (the retention sample).
+    pub hired_in_window: u64,
+    /// Of the latter, by labelled employers.
+    pub hires_labelled: u64,
+    /// Of the latter, by employers without a known label on the hire date.
+    pub hires_unscored: u64,
+    /// Extraction date (censoring), `AAAA-MM-JJ`.
+    pub extraction: String,
+}
+
+/// Return to work at one horizon: share hired within it (Kaplan–Meier complement, people
+/// never hired censored at the extraction date).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRow {
+    /// Everyone, or an orientation arm.
+    pub arm: Arm,
+    /// Persons.
+    pub persons: u64,
+    /// First hires observed.
+    pub hired: u64,
+    /// Horizon in days.
+    pub horizon_days: u32,
+    /// Share back to work by the horizon.
+    pub incidence: f64,
+    /// Lower 95% bound.
+    pub ci_lower: f64,
+    /// Upper 95% bound.
+    pub ci_upper: f64,
 }
 
 /// A cohort of job seekers.
@@ -884,4 +1060,60 @@ impl RunResults {
         s.push('\n');
         Ok(s)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validity
+
+/// Agreement of weightings with the generator's outcome truth (fragile hires still in the job
+/// a year later, per new hire), within peer groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValiditySection {
+    /// Latest scored period, the one the correlations and precisions refer to.
+    pub period: String,
+    /// One row per weighting (the experiment's first).
+    pub weightings: Vec<WeightingValidity>,
+}
+
+/// How one weighting agrees with the truth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightingValidity {
+    /// `default`, `durability_reversed`, `equal`, or a weights file's name.
+    pub key: String,
+    /// Where the weighting comes from.
+    pub kind: crate::validity::WeightingKind,
+    /// Establishments scored in the latest period.
+    pub n: u64,
+    /// Spearman correlation of the composite with the truth's peer percentile.
+    pub spearman: Option<f64>,
+    /// Mean of the per-period Spearman correlations.
+    pub spearman_mean_over_periods: Option<f64>,
+    /// Label precision by level.
+    pub precision: Vec<PrecisionRow>,
+    /// Spearman by size band.
+    pub by_size_band: Vec<GroupValidity>,
+    /// Spearman by NAF section.
+    pub by_sector: Vec<GroupValidity>,
+}
+
+/// Precision of one label level: the share of labelled establishments whose truth is in the
+/// same top share of their peers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrecisionRow {
+    pub level: u8,
+    pub top_share: f64,
+    pub labelled: u64,
+    pub precision: Option<f64>,
+}
+
+/// Spearman correlation within one group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupValidity {
+    pub group: String,
+    pub n: u64,
+    pub spearman: Option<f64>,
 }

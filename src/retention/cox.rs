@@ -153,7 +153,6 @@ struct Design {
     p: usize,
 }
 
-#[allow(clippy::needless_range_loop)] // index loops mirror the formulas
 /// Fits a Cox model of `duration`/`event` on the named columns `x` (each of length n).
 pub fn fit_cox(
     duration: &[f64],
@@ -165,7 +164,45 @@ pub fn fit_cox(
 ) -> Result<CoxFit, CoxError> {
     let n = duration.len();
     let p = x.len();
-    if p == 0 {
+    let n_events = check_columns(n, event, names, x)?;
+    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let wv: Vec<f64> = (0..n).map(w).collect();
+    let means = centred_means(&wv, names, x)?;
+    let d = Design::sorted(duration, event, &wv, x, &means);
+    let nf = newton(&d, opts)?;
+    let info: Vec<f64> = nf.hess.iter().map(|h| -h).collect();
+    let l = chol(&info, p, 1e-14).map_err(|_| CoxError::Singular)?;
+    let vinv = linalg::cholesky_inverse(&l)
+        .map_err(|_| CoxError::Singular)?
+        .as_slice()
+        .to_vec();
+    let cov = match opts.variance {
+        CoxVariance::Observed => vinv,
+        CoxVariance::Robust => d.sandwich(&nf.beta, &vinv),
+    };
+    let terms = coef_table(names, &nf.beta, &cov, opts.confidence);
+    Ok(CoxFit {
+        ties: opts.ties,
+        variance: opts.variance,
+        terms,
+        log_likelihood: nf.ll,
+        log_likelihood_null: nf.ll_null,
+        iterations: nf.iterations,
+        n,
+        n_events,
+        covariance: cov,
+    })
+}
+
+/// Checks that there are covariates of the right length and at least one event; returns
+/// the number of events.
+fn check_columns(
+    n: usize,
+    event: &[bool],
+    names: &[String],
+    x: &[&[f64]],
+) -> Result<usize, CoxError> {
+    if x.is_empty() {
         return Err(CoxError::NoCovariates);
     }
     for (name, col) in names.iter().zip(x) {
@@ -181,19 +218,25 @@ pub fn fit_cox(
     if n_events == 0 {
         return Err(CoxError::AllCensored(n));
     }
-    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
-    let wsum: f64 = (0..n).map(w).sum();
-    // centre and check rank on the weighted cross-product
+    Ok(n_events)
+}
+
+#[allow(clippy::needless_range_loop)] // index loops mirror the formulas
+/// Weighted means of the covariates, after checking on the centred weighted cross-product
+/// that none is constant and none is collinear with the others.
+fn centred_means(w: &[f64], names: &[String], x: &[&[f64]]) -> Result<Vec<f64>, CoxError> {
+    let (n, p) = (w.len(), x.len());
+    let wsum: f64 = (0..n).map(|i| w[i]).sum();
     let means: Vec<f64> = x
         .iter()
-        .map(|c| (0..n).map(|i| w(i) * c[i]).sum::<f64>() / wsum)
+        .map(|c| (0..n).map(|i| w[i] * c[i]).sum::<f64>() / wsum)
         .collect();
     let mut xtx = vec![0.0; p * p];
     for i in 0..n {
         for a in 0..p {
             let xa = x[a][i] - means[a];
             for b in 0..=a {
-                xtx[a * p + b] += w(i) * xa * (x[b][i] - means[b]);
+                xtx[a * p + b] += w[i] * xa * (x[b][i] - means[b]);
             }
         }
     }
@@ -212,25 +255,25 @@ pub fn fit_cox(
         .map(|k| xtx[k] / (sd[k / p] * sd[k % p]))
         .collect();
     chol(&corr, p, 1e-10).map_err(|j| CoxError::Collinear(names[j].clone()))?;
+    Ok(means)
+}
 
-    let all: Vec<usize> = (0..n).collect();
-    let idx = super::table::order_by_duration(duration, &all);
-    let mut xs = Vec::with_capacity(n * p);
-    for &i in &idx {
-        for a in 0..p {
-            xs.push(x[a][i] - means[a]);
-        }
-    }
-    let d = Design {
-        t: idx.iter().map(|&i| duration[i]).collect(),
-        e: idx.iter().map(|&i| event[i]).collect(),
-        w: idx.iter().map(|&i| w(i)).collect(),
-        x: xs,
-        n,
-        p,
-    };
+/// State of the Newton–Raphson fit at convergence.
+struct NewtonFit {
+    beta: Vec<f64>,
+    ll: f64,
+    ll_null: f64,
+    hess: Vec<f64>,
+    iterations: usize,
+}
 
-    let mut beta = vec![0.0; p];
+fn max_abs(beta: &[f64]) -> f64 {
+    beta.iter().fold(0.0f64, |m, b| m.max(b.abs()))
+}
+
+/// Newton–Raphson with step halving from β = 0, until the likelihood and the step settle.
+fn newton(d: &Design, opts: &CoxOptions) -> Result<NewtonFit, CoxError> {
+    let mut beta = vec![0.0; d.p];
     let (mut ll, mut grad, mut hess) = d.eval(&beta, opts.ties);
     let ll_null = ll;
     let mut iterations = 0;
@@ -240,14 +283,14 @@ pub fn fit_cox(
             return Err(CoxError::NotConverged {
                 iterations,
                 change: last_change,
-                max_coef: beta.iter().fold(0.0f64, |m, b| m.max(b.abs())),
+                max_coef: max_abs(&beta),
             });
         }
         iterations += 1;
         let info: Vec<f64> = hess.iter().map(|h| -h).collect();
-        let max_coef = beta.iter().fold(0.0f64, |m, b| m.max(b.abs()));
+        let max_coef = max_abs(&beta);
         // a vanishing information after large steps is the monotone-likelihood case
-        let l = chol(&info, p, 1e-14).map_err(|_| {
+        let l = chol(&info, d.p, 1e-14).map_err(|_| {
             if iterations > 1 && max_coef > 5.0 {
                 CoxError::NotConverged {
                     iterations,
@@ -259,23 +302,7 @@ pub fn fit_cox(
             }
         })?;
         let delta = linalg::cholesky_solve(&l, &grad).map_err(|_| CoxError::Singular)?;
-        let mut step = 1.0;
-        let (mut nb, mut nll, mut ng, mut nh);
-        loop {
-            nb = beta
-                .iter()
-                .zip(&delta)
-                .map(|(b, s)| b + step * s)
-                .collect::<Vec<_>>();
-            (nll, ng, nh) = d.eval(&nb, opts.ties);
-            if nll.is_finite() && nll >= ll - 1e-12 * (1.0 + ll.abs()) {
-                break;
-            }
-            step *= 0.5;
-            if step < 1e-10 {
-                break;
-            }
-        }
+        let (step, nb, (nll, ng, nh)) = line_search(d, &beta, &delta, ll, opts.ties);
         let max_step = delta.iter().fold(0.0f64, |m, s| m.max((step * s).abs()));
         last_change = (nll - ll).abs();
         beta = nb;
@@ -289,22 +316,54 @@ pub fn fit_cox(
             return Err(CoxError::NotConverged {
                 iterations,
                 change: last_change,
-                max_coef: beta.iter().fold(0.0f64, |m, b| m.max(b.abs())),
+                max_coef: max_abs(&beta),
             });
         }
     }
-    let info: Vec<f64> = hess.iter().map(|h| -h).collect();
-    let l = chol(&info, p, 1e-14).map_err(|_| CoxError::Singular)?;
-    let vinv = linalg::cholesky_inverse(&l)
-        .map_err(|_| CoxError::Singular)?
-        .as_slice()
-        .to_vec();
-    let cov = match opts.variance {
-        CoxVariance::Observed => vinv,
-        CoxVariance::Robust => d.sandwich(&beta, &vinv),
-    };
-    let z = Normal::standard().inverse_cdf(0.5 + opts.confidence / 2.0);
-    let terms = (0..p)
+    Ok(NewtonFit {
+        beta,
+        ll,
+        ll_null,
+        hess,
+        iterations,
+    })
+}
+
+/// Likelihood, gradient and Hessian at a point.
+type Eval = (f64, Vec<f64>, Vec<f64>);
+
+/// Halves the Newton step until the likelihood does not fall (or the step vanishes);
+/// returns the step, the new β and its evaluation.
+fn line_search(
+    d: &Design,
+    beta: &[f64],
+    delta: &[f64],
+    ll: f64,
+    ties: Ties,
+) -> (f64, Vec<f64>, Eval) {
+    let mut step = 1.0;
+    loop {
+        let nb = beta
+            .iter()
+            .zip(delta)
+            .map(|(b, s)| b + step * s)
+            .collect::<Vec<_>>();
+        let ev = d.eval(&nb, ties);
+        if ev.0.is_finite() && ev.0 >= ll - 1e-12 * (1.0 + ll.abs()) {
+            return (step, nb, ev);
+        }
+        step *= 0.5;
+        if step < 1e-10 {
+            return (step, nb, ev);
+        }
+    }
+}
+
+/// Coefficients, standard errors, Wald tests and hazard ratios with their intervals.
+fn coef_table(names: &[String], beta: &[f64], cov: &[f64], confidence: f64) -> Vec<CoxTerm> {
+    let p = beta.len();
+    let z = Normal::standard().inverse_cdf(0.5 + confidence / 2.0);
+    (0..p)
         .map(|a| {
             let se = cov[a * p + a].sqrt();
             let zz = beta[a] / se;
@@ -319,18 +378,31 @@ pub fn fit_cox(
                 ci_upper: (beta[a] + z * se).exp(),
             }
         })
-        .collect();
-    Ok(CoxFit {
-        ties: opts.ties,
-        variance: opts.variance,
-        terms,
-        log_likelihood: ll,
-        log_likelihood_null: ll_null,
-        iterations,
-        n,
-        n_events,
-        covariance: cov,
-    })
+        .collect()
+}
+
+#[allow(clippy::needless_range_loop)] // index loops mirror the formulas
+impl Design {
+    /// Rows sorted by duration, covariates centred on `means`.
+    fn sorted(duration: &[f64], event: &[bool], w: &[f64], x: &[&[f64]], means: &[f64]) -> Self {
+        let (n, p) = (duration.len(), x.len());
+        let all: Vec<usize> = (0..n).collect();
+        let idx = super::table::order_by_duration(duration, &all);
+        let mut xs = Vec::with_capacity(n * p);
+        for &i in &idx {
+            for a in 0..p {
+                xs.push(x[a][i] - means[a]);
+            }
+        }
+        Design {
+            t: idx.iter().map(|&i| duration[i]).collect(),
+            e: idx.iter().map(|&i| event[i]).collect(),
+            w: idx.iter().map(|&i| w[i]).collect(),
+            x: xs,
+            n,
+            p,
+        }
+    }
 }
 
 #[allow(clippy::needless_range_loop)] // index loops mirror the formulas

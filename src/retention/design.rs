@@ -74,6 +74,19 @@ pub struct RawRetentionDesign {
     pub counsellors: Option<i64>,
     #[serde(default)]
     pub ipw_bootstrap: Option<i64>,
+    /// A pseudonymised job-seeker cohort (CSV or Parquet) linked to the DSN; with
+    /// `data.source = "tables"` only (validated in `config`, read by `pilot::cohort`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohort: Option<std::path::PathBuf>,
+    /// Labels grouping the hiring employers: "awarded" or "computed".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_source: Option<String>,
+    /// Hires counted for retention: at most this many days after orientation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hire_window_days: Option<i64>,
+    /// Return-to-work horizons in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_horizons: Option<Vec<i64>>,
 }
 
 /// The validated `[retention]` section (see the module table for meanings and defaults).

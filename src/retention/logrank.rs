@@ -95,8 +95,104 @@ impl Variance {
     }
 }
 
-/// Log-rank test on durations, events and group codes `0..k` (with their labels).
+/// Forward sweep over the distinct times: numbers at risk, observed and expected events per
+/// group and the hypergeometric covariance.
+struct Sweep {
+    /// At risk per group, decreasing as the sweep moves forward in time.
+    n_j: Vec<f64>,
+    n_t: f64,
+    obs: Vec<f64>,
+    exp: Vec<f64>,
+    var: Variance,
+    /// Whether any event was seen.
+    any: bool,
+}
+
 #[allow(clippy::needless_range_loop)] // index loops mirror the formulas
+impl Sweep {
+    fn new(group: &[usize], k: usize, n_all: usize) -> Sweep {
+        let mut n_j = vec![0.0f64; k];
+        for &g in group {
+            n_j[g] += 1.0;
+        }
+        Sweep {
+            n_j,
+            n_t: n_all as f64,
+            obs: vec![0.0; k],
+            exp: vec![0.0; k],
+            var: Variance::new(k - 1),
+            any: false,
+        }
+    }
+
+    /// One distinct time: events `d_j` and removals `r_j` per group.
+    fn step(&mut self, d_j: &[f64], r_j: &[f64]) {
+        let k = self.n_j.len();
+        let d: f64 = d_j.iter().sum();
+        if d > 0.0 {
+            self.any = true;
+            for j in 0..k {
+                self.obs[j] += d_j[j];
+                self.exp[j] += d * self.n_j[j] / self.n_t;
+            }
+            if self.n_t > 1.0 {
+                let n_t = self.n_t;
+                let f = d * (n_t - d) / (n_t - 1.0) / n_t;
+                self.var.add(f, n_t, &self.n_j[..k - 1]);
+            }
+        }
+        for j in 0..k {
+            self.n_j[j] -= r_j[j];
+            self.n_t -= r_j[j];
+        }
+    }
+
+    /// Integer days: per-day, per-group counts in one pass, O(n + k·T).
+    fn by_day(&mut self, duration: &[f64], event: &[bool], group: &[usize], max: usize) {
+        let k = self.n_j.len();
+        let mut dead = vec![0.0f64; (max + 1) * k];
+        let mut gone = vec![0.0f64; (max + 1) * k];
+        for i in 0..duration.len() {
+            let c = duration[i] as usize * k + group[i];
+            gone[c] += 1.0;
+            if event[i] {
+                dead[c] += 1.0;
+            }
+        }
+        for t in 0..=max {
+            let r = &gone[t * k..(t + 1) * k];
+            if r.iter().any(|&x| x > 0.0) {
+                self.step(&dead[t * k..(t + 1) * k], r);
+            }
+        }
+    }
+
+    /// Any durations: sorts them and steps through each distinct time.
+    fn by_sorted_time(&mut self, duration: &[f64], event: &[bool], group: &[usize]) {
+        let (k, n_all) = (self.n_j.len(), duration.len());
+        let mut idx: Vec<usize> = (0..n_all).collect();
+        idx.sort_unstable_by(|&a, &b| duration[a].total_cmp(&duration[b]));
+        let mut d_j = vec![0.0f64; k];
+        let mut r_j = vec![0.0f64; k];
+        let mut p = 0;
+        while p < n_all {
+            let t = duration[idx[p]];
+            d_j.iter_mut().for_each(|x| *x = 0.0);
+            r_j.iter_mut().for_each(|x| *x = 0.0);
+            while p < n_all && duration[idx[p]] == t {
+                let g = group[idx[p]];
+                if event[idx[p]] {
+                    d_j[g] += 1.0;
+                }
+                r_j[g] += 1.0;
+                p += 1;
+            }
+            self.step(&d_j, &r_j);
+        }
+    }
+}
+
+/// Log-rank test on durations, events and group codes `0..k` (with their labels).
 pub fn logrank(
     duration: &[f64],
     event: &[bool],
@@ -107,15 +203,6 @@ pub fn logrank(
     if k < 2 {
         return Err(LogRankError::TooFewGroups(k));
     }
-    let n_all = duration.len();
-    // at risk per group, decreasing as we sweep forward in time
-    let mut n_j = vec![0.0f64; k];
-    for &g in group {
-        n_j[g] += 1.0;
-    }
-    let mut n_t: f64 = n_all as f64;
-    let mut obs = vec![0.0; k];
-    let mut exp = vec![0.0; k];
     let m = k - 1;
     memory::check(
         || {
@@ -127,73 +214,22 @@ pub fn logrank(
         8.0 * (m as f64) * (m as f64 + CHUNK as f64 + 2.0),
         "compare fewer groups (recode the group column) or lower --max-groups",
     )?;
-    let mut var = Variance::new(m);
-    let mut any = false;
-    // one distinct time: events d_j and removals r_j per group
-    let mut step = |d_j: &[f64], r_j: &[f64]| {
-        let d: f64 = d_j.iter().sum();
-        if d > 0.0 {
-            any = true;
-            for j in 0..k {
-                obs[j] += d_j[j];
-                exp[j] += d * n_j[j] / n_t;
-            }
-            if n_t > 1.0 {
-                let f = d * (n_t - d) / (n_t - 1.0) / n_t;
-                var.add(f, n_t, &n_j[..m]);
-            }
-        }
-        for j in 0..k {
-            n_j[j] -= r_j[j];
-            n_t -= r_j[j];
-        }
-    };
+    let mut sw = Sweep::new(group, k, duration.len());
     match super::table::integer_span(duration, None).filter(|t| (t + 1) * k <= 20_000_000) {
-        Some(max) => {
-            // integer days: per-day, per-group counts in one pass, O(n + k·T)
-            let mut dead = vec![0.0f64; (max + 1) * k];
-            let mut gone = vec![0.0f64; (max + 1) * k];
-            for i in 0..n_all {
-                let c = duration[i] as usize * k + group[i];
-                gone[c] += 1.0;
-                if event[i] {
-                    dead[c] += 1.0;
-                }
-            }
-            for t in 0..=max {
-                let r = &gone[t * k..(t + 1) * k];
-                if r.iter().any(|&x| x > 0.0) {
-                    step(&dead[t * k..(t + 1) * k], r);
-                }
-            }
-        }
-        None => {
-            let mut idx: Vec<usize> = (0..n_all).collect();
-            idx.sort_unstable_by(|&a, &b| duration[a].total_cmp(&duration[b]));
-            let mut d_j = vec![0.0f64; k];
-            let mut r_j = vec![0.0f64; k];
-            let mut p = 0;
-            while p < n_all {
-                let t = duration[idx[p]];
-                d_j.iter_mut().for_each(|x| *x = 0.0);
-                r_j.iter_mut().for_each(|x| *x = 0.0);
-                while p < n_all && duration[idx[p]] == t {
-                    let g = group[idx[p]];
-                    if event[idx[p]] {
-                        d_j[g] += 1.0;
-                    }
-                    r_j[g] += 1.0;
-                    p += 1;
-                }
-                step(&d_j, &r_j);
-            }
-        }
+        Some(max) => sw.by_day(duration, event, group, max),
+        None => sw.by_sorted_time(duration, event, group),
     }
-    if !any {
+    if !sw.any {
         return Err(LogRankError::NoEvents);
     }
-    let diff: Vec<f64> = (0..m).map(|j| obs[j] - exp[j]).collect();
-    let v = var.finish();
+    chi_square(sw, labels)
+}
+
+/// The statistic `(O − E)' V⁻¹ (O − E)` on the first k − 1 groups and its χ² p-value.
+fn chi_square(sw: Sweep, labels: &[String]) -> Result<LogRank, LogRankError> {
+    let m = labels.len() - 1;
+    let diff: Vec<f64> = (0..m).map(|j| sw.obs[j] - sw.exp[j]).collect();
+    let v = sw.var.finish();
     let singular = |e: LinalgError| match e {
         LinalgError::NotPositiveDefinite { column, .. } => {
             LogRankError::Singular(labels[column].clone())
@@ -210,8 +246,8 @@ pub fn logrank(
         statistic,
         df: m,
         p_value,
-        observed: obs,
-        expected: exp,
+        observed: sw.obs,
+        expected: sw.exp,
         groups: labels.to_vec(),
     })
 }

@@ -228,6 +228,57 @@ pub fn estimate_retention(
     table: &PersonTable,
     opts: &RetentionOptions,
 ) -> Result<RetentionResult, RetentionError> {
+    let n_events = check_options(table, opts)?;
+    let mut horizons = opts.horizons.clone();
+    horizons.sort_by(f64::total_cmp);
+    horizons.dedup();
+    let z = critical_value(opts.confidence);
+    let levels = table.group_levels();
+    let reference = choose_reference(&levels, opts)?;
+    let mut warnings = Vec::new();
+    let fitted = fit_curves(table, &horizons, z, &mut warnings);
+    median_warnings(&fitted.groups, &mut warnings);
+    let logrank = logrank_test(table, &levels, &mut warnings)?;
+    let groups = CoxGroups {
+        levels: &levels,
+        reference: &reference,
+        no_events: &fitted.no_event_groups,
+    };
+    let cox = cox_model(table, opts, &groups, &mut warnings)?;
+    let risk_difference = compare::km_differences(&fitted.curves, &reference, &horizons, z);
+    for r in &risk_difference {
+        if r.ratio.is_none() || r.ratio_ci_lower.is_none() {
+            warnings.push(format!(
+                "t = {}: group {:?} vs {:?}: a retention of 0 makes the ratio or its interval undefined (null)",
+                r.t, r.group, r.reference
+            ));
+        }
+    }
+    let adjusted = if levels.len() == 2 && !table.covariates().is_empty() {
+        ipw_comparison(table, opts, &groups, &horizons, z, &mut warnings)?
+    } else {
+        None
+    };
+    Ok(RetentionResult {
+        n: table.len(),
+        n_events,
+        horizons,
+        confidence: opts.confidence,
+        reference,
+        groups: fitted.groups,
+        km: fitted.km_rows,
+        logrank,
+        cox,
+        risk_difference,
+        adjusted,
+        warnings,
+        convention: conventions(opts),
+    })
+}
+
+/// Checks the horizons and the confidence level and that some event occurs; returns the
+/// number of events.
+fn check_options(table: &PersonTable, opts: &RetentionOptions) -> Result<usize, RetentionError> {
     if let Some(&h) = opts.horizons.iter().find(|h| !(h.is_finite() && **h > 0.0)) {
         return Err(RetentionError::BadHorizon(h));
     }
@@ -238,37 +289,51 @@ pub fn estimate_retention(
     if n_events == 0 {
         return Err(RetentionError::AllCensored(table.len()));
     }
-    let mut horizons = opts.horizons.clone();
-    horizons.sort_by(f64::total_cmp);
-    horizons.dedup();
-    let z = critical_value(opts.confidence);
-    let levels = table.group_levels();
+    Ok(n_events)
+}
+
+/// The reference group: the requested one if it exists, else the first label; also bounds
+/// the number of groups.
+fn choose_reference(levels: &[String], opts: &RetentionOptions) -> Result<String, RetentionError> {
     if levels.len() > opts.max_groups {
         return Err(RetentionError::TooManyGroups {
             groups: levels.len(),
             max: opts.max_groups,
         });
     }
-    let reference = match &opts.reference {
-        Some(r) if levels.contains(r) => r.clone(),
-        Some(r) => return Err(RetentionError::UnknownReference(r.clone())),
-        None => levels[0].clone(),
+    match &opts.reference {
+        Some(r) if levels.contains(r) => Ok(r.clone()),
+        Some(r) => Err(RetentionError::UnknownReference(r.clone())),
+        None => Ok(levels[0].clone()),
+    }
+}
+
+/// Kaplan–Meier curves per group with their summaries and reported rows.
+struct Curves {
+    curves: BTreeMap<String, km::KaplanMeier>,
+    groups: BTreeMap<String, GroupSummary>,
+    km_rows: BTreeMap<String, Vec<km::KmRow>>,
+    /// Groups without any event (left out of the Cox model).
+    no_event_groups: Vec<String>,
+}
+
+/// Fits a Kaplan–Meier curve per group, warning about groups without events.
+fn fit_curves(table: &PersonTable, horizons: &[f64], z: f64, warnings: &mut Vec<String>) -> Curves {
+    let mut out = Curves {
+        curves: BTreeMap::new(),
+        groups: BTreeMap::new(),
+        km_rows: BTreeMap::new(),
+        no_event_groups: Vec::new(),
     };
-    let mut warnings = Vec::new();
-    let idx = table.group_indices();
-    let mut curves = BTreeMap::new();
-    let mut groups = BTreeMap::new();
-    let mut km_rows = BTreeMap::new();
-    let mut no_event_groups = Vec::new();
-    for (g, rows) in &idx {
+    for (g, rows) in &table.group_indices() {
         let c = km::KaplanMeier::fit(table.duration(), table.event(), table.weights(), Some(rows));
         if c.n_events() == 0.0 {
-            no_event_groups.push(g.clone());
+            out.no_event_groups.push(g.clone());
             warnings.push(format!(
                 "group {g:?} has no events: its curve stays at 1, its median is undefined (null) and it is left out of the Cox model"
             ));
         }
-        groups.insert(
+        out.groups.insert(
             g.clone(),
             GroupSummary {
                 n: c.n(),
@@ -277,10 +342,15 @@ pub fn estimate_retention(
                 horizons: horizons.iter().map(|&h| c.row_at(h, z)).collect(),
             },
         );
-        km_rows.insert(g.clone(), c.rows(&horizons, z));
-        curves.insert(g.clone(), c);
+        out.km_rows.insert(g.clone(), c.rows(horizons, z));
+        out.curves.insert(g.clone(), c);
     }
-    for (g, s) in &groups {
+    out
+}
+
+/// Warns about medians, or their upper bounds, that are not reached.
+fn median_warnings(groups: &BTreeMap<String, GroupSummary>, warnings: &mut Vec<String>) {
+    for (g, s) in groups {
         if s.median.estimate.is_none() {
             warnings.push(format!(
                 "group {g:?}: retention never falls to 0.5, median duration is null (not reached)"
@@ -291,120 +361,157 @@ pub fn estimate_retention(
             ));
         }
     }
-    let logrank = if levels.len() < 2 {
+}
+
+/// Log-rank test across the groups (`None`, with a warning, for one group or when it
+/// cannot be computed).
+fn logrank_test(
+    table: &PersonTable,
+    levels: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Option<logrank::LogRank>, RetentionError> {
+    if levels.len() < 2 {
         warnings.push(format!(
             "single group {:?}: no log-rank test, no group comparison",
             levels[0]
         ));
-        None
-    } else {
-        if table.weights().is_some() {
-            warnings.push("log-rank test ignores case weights".into());
+        return Ok(None);
+    }
+    if table.weights().is_some() {
+        warnings.push("log-rank test ignores case weights".into());
+    }
+    let code: BTreeMap<&String, usize> = levels.iter().enumerate().map(|(i, g)| (g, i)).collect();
+    let gi: Vec<usize> = table.group().iter().map(|g| code[g]).collect();
+    match logrank::logrank(table.duration(), table.event(), &gi, levels) {
+        Ok(r) => Ok(Some(r)),
+        Err(logrank::LogRankError::TooLarge(t)) => Err(t.into()),
+        Err(e) => {
+            warnings.push(format!("log-rank test not computed: {e}"));
+            Ok(None)
         }
-        let code: BTreeMap<&String, usize> =
-            levels.iter().enumerate().map(|(i, g)| (g, i)).collect();
-        let gi: Vec<usize> = table.group().iter().map(|g| code[g]).collect();
-        match logrank::logrank(table.duration(), table.event(), &gi, &levels) {
-            Ok(r) => Some(r),
-            Err(logrank::LogRankError::TooLarge(t)) => return Err(t.into()),
-            Err(e) => {
-                warnings.push(format!("log-rank test not computed: {e}"));
-                None
-            }
-        }
-    };
-    // Cox design: group indicators (non-reference groups with events) then covariates.
-    let mut names = Vec::new();
-    let mut cols: Vec<Vec<f64>> = Vec::new();
+    }
+}
+
+/// The groups, the reference and the groups without events.
+struct CoxGroups<'a> {
+    levels: &'a [String],
+    reference: &'a String,
+    no_events: &'a [String],
+}
+
+/// Cox model on the group indicators (non-reference groups with events) then the
+/// covariates; `None`, with a warning, when it cannot or need not be fitted.
+fn cox_model(
+    table: &PersonTable,
+    opts: &RetentionOptions,
+    groups: &CoxGroups,
+    warnings: &mut Vec<String>,
+) -> Result<Option<cox::CoxFit>, RetentionError> {
+    let (levels, reference, no_event_groups) = (groups.levels, groups.reference, groups.no_events);
     let dummy_groups: Vec<&String> = levels
         .iter()
-        .filter(|g| **g != reference && !no_event_groups.contains(g))
+        .filter(|g| *g != reference && !no_event_groups.contains(g))
         .collect();
     let cox_rows: Vec<usize> = (0..table.len())
-        .filter(|&i| !no_event_groups.contains(&table.group()[i]) || table.group()[i] == reference)
+        .filter(|&i| !no_event_groups.contains(&table.group()[i]) || &table.group()[i] == reference)
         .collect();
-    let cox = if no_event_groups.contains(&reference) && levels.len() > 1 {
+    if no_event_groups.contains(reference) && levels.len() > 1 {
         warnings.push(format!(
             "Cox model not fitted: the reference group {reference:?} has no events (hazard ratios against it are infinite)"
         ));
-        None
-    } else if dummy_groups.len() > MAX_COX_GROUPS {
+        return Ok(None);
+    }
+    if dummy_groups.len() > MAX_COX_GROUPS {
         warnings.push(format!(
             "Cox model not fitted: {} group indicators exceed {MAX_COX_GROUPS} (each Newton step costs rows × indicators²); the curves, differences and log-rank test are reported",
             dummy_groups.len()
         ));
-        None
-    } else {
-        for g in &dummy_groups {
-            names.push(format!("group={g}"));
-            cols.push(
-                cox_rows
-                    .iter()
-                    .map(|&i| f64::from(u8::from(&table.group()[i] == *g)))
-                    .collect(),
-            );
-        }
-        for c in table.covariates() {
-            names.push(c.name.clone());
-            cols.push(cox_rows.iter().map(|&i| c.values[i]).collect());
-        }
-        check_cox_levels(table, &cox_rows)?;
-        if names.is_empty() {
-            warnings.push(
-                "Cox model not fitted: no group indicator (single group, or only groups without events) and no covariates".into(),
-            );
-            None
-        } else {
-            let d: Vec<f64> = cox_rows.iter().map(|&i| table.duration()[i]).collect();
-            let e: Vec<bool> = cox_rows.iter().map(|&i| table.event()[i]).collect();
-            let w: Option<Vec<f64>> = table
-                .weights()
-                .map(|w| cox_rows.iter().map(|&i| w[i]).collect());
-            let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
-            let o = cox::CoxOptions {
-                ties: opts.ties,
-                variance: opts.variance,
-                confidence: opts.confidence,
-                ..Default::default()
-            };
-            Some(cox::fit_cox(&d, &e, w.as_deref(), &names, &refs, &o)?)
-        }
+        return Ok(None);
+    }
+    let (names, cols) = cox_design(table, &dummy_groups, &cox_rows);
+    check_cox_levels(table, &cox_rows)?;
+    if names.is_empty() {
+        warnings.push(
+            "Cox model not fitted: no group indicator (single group, or only groups without events) and no covariates".into(),
+        );
+        return Ok(None);
+    }
+    let d: Vec<f64> = cox_rows.iter().map(|&i| table.duration()[i]).collect();
+    let e: Vec<bool> = cox_rows.iter().map(|&i| table.event()[i]).collect();
+    let w: Option<Vec<f64>> = table
+        .weights()
+        .map(|w| cox_rows.iter().map(|&i| w[i]).collect());
+    let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+    let o = cox::CoxOptions {
+        ties: opts.ties,
+        variance: opts.variance,
+        confidence: opts.confidence,
+        ..Default::default()
     };
-    let risk_difference = compare::km_differences(&curves, &reference, &horizons, z);
-    for r in &risk_difference {
-        if r.ratio.is_none() || r.ratio_ci_lower.is_none() {
-            warnings.push(format!(
-                "t = {}: group {:?} vs {:?}: a retention of 0 makes the ratio or its interval undefined (null)",
-                r.t, r.group, r.reference
-            ));
+    Ok(Some(cox::fit_cox(&d, &e, w.as_deref(), &names, &refs, &o)?))
+}
+
+/// Names and columns of the Cox design on `rows`: group indicators, then covariates.
+fn cox_design(
+    table: &PersonTable,
+    dummy_groups: &[&String],
+    rows: &[usize],
+) -> (Vec<String>, Vec<Vec<f64>>) {
+    let mut names = Vec::new();
+    let mut cols: Vec<Vec<f64>> = Vec::new();
+    for g in dummy_groups {
+        names.push(format!("group={g}"));
+        cols.push(
+            rows.iter()
+                .map(|&i| f64::from(u8::from(&table.group()[i] == *g)))
+                .collect(),
+        );
+    }
+    for c in table.covariates() {
+        names.push(c.name.clone());
+        cols.push(rows.iter().map(|&i| c.values[i]).collect());
+    }
+    (names, cols)
+}
+
+/// IPW-adjusted difference of the non-reference group against the reference (`None`, with
+/// a warning, when it cannot be computed).
+fn ipw_comparison(
+    table: &PersonTable,
+    opts: &RetentionOptions,
+    groups: &CoxGroups,
+    horizons: &[f64],
+    z: f64,
+    warnings: &mut Vec<String>,
+) -> Result<Option<compare::AdjustedComparison>, RetentionError> {
+    let reference = groups.reference;
+    let treated = groups
+        .levels
+        .iter()
+        .find(|g| *g != reference)
+        .cloned()
+        .unwrap_or_default();
+    check_ipw_levels(table, &treated, reference)?;
+    match compare::ipw_difference(table, &treated, reference, horizons, &opts.ipw, z) {
+        Ok(a) => {
+            if opts.ipw.variance == compare::IpwVariance::Bootstrap && opts.ipw.bootstrap < 2 {
+                warnings.push(format!(
+                    "IPW-adjusted difference: {} bootstrap replicates, so its se and interval are null (undefined)",
+                    opts.ipw.bootstrap
+                ));
+            }
+            Ok(Some(a))
+        }
+        Err(e) => {
+            warnings.push(format!("IPW-adjusted comparison not computed: {e}"));
+            Ok(None)
         }
     }
-    let adjusted = if levels.len() == 2 && !table.covariates().is_empty() {
-        let treated = levels
-            .iter()
-            .find(|g| **g != reference)
-            .cloned()
-            .unwrap_or_default();
-        check_ipw_levels(table, &treated, &reference)?;
-        match compare::ipw_difference(table, &treated, &reference, &horizons, &opts.ipw, z) {
-            Ok(a) => {
-                if opts.ipw.variance == compare::IpwVariance::Bootstrap && opts.ipw.bootstrap < 2 {
-                    warnings.push(format!(
-                        "IPW-adjusted difference: {} bootstrap replicates, so its se and interval are null (undefined)",
-                        opts.ipw.bootstrap
-                    ));
-                }
-                Some(a)
-            }
-            Err(e) => {
-                warnings.push(format!("IPW-adjusted comparison not computed: {e}"));
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let convention = [
+}
+
+/// Name of each convention used, for the result.
+fn conventions(opts: &RetentionOptions) -> BTreeMap<String, String> {
+    [
         ("km_at_risk", "#{T >= t}; events before censorings at tied times (lifelines, R)"),
         ("km_survival", "right-continuous product-limit; S(h) includes events on day h"),
         ("km_variance", "Greenwood: S^2 * sum d/(n(n-d))"),
@@ -425,20 +532,5 @@ pub fn estimate_retention(
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    Ok(RetentionResult {
-        n: table.len(),
-        n_events,
-        horizons,
-        confidence: opts.confidence,
-        reference,
-        groups,
-        km: km_rows,
-        logrank,
-        cox,
-        risk_difference,
-        adjusted,
-        warnings,
-        convention,
-    })
+    .collect()
 }

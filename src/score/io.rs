@@ -1,10 +1,21 @@
-//! Writing and reading a scoring run's outputs.
+//! Writing and reading a scoring run's outputs, in two kinds kept apart.
 //!
-//! `write_outputs(dir)` writes, each as Parquet and CSV: `indicators`, `scores`,
-//! `explanations`, `label_changes` and `peer_groups`; plus `score_summary.json` (published
-//! aggregates) and `score_output.json.gz`, the full [`ScoreOutput`] that `list`, `report` and
-//! the sensitivity analysis read back with [`read_outputs`] (one exact round trip, no
-//! re-parsing of tables).
+//! - **Research outputs** ([`write_research`]), establishment by establishment and not for
+//!   publication: `indicators`, `scores`, `explanations`, `label_changes` and `peer_groups`
+//!   (Parquet and CSV), `reference_scores.json` (the latest period's score and label per
+//!   SIRET, which `compare` reads), `score_output.json.gz` (the full [`ScoreOutput`] that
+//!   `list`, `feedback`, `report` and the sensitivity analysis read back with
+//!   [`read_outputs`], one exact round trip) and a `README.md` that says so. A run writes
+//!   them to `reports/<experiment>/research/<run-id>/` ([`research_dir`]), outside the run
+//!   folder that policy teams receive.
+//! - **Published outputs** ([`write_published`]): the summary under statistical secrecy
+//!   ([`super::summary`]) as `score_summary.json` and one Parquet and CSV table per
+//!   published table (`labels_by_section`, `labels_by_zone`, `labels_by_sector_zone`,
+//!   `score_histogram`, `labels_by_period`, `label_transitions`), a hidden cell being empty
+//!   (null) with its reason in a `secret…` column, never 0.
+//!
+//! `engagement score --out DIR` writes both kinds into DIR ([`write_outputs`]): that folder is
+//! a research folder.
 
 use super::{Label, ScoreError, ScoreOutput};
 use crate::indicators::{Criterion, CRITERIA};
@@ -239,12 +250,38 @@ pub fn peer_groups_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(cols)
 }
 
-/// Writes every output into `dir` (created if needed); returns the paths written.
-pub fn write_outputs(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, ScoreError> {
-    let io_err = |p: &Path, e: &dyn std::fmt::Display| ScoreError::Output {
+/// File name of the per-SIRET scores of the latest period, in a research folder.
+pub const RESEARCH_SCORES: &str = "reference_scores.json";
+/// Name of the folder, beside a run's folder, that holds the research outputs of its runs.
+pub const RESEARCH: &str = "research";
+
+/// The notice written into every research folder.
+const RESEARCH_README: &str = "# NOT FOR PUBLICATION\n\n\
+These files describe establishments one by one (SIRET, counts of persons, raw shares, \
+scores and sub-scores). They are research outputs: they do not respect the statistical \
+secrecy rules of published outputs (at least 3 establishments and 11 persons per figure, \
+no establishment above 85% of a cell, positions or rounded bands instead of shares). Do not \
+send them to policy teams, employers or counsellors, and do not copy them into a published \
+report folder. What may be published is in the run folder itself (`index.html`, \
+`report.md`, `results.json`, `tables/`, the counsellors' page and the sheets).\n";
+
+fn io_err(p: &Path, e: &dyn std::fmt::Display) -> ScoreError {
+    ScoreError::Output {
         path: p.to_path_buf(),
         message: e.to_string(),
-    };
+    }
+}
+
+/// Writes every output, research and published, into `dir` (created if needed), as
+/// `engagement score` does; returns the paths written.
+pub fn write_outputs(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, ScoreError> {
+    let mut paths = write_research(out, dir)?;
+    paths.extend(write_published(out, dir)?);
+    Ok(paths)
+}
+
+/// Writes the research outputs (per establishment, not for publication) into `dir`.
+pub fn write_research(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, ScoreError> {
     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, &e))?;
     let mut paths = Vec::new();
     type Build = fn(&ScoreOutput) -> PolarsResult<DataFrame>;
@@ -257,26 +294,36 @@ pub fn write_outputs(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, Scor
     ];
     for (stem, build) in tables {
         let mut df = build(out).map_err(|e| io_err(&dir.join(stem), &e))?;
-        for f in [Format::Parquet, Format::Csv] {
-            let p = dir.join(format!("{stem}.{}", f.extension()));
-            write_df(&mut df, &p, f)?;
-            paths.push(p);
-        }
+        paths.extend(write_both(&mut df, dir, stem)?);
     }
-    let sp = dir.join(SUMMARY);
-    let text = serde_json::to_string_pretty(&out.summary).map_err(|e| io_err(&sp, &e))?;
-    write_text(&sp, &text)?;
-    paths.push(sp);
+    paths.extend(write_research_notes(out, dir)?);
     paths.push(write_full_output(out, dir)?);
+    Ok(paths)
+}
+
+/// Writes [`RESEARCH_SCORES`] (the latest period's scores) and the folder's "not for
+/// publication" README into `dir`.
+pub fn write_research_notes(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, ScoreError> {
+    let rp = dir.join(RESEARCH_SCORES);
+    let text = serde_json::to_string_pretty(&research_scores(out)).map_err(|e| io_err(&rp, &e))?;
+    write_text(&rp, &text)?;
+    let readme = dir.join("README.md");
+    write_text(&readme, RESEARCH_README)?;
+    Ok(vec![rp, readme])
+}
+
+fn write_both(df: &mut DataFrame, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ScoreError> {
+    let mut paths = Vec::new();
+    for f in [Format::Parquet, Format::Csv] {
+        let p = dir.join(format!("{stem}.{}", f.extension()));
+        write_df(df, &p, f)?;
+        paths.push(p);
+    }
     Ok(paths)
 }
 
 /// Writes [`FULL_OUTPUT`] into `dir` atomically; returns its path.
 pub fn write_full_output(out: &ScoreOutput, dir: &Path) -> Result<PathBuf, ScoreError> {
-    let io_err = |p: &Path, e: &dyn std::fmt::Display| ScoreError::Output {
-        path: p.to_path_buf(),
-        message: e.to_string(),
-    };
     let fp = dir.join(FULL_OUTPUT);
     crate::output::write_with(&fp, |w| {
         let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
@@ -286,9 +333,92 @@ pub fn write_full_output(out: &ScoreOutput, dir: &Path) -> Result<PathBuf, Score
     Ok(fp)
 }
 
-/// Reads back the full output written by [`write_outputs`].
+/// Writes the published outputs (statistical secrecy applied) into `dir`.
+pub fn write_published(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, ScoreError> {
+    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, &e))?;
+    let sp = dir.join(SUMMARY);
+    let text = serde_json::to_string_pretty(&out.summary).map_err(|e| io_err(&sp, &e))?;
+    write_text(&sp, &text)?;
+    let mut paths = vec![sp];
+    for (stem, df) in super::summary_tables::tables(&out.summary) {
+        let mut df = df.map_err(|e| io_err(&dir.join(stem), &e))?;
+        paths.extend(write_both(&mut df, dir, stem)?);
+    }
+    Ok(paths)
+}
+
+/// Score and label of one establishment in the latest period (research data).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ResearchScore {
+    /// SIRET, 14 digits.
+    pub siret: String,
+    /// NAF section letter.
+    pub section: String,
+    /// Employment zone.
+    pub zone: String,
+    /// Composite; `None` when not calculable.
+    pub score: Option<f64>,
+    /// Label level; `None` when not calculable (not folded into "no label").
+    pub level: Option<u8>,
+}
+
+/// The per-SIRET scores of the latest period.
+pub fn research_scores(out: &ScoreOutput) -> Vec<ResearchScore> {
+    let Ok(p) = out.period_index(None) else {
+        return Vec::new();
+    };
+    out.scores
+        .iter()
+        .filter(|s| s.period == p)
+        .map(|s| {
+            let e = out.establishment(s.siret);
+            ResearchScore {
+                siret: siret_string(s.siret),
+                section: e.map(|e| e.section.clone()).unwrap_or_else(|| "?".into()),
+                zone: e.map(|e| e.zone.clone()).unwrap_or_default(),
+                score: s.composite,
+                level: s.label,
+            }
+        })
+        .collect()
+}
+
+/// The research folder of a run folder: `<experiment folder>/research/<run-id>`.
+pub fn research_dir(run_dir: &Path) -> PathBuf {
+    let name = run_dir.file_name().map(PathBuf::from).unwrap_or_default();
+    run_dir
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(RESEARCH)
+        .join(name)
+}
+
+/// Where the score outputs of `dir` are: `dir` itself (a `score --out` folder), the research
+/// folder of a run folder, or a run's `tables/` (runs written before the research split).
+pub fn locate(dir: &Path) -> PathBuf {
+    [dir.to_path_buf(), research_dir(dir), dir.join("tables")]
+        .into_iter()
+        .find(|d| d.join(FULL_OUTPUT).is_file())
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// The per-SIRET scores of a run's latest period, from its research folder (`None` when the
+/// run has no research folder).
+pub fn read_research_scores(run_dir: &Path) -> Result<Option<Vec<ResearchScore>>, ScoreError> {
+    let p = research_dir(run_dir).join(RESEARCH_SCORES);
+    if !p.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, &e))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| io_err(&p, &e))
+}
+
+/// Reads back the full output written by [`write_research`], from a score folder or a run
+/// folder ([`locate`]).
 pub fn read_outputs(dir: &Path) -> Result<ScoreOutput, ScoreError> {
-    let fp = dir.join(FULL_OUTPUT);
+    let fp = locate(dir).join(FULL_OUTPUT);
     let err = |e: &dyn std::fmt::Display| ScoreError::Output {
         path: fp.clone(),
         message: e.to_string(),

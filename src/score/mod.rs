@@ -16,8 +16,10 @@
 //! 6. label changes between consecutive periods, and on demand an explanation per criterion
 //!    ([`ScoreOutput::explain`]).
 //!
-//! Outputs are written by [`io::write_outputs`]; the counsellors' list is [`list`]; the
-//! published aggregates follow [`privacy`].
+//! Outputs are written by [`io::write_outputs`] (research tables, not for publication) and
+//! [`io::write_published`] (aggregates under statistical secrecy, [`summary`]); the published
+//! view of one employer is [`publish::EmployerRecord`], which the counsellors' [`list`] and
+//! the employer sheets use; the secrecy rules are in [`privacy`].
 
 pub mod bench;
 pub mod engine;
@@ -26,8 +28,10 @@ pub mod list;
 mod params;
 pub mod peers;
 pub mod privacy;
+pub mod publish;
 pub mod sensitivity;
 pub mod summary;
+pub mod summary_tables;
 
 pub use params::{
     validate_weights, Gate, RawGate, RawScoreParams, ScoreParams, SectorLevel, SubscoreMethod,
@@ -59,6 +63,8 @@ pub enum ScoreError {
     },
     #[error("unknown period {got:?}; available periods: {available}")]
     UnknownPeriod { got: String, available: String },
+    #[error("no score for SIRET {siret} in period {period}")]
+    UnknownSiret { siret: String, period: String },
     #[error("the two score outputs share no period: {a} vs {b}")]
     NoCommonPeriod { a: String, b: String },
 }
@@ -598,7 +604,7 @@ pub fn score_indicators(
 ) -> ScoreOutput {
     let (peer_groups, scores) = score_rows(&ind, &establishments, params);
     let label_changes = label_changes(&scores, &ind.periods);
-    let summary = summary::summarise(&scores, &ind, &establishments);
+    let summary = summary::summarise(&scores, &ind, &establishments, &label_changes);
     ScoreOutput {
         params: params.clone(),
         establishments,

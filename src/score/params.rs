@@ -116,6 +116,10 @@ pub struct RawScoreParams {
     pub label_thresholds: Option<Vec<f64>>,
     pub gates: Option<Vec<RawGate>>,
     pub rotation_seed: Option<i64>,
+    /// Labels actually awarded (CSV or Parquet), compared with the computed ones; read by
+    /// `pilot::awarded` with `data.source = "tables"` (validated in `config`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awarded: Option<std::path::PathBuf>,
 }
 
 /// Validated `[score]` parameters (see the module table).

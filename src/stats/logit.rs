@@ -151,13 +151,20 @@ pub fn fit(
             y.len()
         )));
     }
-    let w: Vec<f64> = match weights {
-        Some(w) if w.len() != n => {
-            return Err(LogitError::Input(format!(
-                "{} weights for {n} rows",
-                w.len()
-            )))
-        }
+    let w = checked_weights(weights, n)?;
+    check_outcome(y, &w)?;
+    let (design, names) = intercept_design(x, opts)?;
+    linalg::check_full_rank(&design.crossprod(Some(&w)), &names)?;
+    newton(design, y, &w, names, opts)
+}
+
+/// The weights (all 1 by default), checked for length and for finite non-negative values.
+fn checked_weights(weights: Option<&[f64]>, n: usize) -> Result<Vec<f64>, LogitError> {
+    match weights {
+        Some(w) if w.len() != n => Err(LogitError::Input(format!(
+            "{} weights for {n} rows",
+            w.len()
+        ))),
         Some(w) => {
             if let Some((i, v)) = w
                 .iter()
@@ -166,10 +173,14 @@ pub fn fit(
             {
                 return Err(LogitError::Input(format!("weight {v} at row {i}")));
             }
-            w.to_vec()
+            Ok(w.to_vec())
         }
-        None => vec![1.0; n],
-    };
+        None => Ok(vec![1.0; n]),
+    }
+}
+
+/// Errors unless the outcome is 0/1 and varies among the rows with positive weight.
+fn check_outcome(y: &[f64], w: &[f64]) -> Result<(), LogitError> {
     for (row, &value) in y.iter().enumerate() {
         if value != 0.0 && value != 1.0 {
             return Err(LogitError::NonBinary { row, value });
@@ -177,20 +188,23 @@ pub fn fit(
     }
     let active: Vec<f64> = y
         .iter()
-        .zip(&w)
+        .zip(w)
         .filter(|(_, w)| **w > 0.0)
         .map(|(y, _)| *y)
         .collect();
     match active.first() {
-        None => return Err(LogitError::Input("no rows with positive weight".into())),
+        None => Err(LogitError::Input("no rows with positive weight".into())),
         Some(&first) if active.iter().all(|v| *v == first) => {
-            return Err(LogitError::NoVariation { value: first })
+            Err(LogitError::NoVariation { value: first })
         }
-        _ => {}
+        _ => Ok(()),
     }
+}
 
-    // Design with the intercept first.
-    let p_in = x.cols();
+/// The design with the intercept first (when asked) and its column names, checked for
+/// finite values.
+fn intercept_design(x: &Matrix, opts: &LogitOptions) -> Result<(Matrix, Vec<String>), LogitError> {
+    let (n, p_in) = (x.rows(), x.cols());
     let mut names: Vec<String> = match &opts.names {
         Some(nm) if nm.len() == p_in => nm.clone(),
         Some(nm) => {
@@ -221,45 +235,39 @@ pub fn fit(
             k / design.cols()
         )));
     }
-    let p = design.cols();
-    linalg::check_full_rank(&design.crossprod(Some(&w)), &names)?;
+    Ok((design, names))
+}
 
+/// Newton–Raphson with step halving from the intercept-only solution, stopping on a small
+/// change in the log-likelihood or in β, or on separation.
+fn newton(
+    design: Matrix,
+    y: &[f64],
+    w: &[f64],
+    names: Vec<String>,
+    opts: &LogitOptions,
+) -> Result<LogitFit, LogitError> {
     // Start from the intercept-only solution: fewer iterations, same optimum.
-    let mut beta = vec![0.0; p];
+    let mut beta = vec![0.0; design.cols()];
     if opts.intercept {
         let sw: f64 = w.iter().sum();
-        let ybar = y.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() / sw;
+        let ybar = y.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() / sw;
         beta[0] = (ybar / (1.0 - ybar)).ln();
     }
-    let mut ll = loglik(&design, y, &w, &beta);
+    let mut ll = loglik(&design, y, w, &beta);
     let mut last_change = f64::INFINITY;
     for iter in 1..=opts.max_iter {
         let eta = design.matvec(&beta)?;
         let prob: Vec<f64> = eta.iter().map(|e| sigmoid(*e)).collect();
         let resid: Vec<f64> = y.iter().zip(&prob).map(|(y, p)| y - p).collect();
-        let grad = design.t_vec(&resid, Some(&w));
-        let vw: Vec<f64> = prob
-            .iter()
-            .zip(&w)
-            .map(|(p, w)| w * p * (1.0 - p))
-            .collect();
+        let grad = design.t_vec(&resid, Some(w));
+        let vw: Vec<f64> = prob.iter().zip(w).map(|(p, w)| w * p * (1.0 - p)).collect();
         let info = design.crossprod(Some(&vw));
         let step = match linalg::solve_spd(&info, &grad) {
             Ok(s) => s,
             Err(_) => return Err(separation(iter, &beta)),
         };
-        // Step halving keeps the iteration monotone in the likelihood.
-        let mut t = 1.0;
-        let mut new_beta: Vec<f64>;
-        let mut new_ll;
-        loop {
-            new_beta = beta.iter().zip(&step).map(|(b, s)| b + t * s).collect();
-            new_ll = loglik(&design, y, &w, &new_beta);
-            if new_ll >= ll - 1e-12 * ll.abs().max(1.0) || t < 1e-10 {
-                break;
-            }
-            t *= 0.5;
-        }
+        let (new_beta, new_ll) = halve_step(&design, y, w, &beta, &step, ll);
         let max_dbeta = beta
             .iter()
             .zip(&new_beta)
@@ -269,17 +277,38 @@ pub fn fit(
         beta = new_beta;
         ll = new_ll;
         let max_abs = beta.iter().fold(0.0f64, |m, b| m.max(b.abs()));
-        if max_abs > SEPARATION_BETA && extreme_fit(&design, &w, &beta)? {
+        if max_abs > SEPARATION_BETA && extreme_fit(&design, w, &beta)? {
             return Err(separation(iter, &beta));
         }
         if last_change < TOL_LOGLIK || max_dbeta < TOL_BETA {
-            return finish(design, &w, beta, ll, iter, names);
+            return finish(design, w, beta, ll, iter, names);
         }
     }
     Err(LogitError::NoConvergence {
         iterations: opts.max_iter,
         last_change,
     })
+}
+
+/// Halves the Newton step until the likelihood does not fall (or the step vanishes), which
+/// keeps the iteration monotone; returns the new β and its log-likelihood.
+fn halve_step(
+    design: &Matrix,
+    y: &[f64],
+    w: &[f64],
+    beta: &[f64],
+    step: &[f64],
+    ll: f64,
+) -> (Vec<f64>, f64) {
+    let mut t = 1.0;
+    loop {
+        let new_beta: Vec<f64> = beta.iter().zip(step).map(|(b, s)| b + t * s).collect();
+        let new_ll = loglik(design, y, w, &new_beta);
+        if new_ll >= ll - 1e-12 * ll.abs().max(1.0) || t < 1e-10 {
+            return (new_beta, new_ll);
+        }
+        t *= 0.5;
+    }
 }
 
 fn extreme_fit(x: &Matrix, w: &[f64], beta: &[f64]) -> Result<bool, LogitError> {

@@ -26,6 +26,7 @@ pub const SHORT_CDD: u64 = 8;
 pub const INTERNSHIPS: u64 = 9;
 pub const STOCK: u64 = 10;
 pub const RETENTION: u64 = 11;
+pub const TRUTH: u64 = 12;
 
 /// SplitMix64 finaliser: a bijective mix of 64 bits.
 pub fn mix(mut z: u64) -> u64 {

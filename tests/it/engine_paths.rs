@@ -1,8 +1,8 @@
 //! The out-of-core engine path against the in-memory path: on the default experiment the
 //! indicator, score, label-change, peer-group and explanation tables are identical byte for
-//! byte once sorted, under a memory pool small enough to make DataFusion spill; bad input
-//! is named and leaves nothing behind; the person-history pass gives the generator's
-//! histories.
+//! byte once sorted, and so are the published summary and its tables, under a memory pool
+//! small enough to make DataFusion spill; bad input is named and leaves nothing behind; the
+//! person-history pass gives the generator's histories.
 
 use engagement::config::Experiment;
 use engagement::engine::{self, EngineOptions};
@@ -48,6 +48,11 @@ pub fn assert_same_tables(memory: &Path, engine: &Path) {
     }
     let s = |d: &Path| std::fs::read_to_string(d.join(io::SUMMARY)).unwrap();
     assert_eq!(s(memory), s(engine), "score summary");
+    // The published tables (statistical secrecy applied) are the same files.
+    for stem in score::summary_tables::STEMS {
+        let f = |d: &Path| std::fs::read(d.join(format!("{stem}.csv"))).unwrap();
+        assert!(f(memory) == f(engine), "published table {stem} differs");
+    }
 }
 
 #[test]
@@ -78,6 +83,15 @@ fn engine_matches_memory_on_the_default_experiment() {
     let last = out.periods().len() as u32 - 1;
     let n_last = out.scores.iter().filter(|x| x.period == last).count();
     assert_eq!(back.scores.len(), n_last);
+    // Every field of the last period's indicator rows, including those no table shows.
+    let want: Vec<_> = out
+        .indicators
+        .rows
+        .iter()
+        .filter(|x| x.period == last)
+        .collect();
+    let got: Vec<_> = back.indicators.rows.iter().collect();
+    assert!(want == got, "last period's indicator rows differ");
 }
 
 #[test]

@@ -142,6 +142,54 @@ fn event_study_and_wald_match_pyfixest() {
     }
 }
 
+/// The pipeline's headline pre-trend test (leads before −4 binned into −4) against pyfixest's
+/// TWFE on the binned lead dummies: the statistic by hand with fixest's `wald()` convention and
+/// pyfixest's own `wald_test` (χ²(q) on a subset of coefficients).
+#[test]
+fn binned_pretrend_matches_pyfixest() {
+    use engagement::estimate::event_study::{binned_pretrend, HEADLINE_BIN_BELOW};
+    let r = reference();
+    for name in ["balanced", "unbalanced"] {
+        let p = fixture(&format!("{name}.csv"));
+        let b = binned_pretrend(&p, HEADLINE_BIN_BELOW, DofConvention::Fixest)
+            .unwrap()
+            .unwrap();
+        let rw = &r[name]["pretrend_wald_binned_m4"];
+        let ints = |v: &Value| -> Vec<i64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_i64().unwrap())
+                .collect()
+        };
+        assert_eq!(b.below, rw["below"].as_i64().unwrap(), "{name}");
+        assert_eq!(b.binned, ints(&rw["binned"]), "{name}");
+        assert_eq!(b.leads, ints(&rw["leads"]), "{name}");
+        let w = &b.wald;
+        close(&format!("{name} binned F"), w.statistic, &rw["statistic"]);
+        close(&format!("{name} binned W"), w.chi2, &rw["chi2"]);
+        close(&format!("{name} binned p"), w.p_value, &rw["p_value"]);
+        close(
+            &format!("{name} binned p chi2"),
+            w.p_value_chi2,
+            &rw["p_value_chi2"],
+        );
+        let pf = &rw["pyfixest_wald_test"];
+        close(
+            &format!("{name} binned W (pyfixest)"),
+            w.chi2,
+            &pf["statistic"],
+        );
+        close(
+            &format!("{name} binned p (pyfixest)"),
+            w.p_value_chi2,
+            &pf["p_value"],
+        );
+        assert_eq!(w.df as u64, rw["df"].as_u64().unwrap());
+        assert_eq!(w.df2 as u64, rw["df2"].as_u64().unwrap());
+    }
+}
+
 use engagement::estimate::cs::{
     callaway_santanna, BasePeriod, Control, CsOptions, CsResult, Method,
 };

@@ -99,7 +99,16 @@ fn rows_and_sheets_from_score_outputs() {
     // The run report's score section from the same outputs.
     let sec = from_score::score_section(&out, &reference, 3);
     assert_eq!(sec.reference_period, out.summary.period);
-    assert_eq!(sec.labels_by_level.iter().sum::<u64>(), sec.n_scored);
+    if sec.labels_by_level.iter().all(Option::is_some) {
+        assert_eq!(
+            sec.labels_by_level.iter().flatten().sum::<u64>(),
+            sec.n_scored
+        );
+    }
+    assert!(
+        sec.reference_scores.is_empty(),
+        "no per-SIRET list published"
+    );
     let w: f64 = sec.criteria.iter().map(|c| c.weight).sum();
     assert!((w - 1.0).abs() < 1e-9);
     assert_eq!(sec.examples.len(), 3);
@@ -108,23 +117,36 @@ fn rows_and_sheets_from_score_outputs() {
         .labels_by_sector
         .iter()
         .filter(|g| !g.suppressed)
-        .flat_map(|g| g.counts.iter())
+        .flat_map(|g| g.counts.iter().flatten())
         .sum();
     assert!(shown > 0 && shown <= sec.n_scored);
     assert!(sec
         .labels_by_sector
         .iter()
-        .all(|g| g.suppressed == g.counts.is_empty()));
+        .all(|g| g.suppressed == g.counts.iter().any(Option::is_none)));
     let results = engagement::report::RunResults {
         score: Some(sec),
         ..Default::default()
     };
+    // `compare` reads per-SIRET scores from the research folder; here, straight from them.
+    let mut with_scores = results.clone();
+    with_scores.score.as_mut().unwrap().reference_scores =
+        engagement::score::io::research_scores(&out)
+            .into_iter()
+            .map(|e| engagement::report::results::EstablishmentScore {
+                siret: e.siret,
+                sector: e.section,
+                zone: e.zone,
+                score: e.score,
+                label: engagement::score::Label::of(e.level),
+            })
+            .collect();
     let run_dir = tmp.path().join("run");
     engagement::report::render_run(&results, &run_dir, Lang::Fr).unwrap();
     let html = std::fs::read_to_string(run_dir.join("index.html")).unwrap();
     check::well_formed(&html).unwrap();
     assert!(run_dir.join("figures/score-histogram.svg").exists());
-    let same = engagement::report::compare_runs("a", &results, "b", &results);
+    let same = engagement::report::compare_runs("a", &with_scores, "b", &with_scores);
     assert_eq!(same.kendall_tau_b, Some(1.0));
     if let Ok(d) = std::env::var("REPORT_DEMO_DIR") {
         engagement::report::render_run(&results, &Path::new(&d).join("real"), Lang::Fr).unwrap();

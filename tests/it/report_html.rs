@@ -418,6 +418,19 @@ fn feedback_sheets_for_every_case() {
 }
 
 #[test]
+fn a_sheet_never_states_a_peer_group_of_fewer_than_three() {
+    let mut d = sheets()[1].clone();
+    assert!(feedback_sheet(&d, Lang::Fr).contains("42 établissements comparables"));
+    d.peers.members = None;
+    let fr = feedback_sheet(&d, Lang::Fr);
+    assert!(fr.contains("Moins de 3 établissements comparables"), "{fr}");
+    let en = feedback_sheet(&d, Lang::En);
+    assert!(en.contains("Fewer than 3 comparable establishments"));
+    assert_eq!(engagement::score::publish::peer_members(2), None);
+    assert_eq!(engagement::score::publish::peer_members(3), Some(3));
+}
+
+#[test]
 fn feedback_command_writes_a_sheet_and_a_batch_with_a_send_log() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = bin()

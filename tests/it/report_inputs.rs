@@ -25,10 +25,10 @@ fn report_refuses_foreign_or_tampered_results() {
     assert!(!ok && err.contains("schema_version"), "{err}");
     let (ok, err) = run_report(
         &tmp.path().join("b"),
-        &TINY.replacen("\"schema_version\": 2", "\"schema_version\": 99", 1),
+        &TINY.replacen("\"schema_version\": 3", "\"schema_version\": 99", 1),
     );
     assert!(
-        !ok && err.contains("99") && err.contains("version 2"),
+        !ok && err.contains("99") && err.contains("version 3"),
         "{err}"
     );
     let (ok, err) = run_report(

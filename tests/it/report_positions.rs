@@ -92,3 +92,46 @@ fn the_pages_use_the_oriented_words() {
         let _ = more;
     }
 }
+
+#[test]
+fn the_pooled_sensitive_block_is_cited_or_said_plainly() {
+    use engagement::indicators::Criterion;
+    use engagement::score::publish::{FarFromEmployment, FarStatus};
+    let rows: Vec<engagement::report::CounsellorRow> =
+        serde_json::from_str(include_str!("../fixtures/report/counsellor_rows.json")).unwrap();
+    let members = vec![
+        Criterion::Boeth,
+        Criterion::LongUnemployed,
+        Criterion::FromIae,
+    ];
+    let with = |status| {
+        let mut r = rows[0].clone();
+        r.strengths.clear();
+        r.far = FarFromEmployment {
+            status,
+            members: members.clone(),
+        };
+        r
+    };
+    let cases = [
+        (FarStatus::Shown(Position::Above), true),
+        (FarStatus::Shown(Position::Below), false),
+        (FarStatus::TooFewPersons, false),
+        (FarStatus::PartlyShown, false),
+    ];
+    for lang in [Lang::Fr, Lang::En] {
+        let title = engagement::report::i18n::Msg::FarTitle.text(lang);
+        for (status, reason) in cases {
+            let r = with(status);
+            let why = engagement::report::counsellor::why_listed(&r, lang);
+            assert_eq!(why.contains(title), reason, "{status:?} {lang:?}: {why}");
+            let html = engagement::report::counsellor_page(std::slice::from_ref(&r), lang);
+            let words = engagement::report::i18n::far_words(&r.far, lang);
+            let line = format!("<p class=\"far\">{title}");
+            assert!(html.contains(&line), "{status:?} {lang:?}: no pooled line");
+            assert!(html.contains(words), "{status:?} {lang:?}: {words}");
+        }
+        let plain = engagement::report::i18n::far_words(&with(FarStatus::TooFewPersons).far, lang);
+        assert!(plain.contains("11"), "{plain}");
+    }
+}

@@ -422,24 +422,29 @@ fn summary_respects_statistical_secrecy() {
             Some(_) => assert!(c.scored.is_none() && c.mean_score.is_none()),
         }
     }
-    // No section line with exactly one secret cell (secondary suppression).
-    let mut by_section: std::collections::BTreeMap<&str, usize> = Default::default();
-    for c in &s.by_sector_zone {
-        if c.secret.is_some() {
-            *by_section.entry(&c.section).or_default() += 1;
+    // Label tables: every published count has 0 or at least 3 establishments, and no row
+    // or column with a published total has exactly one hidden count (secondary suppression).
+    for rows in [&s.by_section, &s.by_zone] {
+        for r in rows.iter() {
+            for n in r.counts.iter().flatten() {
+                assert!(*n == 0 || *n >= privacy::MIN_UNITS, "{}: {n}", r.code);
+            }
+            let hidden = r.counts.iter().filter(|c| c.is_none()).count();
+            assert!(hidden != 1 || r.total.is_none(), "row {}", r.code);
         }
-    }
-    for (sec, n) in by_section {
-        assert!(
-            n != 1 || s.hidden_section_margins.iter().any(|m| m == sec),
-            "section {sec}"
-        );
+        for l in 0..4 {
+            let hidden = rows.iter().filter(|r| r.counts[l].is_none()).count();
+            let total = s.labels.get(&l.to_string()).copied().flatten();
+            assert!(hidden != 1 || total.is_none(), "level {l}");
+        }
     }
     for b in &s.distribution {
-        if let Some(n) = b.count {
-            assert!(n == 0 || n >= privacy::MIN_UNITS);
+        match b.count {
+            Some(n) => assert!(n == 0 || n >= privacy::MIN_UNITS),
+            None => assert!(b.secret.is_some()),
         }
     }
+    assert!(s.distribution.iter().filter(|b| b.count.is_none()).count() != 1);
 }
 
 #[test]

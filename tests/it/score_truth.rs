@@ -1,108 +1,98 @@
-//! The score against the generator's ground truth: at the default experiment size, the
-//! composite must rank establishments by their latent inclusiveness (Spearman ≥ 0.6), and
-//! labels must mostly go to truly inclusive establishments.
+//! The score against the generator's outcome truth (fragile hires still in the job a year
+//! later, per new hire), within peer groups: the default weighting must agree with it, a
+//! deliberately bad weighting (durability reversed) must agree visibly less, and labels must
+//! be better than chance at every level.
 
-use engagement::config::Experiment;
-use engagement::indicators::CRITERIA;
-use engagement::reference::Reference;
-use engagement::score;
-use engagement::stats::describe::spearman;
-use engagement::synth;
-use std::collections::HashMap;
-use std::path::Path;
+use crate::synth_generator::baseline_world;
+use engagement::validity::{self, Weighting, WeightingKind};
 
-struct Figures {
-    n: usize,
-    spearman_latest: f64,
-    spearman_mean: f64,
-    precision_labelled: f64,
-    precision_top: f64,
-    labelled: usize,
-}
-
-fn figures(exp: &Experiment, r: &Reference) -> Figures {
-    let s = synth::generate(exp, r, false).unwrap();
-    let out = score::run(&s.dataset, &exp.score, r).unwrap();
-    let theta: HashMap<u64, f64> = s.truth.iter().map(|t| (t.siret, t.inclusiveness)).collect();
-    let last = out.periods().len() as u32 - 1;
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    let mut labels = Vec::new();
-    let mut mean: HashMap<u64, (f64, f64)> = HashMap::new();
-    for row in &out.scores {
-        let Some(c) = row.composite else { continue };
-        let e = mean.entry(row.siret).or_default();
-        e.0 += c;
-        e.1 += 1.0;
-        if row.period == last {
-            x.push(c);
-            y.push(theta[&row.siret]);
-            labels.push((row.label.unwrap_or(0), theta[&row.siret]));
+#[test]
+fn recomputed_composites_reproduce_the_engine() {
+    let (e, _, _, scores) = baseline_world();
+    let w = Weighting::experiment(&e.score);
+    let mut n = 0;
+    for row in &scores.scores {
+        let c = w.composite(row, e.score.min_weight_share);
+        assert_eq!(c.is_some(), row.composite.is_some(), "{row:?}");
+        if let (Some(a), Some(b)) = (c, row.composite) {
+            // Sub-scores are stored as f32.
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+            n += 1;
         }
     }
-    let (mx, my): (Vec<f64>, Vec<f64>) = mean.iter().map(|(s, (a, n))| (a / n, theta[s])).unzip();
-    // Precision: labelled establishments whose θ is above the median θ of scored ones.
-    let mut ys = y.clone();
-    ys.sort_by(f64::total_cmp);
-    let med = ys[ys.len() / 2];
-    let q75 = ys[ys.len() * 3 / 4];
-    let lab: Vec<f64> = labels.iter().filter(|l| l.0 >= 1).map(|l| l.1).collect();
-    let top: Vec<f64> = labels.iter().filter(|l| l.0 == 3).map(|l| l.1).collect();
-    Figures {
-        n: x.len(),
-        spearman_latest: spearman(&x, &y).unwrap(),
-        spearman_mean: spearman(&mx, &my).unwrap(),
-        precision_labelled: lab.iter().filter(|&&t| t > med).count() as f64 / lab.len() as f64,
-        precision_top: top.iter().filter(|&&t| t > q75).count() as f64 / top.len().max(1) as f64,
-        labelled: lab.len(),
-    }
+    assert!(n > 10_000, "{n} composites");
 }
 
 #[test]
-fn composite_ranks_by_latent_inclusiveness_at_default_size() {
-    let r = Reference::load();
-    let exp = Experiment::from_file(Path::new("experiments/baseline.toml"), &r).unwrap();
-    let f = figures(&exp, &r);
-    eprintln!(
-        "default size: {} scored (latest period), Spearman latest = {:.3}, mean over periods = {:.3}; \
-         label precision (θ above median | label ≥ 1) = {:.3} over {} labelled; (θ in top quarter | exemplaire) = {:.3}",
-        f.n, f.spearman_latest, f.spearman_mean, f.precision_labelled, f.labelled, f.precision_top
-    );
-    assert!(f.n > 500, "{} scored", f.n);
+fn default_weighting_agrees_with_the_outcome_truth_and_reversed_durability_does_not() {
+    let (e, _, s, scores) = baseline_world();
+    let report = validity::validate(scores, &s.truth, &Weighting::standard(&e.score));
+    eprintln!("{}", validity::markdown(&report));
+    let default = report.get(WeightingKind::Experiment).unwrap();
+    let reversed = report.get(WeightingKind::DurabilityReversed).unwrap();
+    let equal = report.get(WeightingKind::Equal).unwrap();
+    assert!(default.n > 800, "{} scored", default.n);
+    let rho = |a: &validity::Agreement| a.spearman.unwrap();
+    assert!(rho(default) >= 0.5, "default {}", rho(default));
+    assert!(rho(equal) >= 0.5, "equal {}", rho(equal));
+    // The check tells weightings apart: reversing durability loses a lot of agreement,
+    // overall, over periods and in every size band with enough establishments.
     assert!(
-        f.spearman_latest >= 0.6,
-        "Spearman {:.3}",
-        f.spearman_latest
+        rho(reversed) < rho(default) - 0.15,
+        "reversed {} vs default {}",
+        rho(reversed),
+        rho(default)
     );
     assert!(
-        f.precision_labelled >= 0.7,
-        "precision {:.3}",
-        f.precision_labelled
+        reversed.spearman_mean_over_periods.unwrap()
+            < default.spearman_mean_over_periods.unwrap() - 0.15
     );
-}
-
-/// Per-criterion Spearman between sub-scores and θ (diagnostic for the report).
-#[test]
-#[ignore = "diagnostic: prints per-criterion correlations with the truth"]
-fn per_criterion_correlations() {
-    let r = Reference::load();
-    let exp = Experiment::from_file(Path::new("experiments/baseline.toml"), &r).unwrap();
-    let s = synth::generate(&exp, &r, false).unwrap();
-    let out = score::run(&s.dataset, &exp.score, &r).unwrap();
-    let theta: HashMap<u64, f64> = s.truth.iter().map(|t| (t.siret, t.inclusiveness)).collect();
-    let last = out.periods().len() as u32 - 1;
-    for c in CRITERIA {
-        let (mut x, mut y) = (Vec::new(), Vec::new());
-        for row in out.scores.iter().filter(|r| r.period == last) {
-            if let Some(v) = row.subscores[c as usize] {
-                x.push(v as f64);
-                y.push(theta[&row.siret]);
-            }
-        }
-        eprintln!(
-            "{:22} n = {:5}  Spearman(sub-score, θ) = {:.3}",
-            c.name(),
-            x.len(),
-            spearman(&x, &y).unwrap_or(f64::NAN)
+    for g in default.by_size_band.iter().filter(|g| g.n >= 40) {
+        let r = reversed
+            .by_size_band
+            .iter()
+            .find(|x| x.group == g.group)
+            .unwrap();
+        assert!(
+            r.spearman.unwrap() < g.spearman.unwrap(),
+            "band {}: reversed {:?} vs default {:?}",
+            g.group,
+            r.spearman,
+            g.spearman
         );
     }
+    // Labels are better than chance at every level (chance = the level's top share).
+    for p in &default.precision {
+        assert!(p.labelled >= 20, "{p:?}");
+        if p.top_share >= 0.15 {
+            assert!(p.precision.unwrap() > p.top_share + 0.15, "{p:?}");
+        }
+        let r = &reversed.precision[p.level as usize - 1];
+        assert!(
+            r.precision.unwrap() <= p.precision.unwrap() + 0.02,
+            "{r:?} vs {p:?}"
+        );
+    }
+    assert!(default.labelled_above_median.unwrap() > 0.7);
+    // Gamers look good on hiring profiles; durability keeps most of them out of the labels,
+    // and reversing it lets more in.
+    assert!(default.gamers_labelled.unwrap() < reversed.gamers_labelled.unwrap());
+    // Each part of the truth is tracked.
+    assert!(default.spearman_fragile_share.unwrap() > 0.4);
+    assert!(default.spearman_retention.unwrap() > 0.2);
+    assert!(reversed.spearman_retention.unwrap() < default.spearman_retention.unwrap() - 0.2);
+}
+
+#[test]
+fn validity_by_sector_covers_the_scored_sectors() {
+    let (e, _, s, scores) = baseline_world();
+    let report = validity::validate(scores, &s.truth, &[Weighting::experiment(&e.score)]);
+    let a = &report.weightings[0];
+    let n: usize = a.by_sector.iter().map(|g| g.n).sum();
+    assert_eq!(n, a.n);
+    let n: usize = a.by_size_band.iter().map(|g| g.n).sum();
+    assert_eq!(n, a.n);
+    let big: Vec<_> = a.by_sector.iter().filter(|g| g.n >= 50).collect();
+    assert!(big.len() >= 5, "{:?}", a.by_sector);
+    assert!(big.iter().all(|g| g.spearman.unwrap() > 0.2), "{big:?}");
 }

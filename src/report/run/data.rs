@@ -5,7 +5,7 @@ use super::{cap, table, Ctx};
 use crate::config::Lang;
 use crate::report::doc::{Align, Block};
 use crate::report::i18n::{self, Msg};
-use crate::report::results::{CalibrationRow, DataSection, DataSource};
+use crate::report::results::{CalibrationRow, DataSection, DataSource, InputCount, PilotInput};
 
 fn description(c: &Ctx, d: &DataSection) -> Option<String> {
     let (years, burn) = (d.years?, d.burn_in_months?);
@@ -46,6 +46,12 @@ pub(super) fn blocks(c: &Ctx, d: &DataSection) -> Vec<Block> {
             vec![cap1(Msg::Stoppages), c.int(d.n_stoppages)],
         ],
     )));
+    if !d.inputs.is_empty() {
+        b.push(Block::Table(cap(
+            inputs_table(c, &d.inputs),
+            c.t(Msg::PilotInputs),
+        )));
+    }
     if !d.calibration.is_empty() {
         let mut t = cap(calibration_table(c, &d.calibration), c.t(Msg::CalibTable));
         t.notes.push(c.t(Msg::CalibNote));
@@ -80,6 +86,32 @@ fn calibration_table(c: &Ctx, rows: &[CalibrationRow]) -> crate::report::doc::Ta
                     c.n(k.realised, 2),
                     k.tolerance.map(|t| c.n(t, 2)).unwrap_or_default(),
                     status,
+                ]
+            })
+            .collect(),
+    )
+}
+
+fn inputs_table(c: &Ctx, rows: &[InputCount]) -> crate::report::doc::Table {
+    table(
+        vec![
+            (c.t(Msg::ColFile), Align::Left),
+            (c.t(Msg::ColRead), Align::Right),
+            (c.t(Msg::ColKept), Align::Right),
+            (c.t(Msg::ColRejected), Align::Right),
+        ],
+        rows.iter()
+            .map(|r| {
+                let name = match r.input {
+                    PilotInput::Register => Msg::InputRegister,
+                    PilotInput::Awarded => Msg::InputAwarded,
+                    PilotInput::Cohort => Msg::InputCohort,
+                };
+                vec![
+                    i18n::capitalised(&c.t(name)),
+                    c.int(r.read),
+                    c.int(r.kept),
+                    c.int(r.rejected),
                 ]
             })
             .collect(),

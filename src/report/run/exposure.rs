@@ -6,7 +6,9 @@ use crate::config::Lang;
 use crate::report::doc::{Align, Block, Inline, Table};
 use crate::report::figures::{self, BandSeries, ErrorSeries};
 use crate::report::i18n::{self, Msg};
-use crate::report::results::{DynamicPoint, ExposureDesignInfo, ExposureSection, NamedEstimate};
+use crate::report::results::{
+    DynamicPoint, ExposureDesignInfo, ExposureSection, NamedEstimate, PretrendTest,
+};
 
 pub(super) fn blocks(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
     let mut b = vec![Block::para(c.t(Msg::ExposureIntro))];
@@ -44,6 +46,9 @@ pub(super) fn blocks(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
 }
 
 fn description(c: &Ctx, d: &ExposureDesignInfo) -> String {
+    if d.true_effect.is_none() && d.effect_size == 0.0 {
+        return real_description(c, d);
+    }
     let eff = i18n::signed_pct(d.effect_size, 1, c.lang);
     match c.lang {
         Lang::Fr => format!(
@@ -57,6 +62,21 @@ fn description(c: &Ctx, d: &ExposureDesignInfo) -> String {
     }
 }
 
+/// A real exposure: the register's counts, no planted effect.
+fn real_description(c: &Ctx, d: &ExposureDesignInfo) -> String {
+    let counts = match c.lang {
+        Lang::Fr => format!(
+            "{} établissements éligibles en {} (notés et non labellisés), dont {} exposés d'après le registre et {} de comparaison.",
+            c.int(d.n_eligible), d.baseline_period, c.int(d.n_exposed), c.int(d.n_comparison)
+        ),
+        Lang::En => format!(
+            "{} establishments eligible in {} (scored and not labelled), of which {} exposed according to the register and {} in comparison.",
+            c.int(d.n_eligible), d.baseline_period, c.int(d.n_exposed), c.int(d.n_comparison)
+        ),
+    };
+    format!("{} {counts}", c.t(Msg::RealExposureIntro))
+}
+
 fn design(c: &Ctx, d: &ExposureDesignInfo) -> Vec<Block> {
     let mut rows = vec![
         vec![c.t(Msg::Design), i18n::design_name(d.kind, c.lang).into()],
@@ -68,6 +88,23 @@ fn design(c: &Ctx, d: &ExposureDesignInfo) -> Vec<Block> {
     }
     if let Some(v) = d.true_effect {
         rows.push(vec![c.t(Msg::TrueEffect), c.n(v, 2)]);
+    }
+    if let Some(v) = d.true_effect_on_exposed {
+        rows.push(vec![c.t(Msg::TrueEffectExposed), c.n(v, 2)]);
+    }
+    if let Some(v) = d.true_effect_on_comparison {
+        rows.push(vec![c.t(Msg::TrueEffectComparison), c.n(v, 2)]);
+    }
+    if let Some(v) = d.comparison_cells_affected {
+        rows.push(vec![c.t(Msg::ComparisonCellsAffected), c.pct(v, 0)]);
+    }
+    if let Some(shared) = d.shared_pool {
+        let m = if shared {
+            Msg::PoolShared
+        } else {
+            Msg::PoolSeparate
+        };
+        rows.push(vec![c.t(Msg::JobSeekerPool), c.t(m)]);
     }
     if let Some(p) = d.power {
         rows.push(vec![c.t(Msg::Power), c.pct(p, 0)]);
@@ -212,6 +249,60 @@ fn dyn_table(c: &Ctx, pts: &[DynamicPoint]) -> Table {
     )
 }
 
+/// The leads a pre-trend test covers: `≤ −4, −3, −2` when the early ones are binned.
+fn leads_text(c: &Ctx, p: &PretrendTest) -> String {
+    p.leads
+        .iter()
+        .map(|l| {
+            let v = c.n(f64::from(*l), 0);
+            match p.binned_below {
+                Some(b) if b == *l => format!("≤ {v}"),
+                _ => v,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The headline pre-trend test (early leads binned) and the all-leads one, secondary.
+fn pretrend(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
+    let rows: Vec<Vec<String>> = [
+        (Msg::PretrendBinned, &e.pretrend),
+        (Msg::PretrendAllLeads, &e.pretrend_all_leads),
+    ]
+    .into_iter()
+    .filter_map(|(m, p)| {
+        let p = p.as_ref()?;
+        Some(vec![
+            c.t(m),
+            leads_text(c, p),
+            c.n(p.statistic, 3),
+            format!("{}, {}", c.n(p.df, 0), c.n(p.df2, 0)),
+            c.p(p.p_value),
+        ])
+    })
+    .collect();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Block::Table(cap(
+            table(
+                vec![
+                    (c.t(Msg::PretrendTest), Align::Left),
+                    (c.t(Msg::PretrendLeads), Align::Left),
+                    (c.t(Msg::Statistic), Align::Right),
+                    (c.t(Msg::Df), Align::Right),
+                    (c.t(Msg::ColP), Align::Right),
+                ],
+                rows,
+            ),
+            c.t(Msg::Pretrend),
+        )),
+        Block::para(c.t(Msg::PretrendNote)),
+    ]
+}
+
 fn event_study(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
     let mut b = Vec::new();
     if !e.event_study.is_empty() {
@@ -241,19 +332,7 @@ fn event_study(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
         ));
         b.push(Block::Table(dyn_table(c, &e.event_study)));
     }
-    if let Some(p) = &e.pretrend {
-        b.push(Block::Table(cap(
-            table(
-                vec![
-                    (c.t(Msg::Statistic), Align::Right),
-                    (c.t(Msg::Df), Align::Right),
-                    (c.t(Msg::ColP), Align::Right),
-                ],
-                vec![vec![c.n(p.statistic, 3), c.n(p.df, 0), c.p(p.p_value)]],
-            ),
-            c.t(Msg::Pretrend),
-        )));
-    }
+    b.extend(pretrend(c, e));
     if !e.event_study.is_empty() {
         b.push(Block::warning(
             c.t(Msg::SunAbrahamTitle),

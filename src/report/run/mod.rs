@@ -11,6 +11,7 @@ mod methods;
 mod retention;
 mod score;
 mod summary;
+mod validity;
 
 use super::doc::{Align, Block, Document, Figure, Section, Table};
 use super::figures::{self, Axes};
@@ -43,6 +44,10 @@ impl Ctx {
     }
     pub fn int(&self, x: u64) -> String {
         i18n::int(x, self.lang)
+    }
+    /// A published count, or the secrecy marker (never 0) when it is hidden.
+    pub fn count(&self, x: Option<u64>) -> String {
+        x.map_or_else(|| self.t(Msg::Suppressed), |n| self.int(n))
     }
     pub fn pct(&self, x: f64, d: usize) -> String {
         i18n::pct(x, d, self.lang)
@@ -150,7 +155,15 @@ pub fn build_run_document(r: &RunResults, lang: Lang) -> Document {
         section(
             2,
             c.t(Msg::SecScore),
-            or_not_run(r.score.as_ref().map(|s| score::blocks(&c, s))),
+            or_not_run(r.score.as_ref().map(|s| {
+                let mut b = score::blocks(&c, s);
+                b.extend(
+                    r.validity
+                        .as_ref()
+                        .map_or_else(Vec::new, |v| validity::blocks(&c, v)),
+                );
+                b
+            })),
         ),
         section(
             3,

@@ -6,10 +6,19 @@ use crate::config::Lang;
 use crate::report::doc::{Align, Block, Table};
 use crate::report::figures::{self, BandSeries};
 use crate::report::i18n::{self, Msg};
-use crate::report::results::{CoxTable, HorizonRow, KmCurve, RetentionSection, RiskDifferenceRow};
+use crate::report::results::{
+    Arm, CoxTable, HorizonRow, KmCurve, LabelSource, LinkedCohort, RetentionSection, ReturnRow,
+    RiskDifferenceRow,
+};
 
 pub(super) fn blocks(c: &Ctx, x: &RetentionSection) -> Vec<Block> {
     let mut b = vec![Block::para(c.t(Msg::RetentionIntro))];
+    if let Some(l) = &x.linked {
+        b.push(Block::Table(linked_table(c, l)));
+    }
+    if !x.return_to_work.is_empty() {
+        b.push(Block::Table(return_table(c, &x.return_to_work)));
+    }
     if !x.cohorts.is_empty() {
         b.push(Block::Table(cap(
             table(
@@ -50,9 +59,14 @@ pub(super) fn blocks(c: &Ctx, x: &RetentionSection) -> Vec<Block> {
         ));
     }
     if !x.by_policy.is_empty() {
+        let caption = if by_group(&x.by_policy) {
+            Msg::RetentionByGroup
+        } else {
+            Msg::RetentionByPolicy
+        };
         b.push(Block::Table(cap(
             horizon_table(c, &x.by_policy),
-            c.t(Msg::RetentionByPolicy),
+            c.t(caption),
         )));
     }
     if !x.risk_differences.is_empty() {
@@ -91,11 +105,23 @@ fn km_series(c: &Ctx, curves: &[KmCurve]) -> Vec<BandSeries> {
         .collect()
 }
 
+/// Whether horizon rows compare employer groups (labelled or not) rather than orientation
+/// policies: a linked cohort's rows.
+pub(crate) fn by_group(rows: &[HorizonRow]) -> bool {
+    rows.iter()
+        .all(|h| matches!(h.arm, Arm::Labelled | Arm::Other))
+}
+
 /// Retention at the horizons by policy or group, with the truth when known.
 pub(crate) fn horizon_table(c: &Ctx, rows: &[HorizonRow]) -> Table {
     let has_truth = rows.iter().any(|h| h.truth.is_some());
+    let first = if by_group(rows) {
+        Msg::ColHiringEmployer
+    } else {
+        Msg::ColPolicy
+    };
     let mut cols = vec![
-        (c.t(Msg::ColPolicy), Align::Left),
+        (c.t(first), Align::Left),
         (c.t(Msg::ColHorizon), Align::Right),
         (c.t(Msg::ColSurvival), Align::Right),
         (c.t(Msg::ColCi), Align::Right),
@@ -200,5 +226,59 @@ fn cox_table(c: &Ctx, cox: &CoxTable) -> Table {
             c.int(cox.events),
             c.t(Msg::Events)
         ),
+    )
+}
+
+fn linked_table(c: &Ctx, l: &LinkedCohort) -> Table {
+    let labels = match l.label_source {
+        LabelSource::Awarded => Msg::LabelsAwarded,
+        LabelSource::Computed => Msg::LabelsComputed,
+    };
+    cap(
+        table(
+            vec![
+                (c.t(Msg::ColVariable), Align::Left),
+                (c.t(Msg::ColValue), Align::Right),
+            ],
+            vec![
+                vec![c.t(Msg::LinkedPersons), c.int(l.persons)],
+                vec![c.t(Msg::LinkedInDsn), c.int(l.in_dsn)],
+                vec![c.t(Msg::LinkedHired), c.int(l.hired)],
+                vec![c.t(Msg::LinkedInWindow), c.int(l.hired_in_window)],
+                vec![c.t(Msg::LinkedLabelled), c.int(l.hires_labelled)],
+                vec![c.t(Msg::LinkedUnscored), c.int(l.hires_unscored)],
+                vec![c.t(Msg::LinkedLabels), c.t(labels)],
+                vec![c.t(Msg::Extraction), l.extraction.clone()],
+            ],
+        ),
+        c.t(Msg::LinkedCohort),
+    )
+}
+
+fn return_table(c: &Ctx, rows: &[ReturnRow]) -> Table {
+    cap(
+        table(
+            vec![
+                (c.t(Msg::ColGroup), Align::Left),
+                (c.t(Msg::ColN), Align::Right),
+                (c.t(Msg::ColHired), Align::Right),
+                (c.t(Msg::ColHorizon), Align::Right),
+                (c.t(Msg::ColShareHired), Align::Right),
+                (c.t(Msg::ColCi), Align::Right),
+            ],
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        i18n::arm_name(r.arm, c.lang).into(),
+                        c.int(r.persons),
+                        c.int(r.hired),
+                        c.days(r.horizon_days),
+                        c.pct(r.incidence, 1),
+                        c.pci(r.ci_lower, r.ci_upper, 1),
+                    ]
+                })
+                .collect(),
+        ),
+        c.t(Msg::ReturnToWork),
     )
 }

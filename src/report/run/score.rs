@@ -7,7 +7,7 @@ use crate::config::Lang;
 use crate::report::doc::{Align, Block, Table};
 use crate::report::figures;
 use crate::report::i18n::{self, Msg};
-use crate::report::results::{Explanation, GroupLevels, LevelDef, ScoreSection};
+use crate::report::results::{AwardedAgreement, Explanation, GroupLevels, LevelDef, ScoreSection};
 
 pub(super) fn blocks(c: &Ctx, s: &ScoreSection) -> Vec<Block> {
     let mut b = vec![Block::para(c.t(Msg::ScoreIntro))];
@@ -51,13 +51,16 @@ pub(super) fn blocks(c: &Ctx, s: &ScoreSection) -> Vec<Block> {
                         vec![
                             i18n::label_name(t.from, c.lang).to_string(),
                             i18n::label_name(t.to, c.lang).to_string(),
-                            c.int(t.count),
+                            c.count(t.count),
                         ]
                     })
                     .collect(),
             ),
             c.t(Msg::Transitions),
         )));
+    }
+    if !s.awarded.is_empty() {
+        b.push(Block::Table(awarded_table(c, &s.awarded)));
     }
     if !s.examples.is_empty() {
         b.push(Block::Heading(c.t(Msg::Examples)));
@@ -173,7 +176,7 @@ fn levels_table(c: &Ctx, s: &ScoreSection) -> Table {
                         rule(c, l),
                         s.labels_by_level
                             .get(lvl as usize)
-                            .map(|n| c.int(*n))
+                            .map(|n| c.count(*n))
                             .unwrap_or_default(),
                     ]
                 })
@@ -238,11 +241,7 @@ fn level_counts_table(c: &Ctx, rows: &[GroupLevels], n_levels: usize, first: Msg
         .map(|g| {
             let mut row = vec![g.code.clone(), g.name.clone()];
             for l in 0..n_levels {
-                row.push(if g.suppressed {
-                    c.t(Msg::Suppressed)
-                } else {
-                    g.counts.get(l).map(|n| c.int(*n)).unwrap_or_default()
-                });
+                row.push(g.counts.get(l).map(|n| c.count(*n)).unwrap_or_default());
             }
             row
         })
@@ -260,6 +259,7 @@ fn level_bars(
     n_levels: usize,
     axis: Msg,
 ) -> Result<String, figures::FigureError> {
+    // Only rows without a secret cell are drawn: a hidden count is never drawn as 0.
     let shown: Vec<&GroupLevels> = rows.iter().filter(|g| !g.suppressed).collect();
     // Zones are named (Rennes, Redon), sections keep their letter: their names are long.
     let by_name = axis == Msg::Zone;
@@ -273,7 +273,7 @@ fn level_bars(
                 i18n::level_name(l as u8, c.lang).to_string(),
                 shown
                     .iter()
-                    .map(|g| g.counts.get(l).copied().unwrap_or(0) as f64)
+                    .map(|g| g.counts.get(l).copied().flatten().unwrap_or(0) as f64)
                     .collect(),
             )
         })
@@ -363,5 +363,50 @@ fn example(c: &Ctx, e: &Explanation) -> Table {
         head,
     );
     t.notes.push(c.t(Msg::ExamplesNote));
+    t
+}
+
+/// Awarded against computed labels per period; counts of one or two establishments are
+/// secret.
+fn awarded_table(c: &Ctx, rows: &[AwardedAgreement]) -> Table {
+    let count = |n: u64| {
+        if (1..3).contains(&n) {
+            c.t(Msg::Suppressed)
+        } else {
+            c.int(n)
+        }
+    };
+    let mut t = cap(
+        table(
+            vec![
+                (c.t(Msg::Period), Align::Left),
+                (c.t(Msg::ColN), Align::Right),
+                (c.t(Msg::ColAgreement), Align::Right),
+                (c.t(Msg::ColKappa), Align::Right),
+                (c.t(Msg::ColAwardedLabelled), Align::Right),
+                (c.t(Msg::ColComputedLabelled), Align::Right),
+                (c.t(Msg::ColAwardedNotComputed), Align::Right),
+                (c.t(Msg::ColComputedNotAwarded), Align::Right),
+                (c.t(Msg::ColAwardedNc), Align::Right),
+            ],
+            rows.iter()
+                .map(|a| {
+                    vec![
+                        a.period.clone(),
+                        count(a.n),
+                        c.pct(a.agreement, 1),
+                        a.kappa.map(|k| c.n(k, 2)).unwrap_or_default(),
+                        count(a.labelled_awarded),
+                        count(a.labelled_computed),
+                        count(a.awarded_not_computed),
+                        count(a.computed_not_awarded),
+                        count(a.awarded_not_calculable),
+                    ]
+                })
+                .collect(),
+        ),
+        c.t(Msg::AwardedTable),
+    );
+    t.notes.push(c.t(Msg::SecrecyNote));
     t
 }

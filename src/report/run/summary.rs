@@ -8,7 +8,7 @@ use super::{not_run, quoted, Ctx};
 use crate::report::doc::{Block, Inline, KeyFigure};
 use crate::report::i18n::{self, Msg};
 use crate::report::results::{
-    Estimator, ExposureSection, NamedEstimate, RetentionSection, RunResults, ScoreSection,
+    Arm, Estimator, ExposureSection, NamedEstimate, RetentionSection, RunResults, ScoreSection,
 };
 
 pub(super) fn blocks(c: &Ctx, r: &RunResults) -> Vec<Block> {
@@ -59,7 +59,7 @@ fn score_figures(c: &Ctx, s: &ScoreSection) -> Block {
                 c.t(Msg::LabelledEstablishments),
                 quoted(i18n::level_name(lvl as u8, c.lang), c.lang)
             ),
-            value: c.int(*n),
+            value: c.count(*n),
             detail: Some(format!(
                 "{} {}",
                 c.t(Msg::ReferencePeriod).to_lowercase(),
@@ -148,14 +148,45 @@ fn exposure_answer(c: &Ctx, e: &ExposureSection) -> Vec<Block> {
 /// Usual contract lengths (3, 6 and 12 months, in days): a survival curve drops there.
 const CONTRACT_DAYS: [(u32, u32); 3] = [(89, 93), (180, 184), (364, 367)];
 
+/// Back to work at 6 and 12 months of everyone in the cohort, as key figures.
+fn return_cards(c: &Ctx, x: &RetentionSection) -> Option<Block> {
+    let kf: Vec<KeyFigure> = [(182, Msg::ReturnAt6Months), (365, Msg::ReturnAt12Months)]
+        .into_iter()
+        .filter_map(|(h, label)| {
+            let r = x
+                .return_to_work
+                .iter()
+                .find(|r| r.arm == Arm::Everyone && r.horizon_days == h)?;
+            Some(KeyFigure {
+                label: c.t(label),
+                value: c.pct(r.incidence, 1),
+                detail: Some(format!(
+                    "{} {} {}",
+                    c.int(r.persons),
+                    c.t(Msg::ReturnCardDetail),
+                    c.pci(r.ci_lower, r.ci_upper, 1)
+                )),
+            })
+        })
+        .collect();
+    (!kf.is_empty()).then_some(Block::KeyFigures(kf))
+}
+
 fn retention_answer(c: &Ctx, x: &RetentionSection) -> Vec<Block> {
     if x.by_policy.is_empty() {
-        return Vec::new();
+        return return_cards(c, x).into_iter().collect();
     }
-    let mut b = vec![
-        Block::Heading(c.t(Msg::RetentionHeadline)),
-        Block::Table(super::retention::horizon_table(c, &x.by_policy)),
-    ];
+    let heading = if super::retention::by_group(&x.by_policy) {
+        Msg::RetentionHeadlineGroup
+    } else {
+        Msg::RetentionHeadline
+    };
+    let mut b = vec![Block::Heading(c.t(heading))];
+    b.extend(return_cards(c, x));
+    b.push(Block::Table(super::retention::horizon_table(
+        c,
+        &x.by_policy,
+    )));
     let coincide = x.by_policy.iter().any(|h| {
         CONTRACT_DAYS
             .iter()

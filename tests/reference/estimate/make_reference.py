@@ -21,6 +21,10 @@ Conventions:
   + periods - 1 (fixest counts every fixed effect in nparams; `wald()` sets
   df2 = x$nobs - x$nparams). The chi2(q) p-value is stored too, and pyfixest's own
   `wald_test` on the same leads (it switches to chi2 on a subset of coefficients).
+* Pre-trend Wald with the early leads binned (the pipeline's headline test): the same TWFE with
+  the event times before -4 folded into -4 (lags not binned), i.e. feols with the binned lead
+  dummies, and the same Wald test over the leads -4 (binned), -3, -2, by hand and by pyfixest's
+  `wald_test`.
 * Categorical covariates: csdid `xformla="~ size_class + sector + region"` on text columns
   (patsy treatment coding, first level in sort order as reference), as R `did` with
   `xformla = ~ size_class + sector + region` (model.matrix).
@@ -154,6 +158,18 @@ for name, df in [("balanced", bal), ("unbalanced", unb)]:
     es, wald = event_study(df)
     ref[name] = {"twfe": twfe(df), "event_study": es, "pretrend_wald": wald,
                  "twfe_linearmodels": twfe_linearmodels(df)}
+def binned_pretrend(df, below=-4):
+    es, wald = event_study(df, bin=(below, 10**6))
+    treated = df[df.cohort > 0]
+    rel = treated.time - treated.cohort
+    wald["below"] = below
+    wald["binned"] = sorted(int(e) for e in rel[rel < below].unique())
+    wald["leads"] = [e["rel_time"] for e in es if e["rel_time"] <= -2]
+    return wald
+
+
+for name, df in [("balanced", bal), ("unbalanced", unb)]:
+    ref[name]["pretrend_wald_binned_m4"] = binned_pretrend(df)
 ref["balanced"]["event_study_binned_m3_p3"] = event_study(bal, bin=(-3, 3))[0]
 ref["balanced"]["cs_never_varying"] = cs(bal)
 ref["balanced"]["cs_notyet_varying"] = cs(bal, control="notyettreated")

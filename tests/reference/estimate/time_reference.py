@@ -43,6 +43,8 @@ if "--csdid" in sys.argv:
     res.aggte(typec="simple", bstrap=False)
     out["csdid_seconds"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = ATTgt(yname="y", tname="time", idname="unit", gname="cohort", data=df).fit(est_method="dr", bstrap=True, biters=999)
+    # csdid takes the draws and the uniform band in the constructor (R did: biters, cband).
+    res = ATTgt(yname="y", tname="time", idname="unit", gname="cohort", data=df,
+                biters=999, cband=True).fit(est_method="dr", bstrap=True)
     out["csdid_bootstrap_seconds"] = time.perf_counter() - t0
 print(json.dumps(out, indent=1))
