@@ -407,7 +407,6 @@ fn ingest_read(dir: &std::path::Path, tier: u32, partitions: u32) -> anyhow::Res
     ))
 }
 
-/// Runs one tier in a child process and reads its figures.
 /// Establishments per chunk when the out-of-core corpus is written.
 #[cfg(feature = "engine")]
 const CHUNK: u64 = 20_000;
@@ -546,6 +545,7 @@ fn score_engine_tier(_: &BenchArgs, _: u32, _: u32, _: u64) -> anyhow::Result<Ti
     anyhow::bail!("bench score-engine needs a build with `--features engine`")
 }
 
+/// Runs one tier in a child process and reads its figures.
 fn child(args: &BenchArgs, tier: u32, extra: &[std::ffi::OsString]) -> anyhow::Result<TierFigures> {
     let exe = std::env::current_exe()?;
     let years = args.years.unwrap_or(args.target.default_years());

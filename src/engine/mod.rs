@@ -33,7 +33,7 @@ pub mod plan;
 pub mod score;
 
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
-use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use std::path::PathBuf;
@@ -162,7 +162,11 @@ pub fn local_context(opts: &EngineOptions) -> Result<SessionContext, EngineError
         None => DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
     };
     let runtime = RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(FairSpillPool::new(opts.pool_bytes())))
+        // The tracker names the largest consumers when the pool is exhausted.
+        .with_memory_pool(Arc::new(TrackConsumersPool::new(
+            FairSpillPool::new(opts.pool_bytes()),
+            std::num::NonZeroUsize::new(5).expect("non-zero"),
+        )))
         .with_disk_manager_builder(disk)
         .build_arc()?;
     Ok(SessionContext::new_with_config_rt(
