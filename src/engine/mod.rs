@@ -153,6 +153,9 @@ impl EngineOptions {
     }
 }
 
+/// Spill files merged at once by a sort (more are merged in several passes).
+const SPILL_MERGE_FAN_IN: usize = 4;
+
 /// A single-machine DataFusion context bounded by the options' memory pool.
 pub fn local_context(opts: &EngineOptions) -> Result<SessionContext, EngineError> {
     let disk = match &opts.spill_dir {
@@ -160,7 +163,11 @@ pub fn local_context(opts: &EngineOptions) -> Result<SessionContext, EngineError
             DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![d.clone()]))
         }
         None => DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
-    };
+    }
+    // A sort merging its spill files holds memory it cannot spill, and by default takes
+    // as many files as the pool allows, starving the sorts still reading their input.
+    // A bounded fan-in merges in several passes instead.
+    .with_max_spill_merge_fan_in(SPILL_MERGE_FAN_IN);
     let runtime = RuntimeEnvBuilder::new()
         // The tracker names the largest consumers when the pool is exhausted.
         .with_memory_pool(Arc::new(TrackConsumersPool::new(
