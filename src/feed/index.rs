@@ -28,9 +28,8 @@ use std::sync::Arc;
 /// Stream id of the list rotation (the same as `engagement list --rotate`).
 pub const ROTATION_STREAM: u64 = 0x4c49_5354;
 /// Columns of the flat feed read by each step of [`Index::build_from`].
-const CODE_COLUMNS: [&str; 9] = [
-    "siret",
-    "name",
+const ID_COLUMNS: [&str; 2] = ["siret", "name"];
+const PLACE_COLUMNS: [&str; 7] = [
     "naf",
     "division",
     "section",
@@ -55,10 +54,8 @@ const ENUM_COLUMNS: [&str; 6] = [
     "non_calculable",
     "gated_by",
 ];
-const LIST_COLUMNS: [&str; 6] = [
-    "period",
-    "history",
-    "reasons",
+const HISTORY_COLUMNS: [&str; 3] = ["period", "history", "reasons"];
+const FAR_COLUMNS: [&str; 3] = [
     "far_from_employment",
     "far_from_employment_standing",
     "far_from_employment_members",
@@ -294,23 +291,24 @@ fn u32_col(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>, IndexError> {
 
 /// Criteria read together (their text columns), so that a national feed's sixteen criterion
 /// columns are never all in memory at once.
-const CRITERIA_PER_READ: usize = 4;
+const CRITERIA_PER_READ: usize = 2;
 
 /// The groups of columns [`Index::build_from`] reads, in order.
 fn column_groups() -> Vec<Vec<String>> {
     let own = |names: &[&str]| names.iter().map(|s| s.to_string()).collect();
-    let mut groups: Vec<Vec<String>> =
-        vec![own(&CODE_COLUMNS), own(&NUMBER_COLUMNS), own(&ENUM_COLUMNS)];
+    let (enums_a, enums_b) = ENUM_COLUMNS.split_at(ENUM_COLUMNS.len() / 2);
+    let mut groups: Vec<Vec<String>> = vec![own(&ID_COLUMNS)];
+    groups.extend(PLACE_COLUMNS.chunks(3).map(own));
+    groups.extend([own(&NUMBER_COLUMNS), own(enums_a), own(enums_b)]);
     for group in CRITERIA.chunks(CRITERIA_PER_READ) {
         groups.push(group.iter().map(|c| c.name().to_string()).collect());
     }
-    groups.push(
-        CRITERIA
-            .iter()
-            .map(|c| format!("{}_weight", c.name()))
-            .collect(),
-    );
-    groups.push(own(&LIST_COLUMNS));
+    for group in CRITERIA.chunks(2 * CRITERIA_PER_READ) {
+        let weights = group.iter().map(|c| format!("{}_weight", c.name()));
+        groups.push(weights.collect());
+    }
+    groups.push(own(&HISTORY_COLUMNS));
+    groups.push(own(&FAR_COLUMNS));
     groups
 }
 
@@ -320,7 +318,7 @@ fn search_texts(
     strings: &Strings,
     keys: &[(u32, u32, u64)],
     commune_name: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> Vec<String> {
+) -> Vec<Box<str>> {
     use rayon::prelude::*;
     // Commune names folded once per commune, then every search text in parallel.
     let mut names: PlHashMap<u32, String> = PlHashMap::default();
@@ -339,7 +337,7 @@ fn search_texts(
             text.push_str(cn);
             text.push(' ');
             write_siret(siret, &mut text);
-            text
+            text.into_boxed_str()
         })
         .collect()
 }
@@ -490,7 +488,7 @@ impl Index {
     ) -> Result<Index, IndexError> {
         let groups = column_groups();
         std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let (tx, rx) = std::sync::mpsc::sync_channel(0);
             let groups = &groups;
             scope.spawn(move || {
                 for g in groups {
@@ -502,12 +500,15 @@ impl Index {
             });
             let next = || -> Result<DataFrame, IndexError> {
                 rx.recv()
-                    .map_err(|_| ierr(CODE_COLUMNS[0], 0, "the feed reader stopped"))?
+                    .map_err(|_| ierr(ID_COLUMNS[0], 0, "the feed reader stopped"))?
             };
-            let codes = next()?;
-            let mut ix = Index::empty(meta, codes.height());
-            ix.load_codes(&codes)?;
-            drop(codes);
+            let ids = next()?;
+            let mut ix = Index::empty(meta, ids.height());
+            ix.load_ids(&ids)?;
+            drop(ids);
+            for _ in PLACE_COLUMNS.chunks(3) {
+                ix.load_places(&next()?)?;
+            }
             let strings = std::mem::take(&mut ix.strings);
             let keys: Vec<(u32, u32, u64)> = ix
                 .emps
@@ -515,16 +516,20 @@ impl Index {
                 .map(|e| (e.name, e.commune, e.siret))
                 .collect();
             let search = scope.spawn(move || {
-                let texts = search_texts(&strings, &keys, commune_name);
+                let texts: Vec<Box<str>> = search_texts(&strings, &keys, commune_name);
                 (strings, texts)
             });
             ix.load_numbers(&next()?)?;
             ix.load_enums(&next()?)?;
+            ix.load_enums(&next()?)?;
             for group in CRITERIA.chunks(CRITERIA_PER_READ) {
                 ix.load_criteria(group, &next()?)?;
             }
-            ix.load_weights(&next()?)?;
-            ix.load_lists(&next()?)?;
+            for _ in CRITERIA.chunks(2 * CRITERIA_PER_READ) {
+                ix.load_weights(&next()?)?;
+            }
+            ix.load_history(&next()?)?;
+            ix.load_far(&next()?)?;
             let (strings, texts) = search
                 .join()
                 .map_err(|_| ierr("name", 0, "folding the search texts failed"))?;
@@ -586,7 +591,7 @@ impl Index {
         }
     }
 
-    fn load_codes(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+    fn load_places(&mut self, df: &DataFrame) -> Result<(), IndexError> {
         type Set = fn(&mut Emp, u32);
         let fields: [(&str, Set); 7] = [
             ("naf", |e, v| e.naf = v),
@@ -597,9 +602,11 @@ impl Index {
             ("departement", |e, v| e.departement = v),
             ("region", |e, v| e.region = v),
         ];
-        let names = fields.map(|(name, _)| name);
-        let mut cols = Vec::with_capacity(fields.len());
-        for ((_, set), d) in fields.iter().zip(dicts(df, &names)?) {
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let mut cols = Vec::with_capacity(names.len());
+        for (&col, d) in names.iter().zip(dicts(df, &names)?) {
+            let field = fields.iter().find(|(name, _)| *name == col);
+            let (_, set) = field.ok_or_else(|| ierr(col, 0, "not a place column"))?;
             let table = d.values.iter().map(|v| self.strings.id(v.unwrap_or("")));
             let table = table.collect();
             cols.push(Coded {
@@ -608,7 +615,10 @@ impl Index {
                 set,
             });
         }
-        scatter(&mut self.emps, &cols)?;
+        scatter(&mut self.emps, &cols)
+    }
+
+    fn load_ids(&mut self, df: &DataFrame) -> Result<(), IndexError> {
         // Names are unique: stored, not looked up.
         for (e, v) in self.emps.iter_mut().zip(text_col(df, "name")?.iter()) {
             e.name = match v.unwrap_or("") {
@@ -676,12 +686,11 @@ impl Index {
             |e, c| e.non_calculable = c,
             |e, c| e.gated_by = c,
         ];
-        let all = ENUM_COLUMNS
-            .iter()
-            .zip(&sets)
-            .zip(dicts(df, &ENUM_COLUMNS)?);
-        let mut cols = Vec::with_capacity(sets.len());
-        for ((&col, set), d) in all {
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let mut cols = Vec::with_capacity(names.len());
+        for (&col, d) in names.iter().zip(dicts(df, &names)?) {
+            let k = ENUM_COLUMNS.iter().position(|&c| c == col);
+            let set = &sets[k.ok_or_else(|| ierr(col, 0, "not an enumerated column"))?];
             let table = d.table(col, |v| {
                 let Some(s) = v.filter(|s| !s.is_empty()) else {
                     return Ok(NONE);
@@ -724,58 +733,63 @@ impl Index {
         scatter(&mut self.emps, &cols)
     }
 
-    /// Each employer's weights, as an id into the table of distinct weight sets.
+    /// Each employer's weights, as an id into the table of distinct weight sets, refined by
+    /// the weight columns of `df` (a few criteria at a time: the columns of all sixteen at
+    /// once would be large).
     fn load_weights(&mut self, df: &DataFrame) -> Result<(), IndexError> {
-        let names: Vec<&str> = df
-            .get_column_names()
-            .into_iter()
-            .map(|s| s.as_str())
-            .collect();
-        let cols = names
-            .iter()
-            .map(|&n| {
-                let c = df.column(n).and_then(|c| c.cast(&DataType::Float64));
-                c.map_err(|e| ierr(n, 0, e.to_string()))
-            })
-            .collect::<Result<Vec<Column>, _>>()?;
+        let mut cols = Vec::new();
+        for name in df.get_column_names() {
+            let n = name.as_str();
+            let c = n.strip_suffix("_weight").and_then(Criterion::from_name);
+            let c = c.ok_or_else(|| ierr(n, 0, "not a criterion weight column"))?;
+            let col = df.column(n).and_then(|x| x.cast(&DataType::Float64));
+            let col = col.map_err(|e| ierr(n, 0, e.to_string()))?;
+            cols.push((c as usize, n, col));
+        }
         let cas = cols
             .iter()
-            .zip(&names)
-            .map(|(c, &n)| {
-                let ca = c.as_materialized_series().f64();
-                ca.map_err(|e| ierr(n, 0, e.to_string()))
+            .map(|(_, n, col)| {
+                col.as_materialized_series()
+                    .f64()
+                    .map_err(|e| ierr(n, 0, e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if cas.len() != Criterion::COUNT {
-            return Err(ierr("weights", 0, "a criterion weight column is missing"));
-        }
         let mut iters: Vec<_> = cas.iter().map(|ca| ca.iter()).collect();
-        let mut table: PlHashMap<[u64; Criterion::COUNT], u16> = PlHashMap::default();
+        let mut table: PlHashMap<(u16, [u64; Criterion::COUNT]), u16> = PlHashMap::default();
+        let mut weights: Vec<[Option<f64>; Criterion::COUNT]> = Vec::new();
         for emp in self.emps.iter_mut() {
-            let w: [Option<f64>; Criterion::COUNT] =
-                std::array::from_fn(|k| iters[k].next().flatten());
-            let key: [u64; Criterion::COUNT] =
-                std::array::from_fn(|k| w[k].map_or(u64::MAX, f64::to_bits));
-            let id = match table.get(&key) {
+            let mut key = [u64::MAX; Criterion::COUNT];
+            let mut values = [None; Criterion::COUNT];
+            for ((k, _, _), it) in cols.iter().zip(iters.iter_mut()) {
+                values[*k] = it.next().flatten();
+                key[*k] = values[*k].map_or(u64::MAX, f64::to_bits);
+            }
+            let id = match table.get(&(emp.weights, key)) {
                 Some(&id) => id,
                 None => {
-                    let id = u16::try_from(self.weights.len())
-                        .map_err(|_| ierr(names[0], 0, "too many distinct weight sets"))?;
-                    self.weights.push(w);
-                    table.insert(key, id);
+                    let id = u16::try_from(weights.len())
+                        .map_err(|_| ierr(cols[0].1, 0, "too many distinct weight sets"))?;
+                    let mut w = self.weights.get(emp.weights as usize).copied();
+                    let w = w.get_or_insert([None; Criterion::COUNT]);
+                    for (k, _, _) in &cols {
+                        w[*k] = values[*k];
+                    }
+                    weights.push(*w);
+                    table.insert((emp.weights, key), id);
                     id
                 }
             };
             emp.weights = id;
         }
+        self.weights = weights;
         Ok(())
     }
 
-    fn load_lists(&mut self, df: &DataFrame) -> Result<(), IndexError> {
-        let ds: [Dict; 6] = dicts(df, &LIST_COLUMNS)?
+    fn load_history(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+        let ds: [Dict; 3] = dicts(df, &HISTORY_COLUMNS)?
             .try_into()
-            .map_err(|_| ierr(LIST_COLUMNS[0], 0, "missing columns"))?;
-        let [period, history, reasons, far, standing, members] = ds;
+            .map_err(|_| ierr(HISTORY_COLUMNS[0], 0, "missing columns"))?;
+        let [period, history, reasons] = ds;
         let expected = self.meta.period.clone();
         period.codes("period", |v| match v == Some(expected.as_str()) {
             true => Ok(()),
@@ -787,6 +801,17 @@ impl Index {
         // Employers with the same history or reasons share one slice of the list.
         let history = history.codes("history", |v| self.parse_history(v.unwrap_or("")))?;
         let reasons = reasons.codes("reasons", |v| self.parse_reasons(v.unwrap_or("")))?;
+        for ((e, h), r) in self.emps.iter_mut().zip(history).zip(reasons) {
+            (e.history, e.reasons) = (h, r);
+        }
+        Ok(())
+    }
+
+    fn load_far(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+        let ds: [Dict; 3] = dicts(df, &FAR_COLUMNS)?
+            .try_into()
+            .map_err(|_| ierr(FAR_COLUMNS[0], 0, "missing columns"))?;
+        let [far, standing, members] = ds;
         let far = far.codes("far_from_employment", |v| match v.unwrap_or("") {
             "shown" => Ok(0),
             "partly_shown" => Ok(1),
@@ -808,7 +833,6 @@ impl Index {
             Ok(bits)
         })?;
         for (i, e) in self.emps.iter_mut().enumerate() {
-            (e.history, e.reasons) = (history[i], reasons[i]);
             (e.far, e.far_standing, e.far_members) = (far[i], standing[i], members[i]);
             if e.far == 0 && e.far_standing == NONE {
                 return Err(ierr("far_from_employment_standing", i, "missing value"));
