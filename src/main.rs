@@ -1,3 +1,8 @@
+// Polars' own recommendation, and the served list's start-up: millions of small strings and
+// large column buffers allocated and freed in turn.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use engagement::commands::{exit_code, render_error, ExitCode};
 

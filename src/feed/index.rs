@@ -28,9 +28,8 @@ use std::sync::Arc;
 /// Stream id of the list rotation (the same as `engagement list --rotate`).
 pub const ROTATION_STREAM: u64 = 0x4c49_5354;
 /// Columns of the flat feed read by each step of [`Index::build_from`].
-const CODE_COLUMNS: [&str; 9] = [
-    "siret",
-    "name",
+const ID_COLUMNS: [&str; 2] = ["siret", "name"];
+const PLACE_COLUMNS: [&str; 7] = [
     "naf",
     "division",
     "section",
@@ -55,10 +54,8 @@ const ENUM_COLUMNS: [&str; 6] = [
     "non_calculable",
     "gated_by",
 ];
-const LIST_COLUMNS: [&str; 6] = [
-    "period",
-    "history",
-    "reasons",
+const HISTORY_COLUMNS: [&str; 3] = ["period", "history", "reasons"];
+const FAR_COLUMNS: [&str; 3] = [
     "far_from_employment",
     "far_from_employment_standing",
     "far_from_employment_members",
@@ -187,21 +184,23 @@ impl Strings {
 /// Folds text for search: lower case, accents removed (`Sévigné` → `sevigne`).
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    if s.is_ascii() {
-        // The common case, byte by byte (a national feed folds a million names at start-up).
-        out.extend(s.bytes().map(|b| match b {
-            b'-' | b'\'' => ' ',
-            b => b.to_ascii_lowercase() as char,
-        }));
-        return out;
-    }
-    for c in s.chars().flat_map(char::to_lowercase) {
+    fold_into(s, &mut out);
+    out
+}
+
+/// [`fold`], appended to `out`.
+fn fold_into(s: &str, out: &mut String) {
+    // ASCII characters byte by byte, even inside a name with accents (a national feed folds
+    // a million names at start-up).
+    for c in s.chars() {
         match c {
             '-' | '\'' | '’' => out.push(' '),
-            c => crate::text::push_unaccented(c, &mut out),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => c
+                .to_lowercase()
+                .for_each(|c| crate::text::push_unaccented(c, out)),
         }
     }
-    out
 }
 
 /// What a list query asks for, validated.
@@ -249,6 +248,17 @@ pub struct IndexError {
     pub message: String,
 }
 
+/// Appends a SIRET as its 14 digits.
+fn write_siret(siret: u64, out: &mut String) {
+    let mut digits = [b'0'; 14];
+    let mut v = siret;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend(digits.iter().map(|&b| b as char));
+}
+
 fn ierr(column: &str, row: usize, message: impl Into<String>) -> IndexError {
     IndexError {
         column: column.to_string(),
@@ -279,18 +289,176 @@ fn u32_col(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>, IndexError> {
     Ok(ca.iter().collect())
 }
 
-fn f64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, IndexError> {
-    let c = df
-        .column(name)
-        .map_err(|e| ierr(name, 0, e.to_string()))?
-        .cast(&DataType::Float64)
-        .map_err(|e| ierr(name, 0, e.to_string()))?;
-    let ca = c
-        .as_materialized_series()
-        .f64()
-        .map_err(|e| ierr(name, 0, e.to_string()))?
-        .clone();
-    Ok(ca.iter().collect())
+/// Criteria read together (their text columns), so that a national feed's sixteen criterion
+/// columns are never all in memory at once.
+const CRITERIA_PER_READ: usize = 2;
+
+/// The groups of columns [`Index::build_from`] reads, in order.
+fn column_groups() -> Vec<Vec<String>> {
+    let own = |names: &[&str]| names.iter().map(|s| s.to_string()).collect();
+    let (enums_a, enums_b) = ENUM_COLUMNS.split_at(ENUM_COLUMNS.len() / 2);
+    let mut groups: Vec<Vec<String>> = vec![own(&ID_COLUMNS)];
+    groups.extend(PLACE_COLUMNS.chunks(3).map(own));
+    groups.extend([own(&NUMBER_COLUMNS), own(enums_a), own(enums_b)]);
+    for group in CRITERIA.chunks(CRITERIA_PER_READ) {
+        groups.push(group.iter().map(|c| c.name().to_string()).collect());
+    }
+    for group in CRITERIA.chunks(2 * CRITERIA_PER_READ) {
+        let weights = group.iter().map(|c| format!("{}_weight", c.name()));
+        groups.push(weights.collect());
+    }
+    groups.push(own(&HISTORY_COLUMNS));
+    groups.push(own(&FAR_COLUMNS));
+    groups
+}
+
+/// The folded search text of each employer (`keys`: name id, commune id, SIRET): its name,
+/// its commune's name and its SIRET, so that any of them finds it.
+fn search_texts(
+    strings: &Strings,
+    keys: &[(u32, u32, u64)],
+    commune_name: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Vec<Box<str>> {
+    use rayon::prelude::*;
+    // Commune names folded once per commune, then every search text in parallel.
+    let mut names: PlHashMap<u32, String> = PlHashMap::default();
+    for &(_, commune, _) in keys {
+        names
+            .entry(commune)
+            .or_insert_with(|| fold(&commune_name(strings.get(commune)).unwrap_or_default()));
+    }
+    keys.par_iter()
+        .map(|&(name, commune, siret)| {
+            let name = strings.get(name);
+            let cn = names.get(&commune).map_or("", String::as_str);
+            let mut text = String::with_capacity(name.len() + cn.len() + 16);
+            fold_into(name, &mut text);
+            text.push(' ');
+            text.push_str(cn);
+            text.push(' ');
+            write_siret(siret, &mut text);
+            text.into_boxed_str()
+        })
+        .collect()
+}
+
+/// A text column dictionary-encoded: each row's index into `values`, its distinct values in
+/// first-seen order, so that each distinct value is parsed once (a national feed repeats a
+/// few hundred codes over a million rows).
+struct Dict<'a> {
+    rows: Vec<u32>,
+    values: Vec<Option<&'a str>>,
+}
+
+impl<'a> Dict<'a> {
+    fn of(ca: &'a StringChunked) -> Dict<'a> {
+        // A value of at most 12 bytes is held whole in its 16-byte view: hashing the view is
+        // much cheaper than hashing the text. Longer values are hashed as text.
+        let mut short: PlHashMap<u128, u32> = PlHashMap::default();
+        let mut long: PlHashMap<&'a str, u32> = PlHashMap::default();
+        let mut null: Option<u32> = None;
+        let mut values: Vec<Option<&'a str>> = Vec::new();
+        let mut rows = Vec::with_capacity(ca.len());
+        let mut add = |v: Option<&'a str>| {
+            values.push(v);
+            values.len() as u32 - 1
+        };
+        for arr in ca.downcast_iter() {
+            for (v, view) in arr.iter().zip(arr.views().iter()) {
+                let id = match v {
+                    None => *null.get_or_insert_with(|| add(None)),
+                    Some(v) if view.length <= 12 => {
+                        let key = view.as_u128();
+                        match short.get(&key) {
+                            Some(&id) => id,
+                            None => *short.entry(key).or_insert(add(Some(v))),
+                        }
+                    }
+                    Some(v) => *long.entry(v).or_insert_with(|| add(Some(v))),
+                };
+                rows.push(id);
+            }
+        }
+        Dict { rows, values }
+    }
+
+    /// The `code` of each distinct value; an error names the first row holding the value.
+    fn table<T>(
+        &self,
+        column: &str,
+        mut code: impl FnMut(Option<&'a str>) -> Result<T, String>,
+    ) -> Result<Vec<T>, IndexError> {
+        let mut table = Vec::with_capacity(self.values.len());
+        for (k, v) in self.values.iter().enumerate() {
+            table.push(code(*v).map_err(|m| ierr(column, self.first_row(k), m))?);
+        }
+        Ok(table)
+    }
+
+    /// Each row's `code` of its value, each distinct value coded once.
+    fn codes<T: Copy>(
+        &self,
+        column: &str,
+        code: impl FnMut(Option<&'a str>) -> Result<T, String>,
+    ) -> Result<Vec<T>, IndexError> {
+        let table = self.table(column, code)?;
+        Ok(self.rows.iter().map(|&r| table[r as usize]).collect())
+    }
+
+    fn first_row(&self, k: usize) -> usize {
+        self.rows.iter().position(|&r| r as usize == k).unwrap_or(0)
+    }
+}
+
+/// Sets one compact field of an employer.
+type SetCode = dyn Fn(&mut Emp, u8);
+
+/// A decoded column: each row's index into `table`, and the field of [`Emp`] it sets.
+struct Coded<'f, T> {
+    rows: Vec<u32>,
+    table: Vec<T>,
+    set: &'f dyn Fn(&mut Emp, T),
+}
+
+/// Sets the fields of every employer from decoded columns, all in one pass over the employers
+/// (a pass per column would sweep the whole index again each time).
+fn scatter<T: Copy>(emps: &mut [Emp], cols: &[Coded<T>]) -> Result<(), IndexError> {
+    for c in cols {
+        let in_range = c.rows.iter().all(|&r| (r as usize) < c.table.len());
+        if c.rows.len() != emps.len() || !in_range {
+            return Err(ierr("feed", 0, "columns of unequal lengths"));
+        }
+    }
+    for (i, e) in emps.iter_mut().enumerate() {
+        for c in cols {
+            (c.set)(e, c.table[c.rows[i] as usize]);
+        }
+    }
+    Ok(())
+}
+
+/// The dictionaries of some text columns of `df`, built in parallel.
+fn dicts<'a>(df: &'a DataFrame, names: &[&str]) -> Result<Vec<Dict<'a>>, IndexError> {
+    use rayon::prelude::*;
+    let cols = names
+        .iter()
+        .map(|n| text_col(df, n))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(cols.into_par_iter().map(Dict::of).collect())
+}
+
+/// The compact code of a criterion's cell: 0 absent, 1 not calculable, 2 withheld, 3 + band.
+fn citation_code(v: Option<&str>) -> Result<u8, String> {
+    match v {
+        None | Some("") => Ok(0),
+        Some("not_calculable") => Ok(1),
+        Some("withheld") => Ok(2),
+        Some(s) => BANDS_BY_KEY
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map(|&(_, code)| code)
+            .ok_or_else(|| format!("unknown value {s:?}")),
+    }
 }
 
 impl Index {
@@ -298,7 +466,7 @@ impl Index {
     pub fn build(
         df: &DataFrame,
         meta: FeedMeta,
-        commune_name: &dyn Fn(&str) -> Option<String>,
+        commune_name: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Index, IndexError> {
         let select = |names: &[&str]| {
             df.select(names.iter().copied())
@@ -309,13 +477,73 @@ impl Index {
 
     /// Builds the index from a few columns at a time (`columns(names)` gives those columns of
     /// the flat feed), so that a national feed is never whole in memory beside its index.
+    ///
+    /// One thread reads the next group of columns while this one decodes the last, and the
+    /// search texts are folded on a third as soon as names and places are known: start-up is
+    /// what a counsellor waits for after a deployment.
     pub fn build_from(
-        columns: &dyn Fn(&[&str]) -> Result<DataFrame, IndexError>,
+        columns: &(dyn Fn(&[&str]) -> Result<DataFrame, IndexError> + Sync),
         meta: FeedMeta,
-        commune_name: &dyn Fn(&str) -> Option<String>,
+        commune_name: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Index, IndexError> {
-        let codes = columns(&CODE_COLUMNS)?;
-        let n = codes.height();
+        let groups = column_groups();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(0);
+            let groups = &groups;
+            scope.spawn(move || {
+                for g in groups {
+                    let names: Vec<&str> = g.iter().map(String::as_str).collect();
+                    if tx.send(columns(&names)).is_err() {
+                        break;
+                    }
+                }
+            });
+            let next = || -> Result<DataFrame, IndexError> {
+                rx.recv()
+                    .map_err(|_| ierr(ID_COLUMNS[0], 0, "the feed reader stopped"))?
+            };
+            let ids = next()?;
+            let mut ix = Index::empty(meta, ids.height());
+            ix.load_ids(&ids)?;
+            drop(ids);
+            for _ in PLACE_COLUMNS.chunks(3) {
+                ix.load_places(&next()?)?;
+            }
+            let strings = std::mem::take(&mut ix.strings);
+            let keys: Vec<(u32, u32, u64)> = ix
+                .emps
+                .iter()
+                .map(|e| (e.name, e.commune, e.siret))
+                .collect();
+            let search = scope.spawn(move || {
+                let texts: Vec<Box<str>> = search_texts(&strings, &keys, commune_name);
+                (strings, texts)
+            });
+            ix.load_numbers(&next()?)?;
+            ix.load_enums(&next()?)?;
+            ix.load_enums(&next()?)?;
+            for group in CRITERIA.chunks(CRITERIA_PER_READ) {
+                ix.load_criteria(group, &next()?)?;
+            }
+            for _ in CRITERIA.chunks(2 * CRITERIA_PER_READ) {
+                ix.load_weights(&next()?)?;
+            }
+            ix.load_history(&next()?)?;
+            ix.load_far(&next()?)?;
+            let (strings, texts) = search
+                .join()
+                .map_err(|_| ierr("name", 0, "folding the search texts failed"))?;
+            ix.strings = strings;
+            for (e, text) in ix.emps.iter_mut().zip(texts) {
+                e.search = ix.strings.push(text);
+            }
+            ix.sort();
+            Ok(ix)
+        })
+    }
+
+    /// An index of `n` blank employers.
+    fn empty(meta: FeedMeta, n: usize) -> Index {
         let blank = Emp {
             siret: 0,
             name: 0,
@@ -346,9 +574,11 @@ impl Index {
             region: 0,
             peer_members: 0,
         };
-        let mut ix = Index {
+        let mut strings = Strings::default();
+        strings.id("");
+        Index {
             meta,
-            strings: Strings::default(),
+            strings,
             periods: Vec::new(),
             emps: vec![blank; n],
             history: Vec::new(),
@@ -358,23 +588,12 @@ impl Index {
             by_zone: PlHashMap::default(),
             by_siret: PlHashMap::with_capacity_and_hasher(n, Default::default()),
             cache: Default::default(),
-        };
-        ix.strings.id("");
-        ix.load_codes(&codes)?;
-        drop(codes);
-        ix.load_numbers(&columns(&NUMBER_COLUMNS)?)?;
-        ix.load_enums(&columns(&ENUM_COLUMNS)?)?;
-        ix.load_criteria(columns)?;
-        ix.load_lists(&columns(&LIST_COLUMNS)?)?;
-        ix.load_search(commune_name);
-        ix.sort();
-        Ok(ix)
+        }
     }
 
-    fn load_codes(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+    fn load_places(&mut self, df: &DataFrame) -> Result<(), IndexError> {
         type Set = fn(&mut Emp, u32);
-        let fields: [(&str, Set); 8] = [
-            ("name", |e, v| e.name = v),
+        let fields: [(&str, Set); 7] = [
             ("naf", |e, v| e.naf = v),
             ("division", |e, v| e.division = v),
             ("section", |e, v| e.section = v),
@@ -383,16 +602,29 @@ impl Index {
             ("departement", |e, v| e.departement = v),
             ("region", |e, v| e.region = v),
         ];
-        for (name, set) in fields {
-            for (i, v) in text_col(df, name)?.iter().enumerate() {
-                let v = v.unwrap_or("");
-                let id = if name == "name" && !v.is_empty() {
-                    self.strings.push(v)
-                } else {
-                    self.strings.id(v)
-                };
-                set(&mut self.emps[i], id);
-            }
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let mut cols = Vec::with_capacity(names.len());
+        for (&col, d) in names.iter().zip(dicts(df, &names)?) {
+            let field = fields.iter().find(|(name, _)| *name == col);
+            let (_, set) = field.ok_or_else(|| ierr(col, 0, "not a place column"))?;
+            let table = d.values.iter().map(|v| self.strings.id(v.unwrap_or("")));
+            let table = table.collect();
+            cols.push(Coded {
+                rows: d.rows,
+                table,
+                set,
+            });
+        }
+        scatter(&mut self.emps, &cols)
+    }
+
+    fn load_ids(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+        // Names are unique: stored, not looked up.
+        for (e, v) in self.emps.iter_mut().zip(text_col(df, "name")?.iter()) {
+            e.name = match v.unwrap_or("") {
+                "" => self.strings.id(""),
+                v => self.strings.push(v),
+            };
         }
         for (i, v) in text_col(df, "siret")?.iter().enumerate() {
             let s = v.unwrap_or("");
@@ -445,203 +677,214 @@ impl Index {
     fn load_enums(&mut self, df: &DataFrame) -> Result<(), IndexError> {
         let trends: Vec<String> = TRENDS.iter().map(feed::key_of).collect();
         let sizes: Vec<&str> = SIZES.iter().map(|s| s.as_str()).collect();
-        let cols = [
-            "trend",
-            "size_band",
-            "peer_sector",
-            "peer_geo",
-            "non_calculable",
-            "gated_by",
+        type Set = fn(&mut Emp, u8);
+        let sets: [Set; 6] = [
+            |e, c| e.trend = c,
+            |e, c| e.size = c,
+            |e, c| e.peer_sector = c,
+            |e, c| e.peer_geo = c,
+            |e, c| e.non_calculable = c,
+            |e, c| e.gated_by = c,
         ];
-        for col in cols {
-            let mut memo: PlHashMap<&str, u8> = PlHashMap::default();
-            for (i, v) in text_col(df, col)?.iter().enumerate() {
-                let code = match v {
-                    None | Some("") => NONE,
-                    Some(s) => match memo.get(s) {
-                        Some(&c) => c,
-                        None => {
-                            let c = match col {
-                                "trend" => trends.iter().position(|t| t == s).map(|k| k as u8),
-                                "size_band" => sizes.iter().position(|t| *t == s).map(|k| k as u8),
-                                "peer_sector" => pos_of(&SECTOR_RUNGS, s),
-                                "peer_geo" => pos_of(&GEO_RUNGS, s),
-                                "non_calculable" => pos_of(&NCS, s),
-                                _ => Criterion::from_name(s).map(|c| c as u8),
-                            }
-                            .ok_or_else(|| ierr(col, i, format!("unknown value {s:?}")))?;
-                            memo.insert(s, c);
-                            c
-                        }
-                    },
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let mut cols = Vec::with_capacity(names.len());
+        for (&col, d) in names.iter().zip(dicts(df, &names)?) {
+            let k = ENUM_COLUMNS.iter().position(|&c| c == col);
+            let set = &sets[k.ok_or_else(|| ierr(col, 0, "not an enumerated column"))?];
+            let table = d.table(col, |v| {
+                let Some(s) = v.filter(|s| !s.is_empty()) else {
+                    return Ok(NONE);
                 };
-                let e = &mut self.emps[i];
                 match col {
-                    "trend" => e.trend = code,
-                    "size_band" => e.size = code,
-                    "peer_sector" => e.peer_sector = code,
-                    "peer_geo" => e.peer_geo = code,
-                    "non_calculable" => e.non_calculable = code,
-                    _ => e.gated_by = code,
+                    "trend" => trends.iter().position(|t| t == s).map(|k| k as u8),
+                    "size_band" => sizes.iter().position(|t| *t == s).map(|k| k as u8),
+                    "peer_sector" => pos_of(&SECTOR_RUNGS, s),
+                    "peer_geo" => pos_of(&GEO_RUNGS, s),
+                    "non_calculable" => pos_of(&NCS, s),
+                    _ => Criterion::from_name(s).map(|c| c as u8),
                 }
-            }
+                .ok_or_else(|| format!("unknown value {s:?}"))
+            })?;
+            cols.push(Coded {
+                rows: d.rows,
+                table,
+                set,
+            });
         }
-        Ok(())
+        scatter(&mut self.emps, &cols)
     }
 
-    fn load_criteria(
-        &mut self,
-        columns: &dyn Fn(&[&str]) -> Result<DataFrame, IndexError>,
-    ) -> Result<(), IndexError> {
-        let mut weights: Vec<Vec<Option<f64>>> = Vec::new();
-        for c in CRITERIA {
-            let wname = format!("{}_weight", c.name());
-            let df = columns(&[c.name(), wname.as_str()])?;
-            for (i, v) in text_col(&df, c.name())?.iter().enumerate() {
-                let code = match v {
-                    None | Some("") => 0,
-                    Some("not_calculable") => 1,
-                    Some("withheld") => 2,
-                    Some(s) => match BANDS_BY_KEY.iter().find(|(k, _)| *k == s) {
-                        Some(&(_, code)) => code,
-                        None => return Err(ierr(c.name(), i, format!("unknown value {s:?}"))),
-                    },
-                };
-                self.emps[i].crit[c as usize] = code;
-            }
-            weights.push(f64_col(&df, &wname)?);
+    fn load_criteria(&mut self, group: &[Criterion], df: &DataFrame) -> Result<(), IndexError> {
+        let names: Vec<&str> = group.iter().map(|c| c.name()).collect();
+        let sets: Vec<Box<SetCode>> = group
+            .iter()
+            .map(|&c| Box::new(move |e: &mut Emp, v| e.crit[c as usize] = v) as Box<_>)
+            .collect();
+        let mut cols = Vec::with_capacity(group.len());
+        for ((c, set), d) in group.iter().zip(&sets).zip(dicts(df, &names)?) {
+            let table = d.table(c.name(), citation_code)?;
+            let set = set.as_ref();
+            cols.push(Coded {
+                rows: d.rows,
+                table,
+                set,
+            });
         }
-        let mut table: PlHashMap<[u64; Criterion::COUNT], u16> = PlHashMap::default();
-        for (i, emp) in self.emps.iter_mut().enumerate() {
-            let w: [Option<f64>; Criterion::COUNT] = std::array::from_fn(|k| weights[k][i]);
-            let key: [u64; Criterion::COUNT] =
-                std::array::from_fn(|k| w[k].map_or(u64::MAX, f64::to_bits));
-            let id = match table.get(&key) {
+        scatter(&mut self.emps, &cols)
+    }
+
+    /// Each employer's weights, as an id into the table of distinct weight sets, refined by
+    /// the weight columns of `df` (a few criteria at a time: the columns of all sixteen at
+    /// once would be large).
+    fn load_weights(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+        let mut cols = Vec::new();
+        for name in df.get_column_names() {
+            let n = name.as_str();
+            let c = n.strip_suffix("_weight").and_then(Criterion::from_name);
+            let c = c.ok_or_else(|| ierr(n, 0, "not a criterion weight column"))?;
+            let col = df.column(n).and_then(|x| x.cast(&DataType::Float64));
+            let col = col.map_err(|e| ierr(n, 0, e.to_string()))?;
+            cols.push((c as usize, n, col));
+        }
+        let cas = cols
+            .iter()
+            .map(|(_, n, col)| {
+                col.as_materialized_series()
+                    .f64()
+                    .map_err(|e| ierr(n, 0, e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut iters: Vec<_> = cas.iter().map(|ca| ca.iter()).collect();
+        let mut table: PlHashMap<(u16, [u64; Criterion::COUNT]), u16> = PlHashMap::default();
+        let mut weights: Vec<[Option<f64>; Criterion::COUNT]> = Vec::new();
+        for emp in self.emps.iter_mut() {
+            let mut key = [u64::MAX; Criterion::COUNT];
+            let mut values = [None; Criterion::COUNT];
+            for ((k, _, _), it) in cols.iter().zip(iters.iter_mut()) {
+                values[*k] = it.next().flatten();
+                key[*k] = values[*k].map_or(u64::MAX, f64::to_bits);
+            }
+            let id = match table.get(&(emp.weights, key)) {
                 Some(&id) => id,
                 None => {
-                    let id = self.weights.len() as u16;
-                    self.weights.push(w);
-                    table.insert(key, id);
+                    let id = u16::try_from(weights.len())
+                        .map_err(|_| ierr(cols[0].1, 0, "too many distinct weight sets"))?;
+                    let mut w = self.weights.get(emp.weights as usize).copied();
+                    let w = w.get_or_insert([None; Criterion::COUNT]);
+                    for (k, _, _) in &cols {
+                        w[*k] = values[*k];
+                    }
+                    weights.push(*w);
+                    table.insert((emp.weights, key), id);
                     id
                 }
             };
             emp.weights = id;
         }
+        self.weights = weights;
         Ok(())
     }
 
-    fn load_lists(&mut self, df: &DataFrame) -> Result<(), IndexError> {
-        let period = text_col(df, "period")?;
-        let mut period_ids: PlHashMap<String, u8> = PlHashMap::default();
-        let mut pid = |p: &str, periods: &mut Vec<String>| -> u8 {
-            if let Some(&id) = period_ids.get(p) {
-                return id;
-            }
-            *period_ids.entry(p.to_string()).or_insert_with(|| {
-                periods.push(p.to_string());
-                (periods.len() - 1) as u8
-            })
-        };
-        if let Some(p) = period.get(0) {
-            pid(p, &mut self.periods);
+    fn load_history(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+        let ds: [Dict; 3] = dicts(df, &HISTORY_COLUMNS)?
+            .try_into()
+            .map_err(|_| ierr(HISTORY_COLUMNS[0], 0, "missing columns"))?;
+        let [period, history, reasons] = ds;
+        let expected = self.meta.period.clone();
+        period.codes("period", |v| match v == Some(expected.as_str()) {
+            true => Ok(()),
+            false => Err(format!("expected {expected}")),
+        })?;
+        if !self.emps.is_empty() {
+            self.periods.push(expected);
         }
-        for (i, v) in period.iter().enumerate() {
-            if v != Some(self.meta.period.as_str()) {
-                return Err(ierr("period", i, format!("expected {}", self.meta.period)));
-            }
+        // Employers with the same history or reasons share one slice of the list.
+        let history = history.codes("history", |v| self.parse_history(v.unwrap_or("")))?;
+        let reasons = reasons.codes("reasons", |v| self.parse_reasons(v.unwrap_or("")))?;
+        for ((e, h), r) in self.emps.iter_mut().zip(history).zip(reasons) {
+            (e.history, e.reasons) = (h, r);
         }
-        for (i, v) in text_col(df, "history")?.iter().enumerate() {
-            let start = self.history.len() as u32;
-            for item in v.unwrap_or("").split(';').filter(|s| !s.is_empty()) {
-                let (p, l) = item
-                    .rsplit_once(':')
-                    .ok_or_else(|| ierr("history", i, format!("bad entry {item:?}")))?;
-                let label = match l {
-                    "nc" => NONE,
-                    l => l
-                        .parse::<u8>()
-                        .ok()
-                        .filter(|&x| x <= 3)
-                        .ok_or_else(|| ierr("history", i, format!("bad label {item:?}")))?,
-                };
-                let p = pid(p, &mut self.periods);
-                self.history.push((p, label));
-            }
-            self.emps[i].history = (start, (self.history.len() as u32 - start) as u16);
-        }
-        for (i, v) in text_col(df, "reasons")?.iter().enumerate() {
-            let start = self.reasons.len() as u32;
-            for r in v.unwrap_or("").split(';').filter(|s| !s.is_empty()) {
-                let code = match Reason::from_key(r) {
-                    Some(Reason::Criterion(c)) => c as u8,
-                    Some(Reason::FarFromEmployment) => NONE,
-                    None => return Err(ierr("reasons", i, format!("unknown reason {r:?}"))),
-                };
-                self.reasons.push(code);
-            }
-            self.emps[i].reasons = (start, (self.reasons.len() as u32 - start) as u8);
-        }
-        let status = text_col(df, "far_from_employment")?;
-        let standing = text_col(df, "far_from_employment_standing")?;
-        let members = text_col(df, "far_from_employment_members")?;
-        for (i, ((s, st), m)) in status
-            .iter()
-            .zip(standing.iter())
-            .zip(members.iter())
-            .enumerate()
-        {
-            let e = &mut self.emps[i];
-            e.far = match s.unwrap_or("") {
-                "shown" => 0,
-                "partly_shown" => 1,
-                "too_few_persons" => 2,
-                "not_calculable" => 3,
-                other => {
-                    return Err(ierr(
-                        "far_from_employment",
-                        i,
-                        format!("unknown value {other:?}"),
-                    ))
-                }
-            };
-            e.far_standing = st
-                .and_then(feed::record::band_from_key)
+        Ok(())
+    }
+
+    fn load_far(&mut self, df: &DataFrame) -> Result<(), IndexError> {
+        let ds: [Dict; 3] = dicts(df, &FAR_COLUMNS)?
+            .try_into()
+            .map_err(|_| ierr(FAR_COLUMNS[0], 0, "missing columns"))?;
+        let [far, standing, members] = ds;
+        let far = far.codes("far_from_employment", |v| match v.unwrap_or("") {
+            "shown" => Ok(0),
+            "partly_shown" => Ok(1),
+            "too_few_persons" => Ok(2),
+            "not_calculable" => Ok(3),
+            other => Err(format!("unknown value {other:?}")),
+        })?;
+        let standing = standing.codes("far_from_employment_standing", |v| {
+            Ok(v.and_then(feed::record::band_from_key)
                 .and_then(feed::record::band_index)
-                .unwrap_or(NONE);
+                .unwrap_or(NONE))
+        })?;
+        let members = members.codes("far_from_employment_members", |v| {
+            let mut bits = 0u16;
+            for k in v.unwrap_or("").split(';').filter(|s| !s.is_empty()) {
+                let c = Criterion::from_name(k).ok_or_else(|| format!("unknown {k:?}"))?;
+                bits |= 1 << (c as u16);
+            }
+            Ok(bits)
+        })?;
+        for (i, e) in self.emps.iter_mut().enumerate() {
+            (e.far, e.far_standing, e.far_members) = (far[i], standing[i], members[i]);
             if e.far == 0 && e.far_standing == NONE {
                 return Err(ierr("far_from_employment_standing", i, "missing value"));
             }
-            for k in m.unwrap_or("").split(';').filter(|s| !s.is_empty()) {
-                let c = Criterion::from_name(k).ok_or_else(|| {
-                    ierr("far_from_employment_members", i, format!("unknown {k:?}"))
-                })?;
-                e.far_members |= 1 << (c as u16);
-            }
         }
         Ok(())
     }
 
-    fn load_search(&mut self, commune_name: &dyn Fn(&str) -> Option<String>) {
-        use rayon::prelude::*;
-        // Commune names once per commune, then every search text folded in parallel.
-        let mut names: PlHashMap<u32, String> = PlHashMap::default();
-        for e in &self.emps {
-            names
-                .entry(e.commune)
-                .or_insert_with(|| commune_name(self.strings.get(e.commune)).unwrap_or_default());
+    /// Appends the entries of a history cell (`2024T4:2;2025T1:nc`) to the history list.
+    fn parse_history(&mut self, v: &str) -> Result<(u32, u16), String> {
+        let start = self.history.len() as u32;
+        for item in v.split(';').filter(|s| !s.is_empty()) {
+            let (p, l) = item
+                .rsplit_once(':')
+                .ok_or_else(|| format!("bad entry {item:?}"))?;
+            let label = match l {
+                "nc" => NONE,
+                l => l
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|&x| x <= 3)
+                    .ok_or_else(|| format!("bad label {item:?}"))?,
+            };
+            let p = match self.periods.iter().position(|x| x == p) {
+                Some(k) => k,
+                None => {
+                    self.periods.push(p.to_string());
+                    self.periods.len() - 1
+                }
+            };
+            let p = u8::try_from(p).map_err(|_| "too many periods".to_string())?;
+            self.history.push((p, label));
         }
-        let strings = &self.strings;
-        let texts: Vec<String> = self
-            .emps
-            .par_iter()
-            .map(|e| {
-                let cn = names.get(&e.commune).map_or("", String::as_str);
-                fold(&format!("{} {cn} {:014}", strings.get(e.name), e.siret))
-            })
-            .collect();
-        for (e, text) in self.emps.iter_mut().zip(texts) {
-            e.search = self.strings.push(text);
+        let len = u16::try_from(self.history.len() as u32 - start)
+            .map_err(|_| "too many entries".to_string())?;
+        Ok((start, len))
+    }
+
+    /// Appends the reasons of a cell (`cdi_share;turnover`) to the reasons list.
+    fn parse_reasons(&mut self, v: &str) -> Result<(u32, u8), String> {
+        let start = self.reasons.len() as u32;
+        for r in v.split(';').filter(|s| !s.is_empty()) {
+            let code = match Reason::from_key(r) {
+                Some(Reason::Criterion(c)) => c as u8,
+                Some(Reason::FarFromEmployment) => NONE,
+                None => return Err(format!("unknown reason {r:?}")),
+            };
+            self.reasons.push(code);
         }
+        let len = u8::try_from(self.reasons.len() as u32 - start)
+            .map_err(|_| "too many reasons".to_string())?;
+        Ok((start, len))
     }
 
     fn sort(&mut self) {
@@ -657,7 +900,10 @@ impl Index {
                 ((label << 54) | (score << 47) | e.siret, i as u32)
             })
             .collect();
-        keyed.sort_unstable();
+        {
+            use rayon::slice::ParallelSliceMut;
+            keyed.par_sort_unstable();
+        }
         let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         for &i in &order {
             self.by_zone
@@ -888,7 +1134,96 @@ fn rank_label(v: u8) -> i16 {
 
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, write_siret, Dict};
+    use polars::prelude::*;
+
+    #[test]
+    fn a_dictionary_gives_back_every_row_short_long_and_missing() {
+        // Values up to 12 bytes are keyed by their view, longer ones by their text: both,
+        // and missing cells, must come back as they were, across chunks.
+        let cells = [
+            Some("near"),
+            Some("not_calculable"),
+            None,
+            Some("well_above"),
+            Some("not_calculable"),
+            Some("near"),
+            None,
+            Some("a value longer than twelve"),
+            Some(""),
+        ];
+        let mut ca = StringChunked::from_iter(cells[..4].iter().copied());
+        ca.append(&StringChunked::from_iter(cells[4..].iter().copied()))
+            .unwrap();
+        assert_eq!(ca.chunks().len(), 2);
+        let d = Dict::of(&ca);
+        let back: Vec<Option<&str>> = d.rows.iter().map(|&r| d.values[r as usize]).collect();
+        assert_eq!(back, cells);
+        assert_eq!(d.values.len(), 6);
+        let err = d
+            .codes("col", |v| match v {
+                Some("well_above") => Err("bad".to_string()),
+                _ => Ok(0u8),
+            })
+            .unwrap_err();
+        assert_eq!((err.column.as_str(), err.row), ("col", 4));
+    }
+
+    /// The flat feed of 40 synthetic records with `(column, row, value)` cells replaced.
+    #[cfg(feature = "serve")]
+    fn build_with(cells: &[(&str, usize, &str)]) -> Result<super::Index, super::IndexError> {
+        let r = crate::reference::Reference::load();
+        let records = crate::serve::bench::synthetic_records(40, 1, &r);
+        let meta = crate::feed::meta_of(&records, "2025T4", None, None);
+        let mut df = crate::feed::flat_df(&records).unwrap();
+        for &(name, row, value) in cells {
+            let col = df.column(name).unwrap().str().unwrap().clone();
+            let mut v: Vec<Option<String>> = col.iter().map(|x| x.map(String::from)).collect();
+            v[row] = Some(value.to_string());
+            df.with_column(Column::new(name.into(), v)).unwrap();
+        }
+        super::Index::build(&df, meta, &|_| None)
+    }
+
+    #[test]
+    #[cfg(feature = "serve")]
+    fn a_bad_feed_cell_is_an_error_naming_its_column_and_row() {
+        assert_eq!(build_with(&[]).unwrap().len(), 40);
+        let siret = build_with(&[]).unwrap().record(3).siret;
+        let cases = [
+            ("turnover", 7, "sideways".to_string(), "unknown value"),
+            ("siret", 9, siret.clone(), "appears twice"),
+            ("siret", 2, "123".to_string(), "not a 14-digit SIRET"),
+            ("history", 5, "2024T4".to_string(), "bad entry"),
+            ("trend", 11, "sideways".to_string(), "unknown value"),
+            ("zone", 0, String::new(), ""),
+        ];
+        for (col, row, value, message) in cases {
+            let got = build_with(&[(col, row, value.as_str())]);
+            if message.is_empty() {
+                assert!(got.is_ok(), "{col}: {:?}", got.err());
+                continue;
+            }
+            let e = got
+                .err()
+                .unwrap_or_else(|| panic!("{col} {value:?} accepted"));
+            let expected_row = if col == "siret" && message == "appears twice" {
+                // The second of the two rows holding it, whichever comes later.
+                row.max(3) + 1
+            } else {
+                row + 1
+            };
+            assert_eq!((e.column.as_str(), e.row), (col, expected_row), "{e}");
+            assert!(e.message.contains(message), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_siret_keeps_its_leading_zeros() {
+        let mut s = String::new();
+        write_siret(1234567890123, &mut s);
+        assert_eq!(s, "01234567890123");
+    }
 
     #[test]
     fn fold_ignores_case_accents_and_hyphens_on_both_paths() {

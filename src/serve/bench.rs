@@ -161,13 +161,20 @@ pub fn synthetic_records(n: usize, seed: u64, r: &Reference) -> Vec<EmployerReco
 
 /// User and system CPU seconds of this process so far.
 fn cpu_seconds() -> f64 {
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
+    rusage_cpu_seconds(libc::RUSAGE_SELF).0
+}
+
+/// User and system CPU seconds, and peak resident set in bytes, of `who` (this process, or
+/// its children that have been waited for).
+pub fn rusage_cpu_seconds(who: libc::c_int) -> (f64, u64) {
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF and RUSAGE_CHILDREN are valid.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
-        return f64::NAN;
+    if unsafe { libc::getrusage(who, &mut u) } != 0 {
+        return (f64::NAN, 0);
     }
     let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
-    t(u.ru_utime) + t(u.ru_stime)
+    let peak = u64::try_from(u.ru_maxrss).unwrap_or(0) * 1024;
+    (t(u.ru_utime) + t(u.ru_stime), peak)
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
