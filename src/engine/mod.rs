@@ -193,8 +193,17 @@ pub fn session_config(opts: &EngineOptions) -> SessionConfig {
     o.execution.listing_table_ignore_subdirectory = false;
     // Plain UTF-8 arrays: the co-group decodes them with the crate's own checks.
     o.execution.parquet.schema_force_view_types = false;
+    // Every sort holds this much, unspillable, for its merges: four shuffles per
+    // partition run at once, so the default (10 MiB each) can take most of a small pool.
+    o.execution.sort_spill_reservation_bytes = o
+        .execution
+        .sort_spill_reservation_bytes
+        .min(opts.pool_bytes() / (SORTS_PER_PARTITION * 4 * opts.partitions.max(1)));
     c
 }
+
+/// Sorts running at once in each partition of the indicator plan (four shuffles).
+const SORTS_PER_PARTITION: usize = 4;
 
 /// A multi-threaded Tokio runtime for the engine's asynchronous API.
 pub fn runtime() -> Result<tokio::runtime::Runtime, EngineError> {
