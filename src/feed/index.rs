@@ -293,23 +293,49 @@ fn u32_col(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>, IndexError> {
 /// columns are never all in memory at once.
 const CRITERIA_PER_READ: usize = 2;
 
-/// The groups of columns [`Index::build_from`] reads, in order.
-fn column_groups() -> Vec<Vec<String>> {
-    let own = |names: &[&str]| names.iter().map(|s| s.to_string()).collect();
-    let (enums_a, enums_b) = ENUM_COLUMNS.split_at(ENUM_COLUMNS.len() / 2);
-    let mut groups: Vec<Vec<String>> = vec![own(&ID_COLUMNS)];
-    groups.extend(PLACE_COLUMNS.chunks(3).map(own));
-    groups.extend([own(&NUMBER_COLUMNS), own(enums_a), own(enums_b)]);
-    for group in CRITERIA.chunks(CRITERIA_PER_READ) {
-        groups.push(group.iter().map(|c| c.name().to_string()).collect());
+/// One step of [`Index::build_from`]: the columns it reads and the loader that decodes them.
+/// The reader thread and the decoder walk the same list, so they cannot fall out of step.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Ids,
+    Places(&'static [&'static str]),
+    Numbers,
+    Enums(&'static [&'static str]),
+    Criteria(&'static [Criterion]),
+    Weights(&'static [Criterion]),
+    History,
+    Far,
+}
+
+impl Step {
+    fn columns(self) -> Vec<String> {
+        let own = |names: &[&str]| names.iter().map(|s| s.to_string()).collect();
+        match self {
+            Step::Ids => own(&ID_COLUMNS),
+            Step::Places(names) | Step::Enums(names) => own(names),
+            Step::Numbers => own(&NUMBER_COLUMNS),
+            Step::Criteria(cs) => cs.iter().map(|c| c.name().to_string()).collect(),
+            Step::Weights(cs) => cs.iter().map(|c| format!("{}_weight", c.name())).collect(),
+            Step::History => own(&HISTORY_COLUMNS),
+            Step::Far => own(&FAR_COLUMNS),
+        }
     }
-    for group in CRITERIA.chunks(2 * CRITERIA_PER_READ) {
-        let weights = group.iter().map(|c| format!("{}_weight", c.name()));
-        groups.push(weights.collect());
-    }
-    groups.push(own(&HISTORY_COLUMNS));
-    groups.push(own(&FAR_COLUMNS));
-    groups
+}
+
+/// The steps of [`Index::build_from`], in order: identifiers, then places (the search texts
+/// need both), then the rest a few columns at a time.
+fn steps() -> Vec<Step> {
+    let places: &'static [&'static str] = &PLACE_COLUMNS;
+    let enums: &'static [&'static str] = &ENUM_COLUMNS;
+    let criteria: &'static [Criterion] = &CRITERIA;
+    let mut steps = vec![Step::Ids];
+    steps.extend(places.chunks(3).map(Step::Places));
+    steps.push(Step::Numbers);
+    steps.extend(enums.chunks(enums.len().div_ceil(2)).map(Step::Enums));
+    steps.extend(criteria.chunks(CRITERIA_PER_READ).map(Step::Criteria));
+    steps.extend(criteria.chunks(2 * CRITERIA_PER_READ).map(Step::Weights));
+    steps.extend([Step::History, Step::Far]);
+    steps
 }
 
 /// The folded search text of each employer (`keys`: name id, commune id, SIRET): its name,
@@ -486,13 +512,14 @@ impl Index {
         meta: FeedMeta,
         commune_name: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Index, IndexError> {
-        let groups = column_groups();
+        let steps = steps();
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel(0);
-            let groups = &groups;
+            let steps = &steps;
             scope.spawn(move || {
-                for g in groups {
-                    let names: Vec<&str> = g.iter().map(String::as_str).collect();
+                for step in steps {
+                    let names = step.columns();
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
                     if tx.send(columns(&names)).is_err() {
                         break;
                     }
@@ -506,8 +533,12 @@ impl Index {
             let mut ix = Index::empty(meta, ids.height());
             ix.load_ids(&ids)?;
             drop(ids);
-            for _ in PLACE_COLUMNS.chunks(3) {
-                ix.load_places(&next()?)?;
+            let places = 1 + steps[1..]
+                .iter()
+                .take_while(|s| matches!(s, Step::Places(_)))
+                .count();
+            for &step in &steps[1..places] {
+                ix.load_step(step, &next()?)?;
             }
             let strings = std::mem::take(&mut ix.strings);
             let keys: Vec<(u32, u32, u64)> = ix
@@ -519,17 +550,9 @@ impl Index {
                 let texts: Vec<Box<str>> = search_texts(&strings, &keys, commune_name);
                 (strings, texts)
             });
-            ix.load_numbers(&next()?)?;
-            ix.load_enums(&next()?)?;
-            ix.load_enums(&next()?)?;
-            for group in CRITERIA.chunks(CRITERIA_PER_READ) {
-                ix.load_criteria(group, &next()?)?;
+            for &step in &steps[places..] {
+                ix.load_step(step, &next()?)?;
             }
-            for _ in CRITERIA.chunks(2 * CRITERIA_PER_READ) {
-                ix.load_weights(&next()?)?;
-            }
-            ix.load_history(&next()?)?;
-            ix.load_far(&next()?)?;
             let (strings, texts) = search
                 .join()
                 .map_err(|_| ierr("name", 0, "folding the search texts failed"))?;
@@ -540,6 +563,20 @@ impl Index {
             ix.sort();
             Ok(ix)
         })
+    }
+
+    /// Decodes the columns of one step.
+    fn load_step(&mut self, step: Step, df: &DataFrame) -> Result<(), IndexError> {
+        match step {
+            Step::Ids => self.load_ids(df),
+            Step::Places(_) => self.load_places(df),
+            Step::Numbers => self.load_numbers(df),
+            Step::Enums(_) => self.load_enums(df),
+            Step::Criteria(group) => self.load_criteria(group, df),
+            Step::Weights(_) => self.load_weights(df),
+            Step::History => self.load_history(df),
+            Step::Far => self.load_far(df),
+        }
     }
 
     /// An index of `n` blank employers.
