@@ -33,6 +33,9 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
     /// Write the published records as a feed for job boards (JSON Lines, CSV or Parquet).
     Export(commands::export::ExportArgs),
+    /// Write the prebuilt index `serve` starts from beside a folder's feed (for a feed
+    /// written by an older version or copied without it).
+    Index(commands::index::IndexArgs),
     /// The establishment × period panel of a real exposure, for `estimate did`.
     Panel(commands::panel::PanelArgs),
     /// Estimators on your own data.

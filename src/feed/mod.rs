@@ -703,12 +703,13 @@ pub fn write_scores_feed(
 }
 
 /// The records of a scoring run's latest period and their provenance, written into `dir`
-/// as its feed.
+/// as its feed, with the feed's prebuilt index for `serve`.
 pub fn write_run_feed(
     out: &crate::score::ScoreOutput,
     dir: &Path,
     experiment_hash: Option<String>,
     data_fingerprint: Option<String>,
+    reference: &crate::reference::Reference,
 ) -> Result<Vec<PathBuf>, FeedError> {
     let err = |e: &dyn std::fmt::Display| FeedError::File {
         path: dir.to_path_buf(),
@@ -718,7 +719,21 @@ pub fn write_run_feed(
     let period = out.periods()[p as usize].label.clone();
     let records = record::records(out, Some(&period)).map_err(|e| err(&e))?;
     let meta = meta_of(&records, &period, experiment_hash, data_fingerprint);
-    write_scores_feed(&records, &meta, dir)
+    let mut written = write_scores_feed(&records, &meta, dir)?;
+    drop(records);
+    written.push(write_feed_index(dir, reference)?);
+    Ok(written)
+}
+
+/// Writes the prebuilt index of the feed in `dir` beside it ([`load::write_index`]).
+pub fn write_feed_index(
+    dir: &Path,
+    reference: &crate::reference::Reference,
+) -> Result<PathBuf, FeedError> {
+    load::write_index(dir, reference).map_err(|e| FeedError::File {
+        path: dir.join(index::INDEX_FILE),
+        message: e.to_string(),
+    })
 }
 
 /// The provenance of records built now.
