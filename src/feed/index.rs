@@ -1,7 +1,8 @@
-//! The in-memory index that `serve` answers from and `export` writes from: every published record of the feed in a
-//! compact form (about 100 bytes an employer plus its name), built once at start-up straight
-//! from the feed's columns, with the employers pre-sorted and grouped by employment zone so
-//! that a zone query touches only that zone.
+//! The index that `serve` answers from and `export` writes from: every published record of
+//! the feed in a compact form (96 bytes an employer plus its name and search text), with the
+//! employers pre-sorted and grouped by employment zone so that a zone query touches only that
+//! zone. Built from the feed's columns, and written beside the feed as `feed.index`, which
+//! a start-up maps instead ([`snapshot`]).
 //!
 //! A response is rebuilt from the compact form as the very [`EmployerRecord`] the feed holds
 //! ([`Index::record`]; a test checks the round trip), so nothing the server returns goes
@@ -111,8 +112,11 @@ struct Emp {
     far_standing: u8,
     reasons_len: u8,
     crit: [u8; Criterion::COUNT],
+    /// Always zero: a `Pod` type may have no hidden padding, so the tail is spelled out.
     pad: [u8; 5],
 }
+
+const _: () = assert!(std::mem::size_of::<Emp>() == 96);
 
 const TRENDS: [Trend; 4] = [Trend::Up, Trend::Stable, Trend::Down, Trend::New];
 /// Size bands, smallest first.
@@ -685,10 +689,11 @@ impl Index {
         let mut sirets = Vec::with_capacity(self.emps.len());
         for (i, v) in text_col(df, "siret")?.iter().enumerate() {
             let s = v.unwrap_or("");
+            let digits = s.len() == 14 && s.bytes().all(|b| b.is_ascii_digit());
             let siret: u64 = s
                 .parse()
                 .ok()
-                .filter(|_| s.len() == 14)
+                .filter(|_| digits)
                 .ok_or_else(|| ierr("siret", i, format!("not a 14-digit SIRET: {s:?}")))?;
             self.emps[i].siret = siret;
             sirets.push([siret, i as u64]);
@@ -722,7 +727,12 @@ impl Index {
         let upper = u32_col(df, "score_upper")?;
         let members = u32_col(df, "peer_members")?;
         let version = u32_col(df, "version")?;
-        for i in 0..self.emps.len() {
+        let n = self.emps.len();
+        let cols = [&label, &score, &lower, &upper, &members, &version];
+        if cols.iter().any(|c| c.len() != n) {
+            return Err(ierr("feed", 0, "columns of unequal lengths"));
+        }
+        for i in 0..n {
             if version[i] != Some(feed::RECORD_VERSION) {
                 return Err(ierr(
                     "version",
@@ -760,7 +770,11 @@ impl Index {
             let set = &sets[k.ok_or_else(|| ierr(col, 0, "not an enumerated column"))?];
             let table = d.table(col, |v| {
                 let Some(s) = v.filter(|s| !s.is_empty()) else {
-                    return Ok(NONE);
+                    // Only these two may be missing: the others are required fields.
+                    return match col {
+                        "non_calculable" | "gated_by" => Ok(NONE),
+                        _ => Err("missing value".to_string()),
+                    };
                 };
                 match col {
                     "trend" => trends.iter().position(|t| t == s).map(|k| k as u8),
@@ -868,6 +882,9 @@ impl Index {
         // Employers with the same history or reasons share one slice of the list.
         let history = history.codes("history", |v| self.parse_history(v.unwrap_or("")))?;
         let reasons = reasons.codes("reasons", |v| self.parse_reasons(v.unwrap_or("")))?;
+        if history.len() != self.emps.len() || reasons.len() != self.emps.len() {
+            return Err(ierr("feed", 0, "columns of unequal lengths"));
+        }
         for ((e, h), r) in self.emps.iter_mut().zip(history).zip(reasons) {
             (e.history_start, e.history_len) = h;
             (e.reasons_start, e.reasons_len) = r;
@@ -900,6 +917,10 @@ impl Index {
             }
             Ok(bits)
         })?;
+        let n = self.emps.len();
+        if far.len() != n || standing.len() != n || members.len() != n {
+            return Err(ierr("feed", 0, "columns of unequal lengths"));
+        }
         for (i, e) in self.emps.iter_mut().enumerate() {
             (e.far, e.far_standing, e.far_members) = (far[i], standing[i], members[i]);
             if e.far == 0 && e.far_standing == NONE {
@@ -992,7 +1013,7 @@ impl Index {
     /// The employers of zone `z`, in plain order.
     fn zone(&self, z: u32) -> &[u32] {
         let (start, len) = self.zones.get(&z).copied().unwrap_or((0, 0));
-        let range = start as usize..(start + len) as usize;
+        let range = start as usize..start as usize + len as usize;
         self.zone_members.get(range).unwrap_or(&[])
     }
 
@@ -1278,6 +1299,8 @@ mod tests {
             ("siret", 2, "123".to_string(), "not a 14-digit SIRET"),
             ("history", 5, "2024T4".to_string(), "bad entry"),
             ("trend", 11, "sideways".to_string(), "unknown value"),
+            ("size_band", 4, String::new(), "missing value"),
+            ("siret", 6, "+1234567890123".to_string(), "not a 14-digit SIRET"),
             ("zone", 0, String::new(), ""),
         ];
         for (col, row, value, message) in cases {

@@ -92,7 +92,7 @@ pub fn load_reporting(dir: &Path, reference: &Reference) -> Result<(Index, Loade
     match locate(dir)? {
         Source::Feed(d) => {
             let meta = read_meta(&d.join(META_FILE))?;
-            let why = match index::open_snapshot(&d, meta.clone()) {
+            let why = match index::open_snapshot(&d, meta.clone(), reference) {
                 Ok(ix) => return Ok((ix, Loaded::Prebuilt)),
                 Err(e) => e.to_string(),
             };
@@ -129,5 +129,5 @@ pub fn write_index(dir: &Path, reference: &Reference) -> Result<PathBuf, LoadErr
     let path = dir.join(FEED_FILE);
     let columns = |names: &[&str]| super::read_parquet_columns(&path, names);
     let ix = Index::build_from(&columns, meta, &commune)?;
-    Ok(index::write_snapshot(&ix, dir)?)
+    Ok(index::write_snapshot(&ix, dir, reference)?)
 }

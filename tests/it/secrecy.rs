@@ -563,7 +563,8 @@ fn feed_records(p: &Path) -> Result<Vec<EmployerRecord>, String> {
             let meta =
                 std::fs::read_to_string(dir.join(feed::META_FILE)).map_err(|e| e.to_string())?;
             let meta = serde_json::from_str(&meta).map_err(|e| e.to_string())?;
-            let ix = feed::index::open_snapshot(dir, meta).map_err(|e| e.to_string())?;
+            let r = engagement::reference::Reference::load();
+            let ix = feed::index::open_snapshot(dir, meta, &r).map_err(|e| e.to_string())?;
             Ok((0..ix.len()).map(|i| ix.record(i)).collect())
         }
         Some("parquet") => {
