@@ -196,16 +196,17 @@ impl Strings {
     }
     /// The string of an id (empty for an unknown id).
     pub fn get(&self, i: u32) -> &str {
+        std::str::from_utf8(self.bytes_of(i)).unwrap_or("")
+    }
+    /// The bytes of string `i` (empty for an unknown id).
+    fn bytes_of(&self, i: u32) -> &[u8] {
         let ends = &*self.ends;
         let i = i as usize;
         let start = if i == 0 { Some(&0) } else { ends.get(i - 1) };
         let (Some(&start), Some(&end)) = (start, ends.get(i)) else {
-            return "";
+            return &[];
         };
-        let bytes = self.bytes.get(start as usize..end as usize);
-        bytes
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or("")
+        self.bytes.get(start as usize..end as usize).unwrap_or(&[])
     }
     fn find(&self, s: &str) -> Option<u32> {
         self.ids.get(s).copied()
@@ -1076,7 +1077,8 @@ impl Index {
         v
     }
 
-    fn matches(&self, e: &Emp, f: &Filter) -> bool {
+    /// Whether `e` passes `f`; `q` finds `f.q` in the search texts (folded: plain bytes).
+    fn matches(&self, e: &Emp, f: &Filter, q: Option<&memchr::memmem::Finder>) -> bool {
         let level_ok = e.label != NONE && f.levels & (1 << e.label) != 0;
         let size_ok = f.sizes == 0 || f.sizes & (1 << e.size) != 0;
         level_ok
@@ -1088,9 +1090,7 @@ impl Index {
                     self.strings.get(e.naf).starts_with(s)
                 }
             })
-            && f.q
-                .as_deref()
-                .is_none_or(|q| self.strings.get(e.search).contains(q))
+            && q.is_none_or(|q| q.find(self.strings.bytes_of(e.search)).is_some())
     }
 
     /// The employers matching `f`, in order (cached per filter: the order of a seed is fixed).
@@ -1103,11 +1103,15 @@ impl Index {
             None => &self.order,
         };
         let emps = &*self.emps;
-        let mut ids: Vec<u32> = base
-            .iter()
-            .copied()
-            .filter(|&i| self.matches(&emps[i as usize], f))
-            .collect();
+        let q = f.q.as_deref().map(memchr::memmem::Finder::new);
+        let keep = |&i: &u32| self.matches(&emps[i as usize], f, q.as_ref());
+        // A national list without a zone is scanned on every core (order is kept).
+        let mut ids: Vec<u32> = if base.len() > 100_000 {
+            use rayon::prelude::*;
+            base.par_iter().copied().filter(keep).collect()
+        } else {
+            base.iter().copied().filter(keep).collect()
+        };
         if let Some(seed) = f.seed {
             self.rotate(&mut ids, seed);
         }
@@ -1300,7 +1304,12 @@ mod tests {
             ("history", 5, "2024T4".to_string(), "bad entry"),
             ("trend", 11, "sideways".to_string(), "unknown value"),
             ("size_band", 4, String::new(), "missing value"),
-            ("siret", 6, "+1234567890123".to_string(), "not a 14-digit SIRET"),
+            (
+                "siret",
+                6,
+                "+1234567890123".to_string(),
+                "not a 14-digit SIRET",
+            ),
             ("zone", 0, String::new(), ""),
         ];
         for (col, row, value, message) in cases {
