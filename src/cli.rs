@@ -55,6 +55,18 @@ pub enum Command {
     Bench(commands::bench::BenchArgs),
 }
 
+impl Command {
+    /// Whether the command serves peers over the network: a peer that goes away must not end
+    /// it, so it keeps Rust's default of ignoring SIGPIPE.
+    pub fn is_server(&self) -> bool {
+        #[cfg(feature = "serve")]
+        if matches!(self, Command::Serve(_)) {
+            return true;
+        }
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
