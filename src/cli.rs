@@ -33,6 +33,9 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
     /// Write the published records as a feed for job boards (JSON Lines, CSV or Parquet).
     Export(commands::export::ExportArgs),
+    /// Write the prebuilt index `serve` starts from beside a folder's feed (for a feed
+    /// written by an older version or copied without it).
+    Index(commands::index::IndexArgs),
     /// The establishment × period panel of a real exposure, for `estimate did`.
     Panel(commands::panel::PanelArgs),
     /// Estimators on your own data.
@@ -53,6 +56,18 @@ pub enum Command {
     /// Processes of an Apache DataFusion Ballista cluster that runs this crate's plans.
     #[command(subcommand)]
     Cluster(commands::cluster::ClusterCommand),
+}
+
+impl Command {
+    /// Whether the command serves peers over the network: a peer that goes away must not end
+    /// it, so it keeps Rust's default of ignoring SIGPIPE.
+    pub fn is_server(&self) -> bool {
+        #[cfg(feature = "serve")]
+        if matches!(self, Command::Serve(_)) {
+            return true;
+        }
+        matches!(self, Command::Cluster(_))
+    }
 }
 
 #[cfg(test)]

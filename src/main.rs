@@ -7,7 +7,6 @@ use clap::Parser;
 use engagement::commands::{exit_code, render_error, ExitCode};
 
 fn main() {
-    reset_sigpipe();
     let cli = match engagement::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -20,6 +19,9 @@ fn main() {
             std::process::exit(code as i32);
         }
     };
+    if !cli.command.is_server() {
+        reset_sigpipe();
+    }
     let outcome = std::panic::catch_unwind(move || engagement::commands::dispatch(cli));
     let code = match outcome {
         Ok(Ok(())) => ExitCode::Success,
@@ -33,7 +35,9 @@ fn main() {
 }
 
 /// `engagement list | head` must end quietly when the reader goes away, as other Unix tools
-/// do, instead of failing on the next write.
+/// do, instead of failing on the next write. Not for a server: a client closing its
+/// connection while a response is written (hyper and tonic write sockets with `writev`,
+/// which raises SIGPIPE) would end it.
 fn reset_sigpipe() {
     #[cfg(unix)]
     // SAFETY: called once at start-up, before any thread is spawned.

@@ -36,9 +36,10 @@ pub enum Target {
     /// Kaplan–Meier, log-rank and Cox with 3 covariates (tiers = persons; default 1000000).
     Retention,
     /// `serve` on a synthetic feed: start-up of a fresh `engagement serve` process (launch to
-    /// listening: reference tables, feed read, index built; median of 5), then latency of
-    /// `employers?zone=…` with 50 concurrent clients (tiers = establishments; default
-    /// 1500000, the national order of magnitude).
+    /// listening: reference tables, prebuilt index mapped and checked; median of 5), the same
+    /// with the index built from the feed instead, then latency of `employers?zone=…` with 50
+    /// concurrent clients (tiers = establishments; default 1500000, the national order of
+    /// magnitude).
     Serve,
 }
 
@@ -294,11 +295,15 @@ fn serve_tier(args: &BenchArgs, tier: u32, seed: u64) -> anyhow::Result<TierFigu
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // Several launches, as hyperfine would: one start-up depends on what the machine did just
     // before (memory another process has just given back is slower to touch again).
-    let mut starts = (0..SERVE_LAUNCHES)
-        .map(|_| fresh_serve_start(tmp.path(), seed))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    starts.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let starts = launches(tmp.path(), seed)?;
     let fresh = &starts[SERVE_LAUNCHES / 2];
+    // The same feed without its prebuilt index: the start-up when the index is built from
+    // the feed's columns (a feed written by another tool, or an index of another build).
+    let bare = tempfile::tempdir().context("temporary scores folder")?;
+    for name in [crate::feed::FEED_FILE, crate::feed::META_FILE] {
+        std::fs::copy(tmp.path().join(name), bare.path().join(name))?;
+    }
+    let built = launches(bare.path(), seed)?;
     let mut extra = std::collections::BTreeMap::new();
     for (k, v) in [
         ("feed_write_seconds", r.write_seconds),
@@ -307,6 +312,19 @@ fn serve_tier(args: &BenchArgs, tier: u32, seed: u64) -> anyhow::Result<TierFigu
         ("startup_max_seconds", starts[SERVE_LAUNCHES - 1].seconds),
         ("startup_cpu_seconds", fresh.cpu_seconds),
         ("startup_peak_mib", fresh.peak_bytes as f64 / 1048576.0),
+        (
+            "startup_from_feed_seconds",
+            built[SERVE_LAUNCHES / 2].seconds,
+        ),
+        ("startup_from_feed_min_seconds", built[0].seconds),
+        (
+            "startup_from_feed_max_seconds",
+            built[SERVE_LAUNCHES - 1].seconds,
+        ),
+        (
+            "startup_from_feed_cpu_seconds",
+            built[SERVE_LAUNCHES / 2].cpu_seconds,
+        ),
         ("startup_in_process_seconds", r.startup_seconds),
         ("startup_in_process_cpu_seconds", r.startup_cpu_seconds),
         ("warm_seconds", r.warm_seconds),
@@ -329,6 +347,16 @@ fn serve_tier(args: &BenchArgs, tier: u32, seed: u64) -> anyhow::Result<TierFigu
     ))
 }
 
+/// [`SERVE_LAUNCHES`] fresh start-ups on the scores folder `dir`, fastest first.
+#[cfg(feature = "serve")]
+fn launches(dir: &std::path::Path, seed: u64) -> anyhow::Result<Vec<FreshStart>> {
+    let mut starts = (0..SERVE_LAUNCHES)
+        .map(|_| fresh_serve_start(dir, seed))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    starts.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    Ok(starts)
+}
+
 /// Launches of a fresh `engagement serve` per serve tier; the median is reported.
 #[cfg(feature = "serve")]
 const SERVE_LAUNCHES: usize = 5;
@@ -342,7 +370,7 @@ struct FreshStart {
 }
 
 /// Launches `engagement serve` on the feed in `dir` as a deployment would, and times it from
-/// launch to listening (process start, reference tables, feed read, index built); the process
+/// launch to listening (process start, reference tables, index mapped or built); the process
 /// is then stopped. Its CPU and peak memory are read once it has been waited for.
 #[cfg(feature = "serve")]
 fn fresh_serve_start(dir: &std::path::Path, seed: u64) -> anyhow::Result<FreshStart> {

@@ -10,6 +10,7 @@ pub mod estimate_input;
 pub mod export;
 pub mod feedback;
 pub mod generate;
+pub mod index;
 pub mod ingest;
 pub mod list;
 pub mod panel;
@@ -63,6 +64,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::execute(a, quiet),
         Command::Export(a) => export::execute(a, quiet),
+        Command::Index(a) => index::execute(a, quiet),
         Command::Panel(a) => panel::execute(a, quiet),
         Command::Estimate(c) => estimate::execute(c, quiet),
         Command::Simulate(a) => simulate::execute(a, quiet),

@@ -98,7 +98,7 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
             exp.name
         )
     })?;
-    write_scores(&out, &args, &exp.hash)?;
+    write_scores(&out, &args, &exp.hash, &reference)?;
     if !quiet {
         let s = &out.summary;
         eprintln!(
@@ -148,7 +148,12 @@ pub fn execute(args: ScoreArgs, quiet: bool) -> anyhow::Result<()> {
 
 /// Writes the score outputs as one folder, atomically. A previous score output in `--out` is
 /// replaced; any other non-empty folder is refused, and so is a folder holding the inputs.
-fn write_scores(out: &score::ScoreOutput, args: &ScoreArgs, exp_hash: &str) -> anyhow::Result<()> {
+fn write_scores(
+    out: &score::ScoreOutput,
+    args: &ScoreArgs,
+    exp_hash: &str,
+    reference: &Reference,
+) -> anyhow::Result<()> {
     crate::output::guard_replace(&args.out, &[&args.data, &args.experiment])?;
     let previous = args.out.join(io::FULL_OUTPUT).exists();
     let dir = crate::output::AtomicDir::create(&args.out, previous)?;
@@ -161,6 +166,7 @@ fn write_scores(out: &score::ScoreOutput, args: &ScoreArgs, exp_hash: &str) -> a
         dir.path(),
         Some(exp_hash.to_string()),
         Some(crate::provenance::combine(&data)),
+        reference,
     )
     .with_context(|| format!("writing the feed into {}", args.out.display()))?;
     dir.commit()?;

@@ -28,7 +28,7 @@ pub struct ServeArgs {
 pub fn execute(args: ServeArgs, quiet: bool) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let reference = Reference::load();
-    let index = load::load(&args.scores, &reference)
+    let (index, how) = load::load_reporting(&args.scores, &reference)
         .with_context(|| format!("scores {}", args.scores.display()))?;
     let n = index.len();
     let period = index.meta.period.clone();
@@ -44,8 +44,13 @@ pub fn execute(args: ServeArgs, quiet: bool) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;
         if !quiet {
+            let from = match how {
+                load::Loaded::Prebuilt => "from the prebuilt index".to_string(),
+                load::Loaded::FromFeed(why) => format!("from the feed ({why})"),
+                load::Loaded::FromScoreOutput => "from the scoring output".to_string(),
+            };
             eprintln!(
-                "{n} employers ({period}) loaded in {:.2} s",
+                "{n} employers ({period}) loaded {from} in {:.2} s",
                 t0.elapsed().as_secs_f64()
             );
         }

@@ -1,7 +1,8 @@
-//! The in-memory index that `serve` answers from and `export` writes from: every published record of the feed in a
-//! compact form (about 100 bytes an employer plus its name), built once at start-up straight
-//! from the feed's columns, with the employers pre-sorted and grouped by employment zone so
-//! that a zone query touches only that zone.
+//! The index that `serve` answers from and `export` writes from: every published record of
+//! the feed in a compact form (96 bytes an employer plus its name and search text), with the
+//! employers pre-sorted and grouped by employment zone so that a zone query touches only that
+//! zone. Built from the feed's columns, and written beside the feed as `feed.index`, which
+//! a start-up maps instead ([`snapshot`]).
 //!
 //! A response is rebuilt from the compact form as the very [`EmployerRecord`] the feed holds
 //! ([`Index::record`]; a test checks the round trip), so nothing the server returns goes
@@ -24,6 +25,10 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
+
+mod snapshot;
+use snapshot::Store;
+pub use snapshot::{open as open_snapshot, write as write_snapshot, SnapshotError, INDEX_FILE};
 
 /// Stream id of the list rotation (the same as `engagement list --rotate`).
 pub const ROTATION_STREAM: u64 = 0x4c49_5354;
@@ -72,12 +77,27 @@ static BANDS_BY_KEY: std::sync::LazyLock<Vec<(&'static str, u8)>> =
 /// "No value" in the compact byte fields.
 const NONE: u8 = u8::MAX;
 
-/// One employer, compact. Strings are ids into [`Index::strings`].
-#[derive(Debug, Clone)]
+/// One employer, compact (96 bytes, no padding, so that a prebuilt index file can be read in
+/// place). Strings are ids into [`Index::strings`].
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 struct Emp {
     siret: u64,
     name: u32,
     search: u32,
+    history_start: u32,
+    reasons_start: u32,
+    naf: u32,
+    division: u32,
+    section: u32,
+    commune: u32,
+    zone: u32,
+    departement: u32,
+    region: u32,
+    peer_members: u32,
+    far_members: u16,
+    history_len: u16,
+    weights: u16,
     label: u8,
     non_calculable: u8,
     gated_by: u8,
@@ -90,20 +110,13 @@ struct Emp {
     peer_geo: u8,
     far: u8,
     far_standing: u8,
-    far_members: u16,
-    history: (u32, u16),
-    reasons: (u32, u8),
+    reasons_len: u8,
     crit: [u8; Criterion::COUNT],
-    weights: u16,
-    naf: u32,
-    division: u32,
-    section: u32,
-    commune: u32,
-    zone: u32,
-    departement: u32,
-    region: u32,
-    peer_members: u32,
+    /// Always zero: a `Pod` type may have no hidden padding, so the tail is spelled out.
+    pad: [u8; 5],
 }
+
+const _: () = assert!(std::mem::size_of::<Emp>() == 96);
 
 const TRENDS: [Trend; 4] = [Trend::Up, Trend::Stable, Trend::Down, Trend::New];
 /// Size bands, smallest first.
@@ -148,10 +161,13 @@ fn citation_of(code: u8) -> Option<Citation> {
     }
 }
 
-/// String interner: every code, name and search text once.
+/// String interner: every code, name and search text once, in one arena (a national feed
+/// has three million names and search texts: one allocation each would be slow to make).
 #[derive(Debug, Default)]
 pub struct Strings {
-    all: Vec<Box<str>>,
+    bytes: Store<u8>,
+    /// End of each string in `bytes` (it starts where the previous one ends).
+    ends: Store<u64>,
     ids: PlHashMap<Box<str>, u32>,
 }
 
@@ -160,21 +176,37 @@ impl Strings {
         if let Some(&i) = self.ids.get(s) {
             return i;
         }
-        let i = self.all.len() as u32;
-        self.all.push(s.into());
+        let i = self.push(s);
         self.ids.insert(s.into(), i);
         i
     }
     /// Stores a string that is not looked up (a name, a search text): no hash entry, so a
     /// national feed's million unique names are held once.
-    fn push(&mut self, s: impl Into<Box<str>>) -> u32 {
-        let i = self.all.len() as u32;
-        self.all.push(s.into());
+    fn push(&mut self, s: &str) -> u32 {
+        let i = self.ends.len() as u32;
+        let bytes = self.bytes.vec_mut();
+        bytes.extend_from_slice(s.as_bytes());
+        let end = bytes.len() as u64;
+        self.ends.vec_mut().push(end);
         i
     }
-    /// The string of an id.
+    /// Number of strings.
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+    /// The string of an id (empty for an unknown id).
     pub fn get(&self, i: u32) -> &str {
-        &self.all[i as usize]
+        std::str::from_utf8(self.bytes_of(i)).unwrap_or("")
+    }
+    /// The bytes of string `i` (empty for an unknown id).
+    fn bytes_of(&self, i: u32) -> &[u8] {
+        let ends = &*self.ends;
+        let i = i as usize;
+        let start = if i == 0 { Some(&0) } else { ends.get(i - 1) };
+        let (Some(&start), Some(&end)) = (start, ends.get(i)) else {
+            return &[];
+        };
+        self.bytes.get(start as usize..end as usize).unwrap_or(&[])
     }
     fn find(&self, s: &str) -> Option<u32> {
         self.ids.get(s).copied()
@@ -220,22 +252,25 @@ pub struct Filter {
     pub seed: Option<u64>,
 }
 
-/// The whole feed in memory.
+/// The whole feed, in memory or read in place from a prebuilt index file ([`snapshot`]).
 #[derive(Debug)]
 pub struct Index {
     pub meta: FeedMeta,
     pub strings: Strings,
     periods: Vec<String>,
-    emps: Vec<Emp>,
-    history: Vec<(u8, u8)>,
-    reasons: Vec<u8>,
+    emps: Store<Emp>,
+    /// (period, label) entries of every history; an employer's is a slice.
+    history: Store<[u8; 2]>,
+    reasons: Store<u8>,
     weights: Vec<[Option<f64>; Criterion::COUNT]>,
     /// Every employer in plain order.
-    order: Vec<u32>,
-    /// Employers of each zone id, in plain order.
-    by_zone: PlHashMap<u32, Vec<u32>>,
-    /// SIRET → employer.
-    by_siret: PlHashMap<u64, u32>,
+    order: Store<u32>,
+    /// Zone id → its employers' range in `zone_members`.
+    zones: PlHashMap<u32, (u32, u32)>,
+    /// Employers of each zone, in plain order, zone after zone.
+    zone_members: Store<u32>,
+    /// (SIRET, employer), by SIRET.
+    sirets: Store<[u64; 2]>,
     cache: std::sync::Mutex<PlHashMap<Filter, Arc<Vec<u32>>>>,
 }
 
@@ -339,12 +374,13 @@ fn steps() -> Vec<Step> {
 }
 
 /// The folded search text of each employer (`keys`: name id, commune id, SIRET): its name,
-/// its commune's name and its SIRET, so that any of them finds it.
+/// its commune's name and its SIRET, so that any of them finds it. Returned as chunks of
+/// (texts end to end, the end of each), folded in parallel.
 fn search_texts(
     strings: &Strings,
     keys: &[(u32, u32, u64)],
     commune_name: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> Vec<Box<str>> {
+) -> Vec<(String, Vec<usize>)> {
     use rayon::prelude::*;
     // Commune names folded once per commune, then every search text in parallel.
     let mut names: PlHashMap<u32, String> = PlHashMap::default();
@@ -353,17 +389,19 @@ fn search_texts(
             .entry(commune)
             .or_insert_with(|| fold(&commune_name(strings.get(commune)).unwrap_or_default()));
     }
-    keys.par_iter()
-        .map(|&(name, commune, siret)| {
-            let name = strings.get(name);
-            let cn = names.get(&commune).map_or("", String::as_str);
-            let mut text = String::with_capacity(name.len() + cn.len() + 16);
-            fold_into(name, &mut text);
-            text.push(' ');
-            text.push_str(cn);
-            text.push(' ');
-            write_siret(siret, &mut text);
-            text.into_boxed_str()
+    keys.par_chunks(1 << 14)
+        .map(|chunk| {
+            let mut text = String::with_capacity(chunk.len() * 48);
+            let mut ends = Vec::with_capacity(chunk.len());
+            for &(name, commune, siret) in chunk {
+                fold_into(strings.get(name), &mut text);
+                text.push(' ');
+                text.push_str(names.get(&commune).map_or("", String::as_str));
+                text.push(' ');
+                write_siret(siret, &mut text);
+                ends.push(text.len());
+            }
+            (text, ends)
         })
         .collect()
 }
@@ -547,7 +585,7 @@ impl Index {
                 .map(|e| (e.name, e.commune, e.siret))
                 .collect();
             let search = scope.spawn(move || {
-                let texts: Vec<Box<str>> = search_texts(&strings, &keys, commune_name);
+                let texts = search_texts(&strings, &keys, commune_name);
                 (strings, texts)
             });
             for &step in &steps[places..] {
@@ -557,8 +595,13 @@ impl Index {
                 .join()
                 .map_err(|_| ierr("name", 0, "folding the search texts failed"))?;
             ix.strings = strings;
-            for (e, text) in ix.emps.iter_mut().zip(texts) {
-                e.search = ix.strings.push(text);
+            let mut emps = ix.emps.iter_mut();
+            for (text, ends) in &texts {
+                let mut start = 0;
+                for (&end, e) in ends.iter().zip(emps.by_ref()) {
+                    e.search = ix.strings.push(&text[start..end]);
+                    start = end;
+                }
             }
             ix.sort();
             Ok(ix)
@@ -582,34 +625,14 @@ impl Index {
     /// An index of `n` blank employers.
     fn empty(meta: FeedMeta, n: usize) -> Index {
         let blank = Emp {
-            siret: 0,
-            name: 0,
-            search: 0,
             label: NONE,
             non_calculable: NONE,
             gated_by: NONE,
             score: NONE,
             lower: NONE,
             upper: NONE,
-            trend: 0,
-            size: 0,
-            peer_sector: 0,
-            peer_geo: 0,
-            far: 0,
             far_standing: NONE,
-            far_members: 0,
-            history: (0, 0),
-            reasons: (0, 0),
-            crit: [0; Criterion::COUNT],
-            weights: 0,
-            naf: 0,
-            division: 0,
-            section: 0,
-            commune: 0,
-            zone: 0,
-            departement: 0,
-            region: 0,
-            peer_members: 0,
+            ..bytemuck::Zeroable::zeroed()
         };
         let mut strings = Strings::default();
         strings.id("");
@@ -617,13 +640,14 @@ impl Index {
             meta,
             strings,
             periods: Vec::new(),
-            emps: vec![blank; n],
-            history: Vec::new(),
-            reasons: Vec::new(),
+            emps: Store::Owned(vec![blank; n]),
+            history: Store::default(),
+            reasons: Store::default(),
             weights: Vec::new(),
-            order: Vec::new(),
-            by_zone: PlHashMap::default(),
-            by_siret: PlHashMap::with_capacity_and_hasher(n, Default::default()),
+            order: Store::default(),
+            zones: PlHashMap::default(),
+            zone_members: Store::default(),
+            sirets: Store::default(),
             cache: Default::default(),
         }
     }
@@ -663,18 +687,30 @@ impl Index {
                 v => self.strings.push(v),
             };
         }
+        let mut sirets = Vec::with_capacity(self.emps.len());
         for (i, v) in text_col(df, "siret")?.iter().enumerate() {
             let s = v.unwrap_or("");
+            let digits = s.len() == 14 && s.bytes().all(|b| b.is_ascii_digit());
             let siret: u64 = s
                 .parse()
                 .ok()
-                .filter(|_| s.len() == 14)
+                .filter(|_| digits)
                 .ok_or_else(|| ierr("siret", i, format!("not a 14-digit SIRET: {s:?}")))?;
             self.emps[i].siret = siret;
-            if self.by_siret.insert(siret, i as u32).is_some() {
-                return Err(ierr("siret", i, format!("SIRET {s} appears twice")));
-            }
+            sirets.push([siret, i as u64]);
         }
+        sirets.sort_unstable();
+        // A SIRET held twice: named at the later of its rows (the first such row).
+        let twice = sirets.windows(2).filter(|w| w[0][0] == w[1][0]);
+        if let Some(w) = twice.min_by_key(|w| w[1][1]) {
+            let row = w[1][1] as usize;
+            return Err(ierr(
+                "siret",
+                row,
+                format!("SIRET {:014} appears twice", w[1][0]),
+            ));
+        }
+        self.sirets = Store::Owned(sirets);
         Ok(())
     }
 
@@ -692,7 +728,12 @@ impl Index {
         let upper = u32_col(df, "score_upper")?;
         let members = u32_col(df, "peer_members")?;
         let version = u32_col(df, "version")?;
-        for i in 0..self.emps.len() {
+        let n = self.emps.len();
+        let cols = [&label, &score, &lower, &upper, &members, &version];
+        if cols.iter().any(|c| c.len() != n) {
+            return Err(ierr("feed", 0, "columns of unequal lengths"));
+        }
+        for i in 0..n {
             if version[i] != Some(feed::RECORD_VERSION) {
                 return Err(ierr(
                     "version",
@@ -730,7 +771,11 @@ impl Index {
             let set = &sets[k.ok_or_else(|| ierr(col, 0, "not an enumerated column"))?];
             let table = d.table(col, |v| {
                 let Some(s) = v.filter(|s| !s.is_empty()) else {
-                    return Ok(NONE);
+                    // Only these two may be missing: the others are required fields.
+                    return match col {
+                        "non_calculable" | "gated_by" => Ok(NONE),
+                        _ => Err("missing value".to_string()),
+                    };
                 };
                 match col {
                     "trend" => trends.iter().position(|t| t == s).map(|k| k as u8),
@@ -838,8 +883,12 @@ impl Index {
         // Employers with the same history or reasons share one slice of the list.
         let history = history.codes("history", |v| self.parse_history(v.unwrap_or("")))?;
         let reasons = reasons.codes("reasons", |v| self.parse_reasons(v.unwrap_or("")))?;
+        if history.len() != self.emps.len() || reasons.len() != self.emps.len() {
+            return Err(ierr("feed", 0, "columns of unequal lengths"));
+        }
         for ((e, h), r) in self.emps.iter_mut().zip(history).zip(reasons) {
-            (e.history, e.reasons) = (h, r);
+            (e.history_start, e.history_len) = h;
+            (e.reasons_start, e.reasons_len) = r;
         }
         Ok(())
     }
@@ -869,6 +918,10 @@ impl Index {
             }
             Ok(bits)
         })?;
+        let n = self.emps.len();
+        if far.len() != n || standing.len() != n || members.len() != n {
+            return Err(ierr("feed", 0, "columns of unequal lengths"));
+        }
         for (i, e) in self.emps.iter_mut().enumerate() {
             (e.far, e.far_standing, e.far_members) = (far[i], standing[i], members[i]);
             if e.far == 0 && e.far_standing == NONE {
@@ -901,7 +954,7 @@ impl Index {
                 }
             };
             let p = u8::try_from(p).map_err(|_| "too many periods".to_string())?;
-            self.history.push((p, label));
+            self.history.vec_mut().push([p, label]);
         }
         let len = u16::try_from(self.history.len() as u32 - start)
             .map_err(|_| "too many entries".to_string())?;
@@ -917,7 +970,7 @@ impl Index {
                 Some(Reason::FarFromEmployment) => NONE,
                 None => return Err(format!("unknown reason {r:?}")),
             };
-            self.reasons.push(code);
+            self.reasons.vec_mut().push(code);
         }
         let len = u8::try_from(self.reasons.len() as u32 - start)
             .map_err(|_| "too many reasons".to_string())?;
@@ -925,7 +978,7 @@ impl Index {
     }
 
     fn sort(&mut self) {
-        let emps = &self.emps;
+        let emps = &*self.emps;
         // One integer key per employer: label (best first), score (best first), SIRET
         // (a SIRET is below 10^14 < 2^47; a label rank takes 3 bits, a score rank 7).
         let mut keyed: Vec<(u64, u32)> = emps
@@ -942,13 +995,27 @@ impl Index {
             keyed.par_sort_unstable();
         }
         let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        let mut by_zone: PlHashMap<u32, Vec<u32>> = PlHashMap::default();
         for &i in &order {
-            self.by_zone
-                .entry(emps[i as usize].zone)
-                .or_default()
-                .push(i);
+            by_zone.entry(emps[i as usize].zone).or_default().push(i);
         }
-        self.order = order;
+        let mut zone_ids: Vec<u32> = by_zone.keys().copied().collect();
+        zone_ids.sort_unstable();
+        let mut members = Vec::with_capacity(order.len());
+        for z in zone_ids {
+            let start = members.len() as u32;
+            members.extend_from_slice(&by_zone[&z]);
+            self.zones.insert(z, (start, members.len() as u32 - start));
+        }
+        self.zone_members = Store::Owned(members);
+        self.order = Store::Owned(order);
+    }
+
+    /// The employers of zone `z`, in plain order.
+    fn zone(&self, z: u32) -> &[u32] {
+        let (start, len) = self.zones.get(&z).copied().unwrap_or((0, 0));
+        let range = start as usize..start as usize + len as usize;
+        self.zone_members.get(range).unwrap_or(&[])
     }
 
     /// Number of employers.
@@ -963,26 +1030,25 @@ impl Index {
 
     /// Every employer, by SIRET.
     pub fn siret_order(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = (0..self.emps.len()).collect();
-        v.sort_unstable_by_key(|&i| self.emps[i].siret);
-        v
+        self.sirets.iter().map(|&[_, i]| i as usize).collect()
     }
 
     /// The employer of a SIRET.
     pub fn find(&self, siret: u64) -> Option<usize> {
-        self.by_siret.get(&siret).map(|&i| i as usize)
+        let k = self.sirets.binary_search_by_key(&siret, |&[s, _]| s).ok()?;
+        Some(self.sirets[k][1] as usize)
     }
 
     /// The id of a zone code present in the feed.
     pub fn zone_id(&self, code: &str) -> Option<u32> {
         self.strings
             .find(code)
-            .filter(|id| self.by_zone.contains_key(id))
+            .filter(|id| self.zones.contains_key(id))
     }
 
     /// The zone codes of the feed, sorted (no counts: see `docs/feed.md`).
     pub fn zones(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.by_zone.keys().map(|z| self.strings.get(*z)).collect();
+        let mut v: Vec<&str> = self.zones.keys().map(|z| self.strings.get(*z)).collect();
         v.sort_unstable();
         v
     }
@@ -991,9 +1057,9 @@ impl Index {
     /// prepares the day's lists).
     pub fn zone_ids_by_size(&self) -> Vec<u32> {
         let mut v: Vec<(usize, u32)> = self
-            .by_zone
+            .zones
             .iter()
-            .map(|(z, ids)| (ids.len(), *z))
+            .map(|(z, &(_, len))| (len as usize, *z))
             .collect();
         v.sort_unstable_by(|a, b| b.cmp(a));
         v.into_iter().map(|(_, z)| z).collect()
@@ -1011,7 +1077,8 @@ impl Index {
         v
     }
 
-    fn matches(&self, e: &Emp, f: &Filter) -> bool {
+    /// Whether `e` passes `f`; `q` finds `f.q` in the search texts (folded: plain bytes).
+    fn matches(&self, e: &Emp, f: &Filter, q: Option<&memchr::memmem::Finder>) -> bool {
         let level_ok = e.label != NONE && f.levels & (1 << e.label) != 0;
         let size_ok = f.sizes == 0 || f.sizes & (1 << e.size) != 0;
         level_ok
@@ -1023,9 +1090,7 @@ impl Index {
                     self.strings.get(e.naf).starts_with(s)
                 }
             })
-            && f.q
-                .as_deref()
-                .is_none_or(|q| self.strings.get(e.search).contains(q))
+            && q.is_none_or(|q| q.find(self.strings.bytes_of(e.search)).is_some())
     }
 
     /// The employers matching `f`, in order (cached per filter: the order of a seed is fixed).
@@ -1034,14 +1099,19 @@ impl Index {
             return hit;
         }
         let base: &[u32] = match f.zone {
-            Some(z) => self.by_zone.get(&z).map_or(&[], |v| v.as_slice()),
+            Some(z) => self.zone(z),
             None => &self.order,
         };
-        let mut ids: Vec<u32> = base
-            .iter()
-            .copied()
-            .filter(|&i| self.matches(&self.emps[i as usize], f))
-            .collect();
+        let emps = &*self.emps;
+        let q = f.q.as_deref().map(memchr::memmem::Finder::new);
+        let keep = |&i: &u32| self.matches(&emps[i as usize], f, q.as_ref());
+        // A national list without a zone is scanned on every core (order is kept).
+        let mut ids: Vec<u32> = if base.len() > 100_000 {
+            use rayon::prelude::*;
+            base.par_iter().copied().filter(keep).collect()
+        } else {
+            base.iter().copied().filter(keep).collect()
+        };
         if let Some(seed) = f.seed {
             self.rotate(&mut ids, seed);
         }
@@ -1087,16 +1157,16 @@ impl Index {
                 })
             })
             .collect();
-        let (h0, hn) = e.history;
-        let history = self.history[h0 as usize..h0 as usize + hn as usize]
+        let (h0, hn) = (e.history_start as usize, e.history_len as usize);
+        let history = self.history[h0..h0 + hn]
             .iter()
-            .map(|&(p, l)| HistoryEntry {
+            .map(|&[p, l]| HistoryEntry {
                 period: self.periods[p as usize].clone(),
                 label: opt(l),
             })
             .collect();
-        let (r0, rn) = e.reasons;
-        let reasons = self.reasons[r0 as usize..r0 as usize + rn as usize]
+        let (r0, rn) = (e.reasons_start as usize, e.reasons_len as usize);
+        let reasons = self.reasons[r0..r0 + rn]
             .iter()
             .map(|&c| {
                 if c == NONE {
@@ -1233,6 +1303,13 @@ mod tests {
             ("siret", 2, "123".to_string(), "not a 14-digit SIRET"),
             ("history", 5, "2024T4".to_string(), "bad entry"),
             ("trend", 11, "sideways".to_string(), "unknown value"),
+            ("size_band", 4, String::new(), "missing value"),
+            (
+                "siret",
+                6,
+                "+1234567890123".to_string(),
+                "not a 14-digit SIRET",
+            ),
             ("zone", 0, String::new(), ""),
         ];
         for (col, row, value, message) in cases {

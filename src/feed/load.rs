@@ -16,6 +16,8 @@ pub enum LoadError {
     Score(#[from] crate::score::ScoreError),
     #[error(transparent)]
     Index(#[from] index::IndexError),
+    #[error(transparent)]
+    Snapshot(#[from] index::SnapshotError),
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
     #[error("{0}: neither a feed (feed.parquet with feed.json) nor a scoring output (score_output.json.gz) is there")]
@@ -67,15 +69,37 @@ fn manifest_provenance(dir: &Path) -> (Option<String>, Option<String>) {
     (None, None)
 }
 
+/// How an index was loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loaded {
+    /// Read in place from the prebuilt index file beside the feed.
+    Prebuilt,
+    /// Built from the feed; why its prebuilt index was not used.
+    FromFeed(String),
+    /// Built from the scoring output (no feed in the folder).
+    FromScoreOutput,
+}
+
 /// Loads the index of a scores folder (read-only).
 pub fn load(dir: &Path, reference: &Reference) -> Result<Index, LoadError> {
+    Ok(load_reporting(dir, reference)?.0)
+}
+
+/// [`load`], saying how: from the prebuilt index file when it matches the feed, otherwise
+/// built from the feed's columns.
+pub fn load_reporting(dir: &Path, reference: &Reference) -> Result<(Index, Loaded), LoadError> {
     let commune = |c: &str| reference.communes.get(c).map(|x| x.name.clone());
     match locate(dir)? {
         Source::Feed(d) => {
             let meta = read_meta(&d.join(META_FILE))?;
+            let why = match index::open_snapshot(&d, meta.clone(), reference) {
+                Ok(ix) => return Ok((ix, Loaded::Prebuilt)),
+                Err(e) => e.to_string(),
+            };
             let path = d.join(FEED_FILE);
             let columns = |names: &[&str]| super::read_parquet_columns(&path, names);
-            Ok(Index::build_from(&columns, meta, &commune)?)
+            let ix = Index::build_from(&columns, meta, &commune)?;
+            Ok((ix, Loaded::FromFeed(why)))
         }
         Source::ScoreOutput(d) => {
             let out = io::read_outputs(&d)?;
@@ -89,7 +113,21 @@ pub fn load(dir: &Path, reference: &Reference) -> Result<Index, LoadError> {
                 path: d.clone(),
                 message: e.to_string(),
             })?;
-            Ok(Index::build(&table, meta, &commune)?)
+            Ok((
+                Index::build(&table, meta, &commune)?,
+                Loaded::FromScoreOutput,
+            ))
         }
     }
+}
+
+/// Builds the index of the feed in `dir` from its columns and writes it beside the feed as
+/// its prebuilt index ([`index::INDEX_FILE`]), so that `serve` starts without decoding it.
+pub fn write_index(dir: &Path, reference: &Reference) -> Result<PathBuf, LoadError> {
+    let commune = |c: &str| reference.communes.get(c).map(|x| x.name.clone());
+    let meta = read_meta(&dir.join(META_FILE))?;
+    let path = dir.join(FEED_FILE);
+    let columns = |names: &[&str]| super::read_parquet_columns(&path, names);
+    let ix = Index::build_from(&columns, meta, &commune)?;
+    Ok(index::write_snapshot(&ix, dir, reference)?)
 }

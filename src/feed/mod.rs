@@ -9,8 +9,9 @@
 //! return first) are prefixed with an apostrophe.
 //!
 //! A scores folder also holds `feed.parquet` and `feed.json` ([`FeedMeta`]: period,
-//! experiment hash, data fingerprint), written by `score` and `run`, which `serve` loads at
-//! start-up without reading the research outputs.
+//! experiment hash, data fingerprint), written by `score` and `run` with `feed.index`, the
+//! feed's prebuilt [`index::Index`], which `serve` maps at start-up without reading the
+//! research outputs.
 
 pub mod index;
 pub mod load;
@@ -703,22 +704,55 @@ pub fn write_scores_feed(
 }
 
 /// The records of a scoring run's latest period and their provenance, written into `dir`
-/// as its feed.
+/// as its feed, with the feed's prebuilt index for `serve`.
 pub fn write_run_feed(
     out: &crate::score::ScoreOutput,
     dir: &Path,
     experiment_hash: Option<String>,
     data_fingerprint: Option<String>,
+    reference: &crate::reference::Reference,
+) -> Result<Vec<PathBuf>, FeedError> {
+    let provenance = (experiment_hash, data_fingerprint);
+    let past = |siret, q| out.past_label(siret, q);
+    write_run_feed_with(out, &past, dir, provenance, reference)
+}
+
+/// [`write_run_feed`], with earlier periods' label rows from `past`
+/// ([`record::records_with`]); `provenance` is (experiment hash, data fingerprint).
+pub fn write_run_feed_with(
+    out: &crate::score::ScoreOutput,
+    past: &dyn Fn(u64, u32) -> Option<Option<u8>>,
+    dir: &Path,
+    provenance: (Option<String>, Option<String>),
+    reference: &crate::reference::Reference,
 ) -> Result<Vec<PathBuf>, FeedError> {
     let err = |e: &dyn std::fmt::Display| FeedError::File {
         path: dir.to_path_buf(),
         message: e.to_string(),
     };
+    let (experiment_hash, data_fingerprint) = provenance;
     let p = out.period_index(None).map_err(|e| err(&e))?;
     let period = out.periods()[p as usize].label.clone();
-    let records = record::records(out, Some(&period)).map_err(|e| err(&e))?;
+    let records = record::records_with(out, Some(&period), past).map_err(|e| err(&e))?;
     let meta = meta_of(&records, &period, experiment_hash, data_fingerprint);
-    write_scores_feed(&records, &meta, dir)
+    let mut written = write_scores_feed(&records, &meta, dir)?;
+    drop(records);
+    // The index is an accelerator whose layout is little-endian: elsewhere `serve` builds it.
+    if cfg!(target_endian = "little") {
+        written.push(write_feed_index(dir, reference)?);
+    }
+    Ok(written)
+}
+
+/// Writes the prebuilt index of the feed in `dir` beside it ([`load::write_index`]).
+pub fn write_feed_index(
+    dir: &Path,
+    reference: &crate::reference::Reference,
+) -> Result<PathBuf, FeedError> {
+    load::write_index(dir, reference).map_err(|e| FeedError::File {
+        path: dir.join(index::INDEX_FILE),
+        message: e.to_string(),
+    })
 }
 
 /// The provenance of records built now.

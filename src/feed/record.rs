@@ -326,9 +326,18 @@ pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
 
 /// Records of every establishment scored in `period` (latest when `None`), by SIRET.
 pub fn records(out: &ScoreOutput, period: Option<&str>) -> Result<Vec<EmployerRecord>, ScoreError> {
+    records_with(out, period, &|siret, q| out.past_label(siret, q))
+}
+
+/// [`records`], with earlier periods' label rows from `past` ([`publish::record_with`]).
+pub fn records_with(
+    out: &ScoreOutput,
+    period: Option<&str>,
+    past: &dyn Fn(u64, u32) -> Option<Option<u8>>,
+) -> Result<Vec<EmployerRecord>, ScoreError> {
     let p = out.period_index(period)?;
     Ok((0..out.scores.len())
         .filter(|&i| out.scores[i].period == p)
-        .map(|i| record(out, i))
+        .map(|i| from_published(publish::record_with(out, i, past)))
         .collect())
 }

@@ -249,6 +249,7 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<RunOutcome> {
         &out.path().join("tables"),
         Some(manifest.experiment_hash.clone()),
         Some(manifest.data_fingerprint.clone()),
+        &reference,
     )?;
 
     let retention_out = timer.stage("retention", || {

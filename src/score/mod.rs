@@ -489,19 +489,13 @@ impl ScoreOutput {
     /// (`New` when it had no calculable label then). The one rule used by the list, the
     /// counsellors' page and the employer sheet.
     pub fn label_trend(&self, siret: u64, p: u32) -> Trend {
-        let step = self.params.step_months.max(1);
-        let year_back = (12 / step).max(1);
-        let now = self.row_index(siret, p).and_then(|k| self.scores[k].label);
-        let before = p
-            .checked_sub(year_back)
-            .and_then(|pb| self.row_index(siret, pb))
-            .and_then(|k| self.scores[k].label);
-        match (before, now) {
-            (None, _) | (_, None) => Trend::New,
-            (Some(b), Some(l)) if b < l => Trend::Up,
-            (Some(b), Some(l)) if b > l => Trend::Down,
-            _ => Trend::Stable,
-        }
+        trend_of(self.params.step_months, p, &|q| self.past_label(siret, q))
+    }
+
+    /// The label row of `siret` in period `q`: `None` when it has no row then, `Some(None)`
+    /// when it was not labelled.
+    pub fn past_label(&self, siret: u64, q: u32) -> Option<Option<u8>> {
+        self.row_index(siret, q).map(|k| self.scores[k].label)
     }
 
     /// Explanations of every calculable score row.
@@ -510,6 +504,20 @@ impl ScoreOutput {
             .filter(|&i| self.scores[i].composite.is_some())
             .flat_map(|i| self.explain(i))
             .collect()
+    }
+}
+
+/// [`ScoreOutput::label_trend`] from an establishment's label rows (`past(q)` as in
+/// [`ScoreOutput::past_label`]): an out-of-core run keeps only these of earlier periods.
+pub fn trend_of(step_months: u32, p: u32, past: &dyn Fn(u32) -> Option<Option<u8>>) -> Trend {
+    let year_back = (12 / step_months.max(1)).max(1);
+    let now = past(p).flatten();
+    let before = p.checked_sub(year_back).and_then(past).flatten();
+    match (before, now) {
+        (None, _) | (_, None) => Trend::New,
+        (Some(b), Some(l)) if b < l => Trend::Up,
+        (Some(b), Some(l)) if b > l => Trend::Down,
+        _ => Trend::Stable,
     }
 }
 

@@ -246,6 +246,17 @@ pub fn far_from_employment(out: &ScoreOutput, i: usize) -> FarFromEmployment {
 
 /// The published record of score row `i`.
 pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
+    record_with(out, i, &|siret, q| out.past_label(siret, q))
+}
+
+/// [`record`], with the label rows of earlier periods from `past(siret, q)` (as
+/// [`ScoreOutput::past_label`]) rather than from `out`, which then needs to hold only the
+/// period of row `i` (an out-of-core run scores one period at a time).
+pub fn record_with(
+    out: &ScoreOutput,
+    i: usize,
+    past: &dyn Fn(u64, u32) -> Option<Option<u8>>,
+) -> EmployerRecord {
     let s = &out.scores[i];
     let e = out.establishment(s.siret);
     let wsum: f64 = CRITERIA.iter().map(|&c| out.params.weight(c)).sum();
@@ -288,8 +299,8 @@ pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
         score_interval: s
             .composite
             .map(|v| [s.lower.unwrap_or(v), s.upper.unwrap_or(v)].map(|x| x.round() as u32)),
-        trend: out.label_trend(s.siret, s.period),
-        history: history(out, s.siret, s.period),
+        trend: super::trend_of(out.params.step_months, s.period, &|q| past(s.siret, q)),
+        history: history(out, s.period, &|q| past(s.siret, q)),
         sector: Sector {
             division: naf.get(..2).unwrap_or(&naf).to_string(),
             naf,
@@ -312,13 +323,16 @@ pub fn record(out: &ScoreOutput, i: usize) -> EmployerRecord {
     }
 }
 
-fn history(out: &ScoreOutput, siret: u64, p: u32) -> Vec<HistoryEntry> {
+fn history(
+    out: &ScoreOutput,
+    p: u32,
+    past: &dyn Fn(u32) -> Option<Option<u8>>,
+) -> Vec<HistoryEntry> {
     (0..=p)
         .filter_map(|q| {
-            let k = out.row_index(siret, q)?;
             Some(HistoryEntry {
+                label: Label::of(past(q)?),
                 period: out.periods()[q as usize].label.clone(),
-                label: Label::of(out.scores[k].label),
             })
         })
         .collect()

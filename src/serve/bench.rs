@@ -4,8 +4,8 @@
 //! feed, so the benchmark writes `tier` synthetic published records (real communes drawn in
 //! proportion to their population, so zones are as uneven as in France, their zones, NAF
 //! codes from the reference tables, seeded labels and positions) into a temporary
-//! scores folder, then measures the start-up (reading the feed and building the index, as
-//! `serve` does), the preparation of the day's zone lists (which the server does in the
+//! scores folder with its prebuilt index, as `score` writes it, then measures the start-up
+//! (loading the index, as `serve` does), the preparation of the day's zone lists (which the server does in the
 //! background once it listens; timed apart), and the latency of `employers?zone=…` under
 //! concurrent clients on a free port. Peak memory is the process's own (the benchmark runs
 //! each tier in a child).
@@ -201,7 +201,8 @@ fn get(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
         .unwrap_or(0))
 }
 
-/// Writes `n` synthetic records as the feed of scores folder `dir`, in batches.
+/// Writes `n` synthetic records as the feed of scores folder `dir`, in batches, and its
+/// prebuilt index.
 pub fn write_feed(n: usize, seed: u64, r: &Reference, dir: &Path) -> Result<(), feed::FeedError> {
     let s = Synth::new(r, seed);
     let path = dir.join(feed::FEED_FILE);
@@ -213,6 +214,7 @@ pub fn write_feed(n: usize, seed: u64, r: &Reference, dir: &Path) -> Result<(), 
         message: e.to_string(),
     })?;
     crate::output::write_file(&dir.join(feed::META_FILE), format!("{text}\n").as_bytes())?;
+    feed::write_feed_index(dir, r)?;
     Ok(())
 }
 

@@ -1,8 +1,8 @@
 //! `engagement serve`: the counsellors' page and a JSON API over a scores folder, read-only.
 //!
-//! At start-up the published records are loaded into an in-memory [`Index`]: from the
-//! folder's flat feed (`feed.parquet`, fast even for a national table), or else built from
-//! the scoring run's full output. The server never writes to the folder. Axum on a tokio
+//! At start-up the published records are loaded into an [`Index`]: mapped from the folder's
+//! prebuilt index (`feed.index`, a fraction of a second for a national table), else built
+//! from its flat feed (`feed.parquet`), or else from the scoring run's full output. The server never writes to the folder. Axum on a tokio
 //! runtime serves:
 //! - `/` the counsellors' page (filters, search and paging computed on the server; French by
 //!   default, `?lang=en`) and `/employers/{siret}` an employer's detail;

@@ -117,6 +117,7 @@ pub fn scored_fixture() -> &'static (PathBuf, engagement::score::ScoreOutput) {
             &dir,
             Some(exp.hash.clone()),
             Some("fixture".into()),
+            &r,
         )
         .unwrap();
         (dir, out)

@@ -547,16 +547,26 @@ fn violations(run_dir: &Path) -> Vec<String> {
     f.0
 }
 
-/// A feed file: `feed.parquet` of a scores folder, or an `export` in any format.
+/// A feed file: `feed.parquet` of a scores folder with its prebuilt index, or an `export` in
+/// any format.
 fn is_feed_file(p: &Path) -> bool {
     let name = p.file_name().unwrap().to_string_lossy();
-    ["feed.parquet", "feed.csv", "feed.jsonl"].contains(&name.as_ref())
+    ["feed.parquet", "feed.index", "feed.csv", "feed.jsonl"].contains(&name.as_ref())
 }
 
-/// The records of a feed file, in any of its three formats.
+/// The records of a feed file, in any of its three formats, or of a feed's prebuilt index.
 fn feed_records(p: &Path) -> Result<Vec<EmployerRecord>, String> {
     let ext = p.extension().map(|e| e.to_string_lossy().to_string());
     match ext.as_deref() {
+        Some("index") => {
+            let dir = p.parent().unwrap();
+            let meta =
+                std::fs::read_to_string(dir.join(feed::META_FILE)).map_err(|e| e.to_string())?;
+            let meta = serde_json::from_str(&meta).map_err(|e| e.to_string())?;
+            let r = engagement::reference::Reference::load();
+            let ix = feed::index::open_snapshot(dir, meta, &r).map_err(|e| e.to_string())?;
+            Ok((0..ix.len()).map(|i| ix.record(i)).collect())
+        }
         Some("parquet") => {
             let df = feed::read_flat_parquet(p).map_err(|e| e.to_string())?;
             feed::records_of_df(&df, p).map_err(|e| e.to_string())

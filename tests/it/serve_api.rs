@@ -168,6 +168,112 @@ fn the_index_rebuilds_every_record_and_the_score_output_fallback_agrees() {
     }
 }
 
+/// The records a filter selects, in order.
+fn selected(ix: &Index, f: &feed::index::Filter) -> Vec<EmployerRecord> {
+    ix.select(f)
+        .iter()
+        .map(|&i| ix.record(i as usize))
+        .collect()
+}
+
+#[test]
+fn the_prebuilt_index_answers_as_the_feed_does_and_a_stale_or_damaged_one_is_not_used() {
+    let (dir, _) = scored_fixture();
+    let r = Reference::load();
+    let (prebuilt, how) = load::load_reporting(dir, &r).unwrap();
+    assert_eq!(how, load::Loaded::Prebuilt);
+    // The same feed without its index: built from the feed's columns.
+    let tmp = tempfile::tempdir().unwrap();
+    for name in [feed::FEED_FILE, feed::META_FILE, feed::index::INDEX_FILE] {
+        std::fs::copy(dir.join(name), tmp.path().join(name)).unwrap();
+    }
+    let index_path = tmp.path().join(feed::index::INDEX_FILE);
+    let bytes = std::fs::read(&index_path).unwrap();
+    std::fs::remove_file(&index_path).unwrap();
+    let (built, how) = load::load_reporting(tmp.path(), &r).unwrap();
+    assert!(matches!(how, load::Loaded::FromFeed(ref why) if why.contains("no feed.index")));
+    assert_eq!(prebuilt.len(), built.len());
+    for i in 0..built.len() {
+        assert_eq!(prebuilt.record(i), built.record(i));
+    }
+    assert_eq!(prebuilt.zones(), built.zones());
+    assert_eq!(prebuilt.divisions(), built.divisions());
+    assert_eq!(prebuilt.siret_order(), built.siret_order());
+    let zone = built.zones()[0].to_string();
+    let q = feed::index::fold(&built.record(0).place.commune);
+    for f in [
+        feed::index::Filter {
+            levels: 0b1111,
+            ..Default::default()
+        },
+        feed::index::Filter {
+            zone: built.zone_id(&zone),
+            levels: 0b1110,
+            seed: Some(7),
+            ..Default::default()
+        },
+        feed::index::Filter {
+            sector: Some("C".into()),
+            levels: 0b1111,
+            sizes: 0b0011,
+            ..Default::default()
+        },
+        feed::index::Filter {
+            q: Some(q),
+            levels: 0b1111,
+            ..Default::default()
+        },
+    ] {
+        assert_eq!(selected(&prebuilt, &f), selected(&built, &f), "{f:?}");
+    }
+    for k in [0, 5, built.len() - 1] {
+        let siret: u64 = built.record(k).siret.parse().unwrap();
+        assert_eq!(prebuilt.find(siret), Some(k));
+    }
+    assert_eq!(prebuilt.find(1), None);
+
+    // An index written for another feed: not used.
+    std::fs::write(&index_path, &bytes).unwrap();
+    assert_eq!(
+        load::load_reporting(tmp.path(), &r).unwrap().1,
+        load::Loaded::Prebuilt
+    );
+    let meta = tmp.path().join(feed::META_FILE);
+    let text = std::fs::read_to_string(&meta).unwrap();
+    std::fs::write(&meta, text.replace("\"records\"", "\"records\" ")).unwrap();
+    let (ix, how) = load::load_reporting(tmp.path(), &r).unwrap();
+    assert!(matches!(how, load::Loaded::FromFeed(ref why) if why.contains("does not match")));
+    assert_eq!(ix.record(3), built.record(3));
+    std::fs::write(&meta, text).unwrap();
+
+    // A damaged index (every way of cutting it short, bytes changed all along it): refused
+    // or read, never a panic, and what it holds stays in bounds.
+    for cut in [0, 10, 20, 100, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&index_path, &bytes[..cut]).unwrap();
+        let how = load::load_reporting(tmp.path(), &r).unwrap().1;
+        assert!(
+            matches!(how, load::Loaded::FromFeed(ref why) if why.contains("damaged")),
+            "{cut}: {how:?}"
+        );
+    }
+    for at in (0..bytes.len()).step_by(2003) {
+        let mut bad = bytes.clone();
+        bad[at] = 0xfe;
+        std::fs::write(&index_path, &bad).unwrap();
+        let (ix, _) = load::load_reporting(tmp.path(), &r).unwrap();
+        for i in 0..ix.len() {
+            let _ = ix.record(i);
+        }
+        let _ = selected(
+            &ix,
+            &feed::index::Filter {
+                levels: 0b1111,
+                ..Default::default()
+            },
+        );
+    }
+}
+
 #[test]
 fn filters_paging_and_order_are_stable() {
     let all = ok_json(
