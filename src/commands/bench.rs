@@ -615,6 +615,7 @@ fn score_engine_tier(
                 &tmp.join("out"),
                 &opts,
                 false,
+                (None, None),
             )?)
         });
     let disk = dir_bytes(&tmp);

@@ -185,8 +185,14 @@ fn score_engine(
     let opts = engine_args::engine_options(&args.engine)?;
     crate::output::guard_replace(&args.out, &[&args.data, &args.experiment])?;
     let previous = args.out.join(io::FULL_OUTPUT).exists();
+    let data = crate::provenance::fingerprint_dir(&args.data)
+        .with_context(|| format!("fingerprinting {}", args.data.display()))?;
+    let provenance = (
+        Some(exp.hash.clone()),
+        Some(crate::provenance::combine(&data)),
+    );
     let r = crate::engine::score::score_dataset(
-        &args.data, &exp.score, reference, &args.out, &opts, previous,
+        &args.data, &exp.score, reference, &args.out, &opts, previous, provenance,
     )
     .with_context(|| {
         format!(

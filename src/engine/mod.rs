@@ -62,6 +62,8 @@ pub enum EngineError {
     NoClusterSupport,
     #[error("cluster: {0}")]
     Cluster(String),
+    #[error(transparent)]
+    Feed(#[from] crate::feed::FeedError),
 }
 
 /// Default of `--memory-limit`.

@@ -60,6 +60,7 @@ pub fn score_dataset(
     out: &Path,
     opts: &EngineOptions,
     replace: bool,
+    provenance: (Option<String>, Option<String>),
 ) -> Result<EngineScore, EngineError> {
     let coverage = tables::read_coverage(data)?;
     let periods = indicators::periods(
@@ -77,7 +78,12 @@ pub fn score_dataset(
     let shuffle_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let infos = score::establishment_infos(&tables::read_establishments(data)?, reference);
-    let summary = score_periods(&periods, params, &infos, &work, dir.path())?;
+    let target = Target {
+        dir: dir.path(),
+        reference,
+        provenance,
+    };
+    let summary = score_periods(&periods, params, &infos, &work, target)?;
     std::fs::remove_dir_all(&work).map_err(|e| io_err(&work, e))?;
     dir.commit().map_err(|e| io_err(out, e))?;
     Ok(EngineScore {
@@ -224,14 +230,26 @@ fn write_part(
 }
 
 /// Scores every period in turn and writes its tables; returns the summary.
+/// Where [`score_periods`] writes: the output folder, and what its served feed needs.
+struct Target<'a> {
+    dir: &'a Path,
+    reference: &'a Reference,
+    /// Experiment hash and data fingerprint, as `feed.json` gives them.
+    provenance: (Option<String>, Option<String>),
+}
+
 fn score_periods(
     periods: &[Period],
     params: &ScoreParams,
     infos: &[EstablishmentInfo],
     work: &Path,
-    out: &Path,
+    target: Target,
 ) -> Result<summary::ScoreSummary, EngineError> {
+    let out = target.dir;
     let mut prev: HashMap<u64, (u32, Option<u8>)> = HashMap::new();
+    // Each establishment's label rows, period after period: the history and trend of the
+    // served feed (the output keeps only the last period's scores).
+    let mut past: HashMap<u64, Vec<(u32, Option<u8>)>> = HashMap::new();
     let mut counts = summary::RunCounts::new(periods.len());
     let mut last: Option<ScoreOutput> = None;
     for (p, period) in periods.iter().enumerate() {
@@ -242,6 +260,9 @@ fn score_periods(
         };
         let (peer_groups, scores) = score::score_rows(&ind, infos, params);
         let changes = label_changes(&scores, periods, &mut prev);
+        for s in &scores {
+            past.entry(s.siret).or_default().push((s.period, s.label));
+        }
         counts.add_scores(&scores);
         counts.add_changes(&changes);
         let part = ScoreOutput {
@@ -271,6 +292,11 @@ fn score_periods(
     io::write_published(&last, out)?;
     io::write_research_notes(&last, out)?;
     io::write_full_output(&last, out)?;
+    let label_row = |siret: u64, q: u32| {
+        let rows = past.get(&siret)?;
+        rows.iter().find(|&&(p, _)| p == q).map(|&(_, l)| l)
+    };
+    crate::feed::write_run_feed_with(&last, &label_row, out, target.provenance, target.reference)?;
     Ok(s)
 }
 

@@ -153,6 +153,15 @@ fn score_on_a_two_executor_cluster_equals_one_machine() {
         std::fs::read_to_string(log("scheduler")).unwrap_or_default()
     );
     assert_same_tables(&memory, &out);
+    // The served feed and its index, with the provenance `score` gives them.
+    let fp = engagement::provenance::fingerprint_dir(&data).unwrap();
+    let fp = Some(engagement::provenance::combine(&fp));
+    let full = score::run(&s.dataset, &exp.score, &r).unwrap();
+    engagement::feed::write_run_feed(&full, &memory, Some(exp.hash.clone()), fp, &r).unwrap();
+    for name in ["feed.parquet", "feed.json", "feed.index"] {
+        let f = |d: &Path| std::fs::read(d.join(name)).unwrap();
+        assert!(f(&memory) == f(&out), "{name} differs");
+    }
     // Both executors took part: each wrote shuffle files.
     fn files(d: &Path) -> usize {
         std::fs::read_dir(d).map_or(0, |rd| {

@@ -74,9 +74,27 @@ fn engine_matches_memory_on_the_default_experiment() {
     std::fs::create_dir_all(&spill).unwrap();
     opts.spill_dir = Some(spill);
     let eng = dir.path().join("engine");
-    let r2 = engine::score::score_dataset(&data, &exp.score, &r, &eng, &opts, false).unwrap();
+    let provenance = (Some(exp.hash.clone()), Some("fixture".to_string()));
+    let r2 = engine::score::score_dataset(
+        &data,
+        &exp.score,
+        &r,
+        &eng,
+        &opts,
+        false,
+        provenance.clone(),
+    )
+    .unwrap();
     assert_eq!(r2.indicator_rows, out.indicators.rows.len() as u64);
     assert_same_tables(&memory, &eng);
+    // The served feed and its index: the engine keeps only the last period's scores and the
+    // label rows of earlier ones, and writes the same three files.
+    let (eh, df) = provenance;
+    engagement::feed::write_run_feed(&out, &memory, eh, df, &r).unwrap();
+    for name in ["feed.parquet", "feed.json", "feed.index"] {
+        let f = |d: &Path| std::fs::read(d.join(name)).unwrap();
+        assert!(f(&memory) == f(&eng), "{name} differs");
+    }
     // `list` reads the engine's last period as it reads the in-memory output.
     let back = io::read_outputs(&eng).unwrap();
     assert_eq!(back.summary, out.summary);
@@ -124,6 +142,7 @@ fn bad_input_is_named_and_leaves_nothing() {
         &out,
         &EngineOptions::new(512 << 20),
         false,
+        (None, None),
     )
     .unwrap_err()
     .to_string();
@@ -147,6 +166,7 @@ fn bad_input_is_named_and_leaves_nothing() {
         &out,
         &EngineOptions::new(512 << 20),
         false,
+        (None, None),
     )
     .unwrap_err()
     .to_string();
