@@ -39,6 +39,29 @@ pub mod contracts {
     pub const MONTHS_SINCE_PREV: &str = "months_since_prev";
     pub const PRIOR_LONG_SICK_LEAVE: &str = "prior_long_sick_leave";
     pub const PRIOR_IAE_OR_SUBSIDISED: &str = "prior_iae_or_subsidised";
+
+    /// Every column of the contracts table, in table order.
+    pub const ALL: [&str; 19] = [
+        CONTRACT_ID,
+        PERSON_ID,
+        SIRET,
+        START,
+        PLANNED_END,
+        ACTUAL_END,
+        END_REASON,
+        NATURE,
+        SCHEME,
+        IAE,
+        WORKING_TIME,
+        PCS,
+        CDD_REASON,
+        BOETH,
+        CONVERTED_TO_CDI,
+        NO_PRIOR_EMPLOYMENT,
+        MONTHS_SINCE_PREV,
+        PRIOR_LONG_SICK_LEAVE,
+        PRIOR_IAE_OR_SUBSIDISED,
+    ];
 }
 
 pub mod stoppages {

@@ -684,28 +684,7 @@ pub fn read_dataset(dir: &Path) -> Result<Dataset, TableError> {
 
     let (df, p) = read_table(dir, files::CONTRACTS)?;
     let g = |n| Col::get(&df, &p, n);
-    let cols = [
-        cc::CONTRACT_ID,
-        cc::PERSON_ID,
-        cc::SIRET,
-        cc::START,
-        cc::PLANNED_END,
-        cc::ACTUAL_END,
-        cc::END_REASON,
-        cc::NATURE,
-        cc::SCHEME,
-        cc::IAE,
-        cc::WORKING_TIME,
-        cc::PCS,
-        cc::CDD_REASON,
-        cc::BOETH,
-        cc::CONVERTED_TO_CDI,
-        cc::NO_PRIOR_EMPLOYMENT,
-        cc::MONTHS_SINCE_PREV,
-        cc::PRIOR_LONG_SICK_LEAVE,
-        cc::PRIOR_IAE_OR_SUBSIDISED,
-    ]
-    .map(g);
+    let cols = cc::ALL.map(g);
     let mut c = Vec::with_capacity(19);
     for col in cols {
         c.push(col?);

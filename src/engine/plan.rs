@@ -101,27 +101,7 @@ pub fn shuffle(
     ))
 }
 
-const CONTRACT_COLUMNS: [&str; 19] = [
-    cc::CONTRACT_ID,
-    cc::PERSON_ID,
-    cc::SIRET,
-    cc::START,
-    cc::PLANNED_END,
-    cc::ACTUAL_END,
-    cc::END_REASON,
-    cc::NATURE,
-    cc::SCHEME,
-    cc::IAE,
-    cc::WORKING_TIME,
-    cc::PCS,
-    cc::CDD_REASON,
-    cc::BOETH,
-    cc::CONVERTED_TO_CDI,
-    cc::NO_PRIOR_EMPLOYMENT,
-    cc::MONTHS_SINCE_PREV,
-    cc::PRIOR_LONG_SICK_LEAVE,
-    cc::PRIOR_IAE_OR_SUBSIDISED,
-];
+const CONTRACT_COLUMNS: [&str; 19] = cc::ALL;
 
 const STOPPAGE_COLUMNS: [&str; 6] = [
     sc::PERSON_ID,

@@ -309,17 +309,8 @@ fn label_changes(
 ) -> Vec<LabelChange> {
     let mut out = Vec::new();
     for b in scores {
-        if let Some(&(pp, pl)) = prev.get(&b.siret) {
-            let from = if b.period == pp + 1 { pl } else { None };
-            if from != b.label {
-                out.push(LabelChange {
-                    siret: b.siret,
-                    from_period: periods[b.period as usize - 1].label.clone(),
-                    to_period: periods[b.period as usize].label.clone(),
-                    from,
-                    to: b.label,
-                });
-            }
+        if let Some(&p) = prev.get(&b.siret) {
+            out.extend(score::label_change(p, b, periods));
         }
         prev.insert(b.siret, (b.period, b.label));
     }

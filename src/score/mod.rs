@@ -719,26 +719,27 @@ pub fn score_rows(
 
 /// Label changes between consecutive periods (a missing period counts as "not present").
 pub fn label_changes(scores: &[ScoreRow], periods: &[Period]) -> Vec<LabelChange> {
-    let mut out = Vec::new();
-    for w in scores.windows(2) {
-        let (a, b) = (&w[0], &w[1]);
-        if a.siret != b.siret {
-            continue;
-        }
-        let from = if b.period == a.period + 1 {
-            a.label
-        } else {
-            None
-        };
-        if from != b.label {
-            out.push(LabelChange {
-                siret: b.siret,
-                from_period: periods[b.period as usize - 1].label.clone(),
-                to_period: periods[b.period as usize].label.clone(),
-                from,
-                to: b.label,
-            });
-        }
-    }
-    out
+    scores
+        .windows(2)
+        .filter(|w| w[0].siret == w[1].siret)
+        .filter_map(|w| label_change((w[0].period, w[0].label), &w[1], periods))
+        .collect()
+}
+
+/// The change into row `b` from the same establishment's previous row `(period, label)`,
+/// if its label changed (a previous row of an earlier period than the last counts as no
+/// label). The one rule of the in-memory and the out-of-core paths.
+pub fn label_change(
+    (period, label): (u32, Option<u8>),
+    b: &ScoreRow,
+    periods: &[Period],
+) -> Option<LabelChange> {
+    let from = if b.period == period + 1 { label } else { None };
+    (from != b.label).then(|| LabelChange {
+        siret: b.siret,
+        from_period: periods[b.period as usize - 1].label.clone(),
+        to_period: periods[b.period as usize].label.clone(),
+        from,
+        to: b.label,
+    })
 }
