@@ -3,11 +3,12 @@
 //! it in place instead of decoding the feed at every start-up.
 //!
 //! Layout: 16 magic bytes, the header's length (u64, little-endian), the header (JSON: format,
-//! crate version, SHA-256 of `feed.parquet` and `feed.json`, the small tables), then the
-//! large tables as plain little-endian arrays, each at an offset that is a multiple of 8 from
-//! the start of the data. The file is used only when its format and crate version are this
-//! build's and both hashes match the feed beside it; otherwise the index is built from the
-//! feed, as without the file. A mapped file is checked whole before use (every id, code and
+//! crate version, SHA-256 of the table layout, of the reference communes, of `feed.parquet`
+//! and of `feed.json`, the small tables), then the large tables as plain little-endian
+//! arrays, each at an offset that is a multiple of 8 from the start of the data. The file is
+//! used only when its format, crate version, layout and reference communes are this build's
+//! and both feed hashes match the feed beside it; otherwise the index is built from the feed,
+//! as without the file. A mapped file is checked whole before use (every id, code and
 //! range in bounds, every string UTF-8), so a damaged file is refused rather than making the
 //! server fail; that it holds the feed's records is what the hashes and the writer vouch for.
 
