@@ -3,7 +3,7 @@
 //! the result compared with the single-machine in-memory result. Every process is stopped
 //! with SIGTERM and must exit cleanly.
 
-use super::engine_paths::assert_same_tables;
+use super::engine_paths::{assert_same_feed, assert_same_tables};
 use engagement::config::Experiment;
 use engagement::reference::Reference;
 use engagement::score::{self, io};
@@ -94,7 +94,8 @@ fn score_on_a_two_executor_cluster_equals_one_machine() {
     std::fs::create_dir_all(&data).unwrap();
     tables::write_dataset_partitioned(&s.dataset, &data).unwrap();
     let memory = dir.path().join("memory");
-    io::write_outputs(&score::run(&s.dataset, &exp.score, &r).unwrap(), &memory).unwrap();
+    let full = score::run(&s.dataset, &exp.score, &r).unwrap();
+    io::write_outputs(&full, &memory).unwrap();
 
     let sp = free_port();
     let log = |n: &str| dir.path().join(format!("{n}.log"));
@@ -156,12 +157,8 @@ fn score_on_a_two_executor_cluster_equals_one_machine() {
     // The served feed and its index, with the provenance `score` gives them.
     let fp = engagement::provenance::fingerprint_dir(&data).unwrap();
     let fp = Some(engagement::provenance::combine(&fp));
-    let full = score::run(&s.dataset, &exp.score, &r).unwrap();
     engagement::feed::write_run_feed(&full, &memory, Some(exp.hash.clone()), fp, &r).unwrap();
-    for name in ["feed.parquet", "feed.json", "feed.index"] {
-        let f = |d: &Path| std::fs::read(d.join(name)).unwrap();
-        assert!(f(&memory) == f(&out), "{name} differs");
-    }
+    assert_same_feed(&memory, &out);
     // Both executors took part: each wrote shuffle files.
     fn files(d: &Path) -> usize {
         std::fs::read_dir(d).map_or(0, |rd| {

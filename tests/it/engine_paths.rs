@@ -55,6 +55,14 @@ pub fn assert_same_tables(memory: &Path, engine: &Path) {
     }
 }
 
+/// The served feed and its index of two scores folders are the same files.
+pub fn assert_same_feed(memory: &Path, other: &Path) {
+    for name in ["feed.parquet", "feed.json", "feed.index"] {
+        let f = |d: &Path| std::fs::read(d.join(name)).unwrap();
+        assert!(f(memory) == f(other), "{name} differs");
+    }
+}
+
 #[test]
 fn engine_matches_memory_on_the_default_experiment() {
     let r = Reference::load();
@@ -91,10 +99,7 @@ fn engine_matches_memory_on_the_default_experiment() {
     // label rows of earlier ones, and writes the same three files.
     let (eh, df) = provenance;
     engagement::feed::write_run_feed(&out, &memory, eh, df, &r).unwrap();
-    for name in ["feed.parquet", "feed.json", "feed.index"] {
-        let f = |d: &Path| std::fs::read(d.join(name)).unwrap();
-        assert!(f(&memory) == f(&eng), "{name} differs");
-    }
+    assert_same_feed(&memory, &eng);
     // `list` reads the engine's last period as it reads the in-memory output.
     let back = io::read_outputs(&eng).unwrap();
     assert_eq!(back.summary, out.summary);
@@ -135,17 +140,13 @@ fn bad_input_is_named_and_leaves_nothing() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let e = engine::score::score_dataset(
-        &data,
-        &exp.score,
-        &r,
-        &out,
-        &EngineOptions::new(512 << 20),
-        false,
-        (None, None),
-    )
-    .unwrap_err()
-    .to_string();
+    let score_error = || {
+        let opts = EngineOptions::new(512 << 20);
+        engine::score::score_dataset(&data, &exp.score, &r, &out, &opts, false, (None, None))
+            .unwrap_err()
+            .to_string()
+    };
+    let e = score_error();
     assert!(
         e.contains("contracts table") && e.contains("`nature`") && e.contains("CDD"),
         "{e}"
@@ -159,17 +160,7 @@ fn bad_input_is_named_and_leaves_nothing() {
     assert!(leftovers.is_empty(), "temporary folder left behind");
     // A missing table is named too.
     std::fs::remove_file(data.join("stoppages.parquet")).unwrap();
-    let e = engine::score::score_dataset(
-        &data,
-        &exp.score,
-        &r,
-        &out,
-        &EngineOptions::new(512 << 20),
-        false,
-        (None, None),
-    )
-    .unwrap_err()
-    .to_string();
+    let e = score_error();
     assert!(e.contains("stoppages"), "{e}");
 }
 
