@@ -204,11 +204,15 @@ fn score_engine(
     if !quiet {
         let s = &r.summary;
         eprintln!(
-            "scored {} periods ({} indicator rows) out of core: shuffles {:.1}s, scoring {:.1}s; {}: {} establishments, {} calculable, labels {:?}",
+            "scored {} periods ({} indicator rows) out of core: shuffles {:.1}s, periods {:.1}s (read {:.1}s, score {:.1}s, write {:.1}s, publish {:.1}s); {}: {} establishments, {} calculable, labels {:?}",
             r.periods.len(),
             r.indicator_rows,
             r.shuffle_seconds,
             r.score_seconds,
+            r.stages.read,
+            r.stages.score,
+            r.stages.write,
+            r.stages.publish,
             s.period,
             s.establishments,
             s.calculable,

@@ -155,8 +155,14 @@ impl EngineOptions {
     }
 }
 
-/// Spill files merged at once by a sort (more are merged in several passes).
-const SPILL_MERGE_FAN_IN: usize = 4;
+/// Spill files a sort merges at once (more are merged in several passes), from the pool's
+/// share of each sort: about 8 MiB per file merged (a batch and its reader), at least 4
+/// (small pools, as in tests) and at most 64. Every extra pass rewrites the whole sorted
+/// data, so on a national corpus a fan-in of 4 multiplies the bytes spilled several times.
+fn spill_merge_fan_in(opts: &EngineOptions) -> usize {
+    let per_sort = opts.pool_bytes() / (SORTS_PER_PARTITION * opts.partitions.max(1));
+    (per_sort / (8 << 20)).clamp(4, 64)
+}
 
 /// A single-machine DataFusion context bounded by the options' memory pool.
 pub fn local_context(opts: &EngineOptions) -> Result<SessionContext, EngineError> {
@@ -169,7 +175,7 @@ pub fn local_context(opts: &EngineOptions) -> Result<SessionContext, EngineError
     // A sort merging its spill files holds memory it cannot spill, and by default takes
     // as many files as the pool allows, starving the sorts still reading their input.
     // A bounded fan-in merges in several passes instead.
-    .with_max_spill_merge_fan_in(SPILL_MERGE_FAN_IN);
+    .with_max_spill_merge_fan_in(spill_merge_fan_in(opts));
     let runtime = RuntimeEnvBuilder::new()
         // The tracker names the largest consumers when the pool is exhausted.
         .with_memory_pool(Arc::new(TrackConsumersPool::new(
@@ -193,6 +199,8 @@ pub fn session_config(opts: &EngineOptions) -> SessionConfig {
     let o = c.options_mut();
     // Partitioned tables are read as every file under their folder (`dep=35/...`).
     o.execution.listing_table_ignore_subdirectory = false;
+    // Spilled runs compress several times over: a national shuffle spills tens of GB.
+    o.execution.spill_compression = datafusion::common::config::SpillCompression::Lz4Frame;
     // Plain UTF-8 arrays: the co-group decodes them with the crate's own checks.
     o.execution.parquet.schema_force_view_types = false;
     // Every sort holds this much, unspillable, for its merges: four shuffles per
@@ -233,6 +241,20 @@ mod tests {
             "too small to run anything"
         );
         assert!(parse_memory_size("").is_err());
+    }
+
+    #[test]
+    fn spill_merges_take_more_files_with_more_memory() {
+        let fan_in = |limit: u64, partitions: usize| {
+            let mut o = EngineOptions::new(limit);
+            o.partitions = partitions;
+            spill_merge_fan_in(&o)
+        };
+        // The tests' 128 MiB pool keeps the smallest fan-in; the default 4 GiB on two
+        // cores merges 32 runs at once; more memory stops at 64.
+        assert_eq!(fan_in(256 << 20, 3), 4);
+        assert_eq!(fan_in(4 << 30, 2), 32);
+        assert_eq!(fan_in(64 << 30, 2), 64);
     }
 
     #[test]

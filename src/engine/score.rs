@@ -42,6 +42,21 @@ pub struct EngineScore {
     /// Seconds in the two shuffles, and in the per-period scoring and writing.
     pub shuffle_seconds: f64,
     pub score_seconds: f64,
+    /// How the per-period half splits.
+    pub stages: PeriodStages,
+}
+
+/// Seconds of the per-period half, by stage, summed over periods.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PeriodStages {
+    /// Reading a period's indicator rows back from the work folder.
+    pub read: f64,
+    /// Peers, scores, labels and label changes.
+    pub score: f64,
+    /// Writing the five per-period tables.
+    pub write: f64,
+    /// The last period's published files, full output and served feed.
+    pub publish: f64,
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> EngineError {
@@ -83,7 +98,7 @@ pub fn score_dataset(
         reference,
         provenance,
     };
-    let summary = score_periods(&periods, params, &infos, &work, target)?;
+    let (summary, stages) = score_periods(&periods, params, &infos, &work, target)?;
     std::fs::remove_dir_all(&work).map_err(|e| io_err(&work, e))?;
     dir.commit().map_err(|e| io_err(out, e))?;
     Ok(EngineScore {
@@ -92,6 +107,7 @@ pub fn score_dataset(
         summary,
         shuffle_seconds,
         score_seconds: t1.elapsed().as_secs_f64(),
+        stages,
     })
 }
 
@@ -229,7 +245,22 @@ fn write_part(
     Ok(())
 }
 
-/// Scores every period in turn and writes its tables; returns the summary.
+/// Writes one period's five tables; the explanations, the largest, beside the other four.
+fn write_period(out: &Path, l: &str, part: &ScoreOutput) -> Result<(), EngineError> {
+    let (explanations, rest) = std::thread::scope(|s| {
+        let e = s.spawn(|| write_part(out, "explanations", l, || io::explanations_df(part)));
+        let rest = (|| {
+            write_part(out, "indicators", l, || io::indicators_df(part))?;
+            write_part(out, "scores", l, || io::scores_df(part))?;
+            write_part(out, "label_changes", l, || io::label_changes_df(part))?;
+            write_part(out, "peer_groups", l, || io::peer_groups_df(part))
+        })();
+        (e.join(), rest)
+    });
+    rest?;
+    explanations.unwrap_or_else(|p| std::panic::resume_unwind(p))
+}
+
 /// Where [`score_periods`] writes: the output folder, and what its served feed needs.
 struct Target<'a> {
     dir: &'a Path,
@@ -238,14 +269,17 @@ struct Target<'a> {
     provenance: (Option<String>, Option<String>),
 }
 
+/// Scores every period in turn and writes its tables; returns the summary and the time
+/// each stage took.
 fn score_periods(
     periods: &[Period],
     params: &ScoreParams,
     infos: &[EstablishmentInfo],
     work: &Path,
     target: Target,
-) -> Result<summary::ScoreSummary, EngineError> {
+) -> Result<(summary::ScoreSummary, PeriodStages), EngineError> {
     let out = target.dir;
+    let mut stages = PeriodStages::default();
     let mut prev: HashMap<u64, (u32, Option<u8>)> = HashMap::new();
     // Each establishment's label rows, period after period: the history and trend of the
     // served feed (the output keeps only the last period's scores).
@@ -253,11 +287,14 @@ fn score_periods(
     let mut counts = summary::RunCounts::new(periods.len());
     let mut last: Option<ScoreOutput> = None;
     for (p, period) in periods.iter().enumerate() {
+        let t = Instant::now();
         let ind = Indicators {
             periods: periods.to_vec(),
             window_months: params.window_months,
             rows: read_period(work, p)?,
         };
+        stages.read += t.elapsed().as_secs_f64();
+        let t = Instant::now();
         let (peer_groups, scores) = score::score_rows(&ind, infos, params);
         let changes = label_changes(&scores, periods, &mut prev);
         for s in &scores {
@@ -274,16 +311,15 @@ fn score_periods(
             label_changes: changes,
             summary: summary::ScoreSummary::default(),
         };
-        let l = &period.label;
-        write_part(out, "indicators", l, || io::indicators_df(&part))?;
-        write_part(out, "scores", l, || io::scores_df(&part))?;
-        write_part(out, "explanations", l, || io::explanations_df(&part))?;
-        write_part(out, "label_changes", l, || io::label_changes_df(&part))?;
-        write_part(out, "peer_groups", l, || io::peer_groups_df(&part))?;
+        stages.score += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        write_period(out, &period.label, &part)?;
+        stages.write += t.elapsed().as_secs_f64();
         last = Some(part);
     }
+    let t = Instant::now();
     let Some(mut last) = last else {
-        return Ok(summary::ScoreSummary::default());
+        return Ok((summary::ScoreSummary::default(), stages));
     };
     let s = summary::summarise_counts(&last.scores, &last.indicators, infos, &counts);
     last.summary = s.clone();
@@ -297,7 +333,8 @@ fn score_periods(
         rows.iter().find(|&&(p, _)| p == q).map(|&(_, l)| l)
     };
     crate::feed::write_run_feed_with(&last, &label_row, out, target.provenance, target.reference)?;
-    Ok(s)
+    stages.publish = t.elapsed().as_secs_f64();
+    Ok((s, stages))
 }
 
 /// Label changes into one period's rows (sorted by SIRET), from each SIRET's previous row;
