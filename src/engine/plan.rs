@@ -101,8 +101,6 @@ pub fn shuffle(
     ))
 }
 
-const CONTRACT_COLUMNS: [&str; 19] = cc::ALL;
-
 const STOPPAGE_COLUMNS: [&str; 6] = [
     sc::PERSON_ID,
     sc::SIRET,
@@ -122,7 +120,7 @@ pub async fn indicator_plan(
     window_months: u32,
     partitions: usize,
 ) -> Result<Arc<dyn ExecutionPlan>, EngineError> {
-    let contracts = scan(ctx, data, files::CONTRACTS, &CONTRACT_COLUMNS).await?;
+    let contracts = scan(ctx, data, files::CONTRACTS, &cc::ALL).await?;
     let persons = scan(
         ctx,
         data,
@@ -187,7 +185,7 @@ async fn scan_contracts_for_history(
             ParquetReadOptions::default(),
         )
         .await?;
-    let present: Vec<&str> = CONTRACT_COLUMNS
+    let present: Vec<&str> = cc::ALL
         .iter()
         .copied()
         .filter(|c| df.schema().has_column_with_unqualified_name(c))
