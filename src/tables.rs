@@ -247,13 +247,26 @@ pub fn write_rows<T>(
     path: &Path,
     format: Format,
 ) -> Result<(), TableError> {
+    write_rows_in(rows, BATCH_ROWS, build, path, format)
+}
+
+/// [`write_rows`] in batches of `batch` rows (at least one), for rows that each build
+/// many table rows.
+pub fn write_rows_in<T>(
+    rows: &[T],
+    batch: usize,
+    build: impl Fn(&[T]) -> PolarsResult<DataFrame>,
+    path: &Path,
+    format: Format,
+) -> Result<(), TableError> {
+    let batch = batch.max(1);
     let pl = |source| TableError::Polars {
         path: path.to_path_buf(),
         source,
     };
-    let first = build(&rows[..rows.len().min(BATCH_ROWS)]).map_err(pl)?;
+    let first = build(&rows[..rows.len().min(batch)]).map_err(pl)?;
     let schema = first.schema().clone();
-    let rest = rows.chunks(BATCH_ROWS).skip(1);
+    let rest = rows.chunks(batch).skip(1);
     crate::output::write_with(path, |w| {
         match format {
             Format::Parquet => {

@@ -98,7 +98,7 @@ pub fn score_dataset(
         reference,
         provenance,
     };
-    let (summary, stages) = score_periods(&periods, params, &infos, &work, target)?;
+    let (summary, stages) = score_periods(&periods, params, infos, &work, target)?;
     std::fs::remove_dir_all(&work).map_err(|e| io_err(&work, e))?;
     dir.commit().map_err(|e| io_err(out, e))?;
     Ok(EngineScore {
@@ -231,27 +231,56 @@ fn read_period(work: &Path, p: usize) -> Result<Vec<IndicatorRow>, EngineError> 
     Ok(rows)
 }
 
-/// Writes `df` as `<out>/<stem>/period=<label>/part-00000.parquet`.
+/// The file of table `stem` for period `label`: `<out>/<stem>/period=<label>/part-00000.parquet`.
+fn part_path(out: &Path, stem: &str, label: &str) -> Result<PathBuf, EngineError> {
+    let d = out.join(stem).join(format!("period={label}"));
+    std::fs::create_dir_all(&d).map_err(|e| io_err(&d, e))?;
+    Ok(d.join("part-00000.parquet"))
+}
+
+/// Writes one small table of a period whole.
 fn write_part(
     out: &Path,
     stem: &str,
     label: &str,
     build: impl FnOnce() -> PolarsResult<DataFrame>,
 ) -> Result<(), EngineError> {
-    let d = out.join(stem).join(format!("period={label}"));
-    std::fs::create_dir_all(&d).map_err(|e| io_err(&d, e))?;
-    let mut df = build().map_err(|e| io_err(&d, e))?;
-    tables::write_df(&mut df, &d.join("part-00000.parquet"), Format::Parquet)?;
+    let path = part_path(out, stem, label)?;
+    let mut df = build().map_err(|e| io_err(&path, e))?;
+    tables::write_df(&mut df, &path, Format::Parquet)?;
     Ok(())
 }
 
-/// Writes one period's five tables; the explanations, the largest, beside the other four.
+/// Establishments per batch of the indicator and score tables: a national period's table
+/// is never built whole.
+const ROW_BATCH: usize = 1 << 18;
+/// Establishments per batch of the explanations, each giving one row per criterion.
+const EXPLAIN_BATCH: usize = 1 << 15;
+
+/// Writes one period's five tables, the large ones in batches; the explanations, the
+/// largest, beside the other four.
 fn write_period(out: &Path, l: &str, part: &ScoreOutput) -> Result<(), EngineError> {
+    let explained: Vec<usize> = (0..part.scores.len())
+        .filter(|&i| part.scores[i].composite.is_some())
+        .collect();
+    let explain = |idx: &[usize]| {
+        let rows: Vec<_> = idx.iter().flat_map(|&i| part.explain(i)).collect();
+        io::explanation_rows_df(&rows)
+    };
     let (explanations, rest) = std::thread::scope(|s| {
-        let e = s.spawn(|| write_part(out, "explanations", l, || io::explanations_df(part)));
+        let e = s.spawn(|| {
+            let path = part_path(out, "explanations", l)?;
+            tables::write_rows_in(&explained, EXPLAIN_BATCH, explain, &path, Format::Parquet)?;
+            Ok::<_, EngineError>(())
+        });
         let rest = (|| {
-            write_part(out, "indicators", l, || io::indicators_df(part))?;
-            write_part(out, "scores", l, || io::scores_df(part))?;
+            let path = part_path(out, "indicators", l)?;
+            let rows = &part.indicators.rows;
+            let build = |r: &[IndicatorRow]| io::indicator_rows_df(part, r);
+            tables::write_rows_in(rows, ROW_BATCH, build, &path, Format::Parquet)?;
+            let path = part_path(out, "scores", l)?;
+            let build = |r: &[ScoreRow]| io::score_rows_df(part, r);
+            tables::write_rows_in(&part.scores, ROW_BATCH, build, &path, Format::Parquet)?;
             write_part(out, "label_changes", l, || io::label_changes_df(part))?;
             write_part(out, "peer_groups", l, || io::peer_groups_df(part))
         })();
@@ -274,19 +303,19 @@ struct Target<'a> {
 fn score_periods(
     periods: &[Period],
     params: &ScoreParams,
-    infos: &[EstablishmentInfo],
+    infos: Vec<EstablishmentInfo>,
     work: &Path,
     target: Target,
 ) -> Result<(summary::ScoreSummary, PeriodStages), EngineError> {
     let out = target.dir;
     let mut stages = PeriodStages::default();
     let mut prev: HashMap<u64, (u32, Option<u8>)> = HashMap::new();
-    // Each establishment's label rows, period after period: the history and trend of the
-    // served feed (the output keeps only the last period's scores).
-    let mut past: HashMap<u64, Vec<(u32, Option<u8>)>> = HashMap::new();
+    let mut past = LabelHistory::new(&infos, periods.len());
     let mut counts = summary::RunCounts::new(periods.len());
     let mut last: Option<ScoreOutput> = None;
     for (p, period) in periods.iter().enumerate() {
+        // One national period in memory at a time.
+        drop(last.take());
         let t = Instant::now();
         let ind = Indicators {
             periods: periods.to_vec(),
@@ -295,10 +324,10 @@ fn score_periods(
         };
         stages.read += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let (peer_groups, scores) = score::score_rows(&ind, infos, params);
+        let (peer_groups, scores) = score::score_rows(&ind, &infos, params);
         let changes = label_changes(&scores, periods, &mut prev);
         for s in &scores {
-            past.entry(s.siret).or_default().push((s.period, s.label));
+            past.record(s.siret, s.period, s.label);
         }
         counts.add_scores(&scores);
         counts.add_changes(&changes);
@@ -318,23 +347,96 @@ fn score_periods(
         last = Some(part);
     }
     let t = Instant::now();
-    let Some(mut last) = last else {
+    let Some(last) = last else {
         return Ok((summary::ScoreSummary::default(), stages));
     };
-    let s = summary::summarise_counts(&last.scores, &last.indicators, infos, &counts);
-    last.summary = s.clone();
-    last.establishments = infos.to_vec();
-    last.label_changes.clear();
-    io::write_published(&last, out)?;
-    io::write_research_notes(&last, out)?;
-    io::write_full_output(&last, out)?;
-    let label_row = |siret: u64, q: u32| {
-        let rows = past.get(&siret)?;
-        rows.iter().find(|&&(p, _)| p == q).map(|&(_, l)| l)
-    };
-    crate::feed::write_run_feed_with(&last, &label_row, out, target.provenance, target.reference)?;
+    let s = publish(last, infos, &counts, &past, &target)?;
     stages.publish = t.elapsed().as_secs_f64();
     Ok((s, stages))
+}
+
+/// Writes the last period's published files, research notes, full output and served feed.
+fn publish(
+    mut last: ScoreOutput,
+    infos: Vec<EstablishmentInfo>,
+    counts: &summary::RunCounts,
+    past: &LabelHistory,
+    target: &Target,
+) -> Result<summary::ScoreSummary, EngineError> {
+    let out = target.dir;
+    let s = summary::summarise_counts(&last.scores, &last.indicators, &infos, counts);
+    last.summary = s.clone();
+    last.establishments = infos;
+    last.label_changes.clear();
+    let label_row = |siret: u64, q: u32| past.get(siret, q);
+    // The full output, a long serialisation, beside the rest.
+    let (full, rest) = std::thread::scope(|sc| {
+        let full = sc.spawn(|| io::write_full_output(&last, out));
+        let rest = (|| -> Result<(), EngineError> {
+            io::write_published(&last, out)?;
+            io::write_research_notes(&last, out)?;
+            let prov = target.provenance.clone();
+            crate::feed::write_run_feed_with(&last, &label_row, out, prov, target.reference)?;
+            Ok(())
+        })();
+        (full.join(), rest)
+    });
+    rest?;
+    full.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+    Ok(s)
+}
+
+/// Each establishment's label, period after period: the history and trend of the served
+/// feed (the output keeps only the last period's scores). One byte per establishment and
+/// period, so that it stays small nationally.
+struct LabelHistory {
+    /// The establishments' SIRETs, sorted.
+    sirets: Vec<u64>,
+    periods: usize,
+    /// `NO_ROW`, `NO_LABEL` or the label, by establishment then period.
+    cells: Vec<u8>,
+    /// Rows of SIRETs missing from the establishments table.
+    others: HashMap<(u64, u32), Option<u8>>,
+}
+
+const NO_ROW: u8 = u8::MAX;
+const NO_LABEL: u8 = u8::MAX - 1;
+
+impl LabelHistory {
+    fn new(infos: &[EstablishmentInfo], periods: usize) -> Self {
+        let sirets: Vec<u64> = infos.iter().map(|e| e.siret).collect();
+        debug_assert!(sirets.windows(2).all(|w| w[0] <= w[1]));
+        LabelHistory {
+            cells: vec![NO_ROW; sirets.len() * periods],
+            sirets,
+            periods,
+            others: HashMap::new(),
+        }
+    }
+
+    fn cell(&self, siret: u64, p: u32) -> Option<usize> {
+        let i = self.sirets.binary_search(&siret).ok()?;
+        ((p as usize) < self.periods).then(|| i * self.periods + p as usize)
+    }
+
+    fn record(&mut self, siret: u64, p: u32, label: Option<u8>) {
+        match (self.cell(siret, p), label) {
+            (Some(c), Some(l)) if l < NO_LABEL => self.cells[c] = l,
+            (Some(c), None) => self.cells[c] = NO_LABEL,
+            _ => {
+                self.others.insert((siret, p), label);
+            }
+        }
+    }
+
+    fn get(&self, siret: u64, p: u32) -> Option<Option<u8>> {
+        match self.cell(siret, p).map(|c| self.cells[c]) {
+            Some(NO_ROW) => None,
+            Some(NO_LABEL) => Some(None),
+            Some(l) => Some(Some(l)),
+            None => self.others.get(&(siret, p)).copied(),
+        }
+    }
 }
 
 /// Label changes into one period's rows (sorted by SIRET), from each SIRET's previous row;

@@ -694,13 +694,18 @@ pub fn write_scores_feed(
 ) -> Result<Vec<PathBuf>, FeedError> {
     let fp = dir.join(FEED_FILE);
     write_feed(records, FeedFormat::Parquet, &fp)?;
+    Ok(vec![fp, write_meta(meta, dir)?])
+}
+
+/// Writes the feed's provenance, [`META_FILE`], into `dir`.
+fn write_meta(meta: &FeedMeta, dir: &Path) -> Result<PathBuf, FeedError> {
     let mp = dir.join(META_FILE);
     let text = serde_json::to_string_pretty(meta).map_err(|e| FeedError::File {
         path: mp.clone(),
         message: e.to_string(),
     })?;
     crate::output::write_file(&mp, format!("{text}\n").as_bytes())?;
-    Ok(vec![fp, mp])
+    Ok(mp)
 }
 
 /// The records of a scoring run's latest period and their provenance, written into `dir`
@@ -733,10 +738,17 @@ pub fn write_run_feed_with(
     let (experiment_hash, data_fingerprint) = provenance;
     let p = out.period_index(None).map_err(|e| err(&e))?;
     let period = out.periods()[p as usize].label.clone();
-    let records = record::records_with(out, Some(&period), past).map_err(|e| err(&e))?;
-    let meta = meta_of(&records, &period, experiment_hash, data_fingerprint);
-    let mut written = write_scores_feed(&records, &meta, dir)?;
-    drop(records);
+    // Records are built batch by batch as they are written: nationally, all of them at
+    // once would take gigabytes.
+    let rows: Vec<usize> = (0..out.scores.len())
+        .filter(|&i| out.scores[i].period == p)
+        .collect();
+    let fp = dir.join(FEED_FILE);
+    let get = |k: usize| record::record_at(out, rows[k], past);
+    write_records(rows.len(), &get, FeedFormat::Parquet, &fp)?;
+    let mut meta = meta_of(&[], &period, experiment_hash, data_fingerprint);
+    meta.records = rows.len() as u64;
+    let mut written = vec![fp, write_meta(&meta, dir)?];
     // The index is an accelerator whose layout is little-endian: elsewhere `serve` builds it.
     if cfg!(target_endian = "little") {
         written.push(write_feed_index(dir, reference)?);

@@ -338,6 +338,15 @@ pub fn records_with(
     let p = out.period_index(period)?;
     Ok((0..out.scores.len())
         .filter(|&i| out.scores[i].period == p)
-        .map(|i| from_published(publish::record_with(out, i, past)))
+        .map(|i| record_at(out, i, past))
         .collect())
+}
+
+/// The record of score row `i`, as [`records_with`] builds it.
+pub fn record_at(
+    out: &ScoreOutput,
+    i: usize,
+    past: &dyn Fn(u64, u32) -> Option<Option<u8>>,
+) -> EmployerRecord {
+    from_published(publish::record_with(out, i, past))
 }

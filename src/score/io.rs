@@ -17,8 +17,8 @@
 //! `engagement score --out DIR` writes both kinds into DIR ([`write_outputs`]): that folder is
 //! a research folder.
 
-use super::{Label, ScoreError, ScoreOutput};
-use crate::indicators::{Criterion, CRITERIA};
+use super::{Explanation, Label, ScoreError, ScoreOutput, ScoreRow};
+use crate::indicators::{Criterion, IndicatorRow, CRITERIA};
 use crate::model::siret_string;
 use crate::tables::{write_df, write_text, Format};
 use polars::prelude::*;
@@ -43,7 +43,11 @@ fn period_labels(out: &ScoreOutput, it: impl Iterator<Item = u32>) -> Vec<String
 
 /// The indicator table: counts and raw values per criterion.
 pub fn indicators_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
-    let rows = &out.indicators.rows;
+    indicator_rows_df(out, &out.indicators.rows)
+}
+
+/// [`indicators_df`] of some of `out`'s indicator rows: a table written in batches.
+pub fn indicator_rows_df(out: &ScoreOutput, rows: &[IndicatorRow]) -> PolarsResult<DataFrame> {
     let w = out.indicators.window_months;
     let mut cols = vec![
         col!(
@@ -80,7 +84,11 @@ pub fn indicators_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
 
 /// The score table: composite, interval, label and sub-scores.
 pub fn scores_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
-    let s = &out.scores;
+    score_rows_df(out, &out.scores)
+}
+
+/// [`scores_df`] of some of `out`'s score rows: a table written in batches.
+pub fn score_rows_df(out: &ScoreOutput, s: &[ScoreRow]) -> PolarsResult<DataFrame> {
     let pg = |i: u32| &out.peer_groups[i as usize];
     let mut cols = vec![
         col!(
@@ -159,7 +167,11 @@ pub fn scores_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
 
 /// The explanation table (calculable rows only), long format.
 pub fn explanations_df(out: &ScoreOutput) -> PolarsResult<DataFrame> {
-    let e = out.explanations();
+    explanation_rows_df(&out.explanations())
+}
+
+/// [`explanations_df`] of some explanation rows: a table written in batches.
+pub fn explanation_rows_df(e: &[Explanation]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(vec![
         col!(
             "siret",
@@ -305,8 +317,11 @@ pub fn write_research(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, Sco
 /// publication" README into `dir`.
 pub fn write_research_notes(out: &ScoreOutput, dir: &Path) -> Result<Vec<PathBuf>, ScoreError> {
     let rp = dir.join(RESEARCH_SCORES);
-    let text = serde_json::to_string_pretty(&research_scores(out)).map_err(|e| io_err(&rp, &e))?;
-    write_text(&rp, &text)?;
+    // Streamed: nationally the text is hundreds of megabytes.
+    let scores = research_scores(out);
+    crate::output::write_with(&rp, |w| {
+        serde_json::to_writer_pretty(w, &scores).map_err(|e| io_err(&rp, &e))
+    })?;
     let readme = dir.join("README.md");
     write_text(&readme, RESEARCH_README)?;
     Ok(vec![rp, readme])
