@@ -29,6 +29,7 @@ use super::params::{ScoreParams, SubscoreMethod};
 use super::peers::{Rung, SizeBand};
 use super::{CritStats, NonCalculable, PeerGroup, ScoreRow};
 use crate::indicators::{Criterion, IndicatorRow, Kind, CRITERIA, N_OCC};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Cap of the prior strength κ (pseudo-persons or pseudo-employee-years).
@@ -474,16 +475,19 @@ fn group_stats(
     gr: &Grouping,
     key_name: &dyn Fn(Rung, &PlacementIds, SizeBand) -> String,
 ) -> (Vec<PeerGroup>, Vec<Vec<Vec<f64>>>) {
+    // Groups are independent: their statistics are computed in parallel, in group order.
+    let stats: Vec<(Vec<CritStats>, Vec<Vec<f64>>)> = (0..gr.gkeys.len())
+        .into_par_iter()
+        .map(|g| {
+            CRITERIA
+                .iter()
+                .map(|&c| crit_stats(inp.rows, &gr.members[g], c, p, inp.window))
+                .unzip()
+        })
+        .collect();
     let mut groups = Vec::with_capacity(gr.gkeys.len());
     let mut sorted: Vec<Vec<Vec<f64>>> = Vec::with_capacity(gr.gkeys.len());
-    for (g, &(_, r, rep)) in gr.gkeys.iter().enumerate() {
-        let mut crit = Vec::with_capacity(Criterion::COUNT);
-        let mut srt = Vec::with_capacity(Criterion::COUNT);
-        for c in CRITERIA {
-            let (st, dvs) = crit_stats(inp.rows, &gr.members[g], c, p, inp.window);
-            crit.push(st);
-            srt.push(dvs);
-        }
+    for (g, (&(_, r, rep), (crit, srt))) in gr.gkeys.iter().zip(stats).enumerate() {
         groups.push(PeerGroup {
             index: 0,
             period: inp.period,
@@ -591,6 +595,51 @@ fn label_rows(out: &mut [ScoreRow], groups: &mut [PeerGroup], gr: &Grouping, p: 
     }
 }
 
+/// The score row of input row `j`, before its percentile and label.
+fn score_row(
+    inp: &PeriodInput<'_>,
+    p: &ScoreParams,
+    gr: &Grouping,
+    groups: &[PeerGroup],
+    sorted: &[Vec<Vec<f64>>],
+    j: usize,
+    z: f64,
+) -> ScoreRow {
+    let row = &inp.rows[inp.idx[j]];
+    let g = gr.row_group[j];
+    let (subs, wsum, acc, var) = if gr.eligible[j] {
+        weighted_subscores(row, &groups[g], &sorted[g], p, inp.window, z)
+    } else {
+        ([None; Criterion::COUNT], 0.0, 0.0, 0.0)
+    };
+    let status = non_calculable(row, wsum, p);
+    let (composite, lower, upper) = if status.is_none() {
+        let c = acc / wsum;
+        let sd = var.sqrt() / wsum;
+        (
+            Some(c),
+            Some((c - z * sd).clamp(0.0, 100.0)),
+            Some((c + z * sd).clamp(0.0, 100.0)),
+        )
+    } else {
+        (None, None, None)
+    };
+    ScoreRow {
+        siret: row.siret,
+        period: inp.period,
+        size_band: gr.bands[j],
+        peer_group: g as u32,
+        non_calculable: status,
+        composite,
+        lower,
+        upper,
+        peer_percentile: None,
+        label: None,
+        gated_by: None,
+        subscores: subs,
+    }
+}
+
 /// Scores one period. Returns the peer groups used (with local indices) and one score row
 /// per input row (same order as `idx`); `key_name` renders a packed key for the output.
 pub(crate) fn score_period(
@@ -602,46 +651,20 @@ pub(crate) fn score_period(
     let gr = group_rows(inp, p);
     let (mut groups, sorted) = group_stats(inp, p, &gr, key_name);
     let z = normal_quantile(0.5 + p.interval_level / 2.0);
-    // Rows are visited group by group so that each group's sorted values stay in cache.
+    // Rows are visited group by group so that each group's sorted values stay in cache,
+    // in parallel; then put back in input order.
     let mut visit: Vec<usize> = (0..n).collect();
     visit.sort_by_key(|&j| (gr.row_group[j], j));
-    let mut slots: Vec<Option<ScoreRow>> = vec![None; n];
-    for &j in &visit {
-        let row = &inp.rows[inp.idx[j]];
-        let g = gr.row_group[j];
-        let (subs, wsum, acc, var) = if gr.eligible[j] {
-            weighted_subscores(row, &groups[g], &sorted[g], p, inp.window, z)
-        } else {
-            ([None; Criterion::COUNT], 0.0, 0.0, 0.0)
-        };
-        let status = non_calculable(row, wsum, p);
-        let (composite, lower, upper) = if status.is_none() {
-            let c = acc / wsum;
-            let sd = var.sqrt() / wsum;
-            (
-                Some(c),
-                Some((c - z * sd).clamp(0.0, 100.0)),
-                Some((c + z * sd).clamp(0.0, 100.0)),
-            )
-        } else {
-            (None, None, None)
-        };
-        slots[j] = Some(ScoreRow {
-            siret: row.siret,
-            period: inp.period,
-            size_band: gr.bands[j],
-            peer_group: g as u32,
-            non_calculable: status,
-            composite,
-            lower,
-            upper,
-            peer_percentile: None,
-            label: None,
-            gated_by: None,
-            subscores: subs,
-        });
+    let scored: Vec<ScoreRow> = visit
+        .par_iter()
+        .map(|&j| score_row(inp, p, &gr, &groups, &sorted, j, z))
+        .collect();
+    let mut at = vec![0usize; n];
+    for (k, &j) in visit.iter().enumerate() {
+        at[j] = k;
     }
-    let mut out: Vec<ScoreRow> = slots.into_iter().flatten().collect();
+    let mut out: Vec<ScoreRow> = at.iter().map(|&k| scored[k].clone()).collect();
+    drop(scored);
     label_rows(&mut out, &mut groups, &gr, p);
     (groups, out)
 }
