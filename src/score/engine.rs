@@ -640,6 +640,24 @@ fn score_row(
     }
 }
 
+/// Puts `v` in place where `v[k]` belongs at `to[k]` (`to` a permutation), following each
+/// cycle: a national period's rows are not copied twice.
+fn unpermute<T>(v: &mut [T], to: &[usize]) {
+    let mut done = vec![false; v.len()];
+    for s in 0..v.len() {
+        if done[s] {
+            continue;
+        }
+        done[s] = true;
+        let mut k = to[s];
+        while k != s {
+            v.swap(s, k);
+            done[k] = true;
+            k = to[k];
+        }
+    }
+}
+
 /// Scores one period. Returns the peer groups used (with local indices) and one score row
 /// per input row (same order as `idx`); `key_name` renders a packed key for the output.
 pub(crate) fn score_period(
@@ -655,16 +673,11 @@ pub(crate) fn score_period(
     // in parallel; then put back in input order.
     let mut visit: Vec<usize> = (0..n).collect();
     visit.sort_by_key(|&j| (gr.row_group[j], j));
-    let scored: Vec<ScoreRow> = visit
+    let mut out: Vec<ScoreRow> = visit
         .par_iter()
         .map(|&j| score_row(inp, p, &gr, &groups, &sorted, j, z))
         .collect();
-    let mut at = vec![0usize; n];
-    for (k, &j) in visit.iter().enumerate() {
-        at[j] = k;
-    }
-    let mut out: Vec<ScoreRow> = at.iter().map(|&k| scored[k].clone()).collect();
-    drop(scored);
+    unpermute(&mut out, &visit);
     label_rows(&mut out, &mut groups, &gr, p);
     (groups, out)
 }
@@ -705,6 +718,23 @@ mod tests {
             }
         }
         assert_eq!(percentile_bounds(&[], 0.0, 1.0), (50.0, 50.0));
+    }
+
+    #[test]
+    fn unpermute_puts_each_value_where_it_belongs() {
+        let mut state = 7u64;
+        for n in [0usize, 1, 2, 5, 64, 1000] {
+            let mut to: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                to.swap(i, (state >> 33) as usize % (i + 1));
+            }
+            let mut v: Vec<usize> = (0..n).map(|k| to[k] * 10).collect();
+            unpermute(&mut v, &to);
+            assert_eq!(v, (0..n).map(|j| j * 10).collect::<Vec<_>>(), "n = {n}");
+        }
     }
 
     #[test]
