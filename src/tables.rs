@@ -250,8 +250,8 @@ pub fn write_rows<T>(
     write_rows_in(rows, BATCH_ROWS, build, path, format)
 }
 
-/// [`write_rows`] in batches of `batch` rows (at least one), for rows that each build
-/// many table rows.
+/// [`write_rows`] in batches of `batch` rows (at least one): smaller batches for wide
+/// tables, or for rows that each build many table rows.
 pub fn write_rows_in<T>(
     rows: &[T],
     batch: usize,

@@ -309,7 +309,6 @@ fn score_periods(
 ) -> Result<(summary::ScoreSummary, PeriodStages), EngineError> {
     let out = target.dir;
     let mut stages = PeriodStages::default();
-    let mut prev: HashMap<u64, (u32, Option<u8>)> = HashMap::new();
     let mut past = LabelHistory::new(&infos, periods.len());
     let mut counts = summary::RunCounts::new(periods.len());
     let mut last: Option<ScoreOutput> = None;
@@ -325,10 +324,7 @@ fn score_periods(
         stages.read += t.elapsed().as_secs_f64();
         let t = Instant::now();
         let (peer_groups, scores) = score::score_rows(&ind, &infos, params);
-        let changes = label_changes(&scores, periods, &mut prev);
-        for s in &scores {
-            past.record(s.siret, s.period, s.label);
-        }
+        let changes = label_changes(&scores, periods, &mut past);
         counts.add_scores(&scores);
         counts.add_changes(&changes);
         let part = ScoreOutput {
@@ -429,29 +425,49 @@ impl LabelHistory {
         }
     }
 
+    /// The establishment's last row before period `p`: (period, label).
+    fn previous(&self, siret: u64, p: u32) -> Option<(u32, Option<u8>)> {
+        let Ok(i) = self.sirets.binary_search(&siret) else {
+            return (0..p)
+                .rev()
+                .find_map(|q| self.others.get(&(siret, q)).map(|&l| (q, l)));
+        };
+        let row = &self.cells[i * self.periods..][..(p as usize).min(self.periods)];
+        let q = row.iter().rposition(|&c| c != NO_ROW)?;
+        decode(row[q]).map(|l| (q as u32, l))
+    }
+
     fn get(&self, siret: u64, p: u32) -> Option<Option<u8>> {
-        match self.cell(siret, p).map(|c| self.cells[c]) {
-            Some(NO_ROW) => None,
-            Some(NO_LABEL) => Some(None),
-            Some(l) => Some(Some(l)),
+        match self.cell(siret, p) {
+            Some(c) => decode(self.cells[c]),
             None => self.others.get(&(siret, p)).copied(),
         }
     }
 }
 
+/// A [`LabelHistory`] cell: `None` without a row, else the row's label.
+fn decode(cell: u8) -> Option<Option<u8>> {
+    match cell {
+        NO_ROW => None,
+        NO_LABEL => Some(None),
+        l => Some(Some(l)),
+    }
+}
+
 /// Label changes into one period's rows (sorted by SIRET), from each SIRET's previous row;
 /// the same rule as [`score::label_changes`] on the whole table.
+/// Each row is then recorded in `past`.
 fn label_changes(
     scores: &[ScoreRow],
     periods: &[Period],
-    prev: &mut HashMap<u64, (u32, Option<u8>)>,
+    past: &mut LabelHistory,
 ) -> Vec<LabelChange> {
     let mut out = Vec::new();
     for b in scores {
-        if let Some(&p) = prev.get(&b.siret) {
+        if let Some(p) = past.previous(b.siret, b.period) {
             out.extend(score::label_change(p, b, periods));
         }
-        prev.insert(b.siret, (b.period, b.label));
+        past.record(b.siret, b.period, b.label);
     }
     out
 }

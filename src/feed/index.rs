@@ -1281,7 +1281,7 @@ mod tests {
     fn build_with(cells: &[(&str, usize, &str)]) -> Result<super::Index, super::IndexError> {
         let r = crate::reference::Reference::load();
         let records = crate::serve::bench::synthetic_records(40, 1, &r);
-        let meta = crate::feed::meta_of(&records, "2025T4", None, None);
+        let meta = crate::feed::meta_of(records.len(), "2025T4", None, None);
         let mut df = crate::feed::flat_df(&records).unwrap();
         for &(name, row, value) in cells {
             let col = df.column(name).unwrap().str().unwrap().clone();

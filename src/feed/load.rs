@@ -108,7 +108,7 @@ pub fn load_reporting(dir: &Path, reference: &Reference) -> Result<(Index, Loade
                 .label
                 .clone();
             let (eh, df) = manifest_provenance(&d);
-            let meta = super::meta_of(&records, &period, eh, df);
+            let meta = super::meta_of(records.len(), &period, eh, df);
             let table = super::flat_df(&records).map_err(|e| LoadError::File {
                 path: d.clone(),
                 message: e.to_string(),

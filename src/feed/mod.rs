@@ -692,8 +692,19 @@ pub fn write_scores_feed(
     meta: &FeedMeta,
     dir: &Path,
 ) -> Result<Vec<PathBuf>, FeedError> {
+    write_scores_feed_from(records.len(), &|i| records[i].clone(), meta, dir)
+}
+
+/// [`write_scores_feed`] of `n` records built by `get` batch by batch as they are written,
+/// so that a national feed is never held whole.
+pub fn write_scores_feed_from(
+    n: usize,
+    get: &dyn Fn(usize) -> EmployerRecord,
+    meta: &FeedMeta,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, FeedError> {
     let fp = dir.join(FEED_FILE);
-    write_feed(records, FeedFormat::Parquet, &fp)?;
+    write_records(n, get, FeedFormat::Parquet, &fp)?;
     Ok(vec![fp, write_meta(meta, dir)?])
 }
 
@@ -738,17 +749,12 @@ pub fn write_run_feed_with(
     let (experiment_hash, data_fingerprint) = provenance;
     let p = out.period_index(None).map_err(|e| err(&e))?;
     let period = out.periods()[p as usize].label.clone();
-    // Records are built batch by batch as they are written: nationally, all of them at
-    // once would take gigabytes.
     let rows: Vec<usize> = (0..out.scores.len())
         .filter(|&i| out.scores[i].period == p)
         .collect();
-    let fp = dir.join(FEED_FILE);
+    let meta = meta_of(rows.len(), &period, experiment_hash, data_fingerprint);
     let get = |k: usize| record::record_at(out, rows[k], past);
-    write_records(rows.len(), &get, FeedFormat::Parquet, &fp)?;
-    let mut meta = meta_of(&[], &period, experiment_hash, data_fingerprint);
-    meta.records = rows.len() as u64;
-    let mut written = vec![fp, write_meta(&meta, dir)?];
+    let mut written = write_scores_feed_from(rows.len(), &get, &meta, dir)?;
     // The index is an accelerator whose layout is little-endian: elsewhere `serve` builds it.
     if cfg!(target_endian = "little") {
         written.push(write_feed_index(dir, reference)?);
@@ -769,7 +775,7 @@ pub fn write_feed_index(
 
 /// The provenance of records built now.
 pub fn meta_of(
-    records: &[EmployerRecord],
+    records: usize,
     period: &str,
     experiment_hash: Option<String>,
     data_fingerprint: Option<String>,
@@ -780,7 +786,7 @@ pub fn meta_of(
         experiment_hash,
         data_fingerprint,
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        records: records.len() as u64,
+        records: records as u64,
     }
 }
 

@@ -205,15 +205,8 @@ fn get(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
 /// prebuilt index.
 pub fn write_feed(n: usize, seed: u64, r: &Reference, dir: &Path) -> Result<(), feed::FeedError> {
     let s = Synth::new(r, seed);
-    let path = dir.join(feed::FEED_FILE);
-    feed::write_records(n, &|i| s.record(i), feed::FeedFormat::Parquet, &path)?;
-    let mut meta = feed::meta_of(&[], "2025T4", None, None);
-    meta.records = n as u64;
-    let text = serde_json::to_string_pretty(&meta).map_err(|e| feed::FeedError::File {
-        path: dir.join(feed::META_FILE),
-        message: e.to_string(),
-    })?;
-    crate::output::write_file(&dir.join(feed::META_FILE), format!("{text}\n").as_bytes())?;
+    let meta = feed::meta_of(n, "2025T4", None, None);
+    feed::write_scores_feed_from(n, &|i| s.record(i), &meta, dir)?;
     feed::write_feed_index(dir, r)?;
     Ok(())
 }

@@ -607,7 +607,7 @@ mod tests {
     fn folder() -> (tempfile::TempDir, FeedMeta, Reference, Vec<u8>) {
         let r = Reference::load();
         let records = crate::serve::bench::synthetic_records(60, 3, &r);
-        let meta = crate::feed::meta_of(&records, "2025T4", None, None);
+        let meta = crate::feed::meta_of(records.len(), "2025T4", None, None);
         let dir = tempfile::tempdir().unwrap();
         crate::feed::write_scores_feed(&records, &meta, dir.path()).unwrap();
         let path = crate::feed::load::write_index(dir.path(), &r).unwrap();
